@@ -1,0 +1,150 @@
+package store
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qinqing/qinqing/internal/errs"
+)
+
+//go:embed migrations
+var migrationFS embed.FS
+
+// Migration is one forward-only schema step.
+type Migration struct {
+	Version int
+	Name    string
+	SQL     string
+}
+
+// Migrations returns the embedded migrations of the database's dialect in
+// version order.
+func (db *DB) Migrations() ([]Migration, error) {
+	dir := path.Join("migrations", string(db.dialect))
+	entries, err := fs.ReadDir(migrationFS, dir)
+	if err != nil {
+		return nil, errs.Wrap(err, "read migrations")
+	}
+	var ms []Migration
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".sql") {
+			continue
+		}
+		num, rest, ok := strings.Cut(strings.TrimSuffix(name, ".sql"), "_")
+		v, err := strconv.Atoi(num)
+		if !ok || err != nil {
+			return nil, errs.Wrap(fmt.Errorf("migration file %s: want NNNN_name.sql", name), "read migrations")
+		}
+		b, err := migrationFS.ReadFile(path.Join(dir, name))
+		if err != nil {
+			return nil, errs.Wrap(err, "read migrations")
+		}
+		ms = append(ms, Migration{Version: v, Name: rest, SQL: string(b)})
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].Version < ms[j].Version })
+	return ms, nil
+}
+
+const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
+	version    INTEGER PRIMARY KEY,
+	name       TEXT NOT NULL,
+	applied_at BIGINT NOT NULL
+)`
+
+// AppliedVersion returns the highest applied migration version, 0 for an
+// empty database.
+func (db *DB) AppliedVersion(ctx context.Context) (int, error) {
+	if _, err := db.ExecContext(ctx, createMigrationsTable); err != nil {
+		return 0, errs.Wrap(err, "create schema_migrations")
+	}
+	var v int
+	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
+		return 0, errs.Wrap(err, "read schema version")
+	}
+	return v, nil
+}
+
+// Pending returns the migrations not yet applied.
+func (db *DB) Pending(ctx context.Context) ([]Migration, error) {
+	applied, err := db.AppliedVersion(ctx)
+	if err != nil {
+		return nil, err
+	}
+	all, err := db.Migrations()
+	if err != nil {
+		return nil, err
+	}
+	var pending []Migration
+	for _, m := range all {
+		if m.Version > applied {
+			pending = append(pending, m)
+		}
+	}
+	return pending, nil
+}
+
+// CheckSchema returns an Unavailable error naming the pending migrations if
+// the schema is old; the server refuses to start on it unless told to migrate.
+func (db *DB) CheckSchema(ctx context.Context) error {
+	pending, err := db.Pending(ctx)
+	if err != nil {
+		return err
+	}
+	if len(pending) > 0 {
+		return errs.Errorf(errs.Unavailable, "数据库结构版本过旧：有 %d 个迁移未执行（从 %04d_%s 起）。请先运行 qinqing migrate，或以 serve --migrate 启动",
+			len(pending), pending[0].Version, pending[0].Name)
+	}
+	return nil
+}
+
+// Migrate applies every pending migration, each in its own transaction, and
+// returns the ones it applied. On PostgreSQL an advisory lock makes
+// concurrent migrators (two instances starting together) take turns.
+func (db *DB) Migrate(ctx context.Context, now func() time.Time) ([]Migration, error) {
+	pending, err := db.Pending(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var done []Migration
+	for _, m := range pending {
+		applied := false
+		err := db.InTx(ctx, func(tx *Tx) error {
+			if db.dialect == Postgres {
+				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7410001)`); err != nil {
+					return err
+				}
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+				return err
+			}
+			if n > 0 {
+				return nil // another instance applied it meanwhile
+			}
+			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+				return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.Version, m.Name, Millis(now())); err != nil {
+				return err
+			}
+			applied = true
+			return nil
+		})
+		if err != nil {
+			return done, errs.Wrap(err, "migrate")
+		}
+		if applied {
+			done = append(done, m)
+		}
+	}
+	return done, nil
+}
