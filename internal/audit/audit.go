@@ -28,7 +28,9 @@ type Who struct {
 
 // WithActor returns ctx carrying the actor that changes made under it are
 // attributed to.
-func WithActor(ctx context.Context, w Who) context.Context { return context.WithValue(ctx, actorKey, w) }
+func WithActor(ctx context.Context, w Who) context.Context {
+	return context.WithValue(ctx, actorKey, w)
+}
 
 // ActorOf returns the actor carried by ctx, or "system".
 func ActorOf(ctx context.Context) Who {

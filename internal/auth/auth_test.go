@@ -137,7 +137,9 @@ func TestUsersAndSessions(t *testing.T) {
 	})
 }
 
-func containsHash(s string) bool { return len(s) > 0 && (contains(s, "argon2id") || contains(s, "password_hash")) }
+func containsHash(s string) bool {
+	return len(s) > 0 && (contains(s, "argon2id") || contains(s, "password_hash"))
+}
 func contains(s, sub string) bool {
 	for i := 0; i+len(sub) <= len(s); i++ {
 		if s[i:i+len(sub)] == sub {
