@@ -115,8 +115,13 @@ func MustParseDate(s string) Date {
 // MarshalJSON writes d as "2006-01-02".
 func (d Date) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
 
-// UnmarshalJSON reads any form ParseDate accepts.
+// UnmarshalJSON reads any form ParseDate accepts. It rejects null with an
+// Invalid error: a date that may be absent is a *Date, which encoding/json
+// sets to nil without calling this method.
 func (d *Date) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return errs.Errorf(errs.Invalid, "日期不能为空，应为如 \"2024-03-27\" 的字符串")
+	}
 	var s string
 	if err := json.Unmarshal(b, &s); err != nil {
 		return errs.Errorf(errs.Invalid, "日期应为字符串，如 \"2024-03-27\"")
