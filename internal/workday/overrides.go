@@ -1,0 +1,82 @@
+package workday
+
+import (
+	"context"
+	"time"
+
+	"github.com/qinqing/qinqing/internal/audit"
+	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/store"
+)
+
+// FindOverrides returns the overrides stored in the database, by date.
+func FindOverrides(ctx context.Context, q store.Querier) ([]Override, error) {
+	rows, err := q.QueryContext(ctx, `SELECT date, workday, note FROM workday_overrides ORDER BY date`)
+	if err != nil {
+		return nil, errs.Wrap(err, "find overrides")
+	}
+	defer rows.Close()
+	var out []Override
+	for rows.Next() {
+		var o Override
+		if err := rows.Scan(&o.Date, &o.Workday, &o.Note); err != nil {
+			return nil, errs.Wrap(err, "scan override")
+		}
+		out = append(out, o)
+	}
+	return out, errs.Wrap(rows.Err(), "find overrides")
+}
+
+// LoadOverrides replaces cal's overrides with those stored in the database.
+func LoadOverrides(ctx context.Context, q store.Querier, cal *Calendar) error {
+	ovs, err := FindOverrides(ctx, q)
+	if err != nil {
+		return err
+	}
+	return cal.SetOverrides(ovs)
+}
+
+// SaveOverride stores (or replaces) the override for o.Date, records it in
+// the audit log and applies it to cal. Admins only (the caller checks).
+// Errors: Invalid for a date outside the calendar's range.
+func SaveOverride(ctx context.Context, db *store.DB, log *audit.Log, cal *Calendar, o Override, now time.Time) error {
+	if y := o.Date.Year(); y < minYear || y > maxYear {
+		return errs.FieldErrorf("date", "日期 %s 超出日历范围（%d–%d年）", o.Date, minYear, maxYear)
+	}
+	if len([]rune(o.Note)) > 200 {
+		return errs.FieldErrorf("note", "说明最多200字")
+	}
+	who := audit.ActorOf(ctx)
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		before := cal.Info(o.Date)
+		if _, err := tx.ExecContext(ctx, `INSERT INTO workday_overrides (date, workday, note, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (date) DO UPDATE SET workday = excluded.workday, note = excluded.note, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
+			o.Date, o.Workday, o.Note, who.UserID, store.Millis(now)); err != nil {
+			return errs.Wrap(err, "save override")
+		}
+		return log.Record(ctx, tx, "workday", o.Date.String(), "override", before, o)
+	})
+	if err != nil {
+		return err
+	}
+	return LoadOverrides(ctx, db, cal)
+}
+
+// DeleteOverride removes the override for d, returning the date to the
+// official table. Admins only. Errors: NotFound.
+func DeleteOverride(ctx context.Context, db *store.DB, log *audit.Log, cal *Calendar, d Date) error {
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM workday_overrides WHERE date = ?`, d)
+		if err != nil {
+			return errs.Wrap(err, "delete override")
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return errs.Errorf(errs.NotFound, "%s 没有调整记录", d.Chinese())
+		}
+		return log.Record(ctx, tx, "workday", d.String(), "override.delete", nil, nil)
+	})
+	if err != nil {
+		return err
+	}
+	return LoadOverrides(ctx, db, cal)
+}
