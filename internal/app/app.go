@@ -1,0 +1,128 @@
+// Package app is the composition root: it opens the database and builds the
+// domain services that both the command line and the web server use, so
+// that each is constructed in exactly one place.
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/qinqing/qinqing/internal/audit"
+	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/config"
+	"github.com/qinqing/qinqing/internal/jobs"
+	"github.com/qinqing/qinqing/internal/notify"
+	"github.com/qinqing/qinqing/internal/org"
+	"github.com/qinqing/qinqing/internal/store"
+	"github.com/qinqing/qinqing/internal/workday"
+)
+
+// App holds the open database and the domain services built on it.
+type App struct {
+	Config   config.Config
+	DB       *store.DB
+	Now      func() time.Time
+	Log      *slog.Logger
+	Audit    *audit.Log
+	Auth     *auth.Service
+	Org      *org.Service
+	Calendar *workday.Calendar
+	Jobs     *jobs.Runner
+	Notify   *notify.Service
+	Events   *store.Events
+
+	stopEvents context.CancelFunc
+	eventsDone chan struct{}
+}
+
+// Options adjust how an App is built; the zero value is production.
+type Options struct {
+	Now    func() time.Time // clock; time.Now when nil
+	Logger *slog.Logger     // discards when nil
+	Worker string           // job worker id; host and pid when empty
+}
+
+// Open opens the configured database and builds the services. It does not
+// migrate; callers decide (see Migrate and CheckSchema). Errors: Invalid,
+// Unavailable.
+func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	db, err := store.Open(ctx, cfg.DB)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Config: cfg, DB: db, Now: opts.Now, Log: opts.Logger}
+	a.Audit = &audit.Log{DB: db, Now: a.Now}
+	a.Auth = auth.NewService(db, a.Audit, a.Now)
+	a.Org = &org.Service{DB: db, Audit: a.Audit, Now: a.Now}
+	a.Calendar, err = workday.New()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Jobs = jobs.New(db, jobs.Options{Worker: opts.Worker, Now: a.Now, Logger: a.Log})
+	a.Notify = notify.New(db, a.Jobs, notify.Options{Now: a.Now, Logger: a.Log})
+	a.Events = store.NewEvents(db, a.Log)
+	a.Events.Subscribe(TopicCalendar, func(string) {
+		if err := workday.LoadOverrides(context.Background(), a.DB, a.Calendar); err != nil {
+			a.Log.Error("reload calendar overrides", "err", err)
+		}
+	})
+	a.Jobs.Register(jobPurgeSessions, func(ctx context.Context, _ *jobs.Job) error {
+		n, err := a.Auth.PurgeExpiredSessions(ctx)
+		if err == nil && n > 0 {
+			a.Log.Info("purged expired sessions", "count", n)
+		}
+		return err
+	})
+	return a, nil
+}
+
+// Change topics published on a.Events.
+const (
+	TopicCalendar = "calendar" // working-day overrides changed
+)
+
+// Scheduled job kinds.
+const jobPurgeSessions = "auth.purge_sessions"
+
+// Start loads the caches, schedules the periodic jobs and starts the job
+// runner and the event listener. The server calls it once; CLI commands
+// that only read or write data do not.
+func (a *App) Start(ctx context.Context) error {
+	if err := workday.LoadOverrides(ctx, a.DB, a.Calendar); err != nil {
+		return err
+	}
+	if err := a.Jobs.Schedule(ctx, "purge-sessions", jobPurgeSessions, time.Hour); err != nil {
+		return err
+	}
+	evCtx, cancel := context.WithCancel(context.Background())
+	a.stopEvents = cancel
+	a.eventsDone = make(chan struct{})
+	go func() {
+		defer close(a.eventsDone)
+		_ = a.Events.Run(evCtx)
+	}()
+	return a.Jobs.Start(ctx)
+}
+
+// Stop stops the job runner (waiting for running jobs until ctx ends) and
+// the event listener.
+func (a *App) Stop(ctx context.Context) error {
+	err := a.Jobs.Stop(ctx)
+	if a.stopEvents != nil {
+		a.stopEvents()
+		<-a.eventsDone
+	}
+	return err
+}
+
+// Close closes the database.
+func (a *App) Close() error { return a.DB.Close() }

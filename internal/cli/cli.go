@@ -1,0 +1,171 @@
+// Package cli implements the qinqing command line: one file per subcommand,
+// all dispatched from the table in this file.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/qinqing/qinqing/internal/app"
+	"github.com/qinqing/qinqing/internal/config"
+	"github.com/qinqing/qinqing/internal/errs"
+)
+
+// Env is the process environment a command runs in, injectable for tests.
+type Env struct {
+	Stdin  io.Reader
+	Stdout io.Writer
+	Stderr io.Writer
+	Getenv func(string) string
+}
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env Env, args []string) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {"run the web server and background jobs", runServe},
+		"migrate": {"apply pending database migrations", runMigrate},
+		"version": {"print the version", runVersion},
+		"user":    {"manage accounts: add, passwd, disable, enable, list", runUser},
+		"token":   {"manage API tokens: create, list, revoke", runToken},
+		"backup":  {"write a consistent copy of the database", runBackup},
+		"workday": {"the official working-day calendar: is, add, between", runWorkday},
+	}
+}
+
+// exitError carries a specific exit status out of a command.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Run runs the command line args and returns the process exit status:
+// 0 success, 1 failure, 2 usage error.
+func Run(ctx context.Context, args []string, env Env) int {
+	if env.Getenv == nil {
+		env.Getenv = os.Getenv
+	}
+	cmds := commands()
+	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		usage(env.Stdout, cmds)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	cmd, ok := cmds[args[0]]
+	if !ok {
+		fmt.Fprintf(env.Stderr, "qinqing: unknown command %q\nRun 'qinqing --help' for usage.\n", args[0])
+		return 2
+	}
+	err := cmd.run(ctx, env, args[1:])
+	var ee exitError
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, flag.ErrHelp):
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case errs.CodeOf(err) == errs.Invalid && errors.Is(err, errUsage):
+		fmt.Fprintf(env.Stderr, "qinqing %s: %s\n", args[0], errs.MessageOf(err))
+		return 2
+	}
+	msg := errs.MessageOf(err)
+	if errs.CodeOf(err) == errs.Internal {
+		msg = err.Error()
+	}
+	fmt.Fprintf(env.Stderr, "qinqing %s: %s\n", args[0], msg)
+	return 1
+}
+
+// errUsage marks errors in how a command was called (exit status 2).
+var errUsage = errors.New("usage")
+
+func usageErrorf(format string, args ...any) error {
+	return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf(format, args...), Err: errUsage}
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprint(w, `qinqing (亲清) runs a city's business-environment platform: enterprise
+registry, policy supermarket, appeals closed loop and plan supervision.
+
+Usage:
+
+	qinqing <command> [arguments]
+
+The commands are:
+
+`)
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "\t%-9s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprint(w, `
+Use "qinqing <command> --help" for more information about a command.
+Every command that touches data takes --db (a SQLite file path or a
+postgres:// URL; env QINQING_DB; default ./qinqing-data/qinqing.db).
+`)
+}
+
+// newFlagSet returns a flag set that reports errors instead of exiting and
+// prints usage in the Go style.
+func newFlagSet(env Env, name, synopsis, description string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(env.Stderr, "usage: qinqing %s\n\n%s\n", synopsis, strings.TrimSpace(description))
+		hasFlags := false
+		fs.VisitAll(func(*flag.Flag) { hasFlags = true })
+		if hasFlags {
+			fmt.Fprintln(env.Stderr, "\nFlags:")
+			fs.PrintDefaults()
+		}
+	}
+	return fs
+}
+
+// parse parses args, turning a flag error into a usage error (exit 2).
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return exitError{code: 2}
+	}
+	return nil
+}
+
+// loadConfig returns the defaults overridden by the environment.
+func loadConfig(env Env) (config.Config, error) {
+	cfg := config.Default()
+	err := cfg.FromEnv(env.Getenv)
+	return cfg, err
+}
+
+// openApp opens the database of cfg and checks its schema is current.
+func openApp(ctx context.Context, env Env, cfg config.Config) (*app.App, error) {
+	a, err := app.Open(ctx, cfg, app.Options{Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+	if err != nil {
+		return nil, err
+	}
+	if err := a.DB.CheckSchema(ctx); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}

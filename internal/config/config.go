@@ -1,0 +1,143 @@
+// Package config holds the one typed configuration of qinqing: defaults,
+// then QINQING_* environment variables, then command-line flags, then
+// Validate.
+package config
+
+import (
+	"flag"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+
+	"github.com/qinqing/qinqing/internal/errs"
+)
+
+// Config is the platform's configuration.
+type Config struct {
+	Addr          string // listen address
+	DB            string // SQLite file path or postgres:// URL
+	Migrate       bool   // apply pending migrations at start
+	Demo          bool   // load demo data into an empty database
+	DemoSize      int    // enterprises in the demo city
+	LogLevel      string // debug, info, warn, error
+	LogFormat     string // json or text
+	SecureCookies bool   // mark cookies Secure (behind HTTPS)
+	WorkHours     string // working hours for deadlines counted in hours
+	City          string // the city whose divisions are embedded
+	MaxBodyBytes  int64  // limit of a request body
+	MaxUpload     int64  // limit of an uploaded file
+}
+
+// Default returns the configuration used when nothing is set.
+func Default() Config {
+	return Config{
+		Addr:         "127.0.0.1:8080",
+		DB:           "./qinqing-data/qinqing.db",
+		DemoSize:     10000,
+		LogLevel:     "info",
+		LogFormat:    "json",
+		WorkHours:    "09:00-12:00,13:30-17:30",
+		City:         "wuhan",
+		MaxBodyBytes: 1 << 20,
+		MaxUpload:    256 << 20,
+	}
+}
+
+// FromEnv overrides c with the QINQING_* variables that getenv returns.
+// Errors: Invalid for a malformed value, naming the variable.
+func (c *Config) FromEnv(getenv func(string) string) error {
+	str := func(name string, dst *string) {
+		if v := getenv(name); v != "" {
+			*dst = v
+		}
+	}
+	boolean := func(name string, dst *bool) error {
+		if v := getenv(name); v != "" {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return errs.Errorf(errs.Invalid, "环境变量 %s 应为 true 或 false，实际为 %q", name, v)
+			}
+			*dst = b
+		}
+		return nil
+	}
+	integer := func(name string, dst *int64) error {
+		if v := getenv(name); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				return errs.Errorf(errs.Invalid, "环境变量 %s 应为正整数，实际为 %q", name, v)
+			}
+			*dst = n
+		}
+		return nil
+	}
+	str("QINQING_ADDR", &c.Addr)
+	str("QINQING_DB", &c.DB)
+	str("QINQING_LOG_LEVEL", &c.LogLevel)
+	str("QINQING_LOG_FORMAT", &c.LogFormat)
+	str("QINQING_WORK_HOURS", &c.WorkHours)
+	str("QINQING_CITY", &c.City)
+	for name, dst := range map[string]*bool{"QINQING_MIGRATE": &c.Migrate, "QINQING_SECURE_COOKIES": &c.SecureCookies} {
+		if err := boolean(name, dst); err != nil {
+			return err
+		}
+	}
+	for name, dst := range map[string]*int64{"QINQING_MAX_BODY_BYTES": &c.MaxBodyBytes, "QINQING_MAX_UPLOAD_BYTES": &c.MaxUpload} {
+		if err := integer(name, dst); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DBFlag registers --db on fs; every command that touches data takes it.
+func (c *Config) DBFlag(fs *flag.FlagSet) {
+	fs.StringVar(&c.DB, "db", c.DB, "SQLite file path or postgres:// URL (env QINQING_DB)")
+}
+
+// ServeFlags registers the flags of `qinqing serve` on fs.
+func (c *Config) ServeFlags(fs *flag.FlagSet) {
+	c.DBFlag(fs)
+	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env QINQING_ADDR)")
+	fs.BoolVar(&c.Demo, "demo", c.Demo, "migrate and load demo data into an empty database")
+	fs.IntVar(&c.DemoSize, "demo-enterprises", c.DemoSize, "enterprises in the demo city")
+	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending migrations before serving (env QINQING_MIGRATE)")
+	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env QINQING_LOG_LEVEL)")
+	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json or text (env QINQING_LOG_FORMAT)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark cookies Secure; set when served over HTTPS (env QINQING_SECURE_COOKIES)")
+}
+
+// Validate checks the configuration as a whole. Errors: Invalid.
+func (c *Config) Validate() error {
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		return errs.Errorf(errs.Invalid, "监听地址 %q 无效（应为 主机:端口，如 127.0.0.1:8080）", c.Addr)
+	}
+	if strings.TrimSpace(c.DB) == "" {
+		return errs.Errorf(errs.Invalid, "未指定数据库（--db 或 QINQING_DB）")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		return errs.Errorf(errs.Invalid, "日志级别 %q 无效（debug/info/warn/error）", c.LogLevel)
+	}
+	if c.LogFormat != "json" && c.LogFormat != "text" {
+		return errs.Errorf(errs.Invalid, "日志格式 %q 无效（json/text）", c.LogFormat)
+	}
+	if c.DemoSize < 0 || c.DemoSize > 3_000_000 {
+		return errs.Errorf(errs.Invalid, "演示企业数 %d 超出范围", c.DemoSize)
+	}
+	if c.City != "wuhan" {
+		return errs.Errorf(errs.Invalid, "暂不支持城市 %q（当前内置：wuhan）", c.City)
+	}
+	return nil
+}
+
+// String describes the configuration for the start-up log, without secrets.
+func (c Config) String() string {
+	db := c.DB
+	if i := strings.Index(db, "@"); i > 0 && strings.Contains(db, "://") {
+		db = db[:strings.Index(db, "://")+3] + "…" + db[i:]
+	}
+	return fmt.Sprintf("addr=%s db=%s demo=%v", c.Addr, db, c.Demo)
+}

@@ -1,0 +1,151 @@
+// Package demo loads the demonstration data of `qinqing serve --demo`: the
+// units named in the seed action plans, a user of every role, and (through
+// the modules) enterprises and their records.
+package demo
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/qinqing/qinqing/internal/app"
+	"github.com/qinqing/qinqing/internal/audit"
+	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/org"
+)
+
+// Password is the password of every demo account.
+const Password = "demo12345"
+
+// unitSpec is one demo unit: its name, kind, division code and aliases.
+type unitSpec struct {
+	name, kind, division string
+	aliases              []string
+	children             []unitSpec
+}
+
+// units are the responsible units that Wuhan's action plans name (武政办〔2024〕30号
+// and the 洪山区 task list), with the short and long forms documents use.
+var units = []unitSpec{
+	{name: "市优化营商环境办公室", kind: org.KindDepartment, aliases: []string{"市营商办", "营商办"}},
+	{name: "市发展和改革委员会", kind: org.KindDepartment, aliases: []string{"市发改委", "市发展改革委"}},
+	{name: "市经济和信息化局", kind: org.KindDepartment, aliases: []string{"市经信局"}},
+	{name: "市市场监督管理局", kind: org.KindDepartment, aliases: []string{"市市场监管局"}},
+	{name: "市商务局", kind: org.KindDepartment},
+	{name: "市财政局", kind: org.KindDepartment},
+	{name: "市人力资源和社会保障局", kind: org.KindDepartment, aliases: []string{"市人社局"}},
+	{name: "市科技创新局", kind: org.KindDepartment, aliases: []string{"市科技局"}},
+	{name: "市司法局", kind: org.KindDepartment},
+	{name: "市公安局", kind: org.KindDepartment},
+	{name: "市数据局", kind: org.KindDepartment, aliases: []string{"市数据管理局"}},
+	{name: "市投资促进局", kind: org.KindDepartment, aliases: []string{"市投促局"}},
+	{name: "市教育局", kind: org.KindDepartment},
+	{name: "市政务服务中心", kind: org.KindDepartment, aliases: []string{"市政务服务局"}},
+	{name: "市住房和城市更新局", kind: org.KindDepartment, aliases: []string{"市住房城市更新局", "市住更局"}},
+	{name: "市自然资源和城乡建设局", kind: org.KindDepartment, aliases: []string{"市自然资源城乡建设局", "市资建局"}},
+	{name: "国家税务总局武汉市税务局", kind: org.KindDepartment, aliases: []string{"市税务局"}},
+	{name: "中共武汉市委金融委员会办公室", kind: org.KindDepartment, aliases: []string{"市委金融办"}},
+	{name: "中共武汉市委统一战线工作部", kind: org.KindDepartment, aliases: []string{"市委统战部"}},
+	{name: "市工商业联合会", kind: org.KindOther, aliases: []string{"市工商联"}},
+	{name: "中国人民银行湖北省分行", kind: org.KindFinance, aliases: []string{"人行湖北省分行", "人行省分行营管部", "人行湖北"}},
+	{name: "江岸区人民政府", kind: org.KindDistrict, division: "420102", aliases: []string{"江岸区"}},
+	{name: "江汉区人民政府", kind: org.KindDistrict, division: "420103", aliases: []string{"江汉区"}},
+	{name: "硚口区人民政府", kind: org.KindDistrict, division: "420104", aliases: []string{"硚口区"}},
+	{name: "汉阳区人民政府", kind: org.KindDistrict, division: "420105", aliases: []string{"汉阳区"}},
+	{name: "武昌区人民政府", kind: org.KindDistrict, division: "420106", aliases: []string{"武昌区"}},
+	{name: "青山区人民政府", kind: org.KindDistrict, division: "420107", aliases: []string{"青山区"}},
+	{name: "洪山区人民政府", kind: org.KindDistrict, division: "420111", aliases: []string{"洪山区", "区人民政府"}, children: []unitSpec{
+		{name: "洪山区发展和改革局", kind: org.KindDepartment, aliases: []string{"区发改局"}},
+		{name: "洪山区市场监督管理局", kind: org.KindDepartment, aliases: []string{"区市场监管局"}},
+		{name: "洪山区行政审批局", kind: org.KindDepartment, aliases: []string{"区行政审批局"}},
+		{name: "珞南街道办事处", kind: org.KindStreet, division: "420111002", aliases: []string{"珞南街道", "珞南街"}},
+		{name: "关山街道办事处", kind: org.KindStreet, division: "420111003", aliases: []string{"关山街道", "关山街"}},
+		{name: "张家湾街道办事处", kind: org.KindStreet, division: "420111005", aliases: []string{"张家湾街道"}},
+	}},
+	{name: "东西湖区人民政府", kind: org.KindDistrict, division: "420112", aliases: []string{"东西湖区"}},
+	{name: "汉南区人民政府", kind: org.KindDistrict, division: "420113", aliases: []string{"汉南区"}},
+	{name: "蔡甸区人民政府", kind: org.KindDistrict, division: "420114", aliases: []string{"蔡甸区"}},
+	{name: "江夏区人民政府", kind: org.KindDistrict, division: "420115", aliases: []string{"江夏区"}},
+	{name: "黄陂区人民政府", kind: org.KindDistrict, division: "420116", aliases: []string{"黄陂区"}},
+	{name: "新洲区人民政府", kind: org.KindDistrict, division: "420117", aliases: []string{"新洲区"}},
+	{name: "东湖新技术开发区管理委员会", kind: org.KindZone, aliases: []string{"东湖高新区", "东湖高新区管委会"}},
+	{name: "武汉经济技术开发区管理委员会", kind: org.KindZone, aliases: []string{"武汉经开区", "武汉经开区管委会"}},
+	{name: "长江新区管理委员会", kind: org.KindZone, aliases: []string{"长江新区"}},
+}
+
+// Account is a demo login.
+type Account struct {
+	Username, Name string
+	Role           auth.Role
+	Unit           string // unit name, for unit staff
+}
+
+// Accounts are the demo logins, one or more per role.
+var Accounts = []Account{
+	{Username: "admin", Name: "营商办 王主任", Role: auth.RoleAdmin, Unit: "市优化营商环境办公室"},
+	{Username: "leader", Name: "李市长", Role: auth.RoleLeader},
+	{Username: "fgw", Name: "市发改委 张科长", Role: auth.RoleUnitStaff, Unit: "市发展和改革委员会"},
+	{Username: "hongshan", Name: "洪山区 刘主任", Role: auth.RoleUnitStaff, Unit: "洪山区人民政府"},
+	{Username: "specialist", Name: "服务专员 陈晓", Role: auth.RoleSpecialist},
+	{Username: "enterprise", Name: "企业用户 赵经理", Role: auth.RoleEnterprise},
+}
+
+// Empty reports whether the database holds no users yet, i.e. whether demo
+// data may be loaded without clobbering anything.
+func Empty(ctx context.Context, a *app.App) (bool, error) {
+	_, n, err := a.Auth.FindUsers(ctx, auth.UserFilter{Limit: 1})
+	return n == 0, err
+}
+
+// Load fills an empty database with the demo data, reporting progress to
+// out. Errors: Conflict when the database is not empty.
+func Load(ctx context.Context, a *app.App, out io.Writer) error {
+	empty, err := Empty(ctx, a)
+	if err != nil {
+		return err
+	}
+	if !empty {
+		return errs.Errorf(errs.Conflict, "数据库已有数据，不载入演示数据")
+	}
+	ctx = audit.WithActor(ctx, audit.Who{Name: "demo"})
+	n := 0
+	var create func(specs []unitSpec, parent *int64) error
+	create = func(specs []unitSpec, parent *int64) error {
+		for i, sp := range specs {
+			in := org.UnitInput{ParentID: parent, Name: sp.name, Kind: sp.kind, Sort: i, Aliases: sp.aliases}
+			if sp.division != "" {
+				d := sp.division
+				in.Division = &d
+			}
+			u, err := a.Org.CreateUnit(ctx, in)
+			if err != nil {
+				return fmt.Errorf("demo unit %s: %w", sp.name, err)
+			}
+			n++
+			if err := create(sp.children, &u.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := create(units, nil); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo: %d units\n", n)
+	for _, acc := range Accounts {
+		in := auth.UserInput{Username: acc.Username, DisplayName: acc.Name, Password: Password, Role: acc.Role}
+		if acc.Unit != "" {
+			u, err := a.Org.Resolve(ctx, acc.Unit)
+			if err != nil {
+				return err
+			}
+			in.UnitID = &u.ID
+		}
+		if _, err := a.Auth.CreateUser(ctx, in); err != nil {
+			return fmt.Errorf("demo user %s: %w", acc.Username, err)
+		}
+	}
+	fmt.Fprintf(out, "demo: %d users\n", len(Accounts))
+	return nil
+}

@@ -1,0 +1,331 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/notify"
+	"github.com/qinqing/qinqing/internal/workday"
+)
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// readyz reports ready when the database answers and its schema is current.
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
+	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
+	defer cancel()
+	if err := s.app.DB.CheckSchema(ctx); err != nil {
+		if errs.CodeOf(err) != errs.Unavailable {
+			err = &errs.Error{Code: errs.Unavailable, Message: "数据库不可用", Err: err}
+		}
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.app.DB.Dialect())})
+	return nil
+}
+
+func (s *Server) openAPI(w http.ResponseWriter, r *http.Request) error {
+	b, err := assets.ReadFile("openapi.json")
+	if err != nil {
+		return errs.Wrap(err, "openapi")
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	_, _ = w.Write(b)
+	return nil
+}
+
+// safeNext returns next if it is a local path, else "/": a login link must
+// not send people to another site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}
+
+func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) error {
+	if actorOf(r) != nil {
+		http.Redirect(w, r, "/", http.StatusSeeOther)
+		return nil
+	}
+	s.render(w, r, http.StatusOK, "login.html", map[string]any{"Next": safeNext(r.URL.Query().Get("next")), "Demo": s.app.Config.Demo})
+	return nil
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return errs.Errorf(errs.Invalid, "表单无效")
+	}
+	username, password := r.PostForm.Get("username"), r.PostForm.Get("password")
+	next := safeNext(r.PostForm.Get("next"))
+	secret, _, err := s.app.Auth.Login(r.Context(), username, password, clientIP(r), r.UserAgent())
+	if err != nil {
+		switch errs.CodeOf(err) {
+		case errs.Unauthenticated, errs.TooMany:
+			s.render(w, r, statusOf(errs.CodeOf(err)), "login.html", map[string]any{"Next": next, "Username": username,
+				"Error": errs.MessageOf(err), "Demo": s.app.Config.Demo})
+			return nil
+		}
+		return err
+	}
+	s.setSessionCookie(w, secret)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(SessionCookie); err == nil {
+		if err := s.app.Auth.Logout(r.Context(), c.Value); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(w)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r)
+	data := map[string]any{"Today": workday.Today(s.app.Now)}
+	today := workday.Today(s.app.Now)
+	data["IsWorkday"] = s.app.Calendar.IsWorkday(today)
+	data["Next5"] = s.app.Calendar.AddWorkdays(today, 5)
+	if a.Can(auth.ManageUsers, auth.Resource{}) {
+		_, users, err := s.app.Auth.FindUsers(r.Context(), auth.UserFilter{Limit: 1})
+		if err != nil {
+			return err
+		}
+		units, err := s.app.Org.FindUnits(r.Context())
+		if err != nil {
+			return err
+		}
+		counts, err := s.app.Jobs.Counts(r.Context())
+		if err != nil {
+			return err
+		}
+		data["Users"], data["Units"], data["Jobs"] = users, len(units), counts
+	}
+	s.render(w, r, http.StatusOK, "home.html", data)
+	return nil
+}
+
+func (s *Server) mePage(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r)
+	if a.UserID == 0 {
+		return errs.Errorf(errs.Forbidden, "API 令牌没有个人中心")
+	}
+	u, err := s.app.Auth.FindUserByID(r.Context(), a.UserID)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"User": u}
+	if u.UnitID != nil {
+		if unit, err := s.app.Org.FindUnitByID(r.Context(), *u.UnitID); err == nil {
+			data["Unit"] = unit
+		}
+	}
+	s.render(w, r, http.StatusOK, "me.html", data)
+	return nil
+}
+
+func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r)
+	if err := r.ParseForm(); err != nil || a.UserID == 0 {
+		return errs.Errorf(errs.Invalid, "表单无效")
+	}
+	u, err := s.app.Auth.FindUserByID(r.Context(), a.UserID)
+	if err != nil {
+		return err
+	}
+	fail := func(msg string) error {
+		s.render(w, r, http.StatusUnprocessableEntity, "me.html", map[string]any{"User": u, "Error": msg})
+		return nil
+	}
+	old, pw, again := r.PostForm.Get("old"), r.PostForm.Get("new"), r.PostForm.Get("again")
+	if pw != again {
+		return fail("两次输入的新密码不一致")
+	}
+	if _, _, err := s.app.Auth.Login(r.Context(), u.Username, old, clientIP(r), r.UserAgent()); err != nil {
+		return fail("原密码不正确")
+	}
+	if err := s.app.Auth.SetPassword(r.Context(), u.ID, pw); err != nil {
+		if errs.CodeOf(err) == errs.Invalid {
+			return fail(errs.MessageOf(err))
+		}
+		return err
+	}
+	// SetPassword ended every session; start a fresh one for this browser.
+	secret, _, err := s.app.Auth.Login(r.Context(), u.Username, pw, clientIP(r), r.UserAgent())
+	if err != nil {
+		return err
+	}
+	s.setSessionCookie(w, secret)
+	http.Redirect(w, r, "/me?ok=password", http.StatusSeeOther)
+	return nil
+}
+
+// recipient is the inbox of the actor: their own user inbox.
+func recipient(a *auth.Actor) (notify.Recipient, error) {
+	if a.UserID == 0 {
+		return notify.Recipient{}, errs.Errorf(errs.Forbidden, "API 令牌没有消息箱")
+	}
+	id := a.UserID
+	return notify.Recipient{UserID: &id}, nil
+}
+
+func (s *Server) unreadCount(r *http.Request) int {
+	rc, err := recipient(actorOf(r))
+	if err != nil {
+		return 0
+	}
+	n, err := s.app.Notify.UnreadCount(r.Context(), rc)
+	if err != nil {
+		s.log.Warn("unread count", "err", err)
+	}
+	return n
+}
+
+func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
+	rc, err := recipient(actorOf(r))
+	if err != nil {
+		return err
+	}
+	p := newPager(r.URL.Path, r.URL.Query(), 20)
+	unread := r.URL.Query().Get("unread") == "1"
+	list, total, err := s.app.Notify.Inbox(r.Context(), rc, notify.InboxFilter{UnreadOnly: unread, Limit: p.Size, Offset: p.Offset()})
+	if err != nil {
+		return err
+	}
+	p.Total = total
+	s.render(w, r, http.StatusOK, "inbox.html", map[string]any{"Items": list, "Page": p, "UnreadOnly": unread})
+	return nil
+}
+
+func pathID(r *http.Request, name string) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, errs.Errorf(errs.NotFound, "编号“%s”无效", r.PathValue(name))
+	}
+	return id, nil
+}
+
+func (s *Server) markRead(w http.ResponseWriter, r *http.Request) error {
+	rc, err := recipient(actorOf(r))
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.app.Notify.MarkRead(r.Context(), rc, id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/inbox?ok=read", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) markAllRead(w http.ResponseWriter, r *http.Request) error {
+	rc, err := recipient(actorOf(r))
+	if err != nil {
+		return err
+	}
+	if _, err := s.app.Notify.MarkAllRead(r.Context(), rc); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/inbox?ok=read", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
+	a := actorOf(r)
+	writeJSON(w, http.StatusOK, map[string]any{"name": a.Name, "display_name": a.DisplayName, "role": a.Role,
+		"role_label": a.Role.Label(), "unit_id": a.UnitID, "enterprise_id": a.EnterpriseID, "user_id": a.UserID, "token_id": a.TokenID})
+	return nil
+}
+
+// listQuery reads ?limit=&offset= for API lists (limit 1–500, default 50).
+func listQuery(q url.Values) (limit, offset int, err error) {
+	limit, offset = 50, 0
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 500 {
+			return 0, 0, errs.FieldErrorf("limit", "limit 应为 1–500 的整数")
+		}
+	}
+	if v := q.Get("offset"); v != "" {
+		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
+			return 0, 0, errs.FieldErrorf("offset", "offset 应为非负整数")
+		}
+	}
+	return limit, offset, nil
+}
+
+func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) error {
+	rc, err := recipient(actorOf(r))
+	if err != nil {
+		return err
+	}
+	limit, offset, err := listQuery(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	list, total, err := s.app.Notify.Inbox(r.Context(), rc, notify.InboxFilter{UnreadOnly: r.URL.Query().Get("unread") == "true", Limit: limit, Offset: offset})
+	if err != nil {
+		return err
+	}
+	if list == nil {
+		list = []notify.Notification{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list, "total": total})
+	return nil
+}
+
+func (s *Server) apiMarkRead(w http.ResponseWriter, r *http.Request) error {
+	rc, err := recipient(actorOf(r))
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.app.Notify.MarkRead(r.Context(), rc, id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+func (s *Server) apiWorkday(w http.ResponseWriter, r *http.Request) error {
+	d, err := workday.ParseDate(r.PathValue("date"))
+	if err != nil {
+		return err
+	}
+	info := s.app.Calendar.Info(d)
+	writeJSON(w, http.StatusOK, map[string]any{"info": info, "official": s.app.Calendar.Known(d.Year())})
+	return nil
+}
+
+func (s *Server) apiWorkdayAdd(w http.ResponseWriter, r *http.Request) error {
+	d, err := workday.ParseDate(r.PathValue("date"))
+	if err != nil {
+		return err
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 0 || n > 3650 {
+		return errs.FieldErrorf("n", "工作日数应为 0–3650 的整数")
+	}
+	res := s.app.Calendar.AddWorkdays(d, n)
+	writeJSON(w, http.StatusOK, map[string]any{"from": d, "workdays": n, "date": res,
+		"official": s.app.Calendar.Known(d.Year()) && s.app.Calendar.Known(res.Year())})
+	return nil
+}

@@ -1,0 +1,243 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/workday"
+)
+
+// pages holds one template set per page: the shared layout and partials
+// plus that page's own blocks.
+type pages struct {
+	byName map[string]*template.Template
+	base   *template.Template
+}
+
+var funcs = template.FuncMap{
+	"date": func(v any) string {
+		switch d := v.(type) {
+		case workday.Date:
+			return d.Chinese()
+		case *workday.Date:
+			if d == nil {
+				return "未知"
+			}
+			return d.Chinese()
+		case time.Time:
+			return workday.DateOf(d).Chinese()
+		case *time.Time:
+			if d == nil {
+				return ""
+			}
+			return workday.DateOf(*d).Chinese()
+		}
+		return fmt.Sprint(v)
+	},
+	"datetime": func(v any) string {
+		var t time.Time
+		switch x := v.(type) {
+		case time.Time:
+			t = x
+		case *time.Time:
+			if x == nil {
+				return ""
+			}
+			t = *x
+		default:
+			return fmt.Sprint(v)
+		}
+		return t.In(workday.Shanghai).Format("2006年1月2日 15:04")
+	},
+	// wan formats yuan as 万元 with two decimals; nil is 未知, never zero.
+	"wan": func(v any) string {
+		switch x := v.(type) {
+		case int64:
+			return FormatWan(x)
+		case *int64:
+			if x == nil {
+				return "未知"
+			}
+			return FormatWan(*x)
+		}
+		return fmt.Sprint(v)
+	},
+	"roleLabel": func(r auth.Role) string { return r.Label() },
+	"add":       func(a, b int) int { return a + b },
+	"query": func(base url.Values, kv ...any) string {
+		q := url.Values{}
+		for k, v := range base {
+			q[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			q.Set(fmt.Sprint(kv[i]), fmt.Sprint(kv[i+1]))
+		}
+		return "?" + q.Encode()
+	},
+}
+
+// FormatWan formats an amount in yuan as 万元 with two decimals, e.g.
+// 1234567 → "123.46万元".
+func FormatWan(yuan int64) string {
+	neg := yuan < 0
+	if neg {
+		yuan = -yuan
+	}
+	cents := (yuan + 50) / 100 // hundredths of 万元
+	s := strconv.FormatInt(cents/100, 10) + "." + fmt.Sprintf("%02d", cents%100) + "万元"
+	if neg {
+		s = "-" + s
+	}
+	return s
+}
+
+func loadPages() (*pages, error) {
+	base, err := template.New("base").Funcs(funcs).ParseFS(assets, "templates/_*.html")
+	if err != nil {
+		return nil, errs.Wrap(err, "parse layout")
+	}
+	files, err := fs.Glob(assets, "templates/*.html")
+	if err != nil {
+		return nil, errs.Wrap(err, "list templates")
+	}
+	p := &pages{byName: map[string]*template.Template{}, base: base}
+	for _, f := range files {
+		name := strings.TrimPrefix(f, "templates/")
+		if strings.HasPrefix(name, "_") {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(assets, f)
+		if err != nil {
+			return nil, errs.Wrap(err, "parse "+name)
+		}
+		p.byName[name] = t
+	}
+	return p, nil
+}
+
+// navItem is one entry of the navigation bar.
+type navItem struct {
+	Key, Label, Href string
+	Action           auth.Action // required action; "" for any logged-in actor
+	Roles            []auth.Role // limited to these roles; nil for any
+}
+
+// navigation lists the menu in order; each actor sees what it may open.
+var navigation = []navItem{
+	{Key: "home", Label: "工作台", Href: "/"},
+	{Key: "units", Label: "组织单位", Href: "/admin/units", Action: auth.ManageUnits},
+	{Key: "users", Label: "用户", Href: "/admin/users", Action: auth.ManageUsers},
+	{Key: "tokens", Label: "API令牌", Href: "/admin/tokens", Action: auth.ManageTokens},
+	{Key: "audit", Label: "审计日志", Href: "/admin/audit", Action: auth.ViewAudit},
+	{Key: "calendar", Label: "工作日历", Href: "/admin/calendar", Action: auth.ManageCalendar},
+	{Key: "jobs", Label: "后台任务", Href: "/admin/jobs", Action: auth.ViewJobs},
+	{Key: "inbox", Label: "消息", Href: "/inbox"},
+	{Key: "me", Label: "个人中心", Href: "/me"},
+}
+
+func navFor(a *auth.Actor) []navItem {
+	if a == nil {
+		return nil
+	}
+	var out []navItem
+	for _, n := range navigation {
+		if n.Action != "" && !a.Can(n.Action, auth.Resource{}) {
+			continue
+		}
+		if n.Roles != nil {
+			ok := false
+			for _, r := range n.Roles {
+				ok = ok || r == a.Role
+			}
+			if !ok {
+				continue
+			}
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// view is what every page template receives.
+type view struct {
+	Actor  *auth.Actor
+	Nav    []navItem
+	Active string
+	Unread int
+	Flash  string
+	Query  url.Values
+	Path   string
+	Data   any
+}
+
+// render writes the page called name with data inside the layout.
+func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	t, ok := s.pages.byName[name]
+	if !ok {
+		s.log.Error("unknown template", "name", name)
+		http.Error(w, "系统内部错误", http.StatusInternalServerError)
+		return
+	}
+	a := actorOf(r)
+	v := view{Actor: a, Nav: navFor(a), Active: activeNav(r.URL.Path), Query: r.URL.Query(), Path: r.URL.Path,
+		Flash: flashMessage(r.URL.Query().Get("ok")), Data: data}
+	if a != nil && a.UserID != 0 {
+		v.Unread = s.unreadCount(r)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		s.log.Error("render", "template", name, "err", err)
+		http.Error(w, "系统内部错误", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = io.Copy(w, &buf)
+}
+
+// renderFragment writes one named partial (for htmx swaps).
+func (s *Server) renderFragment(w http.ResponseWriter, r *http.Request, name string, data any) {
+	if err := s.pages.base.ExecuteTemplate(w, name, data); err != nil {
+		s.log.Error("render fragment", "name", name, "err", err)
+	}
+}
+
+func activeNav(path string) string {
+	best := ""
+	for _, n := range navigation {
+		if n.Href == "/" && path == "/" {
+			return n.Key
+		}
+		if n.Href != "/" && strings.HasPrefix(path, n.Href) && len(n.Href) > len(best) {
+			best = n.Key
+		}
+	}
+	return best
+}
+
+// flashMessages are the confirmations a redirect after a POST may show;
+// they are keyed so that a link cannot make the page say arbitrary text.
+var flashMessages = map[string]string{
+	"saved":     "已保存",
+	"created":   "已创建",
+	"disabled":  "已停用",
+	"enabled":   "已启用",
+	"revoked":   "已吊销",
+	"password":  "密码已修改",
+	"read":      "已标记为已读",
+	"deleted":   "已删除",
+	"retried":   "已重新排队",
+	"logged_in": "登录成功",
+}
+
+func flashMessage(key string) string { return flashMessages[key] }
