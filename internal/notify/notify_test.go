@@ -1,0 +1,546 @@
+package notify_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/jobs"
+	"github.com/qinqing/qinqing/internal/notify"
+	"github.com/qinqing/qinqing/internal/store"
+	"github.com/qinqing/qinqing/internal/store/storetest"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func newClock() *clock { return &clock{t: time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)} }
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+var quiet = slog.New(slog.DiscardHandler)
+
+func mustUser(t *testing.T, db *store.DB, name string) int64 {
+	t.Helper()
+	var id int64
+	err := db.InTx(context.Background(), func(tx *store.Tx) error {
+		return tx.QueryRowContext(context.Background(), `INSERT INTO users (username, display_name, password_hash, role, created_at, updated_at)
+			VALUES (?, ?, 'x', 'enterprise', 0, 0) RETURNING id`, name, name).Scan(&id)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func ptr(v int64) *int64 { return &v }
+
+func mustNotify(t *testing.T, s *notify.Service, db *store.DB, n notify.Notification) int64 {
+	t.Helper()
+	id, created, err := s.Notify(context.Background(), db, n)
+	if err != nil || !created {
+		t.Fatalf("Notify(%+v) = %d, %v, %v", n, id, created, err)
+	}
+	return id
+}
+
+// drain runs due jobs until none is left, collecting handler errors.
+func drain(t *testing.T, r *jobs.Runner) (ran int, errors []error) {
+	t.Helper()
+	for range 100 {
+		ok, err := r.RunOnce(context.Background())
+		if err != nil {
+			errors = append(errors, err)
+		}
+		if !ok {
+			return ran, errors
+		}
+		ran++
+	}
+	t.Fatal("jobs keep coming")
+	return
+}
+
+func TestInbox(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := newClock()
+		s := notify.New(db, nil, notify.Options{Now: c.Now, Logger: quiet})
+		alice, bob := mustUser(t, db, "alice"), mustUser(t, db, "bob")
+		const acme, other = 7, 8
+		var aliceIDs []int64
+		for i := range 3 {
+			aliceIDs = append(aliceIDs, mustNotify(t, s, db, notify.Notification{UserID: &alice, Kind: "appeal.reply",
+				Title: fmt.Sprintf("诉求 %d 已答复", i), Link: fmt.Sprintf("/appeals/%d", i)}))
+			c.Add(time.Minute)
+		}
+		bobID := mustNotify(t, s, db, notify.Notification{UserID: &bob, Kind: "appeal.reply", Title: "给 bob"})
+		acmeIDs := []int64{
+			mustNotify(t, s, db, notify.Notification{EnterpriseID: ptr(acme), Kind: "policy.push", Title: "您可能符合「专精特新」奖补"}),
+			mustNotify(t, s, db, notify.Notification{EnterpriseID: ptr(acme), Kind: "policy.push", Title: "第二条"}),
+		}
+
+		t.Run("OKPerUser", func(t *testing.T) {
+			list, total, err := s.Inbox(ctx, notify.User(alice), notify.InboxFilter{})
+			if err != nil || total != 3 || len(list) != 3 {
+				t.Fatalf("Inbox = %d items, total %d, %v", len(list), total, err)
+			}
+			if list[0].ID != aliceIDs[2] || list[2].ID != aliceIDs[0] {
+				t.Fatalf("not newest first: %d … %d", list[0].ID, list[2].ID)
+			}
+			if n := list[2]; n.Title != "诉求 0 已答复" || n.Link != "/appeals/0" || n.UserID == nil || *n.UserID != alice ||
+				n.EnterpriseID != nil || n.ReadAt != nil || !n.CreatedAt.Equal(newClock().Now()) {
+				t.Fatalf("notification %+v", n)
+			}
+			page, total, err := s.Inbox(ctx, notify.User(alice), notify.InboxFilter{Limit: 2, Offset: 2})
+			if err != nil || total != 3 || len(page) != 1 || page[0].ID != aliceIDs[0] {
+				t.Fatalf("page 2 = %+v, total %d, %v", page, total, err)
+			}
+		})
+		t.Run("OKPerEnterprise", func(t *testing.T) {
+			list, total, err := s.Inbox(ctx, notify.Enterprise(acme), notify.InboxFilter{})
+			if err != nil || total != 2 || len(list) != 2 || *list[0].EnterpriseID != acme {
+				t.Fatalf("Inbox = %+v, total %d, %v", list, total, err)
+			}
+			if _, total, _ := s.Inbox(ctx, notify.Enterprise(other), notify.InboxFilter{}); total != 0 {
+				t.Fatalf("other enterprise sees %d", total)
+			}
+			both, total, err := s.Inbox(ctx, notify.Recipient{UserID: bob, EnterpriseID: acme}, notify.InboxFilter{})
+			if err != nil || total != 3 || len(both) != 3 {
+				t.Fatalf("user+enterprise inbox total %d, %v", total, err)
+			}
+		})
+		t.Run("OKUnreadAndMarkRead", func(t *testing.T) {
+			unread := func(r notify.Recipient) int {
+				t.Helper()
+				n, err := s.UnreadCount(ctx, r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
+			if n := unread(notify.User(alice)); n != 3 {
+				t.Fatalf("unread %d", n)
+			}
+			if err := s.MarkRead(ctx, notify.User(alice), aliceIDs[1]); err != nil {
+				t.Fatal(err)
+			}
+			c.Add(time.Hour)
+			if err := s.MarkRead(ctx, notify.User(alice), aliceIDs[1]); err != nil {
+				t.Fatalf("marking read twice: %v", err)
+			}
+			if n := unread(notify.User(alice)); n != 2 {
+				t.Fatalf("unread after MarkRead %d", n)
+			}
+			list, total, err := s.Inbox(ctx, notify.User(alice), notify.InboxFilter{UnreadOnly: true})
+			if err != nil || total != 2 || len(list) != 2 {
+				t.Fatalf("unread inbox %d, %v", total, err)
+			}
+			for _, n := range list {
+				if n.ID == aliceIDs[1] {
+					t.Fatal("read notification listed as unread")
+				}
+			}
+			all, _, _ := s.Inbox(ctx, notify.User(alice), notify.InboxFilter{})
+			for _, n := range all {
+				if n.ID == aliceIDs[1] && (n.ReadAt == nil || !n.ReadAt.Equal(c.Now().Add(-time.Hour))) {
+					t.Fatalf("read at %v; want the first read time kept", n.ReadAt)
+				}
+			}
+			if n, err := s.MarkAllRead(ctx, notify.Enterprise(acme)); n != 2 || err != nil {
+				t.Fatalf("MarkAllRead = %d, %v", n, err)
+			}
+			if n := unread(notify.Enterprise(acme)); n != 0 {
+				t.Fatalf("enterprise unread %d", n)
+			}
+			if n := unread(notify.User(alice)); n != 2 {
+				t.Fatalf("alice's unread changed by the enterprise's MarkAllRead: %d", n)
+			}
+		})
+		t.Run("ErrOwnership", func(t *testing.T) {
+			for _, tc := range []struct {
+				name string
+				r    notify.Recipient
+				id   int64
+			}{
+				{"another user's", notify.User(alice), bobID},
+				{"a user's as an enterprise", notify.Enterprise(acme), aliceIDs[0]},
+				{"another enterprise's", notify.Enterprise(other), acmeIDs[0]},
+				{"missing", notify.User(alice), 999999},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					if err := s.MarkRead(ctx, tc.r, tc.id); errs.CodeOf(err) != errs.NotFound {
+						t.Fatalf("got %v, want not_found", err)
+					}
+				})
+			}
+			if n, _ := s.UnreadCount(ctx, notify.User(bob)); n != 1 {
+				t.Fatalf("bob's notification was marked read by someone else: unread %d", n)
+			}
+		})
+		t.Run("ErrEmptyRecipient", func(t *testing.T) {
+			if _, _, err := s.Inbox(ctx, notify.Recipient{}, notify.InboxFilter{}); errs.CodeOf(err) != errs.Invalid {
+				t.Fatalf("got %v", err)
+			}
+		})
+	})
+}
+
+func TestNotifyValidation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := notify.New(db, nil, notify.Options{Now: newClock().Now, Logger: quiet})
+		u := mustUser(t, db, "u")
+		for _, tc := range []struct {
+			name string
+			n    notify.Notification
+			code errs.Code
+		}{
+			{"no recipient", notify.Notification{Kind: "k", Title: "t"}, errs.Invalid},
+			{"both recipients", notify.Notification{UserID: &u, EnterpriseID: ptr(1), Kind: "k", Title: "t"}, errs.Invalid},
+			{"no kind", notify.Notification{UserID: &u, Title: "t"}, errs.Invalid},
+			{"kind with comma", notify.Notification{UserID: &u, Kind: "a,b", Title: "t"}, errs.Invalid},
+			{"no title", notify.Notification{UserID: &u, Kind: "k", Title: " \n "}, errs.Invalid},
+			{"script link", notify.Notification{UserID: &u, Kind: "k", Title: "t", Link: "javascript:alert(1)"}, errs.Invalid},
+			{"protocol-relative link", notify.Notification{UserID: &u, Kind: "k", Title: "t", Link: "//evil.example/x"}, errs.Invalid},
+			{"unknown user", notify.Notification{UserID: ptr(424242), Kind: "k", Title: "t"}, errs.NotFound},
+		} {
+			t.Run("Err"+tc.name, func(t *testing.T) {
+				_, _, err := s.Notify(ctx, db, tc.n)
+				if got := errs.CodeOf(err); got != tc.code {
+					t.Fatalf("got %v, want %s", err, tc.code)
+				}
+			})
+		}
+		t.Run("OKCleansText", func(t *testing.T) {
+			id := mustNotify(t, s, db, notify.Notification{UserID: &u, Kind: "k", Title: "第一行\r\nBcc: x@y " + strings.Repeat("长", 300),
+				Link: "https://zwfw.example.gov.cn/x"})
+			list, _, _ := s.Inbox(ctx, notify.User(u), notify.InboxFilter{})
+			if len(list) != 1 || list[0].ID != id {
+				t.Fatalf("inbox %+v", list)
+			}
+			title := list[0].Title
+			if strings.ContainsAny(title, "\r\n") || len([]rune(title)) != notify.MaxTitle || !strings.HasSuffix(title, "…") {
+				t.Fatalf("title %q (%d runes)", title, len([]rune(title)))
+			}
+		})
+	})
+}
+
+func TestDedupeKey(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := newClock()
+		r := jobs.New(db, jobs.Options{Worker: "w", Now: c.Now, Logger: quiet})
+		s := notify.New(db, r, notify.Options{Now: c.Now, Logger: quiet, Channels: []notify.Channel{notify.NewLogChannel(quiet)}})
+		u := mustUser(t, db, "u")
+		n := notify.Notification{UserID: &u, Kind: "appeal.overdue", Title: "诉求即将超期", DedupeKey: "appeal:12:overdue"}
+		first, created, err := s.Notify(ctx, db, n)
+		if err != nil || !created {
+			t.Fatalf("first Notify = %d, %v, %v", first, created, err)
+		}
+		var again int64
+		err = db.InTx(ctx, func(tx *store.Tx) error {
+			var err error
+			again, created, err = s.Notify(ctx, tx, n)
+			return err
+		})
+		if err != nil || created || again != first {
+			t.Fatalf("second Notify = %d, created %v, %v; want %d, false", again, created, err, first)
+		}
+		if n, _ := s.UnreadCount(ctx, notify.User(u)); n != 1 {
+			t.Fatalf("unread %d, want 1", n)
+		}
+		if _, total, _ := r.List(ctx, jobs.JobFilter{Kind: notify.DeliverKind}); total != 1 {
+			t.Fatalf("%d delivery jobs, want 1", total)
+		}
+		t.Run("OKRolledBackTransaction", func(t *testing.T) {
+			boom := errors.New("boom")
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				if _, _, err := s.Notify(ctx, tx, notify.Notification{UserID: &u, Kind: "k", Title: "回滚"}); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatal(err)
+			}
+			if n, _ := s.UnreadCount(ctx, notify.User(u)); n != 1 {
+				t.Fatalf("rolled-back notification visible: unread %d", n)
+			}
+			if _, total, _ := r.List(ctx, jobs.JobFilter{Kind: notify.DeliverKind}); total != 1 {
+				t.Fatalf("rolled-back delivery job exists: %d jobs", total)
+			}
+		})
+	})
+}
+
+// receiver is a webhook endpoint that checks signatures and can fail.
+type receiver struct {
+	secret string
+	mu     sync.Mutex
+	fails  int // respond 500 to this many requests first
+	got    []notify.WebhookPayload
+	heads  []http.Header
+	srv    *httptest.Server
+}
+
+func newReceiver(t *testing.T, secret string, fails int) *receiver {
+	rc := &receiver{secret: secret, fails: fails}
+	rc.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		body, _ := io.ReadAll(req.Body)
+		if !notify.VerifySignature([]byte(rc.secret), body, req.Header.Get(notify.SignatureHeader)) {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		rc.mu.Lock()
+		defer rc.mu.Unlock()
+		var p notify.WebhookPayload
+		if err := json.Unmarshal(body, &p); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		rc.got = append(rc.got, p)
+		rc.heads = append(rc.heads, req.Header.Clone())
+		if rc.fails > 0 {
+			rc.fails--
+			http.Error(w, "维护中", http.StatusInternalServerError)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	t.Cleanup(rc.srv.Close)
+	return rc
+}
+
+func (rc *receiver) requests() []notify.WebhookPayload {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]notify.WebhookPayload(nil), rc.got...)
+}
+
+func TestWebhookDelivery(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := newClock()
+		r := jobs.New(db, jobs.Options{Worker: "w", Now: c.Now, Logger: quiet})
+		var logBuf bytes.Buffer
+		logCh := notify.NewLogChannel(slog.New(slog.NewJSONHandler(&logBuf, nil)))
+		hookCh := notify.NewWebhookChannel(db, notify.WebhookOptions{Now: c.Now, BaseURL: "https://qinqing.example.gov.cn/"})
+		s := notify.New(db, r, notify.Options{Now: c.Now, Logger: quiet, Channels: []notify.Channel{logCh, hookCh}})
+		u := mustUser(t, db, "u")
+
+		healthy := newReceiver(t, "healthy-secret-0123456789", 0)
+		flaky := newReceiver(t, "flaky-secret-0123456789ab", 1)
+		policyOnly := newReceiver(t, "policy-secret-0123456789a", 0)
+		create := func(name, url, secret string, kinds ...string) *notify.Webhook {
+			t.Helper()
+			w, err := s.CreateWebhook(ctx, notify.Webhook{Name: name, URL: url, Secret: secret, Kinds: kinds})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return w
+		}
+		hHealthy := create("12345 平台", healthy.srv.URL+"/hook?token=abc", healthy.secret)
+		create("区政务网", flaky.srv.URL, flaky.secret, "appeal.*")
+		create("政策系统", policyOnly.srv.URL, policyOnly.secret, "policy.push")
+
+		id := mustNotify(t, s, db, notify.Notification{UserID: &u, Kind: "appeal.reply", Title: "您的诉求已答复", Body: "详见链接", Link: "/appeals/12"})
+
+		ran, errList := drain(t, r)
+		// log + webhook fan-out + two webhook deliveries (one of them fails).
+		if ran != 4 || len(errList) != 1 || !strings.Contains(errList[0].Error(), "HTTP 500") {
+			t.Fatalf("ran %d jobs, errors %v", ran, errList)
+		}
+		if !strings.Contains(logBuf.String(), `"kind":"appeal.reply"`) || !strings.Contains(logBuf.String(), `"id":`+strconv.FormatInt(id, 10)) {
+			t.Fatalf("log line %s", logBuf.String())
+		}
+		t.Run("OKSigned", func(t *testing.T) {
+			got := healthy.requests()
+			if len(got) != 1 {
+				t.Fatalf("healthy receiver got %d requests", len(got))
+			}
+			p, h := got[0], healthy.heads[0]
+			if p.ID != id || p.Kind != "appeal.reply" || p.Title != "您的诉求已答复" || p.Link != "https://qinqing.example.gov.cn/appeals/12" ||
+				p.UserID == nil || *p.UserID != u || p.Timestamp != c.Now().Unix() {
+				t.Fatalf("payload %+v", p)
+			}
+			if h.Get(notify.TimestampHeader) != strconv.FormatInt(c.Now().Unix(), 10) || h.Get(notify.EventHeader) != "appeal.reply" ||
+				h.Get(notify.DeliveryHeader) != fmt.Sprintf("%d:%d", id, hHealthy.ID) {
+				t.Fatalf("headers %v", h)
+			}
+			if n := len(policyOnly.requests()); n != 0 {
+				t.Fatalf("receiver of other kinds got %d requests", n)
+			}
+		})
+		t.Run("OKFailingRetriedAlone", func(t *testing.T) {
+			if n := len(flaky.requests()); n != 1 {
+				t.Fatalf("flaky receiver got %d requests, want 1", n)
+			}
+			failed, _, err := r.List(ctx, jobs.JobFilter{Kind: notify.DeliverKind, Status: jobs.Queued})
+			if err != nil || len(failed) != 1 || failed[0].Attempts != 1 || !strings.Contains(failed[0].LastError, "HTTP 500") {
+				t.Fatalf("queued deliveries %+v, %v", failed, err)
+			}
+			if strings.Contains(failed[0].LastError, "token=") {
+				t.Fatalf("last error leaks a URL: %s", failed[0].LastError)
+			}
+			if ran, err := r.RunOnce(ctx); ran || err != nil {
+				t.Fatalf("retried before the backoff: %v, %v", ran, err)
+			}
+			c.Add(failed[0].RunAt.Sub(c.Now()))
+			if ran, err := r.RunOnce(ctx); !ran || err != nil {
+				t.Fatalf("retry = %v, %v", ran, err)
+			}
+			got := flaky.requests()
+			if len(got) != 2 || got[1].ID != id || got[1].Delivery != got[0].Delivery || got[1].Timestamp != c.Now().Unix() {
+				t.Fatalf("flaky receiver got %+v", got)
+			}
+			if n := len(healthy.requests()); n != 1 {
+				t.Fatalf("healthy receiver got a duplicate: %d requests", n)
+			}
+			j, err := r.FindJobByID(ctx, failed[0].ID)
+			if err != nil || j.Status != jobs.Done || j.Attempts != 2 {
+				t.Fatalf("delivery job %+v, %v", j, err)
+			}
+			if counts, _ := r.Counts(ctx); counts[jobs.Done] != 4 || counts[jobs.Queued] != 0 || counts[jobs.Failed] != 0 {
+				t.Fatalf("counts %v", counts)
+			}
+		})
+		t.Run("OKDeletedWebhookSkipped", func(t *testing.T) {
+			if err := s.DeleteWebhook(ctx, hHealthy.ID); err != nil {
+				t.Fatal(err)
+			}
+			mustNotify(t, s, db, notify.Notification{UserID: &u, Kind: "policy.push", Title: "新政策"})
+			if _, errList := drain(t, r); len(errList) != 0 {
+				t.Fatal(errList)
+			}
+			if len(healthy.requests()) != 1 || len(policyOnly.requests()) != 1 {
+				t.Fatalf("healthy %d (deleted), policy %d", len(healthy.requests()), len(policyOnly.requests()))
+			}
+		})
+	})
+}
+
+func TestWebhookAdmin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := notify.New(db, nil, notify.Options{Now: newClock().Now, Logger: quiet})
+		for _, tc := range []struct {
+			name  string
+			w     notify.Webhook
+			field string
+		}{
+			{"NoName", notify.Webhook{URL: "https://a.example/h"}, "name"},
+			{"FTP", notify.Webhook{Name: "a", URL: "ftp://a.example/h"}, "url"},
+			{"Relative", notify.Webhook{Name: "a", URL: "/hook"}, "url"},
+			{"NoHost", notify.Webhook{Name: "a", URL: "https:///hook"}, "url"},
+			{"ShortSecret", notify.Webhook{Name: "a", URL: "https://a.example/h", Secret: "short"}, "secret"},
+			{"KindWithSpace", notify.Webhook{Name: "a", URL: "https://a.example/h", Kinds: []string{"a b"}}, "kinds"},
+		} {
+			t.Run("Err"+tc.name, func(t *testing.T) {
+				_, err := s.CreateWebhook(ctx, tc.w)
+				if errs.CodeOf(err) != errs.Invalid || errs.FieldOf(err) != tc.field {
+					t.Fatalf("got %v, want invalid %s", err, tc.field)
+				}
+			})
+		}
+		t.Run("OK", func(t *testing.T) {
+			w, err := s.CreateWebhook(ctx, notify.Webhook{Name: "市 12345", URL: "http://10.0.0.5:8080/in", Kinds: []string{" appeal.* ", "", "policy.push"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(w.Secret) != 64 || !w.Active || w.ID == 0 {
+				t.Fatalf("created %+v", w)
+			}
+			list, err := s.ListWebhooks(ctx)
+			if err != nil || len(list) != 1 || list[0].Secret != w.Secret || fmt.Sprint(list[0].Kinds) != "[appeal.* policy.push]" ||
+				!list[0].CreatedAt.Equal(w.CreatedAt) {
+				t.Fatalf("ListWebhooks = %+v, %v", list, err)
+			}
+			for kind, want := range map[string]bool{"appeal.reply": true, "policy.push": true, "policy.grant": false, "appeal": false} {
+				if list[0].Accepts(kind) != want {
+					t.Errorf("Accepts(%s) = %v", kind, !want)
+				}
+			}
+			if err := s.DeleteWebhook(ctx, w.ID); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.DeleteWebhook(ctx, w.ID); errs.CodeOf(err) != errs.NotFound {
+				t.Fatalf("second delete: %v", err)
+			}
+		})
+	})
+}
+
+func TestVerifySignature(t *testing.T) {
+	secret, body := []byte("s3cret-s3cret-s3cret"), []byte(`{"id":1}`)
+	good := notify.Sign(secret, body)
+	for _, tc := range []struct {
+		name   string
+		secret []byte
+		body   []byte
+		header string
+		want   bool
+	}{
+		{"OK", secret, body, good, true},
+		{"ErrWrongSecret", []byte("other"), body, good, false},
+		{"ErrTamperedBody", secret, []byte(`{"id":2}`), good, false},
+		{"ErrNoPrefix", secret, body, strings.TrimPrefix(good, "sha256="), false},
+		{"ErrNotHex", secret, body, "sha256=zz", false},
+		{"ErrEmpty", secret, body, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := notify.VerifySignature(tc.secret, tc.body, tc.header); got != tc.want {
+				t.Fatalf("VerifySignature = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestSMTPChannel(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cfg   notify.SMTPConfig
+		field string
+	}{
+		{"ErrNoAddr", notify.SMTPConfig{From: "a@example.gov.cn", To: []string{"b@example.gov.cn"}}, "smtp_addr"},
+		{"ErrNoPort", notify.SMTPConfig{Addr: "smtp.example.gov.cn", From: "a@example.gov.cn", To: []string{"b@example.gov.cn"}}, "smtp_addr"},
+		{"ErrFrom", notify.SMTPConfig{Addr: "smtp.example.gov.cn:587", From: "not an address", To: []string{"b@example.gov.cn"}}, "smtp_from"},
+		{"ErrTo", notify.SMTPConfig{Addr: "smtp.example.gov.cn:587", From: "a@example.gov.cn", To: []string{"b@"}}, "smtp_to"},
+		{"ErrNoRecipients", notify.SMTPConfig{Addr: "smtp.example.gov.cn:587", From: "a@example.gov.cn"}, "smtp_to"},
+		{"OK", notify.SMTPConfig{Addr: "smtp.example.gov.cn:587", From: "亲清在线 <noreply@example.gov.cn>", To: []string{"office@example.gov.cn"},
+			Kinds: []string{"appeal.*"}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ch, err := notify.NewSMTPChannel(tc.cfg)
+			if tc.field != "" {
+				if errs.CodeOf(err) != errs.Invalid || errs.FieldOf(err) != tc.field {
+					t.Fatalf("got %v, want invalid %s", err, tc.field)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ch.Name() != "smtp" || !ch.Accepts("appeal.reply") || ch.Accepts("policy.push") {
+				t.Fatalf("channel %s accepts wrong kinds", ch.Name())
+			}
+		})
+	}
+}
