@@ -178,8 +178,7 @@ func recipient(a *auth.Actor) (notify.Recipient, error) {
 	if a.UserID == 0 {
 		return notify.Recipient{}, errs.Errorf(errs.Forbidden, "API 令牌没有消息箱")
 	}
-	id := a.UserID
-	return notify.Recipient{UserID: &id}, nil
+	return notify.User(a.UserID), nil
 }
 
 func (s *Server) unreadCount(r *http.Request) int {

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/audit"
