@@ -25,7 +25,7 @@ import (
 	"github.com/qinqing/qinqing/internal/errs"
 )
 
-//go:embed static templates openapi.json
+//go:embed static all:templates openapi.json
 var assets embed.FS
 
 // SessionCookie is the name of the session cookie.

@@ -1,0 +1,149 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/qinqing/qinqing/internal/cli"
+)
+
+// run runs the command line with stdin and returns exit code, stdout, stderr.
+func run(t *testing.T, stdin string, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := cli.Run(context.Background(), args, cli.Env{
+		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut,
+		Getenv: func(k string) string { return env[k] },
+	})
+	return code, out.String(), errOut.String()
+}
+
+func TestWorkdayCommands(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"workday", "add", "2024-09-13", "5"}, "2024-09-23"},
+		{[]string{"workday", "between", "2024-09-13", "2024-09-23"}, "5"},
+		{[]string{"workday", "is", "2024-09-14"}, "workday"}, // make-up Saturday before 中秋
+		{[]string{"workday", "is", "2024-10-03"}, "offday"},  // 国庆
+		{[]string{"workday", "is", "2025-01-26"}, "workday"}, // make-up Sunday before 春节
+		{[]string{"workday", "is", "2025-02-04"}, "offday"},
+		{[]string{"workday", "add", "2025-09-30", "1"}, "2025-10-09"},
+		{[]string{"workday", "is", "2026年2月14日"}, "workday"}, // make-up Saturday, 2026 春节
+		{[]string{"workday", "add", "2026/2/13", "1"}, "2026-02-14"},
+		{[]string{"workday", "between", "2026-09-30", "2026-10-10"}, "3"}, // 10月8日、9日与调休的10日
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
+			code, out, errOut := run(t, "", nil, tt.args...)
+			if code != 0 || strings.TrimSpace(out) != tt.want {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want %q", code, out, errOut, tt.want)
+			}
+			if errOut != "" {
+				t.Errorf("unexpected stderr for an officially covered year: %q", errOut)
+			}
+		})
+	}
+	t.Run("FallbackWarns", func(t *testing.T) {
+		code, out, errOut := run(t, "", nil, "workday", "is", "2030-05-01")
+		if code != 0 || strings.TrimSpace(out) != "workday" || !strings.Contains(errOut, "weekends only") {
+			t.Fatalf("exit %d, stdout %q, stderr %q", code, out, errOut)
+		}
+	})
+	t.Run("ErrBadDate", func(t *testing.T) {
+		code, _, errOut := run(t, "", nil, "workday", "is", "2024-02-30")
+		if code != 2 || !strings.Contains(errOut, "日期不存在") {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+	})
+}
+
+func TestBadInput(t *testing.T) {
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantCode int
+		wantErr  string
+	}{
+		{"UnknownCommand", []string{"frobnicate"}, nil, 2, "unknown command"},
+		{"UnknownFlag", []string{"migrate", "--frob"}, nil, 2, "flag provided but not defined"},
+		{"MalformedDSN", []string{"migrate", "--db", "postgres://"}, nil, 1, "数据库地址格式不对"},
+		{"UnsupportedDSN", []string{"migrate", "--db", "mysql://root@localhost/x"}, nil, 1, "数据库地址格式不对"},
+		{"UnreachableDB", []string{"migrate", "--db", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, nil, 1, "无法连接数据库"},
+		{"BadEnv", []string{"serve"}, map[string]string{"QINQING_MIGRATE": "perhaps"}, 1, "QINQING_MIGRATE"},
+		{"BadAddr", []string{"serve", "--addr", "nonsense"}, nil, 1, "监听地址"},
+		{"UserNoRole", []string{"user", "add", "--username", "x"}, nil, 2, "--role"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			args := tt.args
+			if tt.name == "UserNoRole" {
+				args = append(args, "--db", filepath.Join(t.TempDir(), "q.db"))
+				if code, _, e := run(t, "", nil, "migrate", "--db", args[len(args)-1]); code != 0 {
+					t.Fatal(e)
+				}
+			}
+			code, _, errOut := run(t, "", tt.env, args...)
+			if code != tt.wantCode || !strings.Contains(errOut, tt.wantErr) {
+				t.Fatalf("exit %d, stderr %q; want exit %d mentioning %q", code, errOut, tt.wantCode, tt.wantErr)
+			}
+			if strings.Contains(errOut, "goroutine ") {
+				t.Fatalf("stack trace printed: %s", errOut)
+			}
+		})
+	}
+}
+
+func TestHelp(t *testing.T) {
+	for _, cmd := range []string{"serve", "migrate", "version", "user", "token", "backup", "workday"} {
+		code, _, errOut := run(t, "", nil, cmd, "--help")
+		if code != 0 || !strings.Contains(errOut, "usage: qinqing "+cmd) {
+			t.Errorf("%s --help: exit %d, stderr %q", cmd, code, errOut)
+		}
+	}
+	code, out, _ := run(t, "", nil, "--help")
+	if code != 0 || !strings.Contains(out, "Usage:") {
+		t.Errorf("--help: exit %d, %q", code, out)
+	}
+}
+
+func TestUserTokenBackup(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "q.db")
+	if code, _, e := run(t, "", nil, "serve", "--db", db, "--addr", "127.0.0.1:0", "--frob"); code != 2 {
+		t.Fatalf("serve with a bad flag: %d %s", code, e)
+	}
+	if code, _, e := run(t, "", nil, "user", "list", "--db", db); code != 1 || !strings.Contains(e, "qinqing migrate") {
+		t.Fatalf("an unmigrated database should be refused with advice: %d %q", code, e)
+	}
+	if code, out, e := run(t, "", nil, "migrate", "--db", db); code != 0 || !strings.Contains(out, "schema at version") {
+		t.Fatalf("migrate: %d %s %s", code, out, e)
+	}
+	if code, out, e := run(t, "a-long-password\n", nil, "user", "add", "--db", db, "--username", "boss", "--role", "admin"); code != 0 || !strings.Contains(out, "created user boss") {
+		t.Fatalf("user add: %d %s %s", code, out, e)
+	}
+	if code, _, e := run(t, "short\n", nil, "user", "passwd", "--db", db, "boss"); code != 1 || !strings.Contains(e, "密码至少8位") {
+		t.Fatalf("short password: %d %q", code, e)
+	}
+	code, out, e := run(t, "", nil, "token", "create", "--db", db, "--role", "admin", "--name", "12345热线")
+	if code != 0 || !strings.HasPrefix(out, "qq_") {
+		t.Fatalf("token create: %d %q %q", code, out, e)
+	}
+	if code, out, _ := run(t, "", nil, "token", "list", "--db", db); code != 0 || !strings.Contains(out, "12345热线") {
+		t.Fatalf("token list: %d %q", code, out)
+	}
+	if code, out, e := run(t, "", nil, "backup", "--db", db, "--to", filepath.Join(dir, "copy.db")); code != 0 || !strings.Contains(out, "backed up") {
+		t.Fatalf("backup: %d %q %q", code, out, e)
+	}
+	if code, out, _ := run(t, "", nil, "user", "list", "--db", filepath.Join(dir, "copy.db")); code != 0 || !strings.Contains(out, "boss") {
+		t.Fatalf("the backup does not hold the user: %d %q", code, out)
+	}
+	if code, _, e := run(t, "", nil, "backup", "--db", db, "--to", filepath.Join(dir, "copy.db")); code != 1 || !strings.Contains(e, "已存在") {
+		t.Fatalf("backup over an existing file: %d %q", code, e)
+	}
+}
