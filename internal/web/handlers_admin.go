@@ -1,0 +1,187 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/org"
+)
+
+// This file holds what the administration pages share: the unit tree for
+// lists and selects, form parsing, and slicing an in-memory list into pages.
+// The pages themselves are in handlers_units.go, handlers_users.go,
+// handlers_tokens.go, handlers_audit.go, handlers_calendar.go and
+// handlers_jobs.go.
+
+// unitRow is a unit with its depth in the tree, for indented lists and
+// selects.
+type unitRow struct {
+	org.Unit
+	Depth int
+}
+
+// Prefix indents the unit's name by its depth (full-width spaces work in
+// <option> elements, where CSS padding does not).
+func (u unitRow) Prefix() string {
+	if u.Depth == 0 {
+		return ""
+	}
+	return strings.Repeat("　", u.Depth-1) + "└ "
+}
+
+// DivisionText is the division code, or "" when there is none.
+func (u unitRow) DivisionText() string {
+	if u.Division == nil {
+		return ""
+	}
+	return *u.Division
+}
+
+// treeRows gives each unit of units (in the tree order FindUnits returns:
+// parents before children) its depth.
+func treeRows(units []org.Unit) []unitRow {
+	depth := make(map[int64]int, len(units))
+	out := make([]unitRow, len(units))
+	for i, u := range units {
+		d := 0
+		if u.ParentID != nil {
+			d = depth[*u.ParentID] + 1
+		}
+		depth[u.ID] = d
+		out[i] = unitRow{Unit: u, Depth: d}
+	}
+	return out
+}
+
+// unitNames maps unit ids to names.
+func unitNames(units []org.Unit) map[int64]string {
+	m := make(map[int64]string, len(units))
+	for _, u := range units {
+		m[u.ID] = u.Name
+	}
+	return m
+}
+
+// nameOf returns the name of the unit id points to, or "".
+func nameOf(names map[int64]string, id *int64) string {
+	if id == nil {
+		return ""
+	}
+	if n, ok := names[*id]; ok {
+		return n
+	}
+	return "#" + strconv.FormatInt(*id, 10)
+}
+
+// parseForm parses a POSTed form. Errors: TooLarge when the body exceeds the
+// limit, Invalid for a malformed form.
+func parseForm(r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return errs.Errorf(errs.TooLarge, "请求内容超过 %d 字节上限", tooBig.Limit)
+		}
+		return errs.Errorf(errs.Invalid, "表单无效")
+	}
+	return nil
+}
+
+// optID reads an optional id from a form or query value: "" is nil.
+// Errors: Invalid naming field.
+func optID(v, field string) (*int64, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "0" {
+		return nil, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 0 {
+		return nil, errs.FieldErrorf(field, "编号“%s”无效", v)
+	}
+	return &id, nil
+}
+
+// splitList splits what people type as a list: one item per line, or
+// separated by 、 , ， ; or ；. Empty items are dropped.
+func splitList(s string) []string {
+	parts := strings.FieldsFunc(s, func(r rune) bool {
+		switch r {
+		case '\n', '\r', '、', ',', '，', ';', '；':
+			return true
+		}
+		return false
+	})
+	var out []string
+	for _, p := range parts {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// pageOf sets p.Total from items and returns the slice of items on p's page.
+func pageOf[T any](items []T, p *pager) []T {
+	p.Total = len(items)
+	lo := min(p.Offset(), len(items))
+	hi := min(lo+p.Size, len(items))
+	return items[lo:hi]
+}
+
+// sliceOf applies an API list's limit and offset to items.
+func sliceOf[T any](items []T, limit, offset int) []T {
+	lo := min(offset, len(items))
+	hi := min(lo+limit, len(items))
+	out := items[lo:hi]
+	if out == nil {
+		out = []T{}
+	}
+	return out
+}
+
+// formProblem reports whether err is one the person filling in a form can
+// fix, so that the form is shown again with the message (and the status of
+// the error) rather than an error page.
+func formProblem(err error) bool {
+	switch errs.CodeOf(err) {
+	case errs.Invalid, errs.Conflict:
+		return true
+	}
+	return false
+}
+
+// listJSON writes a list response: {"items": [...], "total": n}.
+func listJSON[T any](w http.ResponseWriter, items []T, total int) {
+	if items == nil {
+		items = []T{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total})
+}
+
+// scopeOption is one permission an API token may be limited to.
+type scopeOption struct {
+	Action auth.Action
+	Label  string
+}
+
+// tokenScopes lists the actions a token's scopes may name, with what they
+// allow in Chinese, for the token form.
+var tokenScopes = []scopeOption{
+	{auth.ManageUnits, "管理组织单位"},
+	{auth.ManageUsers, "管理用户"},
+	{auth.ManageTokens, "管理API令牌"},
+	{auth.ViewAudit, "查看审计日志"},
+	{auth.ManageCalendar, "维护工作日历"},
+	{auth.ViewJobs, "查看后台任务"},
+	{auth.ManageWebhooks, "管理Webhook"},
+	{auth.ViewDashboard, "查看指标看板"},
+	{auth.ViewEnterprises, "查询企业库"},
+	{auth.ViewEnterprise, "查看企业档案"},
+	{auth.EditEnterprise, "修改企业档案"},
+	{auth.ImportEnterprise, "导入导出企业"},
+	{auth.ManageNetwork, "管理服务网络"},
+	{auth.RecordVisit, "记录走访"},
+}
