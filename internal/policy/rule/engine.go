@@ -1,0 +1,680 @@
+package rule
+
+import (
+	"cmp"
+	"math"
+	"math/bits"
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/qinqing/qinqing/internal/enterprise"
+	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/workday"
+)
+
+// Result is the outcome of a rule for every enterprise of a Snapshot, as
+// three disjoint bitmaps of rows that together cover the live rows. The
+// bitmaps belong to the caller.
+type Result struct {
+	Eligible    *roaring.Bitmap // 符合
+	Unknown     *roaring.Bitmap // 待补充信息
+	NotEligible *roaring.Bitmap // 不符合
+
+	snap *Snapshot // the snapshot evaluated, and
+	gen  uint64    // its row generation then, for GroupBy's shortcut
+}
+
+// Counts are the sizes of a Result.
+type Counts struct {
+	Eligible    uint64
+	Unknown     uint64
+	NotEligible uint64
+}
+
+// Count returns the number of rows with each outcome.
+func (r Result) Count() Counts {
+	return Counts{
+		Eligible:    r.Eligible.GetCardinality(),
+		Unknown:     r.Unknown.GetCardinality(),
+		NotEligible: r.NotEligible.GetCardinality(),
+	}
+}
+
+// Evaluate evaluates valid rule r for every enterprise in the snapshot, with
+// the same meaning as Rule.Eval for each of them (age_years for Today).
+//
+// The rule is first compiled against the snapshot: categorical and tag
+// leaves become bitmaps of matching rows, money/count/date leaves become
+// ranges over a column, age_years a range of founding dates. Each node is
+// then evaluated to a pair of dense bitmaps (T: true, F: false; unknown is
+// the rest) restricted to the rows that can still change the answer: the
+// children of an all are visited cheapest first, and a child only looks at
+// rows no earlier child made false (dually for any), so a column scan
+// touches only the 64-row words that hold candidates. not swaps T and F.
+func (s *Snapshot) Evaluate(r *Rule) Result {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ev := &evaluator{s: s, nw: words(s.n)}
+	p := ev.compile(r)
+	care := ev.getDirty()
+	copy(care, s.live)
+	t, f := ev.eval(p, care)
+	u := make(bitset, ev.nw)
+	for i, l := range s.live {
+		u[i] = l &^ (t[i] | f[i])
+	}
+	return Result{
+		Eligible:    roaring.FromDense(t, false),
+		Unknown:     roaring.FromDense(u, false),
+		NotEligible: roaring.FromDense(f, false),
+		snap:        s,
+		gen:         s.gen,
+	}
+}
+
+// planKind is the kind of a compiled node.
+type planKind uint8
+
+const (
+	pAll   planKind = iota
+	pAny            // at least one child
+	pNot            // negation
+	pSet            // rows in the union (or, with and, the intersection) of sets among the known rows
+	pKnown          // the known rows
+	pInt            // int64 column value in [lo, hi]
+	pDate           // int32 column value in [lo, hi]
+	pName           // name in names
+)
+
+// plan is a rule compiled against one snapshot. Leaves hold T = known ∧
+// cond and F = known ∧ ¬cond, swapped when neg is set.
+type plan struct {
+	kind   planKind
+	kids   []*plan
+	neg    bool
+	known  bitset            // snapshot-owned, read only
+	sets   []*roaring.Bitmap // snapshot-owned, read only; none: the empty set
+	and    bool              // intersect sets instead of uniting them
+	ints   []int64
+	dates  []int32
+	lo, hi int64
+	names  map[string]struct{}
+	cost   int
+}
+
+// evaluator holds the state of one Evaluate call.
+type evaluator struct {
+	s    *Snapshot
+	nw   int
+	free []bitset
+}
+
+// get returns a zeroed bitset of nw words.
+func (ev *evaluator) get() bitset {
+	if n := len(ev.free); n > 0 {
+		b := ev.free[n-1]
+		ev.free = ev.free[:n-1]
+		clear(b)
+		return b
+	}
+	return make(bitset, ev.nw)
+}
+
+// getDirty returns a bitset of nw words with any content, for callers that
+// overwrite every word.
+func (ev *evaluator) getDirty() bitset {
+	if n := len(ev.free); n > 0 {
+		b := ev.free[n-1]
+		ev.free = ev.free[:n-1]
+		return b
+	}
+	return make(bitset, ev.nw)
+}
+
+// set returns the rows of the union (or intersection) of the sets of p as
+// a dense bitset; every bitmap is written out densely and combined word by
+// word, which is cheaper than combining roaring bitmaps.
+func (ev *evaluator) set(p *plan) bitset {
+	out := ev.get()
+	if len(p.sets) == 0 {
+		return out
+	}
+	p.sets[0].WriteDenseTo(out)
+	if len(p.sets) == 1 {
+		return out
+	}
+	tmp := ev.getDirty()
+	for _, bm := range p.sets[1:] {
+		clear(tmp)
+		bm.WriteDenseTo(tmp)
+		if p.and {
+			for i, w := range tmp {
+				out[i] &= w
+			}
+		} else {
+			for i, w := range tmp {
+				out[i] |= w
+			}
+		}
+	}
+	ev.put(tmp)
+	return out
+}
+
+// put returns a bitset for reuse.
+func (ev *evaluator) put(b bitset) { ev.free = append(ev.free, b) }
+
+// compile turns r into a plan over the snapshot.
+func (ev *evaluator) compile(r *Rule) *plan {
+	switch {
+	case r.All != nil || r.Any != nil:
+		p := &plan{kind: pAll, kids: make([]*plan, 0, len(r.All)+len(r.Any)), cost: 1}
+		kids := r.All
+		if r.Any != nil {
+			p.kind, kids = pAny, r.Any
+		}
+		for _, c := range kids {
+			k := ev.compile(c)
+			p.kids = append(p.kids, k)
+			p.cost += k.cost
+		}
+		slices.SortStableFunc(p.kids, func(a, b *plan) int { return cmp.Compare(a.cost, b.cost) })
+		return p
+	case r.Not != nil:
+		k := ev.compile(r.Not)
+		return &plan{kind: pNot, kids: []*plan{k}, cost: k.cost}
+	}
+	return ev.compileLeaf(r)
+}
+
+// compileLeaf compiles one leaf condition.
+func (ev *evaluator) compileLeaf(r *Rule) *plan {
+	s := ev.s
+	f := r.id()
+	p := &plan{kind: pSet, cost: 1}
+	switch {
+	case f == fTags:
+		p.known = s.tagsKnown
+	case f == fName:
+		p.known = s.names.known
+	case f == fFounded || f == fAgeYears:
+		p.known = s.founded.known
+	case s.ints[f] != nil:
+		p.known = s.ints[f].known
+	case s.cats[f] != nil:
+		p.known = s.cats[f].known
+	}
+	switch r.Op {
+	case OpKnown:
+		p.kind = pKnown
+		return p
+	case OpUnknown:
+		p.kind, p.neg = pKnown, true
+		return p
+	case OpNe, OpNotIn:
+		p.neg = true
+	}
+	switch {
+	case f == fTags:
+		for _, v := range r.Values {
+			bm := s.tags[v]
+			if bm == nil {
+				if r.Op == OpHasAll {
+					p.sets = nil
+					return p // some tag nobody has: no row has them all
+				}
+				continue
+			}
+			p.sets = append(p.sets, bm)
+		}
+		p.and = r.Op == OpHasAll
+	case f == fName:
+		p.kind, p.cost = pName, 20
+		p.names = make(map[string]struct{}, len(r.Values))
+		for _, v := range r.Values {
+			p.names[v] = struct{}{}
+		}
+	case f == fIndustry && r.Op == OpPrefix:
+		for _, v := range r.Values {
+			if bm := s.prefix[v]; bm != nil {
+				p.sets = append(p.sets, bm)
+			}
+		}
+	case s.cats[f] != nil:
+		c := s.cats[f]
+		for _, v := range r.Values {
+			if code, ok := c.lookup[v]; ok {
+				p.sets = append(p.sets, c.rows[code-1])
+			}
+		}
+	default:
+		lo, hi, ok := numberRange(r.Op, r.Numbers)
+		if f == fAgeYears && ok {
+			lo, hi, ok = ageDates(lo, hi, s.today)
+		}
+		if !ok {
+			return p // empty range: nothing is true, every known row is false
+		}
+		p.lo, p.hi, p.cost = lo, hi, 8
+		if f == fFounded || f == fAgeYears {
+			p.kind, p.dates = pDate, s.founded.vals
+		} else {
+			p.kind, p.ints = pInt, s.ints[f].vals
+		}
+	}
+	return p
+}
+
+// numberRange turns a numeric operator into the closed range of values it
+// accepts (!= gives the range of ==, to be negated); ok is false when the
+// range is empty.
+func numberRange(op Op, v []int64) (lo, hi int64, ok bool) {
+	lo, hi = math.MinInt64, math.MaxInt64
+	switch op {
+	case OpEq, OpNe:
+		lo, hi = v[0], v[0]
+	case OpLt:
+		if v[0] == math.MinInt64 {
+			return 0, 0, false
+		}
+		hi = v[0] - 1
+	case OpLe:
+		hi = v[0]
+	case OpGt:
+		if v[0] == math.MaxInt64 {
+			return 0, 0, false
+		}
+		lo = v[0] + 1
+	case OpGe:
+		lo = v[0]
+	case OpBetween:
+		lo, hi = v[0], v[1]
+	}
+	return lo, hi, lo <= hi
+}
+
+// maxAge bounds the ages turned into dates; larger ones are beyond any date.
+const maxAge = 100000
+
+// ageThreshold returns the last date D on which an enterprise founded on D
+// is at least k (>= 1) full years old on today.
+func ageThreshold(k int64, today workday.Date) int64 {
+	if k > maxAge {
+		return math.MinInt32 - 1
+	}
+	ty, tm, td := today.YMD()
+	y := ty - int(k)
+	d := workday.NewDate(y, tm, td)
+	if yy, mm, dd := d.YMD(); yy != y || mm != tm || dd != td {
+		d = workday.NewDate(y, tm+1, 1) - 1 // 29 February in a common year
+	}
+	return int64(d)
+}
+
+// ageDates turns the age range [a, b] into the range of founding dates with
+// that age on today (ages are never below zero).
+func ageDates(a, b int64, today workday.Date) (lo, hi int64, ok bool) {
+	if b < 0 {
+		return 0, 0, false
+	}
+	hi = math.MaxInt64
+	if a >= 1 {
+		hi = ageThreshold(a, today)
+	}
+	lo = math.MinInt64
+	if b < math.MaxInt64 {
+		lo = ageThreshold(b+1, today) + 1
+	}
+	return lo, hi, lo <= hi
+}
+
+// eval evaluates p on the rows in care and returns the rows where it is
+// true and where it is false, both within care and owned by the caller.
+func (ev *evaluator) eval(p *plan, care bitset) (t, f bitset) {
+	switch p.kind {
+	case pAll, pAny:
+		// all: T = ∩ Tk, F = ∪ Fk, and a child only needs the rows no
+		// earlier child made false; any is the dual with T and F swapped.
+		isAll := p.kind == pAll
+		t, f = ev.eval(p.kids[0], care)
+		if len(p.kids) == 1 {
+			return t, f
+		}
+		decided := f
+		if !isAll {
+			decided = t
+		}
+		cur := ev.getDirty()
+		var left uint64
+		for i, c := range care {
+			cur[i] = c &^ decided[i]
+			left |= cur[i]
+		}
+		for _, k := range p.kids[1:] {
+			if left == 0 {
+				break
+			}
+			kt, kf := ev.eval(k, cur)
+			left = 0
+			if isAll {
+				for i := range t {
+					t[i] &= kt[i]
+					f[i] |= kf[i]
+					cur[i] &^= kf[i]
+					left |= cur[i]
+				}
+			} else {
+				for i := range t {
+					t[i] |= kt[i]
+					f[i] &= kf[i]
+					cur[i] &^= kt[i]
+					left |= cur[i]
+				}
+			}
+			ev.put(kt)
+			ev.put(kf)
+		}
+		ev.put(cur)
+		return t, f
+	case pNot:
+		t, f = ev.eval(p.kids[0], care)
+		return f, t
+	}
+	switch p.kind {
+	case pKnown:
+		t, f = ev.getDirty(), ev.getDirty()
+		for i, c := range care {
+			k := p.known[i]
+			t[i] = c & k
+			f[i] = c &^ k
+		}
+	case pSet:
+		t, f = ev.set(p), ev.getDirty() // t holds the set, then becomes T
+		for i, c := range care {
+			c &= p.known[i]
+			sw := t[i]
+			t[i] = c & sw
+			f[i] = c &^ sw
+		}
+	case pInt:
+		t, f = ev.getDirty(), ev.getDirty()
+		scanInts(p.ints, p.known, care, p.lo, p.hi, t, f)
+	case pDate:
+		t, f = ev.getDirty(), ev.getDirty()
+		scanDates(p.dates, p.known, care, p.lo, p.hi, t, f)
+	case pName:
+		t, f = ev.get(), ev.getDirty()
+		names := &ev.s.names
+		for i, c := range care {
+			c &= p.known[i]
+			for w := c; w != 0; w &= w - 1 {
+				row := i<<6 | bits.TrailingZeros64(w)
+				if _, ok := p.names[string(names.name(row))]; ok {
+					t[i] |= 1 << (row & 63)
+				}
+			}
+			f[i] = c &^ t[i]
+		}
+	}
+	if p.neg {
+		t, f = f, t
+	}
+	return t, f
+}
+
+// sparseWord is the number of candidates in a 64-row word below which a
+// scan visits the candidates one by one instead of all 64 rows.
+const sparseWord = 12
+
+// scanInts sets t to the known candidate rows whose value is in [lo, hi]
+// and f to the other known candidates.
+func scanInts(vals []int64, known, care bitset, lo, hi int64, t, f bitset) {
+	scanRange(vals, known, care, lo, hi, t, f)
+}
+
+// scanDates is scanInts over a date column.
+func scanDates(vals []int32, known, care bitset, lo, hi int64, t, f bitset) {
+	scanRange(vals, known, care, lo, hi, t, f)
+}
+
+// scanRange scans a column word by word. A word with few candidates is
+// tested candidate by candidate; a full word is tested with a branchy loop
+// while matches are rare or nearly everywhere (the branch predicts well and
+// is fastest), and with a branch-free loop otherwise.
+func scanRange[T int32 | int64](vals []T, known, care bitset, lo, hi int64, t, f bitset) {
+	span := uint64(hi) - uint64(lo)
+	ulo := uint64(lo)
+	var ones, seen int
+	for i, c := range care {
+		c &= known[i]
+		if c == 0 {
+			t[i], f[i] = 0, 0
+			continue
+		}
+		base := i << 6
+		var w uint64
+		if bits.OnesCount64(c) < sparseWord {
+			w = rangeSparse(vals[base:], c, ulo, span)
+		} else {
+			vs := vals[base:min(base+64, len(vals))]
+			if d := ones * 8; seen < 512 || d > seen && d < 7*seen {
+				w = rangeBranchless(vs, ulo, span)
+			} else {
+				w = rangeBranchy(vs, ulo, span)
+			}
+			ones += bits.OnesCount64(w)
+			seen += len(vs)
+		}
+		t[i] = w & c
+		f[i] = c &^ w
+	}
+}
+
+// rangeSparse returns the rows of mask m (over vs[0:64]) whose value is in
+// the range starting at ulo of width span.
+func rangeSparse[T int32 | int64](vs []T, m uint64, ulo, span uint64) uint64 {
+	var w uint64
+	for ; m != 0; m &= m - 1 {
+		j := bits.TrailingZeros64(m)
+		if uint64(int64(vs[j]))-ulo <= span {
+			w |= 1 << (uint(j) & 63)
+		}
+	}
+	return w
+}
+
+// rangeBranchy returns bit j set when vs[j] is in the range; len(vs) <= 64.
+// It is kept out of line so that its loop has the registers to itself.
+//
+//go:noinline
+func rangeBranchy[T int32 | int64](vs []T, ulo, span uint64) uint64 {
+	var w uint64
+	for j, v := range vs {
+		if uint64(int64(v))-ulo <= span {
+			w |= 1 << (uint(j) & 63)
+		}
+	}
+	return w
+}
+
+// rangeBranchless is rangeBranchy without a data-dependent branch.
+//
+//go:noinline
+func rangeBranchless[T int32 | int64](vs []T, ulo, span uint64) uint64 {
+	var out uint64 // bit j set: vs[j] is out of range
+	for j := len(vs) - 1; j >= 0; j-- {
+		_, borrow := bits.Sub64(span, uint64(int64(vs[j]))-ulo, 0)
+		out = out<<1 | borrow
+	}
+	return ^out
+}
+
+// Group counts the rows of a Result that have one value of a field.
+type Group struct {
+	Value       string // the field value; "" for rows where the field is unknown
+	Eligible    uint64
+	Unknown     uint64
+	NotEligible uint64
+}
+
+// GroupBy counts the rows of res per value of a categorical field (kind,
+// industry (full code), district, street, credit, status, size) or per tag
+// (a row counts once for each of its tags; rows whose tags are unknown form
+// the "" group). Groups come sorted by value, the "" group last, and groups
+// with no rows are left out. A field that is not categorical is an
+// *errs.Error (Invalid, field "field").
+func (s *Snapshot) GroupBy(res Result, field string) ([]Group, error) {
+	fd, ok := enterprise.FieldByName(field)
+	f := fieldIDOf(fd.Name)
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if !ok || (f != fTags && s.cats[f] == nil) {
+		return nil, errs.FieldErrorf("field", "只能按分类字段或标签分组（kind、industry、district、street、credit、status、size、tags），而不是“%s”", field)
+	}
+	outcomes := [3]*roaring.Bitmap{res.Eligible, res.Unknown, res.NotEligible}
+	// When res partitions exactly the live rows (no row was added or
+	// deleted since it was computed), the largest outcome is not counted
+	// but derived from the value totals.
+	rest := -1
+	if res.snap == s && res.gen == s.gen {
+		var most uint64
+		for k, o := range outcomes {
+			if c := o.GetCardinality(); rest < 0 || c > most {
+				rest, most = k, c
+			}
+		}
+	}
+	// counted iterates the live rows of every outcome but rest.
+	counted := func(fn func(k int, row uint32)) {
+		for k, o := range outcomes {
+			if k == rest || o == nil {
+				continue
+			}
+			o.Iterate(func(row uint32) bool {
+				if int(row) < s.n && s.live.has(row) {
+					fn(k, row)
+				}
+				return true
+			})
+		}
+	}
+	derive := func(c *[3]uint64, total uint64) {
+		if rest >= 0 {
+			c[rest] = total
+			for k := range c {
+				if k != rest {
+					c[rest] -= c[k]
+				}
+			}
+		}
+	}
+	var groups []Group
+	add := func(v string, c [3]uint64) {
+		if c[0]+c[1]+c[2] > 0 {
+			groups = append(groups, Group{Value: v, Eligible: c[0], Unknown: c[1], NotEligible: c[2]})
+		}
+	}
+	var per [][3]uint64 // by code; 0 is unknown
+	var totals []uint64
+	var names []string
+	if f == fTags {
+		names = make([]string, 0, len(s.tags))
+		for tag := range s.tags {
+			names = append(names, tag)
+		}
+		slices.Sort(names)
+		per = make([][3]uint64, len(names)+1)
+		totals = make([]uint64, len(names)+1)
+		for i, tag := range names {
+			bm := s.tags[tag]
+			totals[i+1] = bm.GetCardinality()
+			for k, o := range outcomes {
+				if k != rest && o != nil {
+					per[i+1][k] = o.AndCardinality(bm)
+				}
+			}
+		}
+		counted(func(k int, row uint32) {
+			if !s.tagsKnown.has(row) {
+				per[0][k]++
+			}
+		})
+		totals[0] = uint64(s.nlive - s.tagsKnown.count())
+	} else {
+		col := s.cats[f]
+		names = col.dict
+		per = make([][3]uint64, len(col.dict)+1)
+		totals = make([]uint64, len(col.dict)+1)
+		counted(func(k int, row uint32) { per[col.codes[row]][k]++ })
+		known := 0
+		for i, bm := range col.rows {
+			totals[i+1] = bm.GetCardinality()
+			known += int(totals[i+1])
+		}
+		totals[0] = uint64(s.nlive - known)
+	}
+	for i := range per {
+		derive(&per[i], totals[i])
+	}
+	for i, v := range names {
+		add(v, per[i+1])
+	}
+	slices.SortFunc(groups, func(a, b Group) int { return cmp.Compare(a.Value, b.Value) })
+	add("", per[0])
+	return groups, nil
+}
+
+// BudgetSum is the total benefit for a set of rows.
+type BudgetSum struct {
+	Yuan        int64  // total in yuan (saturating at the int64 maximum)
+	Rows        uint64 // live rows counted
+	UnknownBase uint64 // rows whose base field is unknown; they add 0
+}
+
+// Budget sums Amount a over the live rows in rows (usually
+// Result.Eligible), with the meaning of Amount.For for each. An invalid
+// Amount is an *errs.Error (Invalid, field "amount").
+func (s *Snapshot) Budget(rows *roaring.Bitmap, a Amount) (BudgetSum, error) {
+	if err := a.Validate(); err != nil {
+		return BudgetSum{}, err
+	}
+	c := a.prepare()
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var sum BudgetSum
+	var col *intColumn
+	if c.fixed == 0 {
+		col = s.ints[c.base]
+	}
+	buf := make([]uint32, 1024)
+	it := rows.ManyIterator()
+	for {
+		n := it.NextMany(buf)
+		if n == 0 {
+			break
+		}
+		for _, row := range buf[:n] {
+			if int(row) >= s.n || !s.live.has(row) {
+				continue
+			}
+			sum.Rows++
+			var v int64
+			switch {
+			case col == nil:
+				v = c.fixed
+			case col.known.has(row):
+				v = c.of(col.vals[row])
+			default:
+				sum.UnknownBase++
+				continue
+			}
+			if sum.Yuan > math.MaxInt64-v {
+				sum.Yuan = math.MaxInt64
+			} else {
+				sum.Yuan += v
+			}
+		}
+	}
+	return sum, nil
+}
