@@ -71,8 +71,8 @@ func login(ctx context.Context, base, username, password string) error {
 		chromedp.WaitVisible(`input[name=username]`),
 		chromedp.SendKeys(`input[name=username]`, username),
 		chromedp.SendKeys(`input[name=password]`, password),
-		chromedp.Submit(`input[name=password]`),
-		chromedp.WaitVisible(`nav.nav`),
+		chromedp.Click(`form[action="/login"] button[type=submit]`),
+		chromedp.WaitReady(`header .who`),
 	)
 }
 
@@ -89,7 +89,7 @@ func TestBrowserNavigationByRole(t *testing.T) {
 	}
 	for user, keys := range want {
 		t.Run(user, func(t *testing.T) {
-			ctx, cancel := chromedp.NewContext(root)
+			ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
 			defer cancel()
 			if err := login(ctx, srv.URL, user, "demo12345"); err != nil {
 				t.Fatalf("login as %s: %v", user, err)

@@ -112,7 +112,11 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		data["Users"], data["Units"], data["Jobs"] = users, len(units), counts
+		byStatus := map[string]int{}
+		for st, n := range counts {
+			byStatus[string(st)] = n
+		}
+		data["Users"], data["Units"], data["Jobs"] = users, len(units), byStatus
 	}
 	s.render(w, r, http.StatusOK, "home.html", data)
 	return nil

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
