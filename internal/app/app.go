@@ -21,17 +21,18 @@ import (
 
 // App holds the open database and the domain services built on it.
 type App struct {
-	Config   config.Config
-	DB       *store.DB
-	Now      func() time.Time
-	Log      *slog.Logger
-	Audit    *audit.Log
-	Auth     *auth.Service
-	Org      *org.Service
-	Calendar *workday.Calendar
-	Jobs     *jobs.Runner
-	Notify   *notify.Service
-	Events   *store.Events
+	Config    config.Config
+	DB        *store.DB
+	Now       func() time.Time
+	Log       *slog.Logger
+	Audit     *audit.Log
+	Auth      *auth.Service
+	Org       *org.Service
+	Calendar  *workday.Calendar
+	Overrides *workday.Overrides
+	Jobs      *jobs.Runner
+	Notify    *notify.Service
+	Events    *store.Events
 
 	stopEvents context.CancelFunc
 	eventsDone chan struct{}
@@ -70,7 +71,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Jobs = jobs.New(db, jobs.Options{Worker: opts.Worker, Now: a.Now, Logger: a.Log})
 	a.Notify = notify.New(db, a.Jobs, notify.Options{Now: a.Now, Logger: a.Log})
 	a.Events = store.NewEvents(db, a.Log)
-	a.Events.Subscribe(TopicCalendar, func(string) {
+	a.Overrides = &workday.Overrides{DB: db, Audit: a.Audit, Calendar: a.Calendar, Events: a.Events, Now: a.Now}
+	a.Events.Subscribe(workday.Topic, func(string) {
 		if err := workday.LoadOverrides(context.Background(), a.DB, a.Calendar); err != nil {
 			a.Log.Error("reload calendar overrides", "err", err)
 		}
@@ -84,11 +86,6 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	})
 	return a, nil
 }
-
-// Change topics published on a.Events.
-const (
-	TopicCalendar = "calendar" // working-day overrides changed
-)
 
 // Scheduled job kinds.
 const jobPurgeSessions = "auth.purge_sessions"

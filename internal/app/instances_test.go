@@ -113,10 +113,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 			t.Fatal("2026-07-15 should be a working day before the override")
 		}
 		actx := audit.WithActor(ctx, audit.Who{Name: "test"})
-		if err := workday.SaveOverride(actx, a.DB, a.Audit, a.Calendar, workday.Override{Date: d, Workday: false, Note: "防汛停工"}, time.Now()); err != nil {
-			t.Fatal(err)
-		}
-		if err := a.Events.Publish(ctx, app.TopicCalendar, ""); err != nil {
+		if err := a.Overrides.Save(actx, workday.Override{Date: d, Workday: false, Note: "防汛停工"}); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(5 * time.Second)

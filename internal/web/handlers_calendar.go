@@ -168,7 +168,7 @@ func (s *Server) saveOverride(w http.ResponseWriter, r *http.Request) error {
 	f := overrideForm{Date: r.PostForm.Get("date"), Workday: r.PostForm.Get("workday"), Note: r.PostForm.Get("note")}
 	o, err := overrideOf(f)
 	if err == nil {
-		err = workday.SaveOverride(r.Context(), s.app.DB, s.app.Audit, s.app.Calendar, o, s.app.Now())
+		err = s.app.Overrides.Save(r.Context(), o)
 	}
 	if formProblem(err) {
 		month := r.PostForm.Get("month")
@@ -196,7 +196,7 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.Errorf(errs.NotFound, "日期“%s”无效", r.PathValue("date"))
 	}
-	if err := workday.DeleteOverride(r.Context(), s.app.DB, s.app.Audit, s.app.Calendar, d); err != nil {
+	if err := s.app.Overrides.Delete(r.Context(), d); err != nil {
 		return err
 	}
 	y, m, _ := d.YMD()
@@ -236,7 +236,7 @@ func (s *Server) apiSaveOverride(w http.ResponseWriter, r *http.Request) error {
 		return errs.FieldErrorf("workday", "请给出 workday：该日是否上班（true/false）")
 	}
 	o := workday.Override{Date: d, Workday: *req.Workday, Note: strings.TrimSpace(req.Note)}
-	if err := workday.SaveOverride(r.Context(), s.app.DB, s.app.Audit, s.app.Calendar, o, s.app.Now()); err != nil {
+	if err := s.app.Overrides.Save(r.Context(), o); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, o)
@@ -248,7 +248,7 @@ func (s *Server) apiDeleteOverride(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return errs.FieldErrorf("date", "%s", errs.MessageOf(err))
 	}
-	if err := workday.DeleteOverride(r.Context(), s.app.DB, s.app.Audit, s.app.Calendar, d); err != nil {
+	if err := s.app.Overrides.Delete(r.Context(), d); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -36,10 +36,25 @@ func LoadOverrides(ctx context.Context, q store.Querier, cal *Calendar) error {
 	return cal.SetOverrides(ovs)
 }
 
-// SaveOverride stores (or replaces) the override for o.Date, records it in
-// the audit log and applies it to cal. Admins only (the caller checks).
-// Errors: Invalid for a date outside the calendar's range.
-func SaveOverride(ctx context.Context, db *store.DB, log *audit.Log, cal *Calendar, o Override, now time.Time) error {
+// Topic is the change-event topic on which every instance reloads its
+// calendar's overrides.
+const Topic = "calendar"
+
+// Overrides stores administrators' overrides and keeps every instance's
+// calendar current: it applies a change to Calendar at once and announces it
+// on Events for the other instances.
+type Overrides struct {
+	DB       *store.DB
+	Audit    *audit.Log
+	Calendar *Calendar
+	Events   *store.Events
+	Now      func() time.Time
+}
+
+// Save stores (or replaces) the override for o.Date, records it in the
+// audit log and applies it everywhere. Admins only (the caller checks).
+// Errors: Invalid for a date outside the calendar's range or a long note.
+func (s *Overrides) Save(ctx context.Context, o Override) error {
 	if y := o.Date.Year(); y < minYear || y > maxYear {
 		return errs.FieldErrorf("date", "日期 %s 超出日历范围（%d–%d年）", o.Date, minYear, maxYear)
 	}
@@ -47,25 +62,33 @@ func SaveOverride(ctx context.Context, db *store.DB, log *audit.Log, cal *Calend
 		return errs.FieldErrorf("note", "说明最多200字")
 	}
 	who := audit.ActorOf(ctx)
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		before := cal.Info(o.Date)
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		before := s.Calendar.Info(o.Date)
 		if _, err := tx.ExecContext(ctx, `INSERT INTO workday_overrides (date, workday, note, updated_by, updated_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (date) DO UPDATE SET workday = excluded.workday, note = excluded.note, updated_by = excluded.updated_by, updated_at = excluded.updated_at`,
-			o.Date, o.Workday, o.Note, who.UserID, store.Millis(now)); err != nil {
+			o.Date, o.Workday, o.Note, who.UserID, store.Millis(s.Now())); err != nil {
 			return errs.Wrap(err, "save override")
 		}
-		return log.Record(ctx, tx, "workday", o.Date.String(), "override", before, o)
+		return s.Audit.Record(ctx, tx, "workday", o.Date.String(), "override", before, o)
 	})
 	if err != nil {
 		return err
 	}
-	return LoadOverrides(ctx, db, cal)
+	return s.changed(ctx)
 }
 
-// DeleteOverride removes the override for d, returning the date to the
-// official table. Admins only. Errors: NotFound.
-func DeleteOverride(ctx context.Context, db *store.DB, log *audit.Log, cal *Calendar, d Date) error {
-	err := db.InTx(ctx, func(tx *store.Tx) error {
+// changed reloads this instance's calendar and tells the others.
+func (s *Overrides) changed(ctx context.Context) error {
+	if err := LoadOverrides(ctx, s.DB, s.Calendar); err != nil {
+		return err
+	}
+	return s.Events.Publish(ctx, Topic, "")
+}
+
+// Delete removes the override for d, returning the date to the official
+// table everywhere. Admins only. Errors: NotFound.
+func (s *Overrides) Delete(ctx context.Context, d Date) error {
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM workday_overrides WHERE date = ?`, d)
 		if err != nil {
 			return errs.Wrap(err, "delete override")
@@ -73,10 +96,10 @@ func DeleteOverride(ctx context.Context, db *store.DB, log *audit.Log, cal *Cale
 		if n, _ := res.RowsAffected(); n == 0 {
 			return errs.Errorf(errs.NotFound, "%s 没有调整记录", d.Chinese())
 		}
-		return log.Record(ctx, tx, "workday", d.String(), "override.delete", nil, nil)
+		return s.Audit.Record(ctx, tx, "workday", d.String(), "override.delete", nil, nil)
 	})
 	if err != nil {
 		return err
 	}
-	return LoadOverrides(ctx, db, cal)
+	return s.changed(ctx)
 }
