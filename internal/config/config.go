@@ -17,6 +17,7 @@ import (
 type Config struct {
 	Addr          string // listen address
 	DB            string // SQLite file path or postgres:// URL
+	DataDir       string // uploads and other files; shared storage when several instances run
 	Migrate       bool   // apply pending migrations at start
 	Demo          bool   // load demo data into an empty database
 	DemoSize      int    // enterprises in the demo city
@@ -34,6 +35,7 @@ func Default() Config {
 	return Config{
 		Addr:         "127.0.0.1:8080",
 		DB:           "./qinqing-data/qinqing.db",
+		DataDir:      "./qinqing-data",
 		DemoSize:     10000,
 		LogLevel:     "info",
 		LogFormat:    "json",
@@ -74,6 +76,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	}
 	str("QINQING_ADDR", &c.Addr)
 	str("QINQING_DB", &c.DB)
+	str("QINQING_DATA_DIR", &c.DataDir)
 	str("QINQING_LOG_LEVEL", &c.LogLevel)
 	str("QINQING_LOG_FORMAT", &c.LogFormat)
 	str("QINQING_WORK_HOURS", &c.WorkHours)
@@ -100,6 +103,7 @@ func (c *Config) DBFlag(fs *flag.FlagSet) {
 func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.DBFlag(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env QINQING_ADDR)")
+	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for uploads; shared storage when several instances run (env QINQING_DATA_DIR)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "migrate and load demo data into an empty database")
 	fs.IntVar(&c.DemoSize, "demo-enterprises", c.DemoSize, "enterprises in the demo city")
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending migrations before serving (env QINQING_MIGRATE)")

@@ -11,8 +11,10 @@ import (
 	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/org"
+	"github.com/qinqing/qinqing/internal/workday"
 )
 
 // Password is the password of every demo account.
@@ -133,8 +135,34 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "demo: %d units\n", n)
+	size := a.Config.DemoSize
+	res, err := a.Enterprises.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
+		return enterprise.Synthesize(enterprise.SynthOptions{N: size, Seed: 1, City: a.Enterprises.City, Today: workday.Today(a.Now)}, yield)
+	}, enterprise.ImportOptions{}, nil)
+	if err != nil {
+		return fmt.Errorf("demo enterprises: %w", err)
+	}
+	fmt.Fprintf(out, "demo: %d enterprises\n", res.Inserted)
+	// The demo enterprise account looks after a high-tech firm in 洪山区.
+	var own *int64
+	if list, _, err := a.Enterprises.FindEnterprises(ctx, enterprise.Filter{District: "420111", Tags: []string{"高新技术企业"}, Limit: 1}); err != nil {
+		return err
+	} else if len(list) == 0 {
+		list, _, err = a.Enterprises.FindEnterprises(ctx, enterprise.Filter{Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(list) > 0 {
+			own = &list[0].ID
+		}
+	} else {
+		own = &list[0].ID
+	}
 	for _, acc := range Accounts {
 		in := auth.UserInput{Username: acc.Username, DisplayName: acc.Name, Password: Password, Role: acc.Role}
+		if acc.Role == auth.RoleEnterprise {
+			in.EnterpriseID = own
+		}
 		if acc.Unit != "" {
 			u, err := a.Org.Resolve(ctx, acc.Unit)
 			if err != nil {

@@ -33,6 +33,10 @@ func newDemoServer(t *testing.T) *httptest.Server {
 	if err := demo.Load(ctx, a, io.Discard); err != nil {
 		t.Fatal(err)
 	}
+	if err := a.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = a.Stop(context.Background()) })
 	s, err := web.New(a)
 	if err != nil {
 		t.Fatal(err)
