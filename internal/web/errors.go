@@ -69,9 +69,11 @@ type Problem struct {
 	RequestID string `json:"request_id,omitempty"`
 }
 
-// isAPI reports whether r wants JSON: API paths, or an Accept of JSON.
+// isAPI reports whether r wants JSON: API and probe paths, or an Accept of
+// JSON.
 func isAPI(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "application/json")
+	return strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" ||
+		strings.Contains(r.Header.Get("Accept"), "application/json")
 }
 
 // fail is the one error writer: it maps err to a status and writes it as
