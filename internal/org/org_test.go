@@ -1,0 +1,100 @@
+package org_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/qinqing/qinqing/internal/audit"
+	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/org"
+	"github.com/qinqing/qinqing/internal/store"
+	"github.com/qinqing/qinqing/internal/store/storetest"
+)
+
+func TestUnits(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := audit.WithActor(context.Background(), audit.Who{Name: "test"})
+		log := &audit.Log{DB: db, Now: time.Now}
+		s := &org.Service{DB: db, Audit: log, Now: time.Now}
+		fgw, err := s.CreateUnit(ctx, org.UnitInput{Name: "市发展和改革委员会", Kind: org.KindDepartment,
+			Aliases: []string{"市发改委", " 市发展改革委 ", "市发改委"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(fgw.Aliases) != 2 {
+			t.Errorf("aliases not trimmed and deduplicated: %q", fgw.Aliases)
+		}
+		div := "420111"
+		hs, err := s.CreateUnit(ctx, org.UnitInput{Name: "洪山区人民政府", Kind: org.KindDistrict, Division: &div, Aliases: []string{"洪山区"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		street, err := s.CreateUnit(ctx, org.UnitInput{ParentID: &hs.ID, Name: "珞南街道办事处", Kind: org.KindStreet})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("OKResolve", func(t *testing.T) {
+			for _, name := range []string{"市发改委", "市发展改革委", "市发展和改革委员会", "市 发改委", "市发改委\u3000"} {
+				u, err := s.Resolve(ctx, name)
+				if err != nil || u.ID != fgw.ID {
+					t.Errorf("Resolve(%q) = %v, %v; want 市发展和改革委员会", name, u, err)
+				}
+			}
+			if _, err := s.Resolve(ctx, "市宇宙局"); errs.CodeOf(err) != errs.NotFound {
+				t.Errorf("unknown unit: %v", err)
+			}
+		})
+		t.Run("ErrInvalid", func(t *testing.T) {
+			bad := "42"
+			for field, in := range map[string]org.UnitInput{
+				"name":     {Name: " ", Kind: org.KindOther},
+				"kind":     {Name: "某单位", Kind: "部委"},
+				"division": {Name: "某单位", Kind: org.KindOther, Division: &bad},
+			} {
+				if _, err := s.CreateUnit(ctx, in); errs.CodeOf(err) != errs.Invalid || errs.FieldOf(err) != field {
+					t.Errorf("%s: %v", field, err)
+				}
+			}
+		})
+		t.Run("ErrConflict", func(t *testing.T) {
+			// An alias may not be another unit's name or alias.
+			if _, err := s.CreateUnit(ctx, org.UnitInput{Name: "发改委二", Kind: org.KindOther, Aliases: []string{"市发改委"}}); errs.CodeOf(err) != errs.Conflict {
+				t.Errorf("alias taken: %v", err)
+			}
+			if _, err := s.CreateUnit(ctx, org.UnitInput{Name: "洪山区", Kind: org.KindOther}); errs.CodeOf(err) != errs.Conflict {
+				t.Errorf("name equal to an alias: %v", err)
+			}
+		})
+		t.Run("ErrCycle", func(t *testing.T) {
+			_, err := s.UpdateUnit(ctx, hs.ID, org.UnitInput{ParentID: &street.ID, Name: hs.Name, Kind: hs.Kind, Division: hs.Division})
+			if errs.CodeOf(err) != errs.Invalid || errs.FieldOf(err) != "parent_id" {
+				t.Fatalf("a unit under its own street: %v", err)
+			}
+		})
+		t.Run("OKTreeOrderAndAudit", func(t *testing.T) {
+			all, err := s.FindUnits(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pos := map[int64]int{}
+			for i, u := range all {
+				pos[u.ID] = i
+			}
+			if pos[street.ID] != pos[hs.ID]+1 {
+				t.Errorf("street should follow its district: %v", all)
+			}
+			updated, err := s.UpdateUnit(ctx, fgw.ID, org.UnitInput{Name: fgw.Name, Kind: fgw.Kind, Aliases: []string{"市发改委"}})
+			if err != nil || len(updated.Aliases) != 1 {
+				t.Fatalf("update: %v %v", updated, err)
+			}
+			if _, err := s.Resolve(ctx, "市发展改革委"); errs.CodeOf(err) != errs.NotFound {
+				t.Errorf("a removed alias still resolves: %v", err)
+			}
+			entries, total, err := log.Find(ctx, audit.Filter{Entity: "unit", Action: "update"})
+			if err != nil || total != 1 || entries[0].Actor != "test" || len(entries[0].Before) == 0 || len(entries[0].After) == 0 {
+				t.Fatalf("audit of the update: %d %+v %v", total, entries, err)
+			}
+		})
+	})
+}
