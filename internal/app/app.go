@@ -7,14 +7,18 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"path/filepath"
 	"time"
 
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/config"
+	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/jobs"
+	"github.com/qinqing/qinqing/internal/network"
 	"github.com/qinqing/qinqing/internal/notify"
 	"github.com/qinqing/qinqing/internal/org"
+	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/workday"
 )
@@ -33,6 +37,12 @@ type App struct {
 	Jobs      *jobs.Runner
 	Notify    *notify.Service
 	Events    *store.Events
+
+	Enterprises *enterprise.Service     // the registry (一企一档)
+	Network     *network.Service        // stations, specialists, assignment, visits
+	SelfService *enterprise.SelfService // invitations and self-reports
+	Policy      *policy.Service         // policy supermarket, eligibility engine, push
+	Imports     *enterprise.ImportRuns  // imports uploaded through the web UI
 
 	stopEvents context.CancelFunc
 	eventsDone chan struct{}
@@ -71,6 +81,21 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Jobs = jobs.New(db, jobs.Options{Worker: opts.Worker, Now: a.Now, Logger: a.Log})
 	a.Notify = notify.New(db, a.Jobs, notify.Options{Now: a.Now, Logger: a.Log})
 	a.Events = store.NewEvents(db, a.Log)
+	city, err := enterprise.LookupCity(cfg.City)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Enterprises = &enterprise.Service{DB: db, Audit: a.Audit, Now: a.Now, City: city}
+	a.Network = &network.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Notify: a.Notify, Jobs: a.Jobs, Now: a.Now, City: city,
+		ReminderDays: network.DefaultReminderDays}
+	a.Network.RegisterJobs(a.Jobs)
+	a.SelfService = &enterprise.SelfService{DB: db, Audit: a.Audit, Now: a.Now, Enterprises: a.Enterprises, Users: a.Auth}
+	a.Policy = policy.New(db, policy.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Events: a.Events, Now: a.Now,
+		Logger: a.Log, City: city})
+	a.Imports = &enterprise.ImportRuns{Enterprises: a.Enterprises, Jobs: a.Jobs, Dir: filepath.Join(cfg.DataDir, "uploads"), Now: a.Now,
+		Changed: func(ctx context.Context) { a.EnterpriseChanged(ctx, 0) }}
+	a.Jobs.Register(enterprise.ImportJobKind, a.Imports.Run)
 	a.Overrides = &workday.Overrides{DB: db, Audit: a.Audit, Calendar: a.Calendar, Events: a.Events, Now: a.Now}
 	a.Events.Subscribe(workday.Topic, func(string) {
 		if err := workday.LoadOverrides(context.Background(), a.DB, a.Calendar); err != nil {
@@ -100,6 +125,9 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.Jobs.Schedule(ctx, "purge-sessions", jobPurgeSessions, time.Hour); err != nil {
 		return err
 	}
+	if err := a.Jobs.Schedule(ctx, "visit-reminders", network.JobVisitReminders, 24*time.Hour); err != nil {
+		return err
+	}
 	evCtx, cancel := context.WithCancel(context.Background())
 	a.stopEvents = cancel
 	a.eventsDone = make(chan struct{})
@@ -107,6 +135,18 @@ func (a *App) Start(ctx context.Context) error {
 		defer close(a.eventsDone)
 		_ = a.Events.Run(evCtx)
 	}()
+	// The policy engine loads once the listener hears changes, so that none
+	// made during the load is missed (those are applied again after it).
+	select {
+	case <-a.Events.Ready():
+	case <-time.After(10 * time.Second):
+		a.Log.Warn("change events not ready after 10 s; loading the policy engine anyway")
+	}
+	st, err := a.Policy.Start(ctx)
+	if err != nil {
+		return err
+	}
+	a.Log.Info("policy engine loaded", "enterprises", st.Rows, "took", st.Took.String(), "memory_mb", st.MemoryBytes>>20)
 	return a.Jobs.Start(ctx)
 }
 
@@ -119,6 +159,18 @@ func (a *App) Stop(ctx context.Context) error {
 		<-a.eventsDone
 	}
 	return err
+}
+
+// EnterpriseChanged announces that enterprise id changed (0: many changed,
+// as after an import), so that every instance's policy engine takes the
+// change in and the enterprise's new policy pushes go out. Every path that
+// writes the enterprises table calls it after the commit: profile updates,
+// accepted self-reports, imports. A failure is logged, not returned: the
+// change itself stands, and the daily push sweep catches up.
+func (a *App) EnterpriseChanged(ctx context.Context, id int64) {
+	if err := a.Policy.EnterpriseChanged(ctx, id); err != nil {
+		a.Log.Error("announce enterprise change", "enterprise", id, "err", err)
+	}
 }
 
 // Close closes the database.

@@ -232,6 +232,9 @@ func TestPermissionMatrix(t *testing.T) {
 		{auth.ImportEnterprise, auth.Resource{}, all("admin")},
 		{auth.RecordVisit, mine, all("admin", "specialist")},
 		{auth.RecordVisit, theirs, all("admin")},
+		{auth.ManagePolicies, auth.Resource{}, all("admin", "unit")},
+		{auth.ReviewPolicies, auth.Resource{}, all("admin")},
+		{auth.ViewPolicyStats, auth.Resource{}, all("admin", "leader", "unit")},
 	}
 	for _, r := range rows {
 		for name, a := range actors {

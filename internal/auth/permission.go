@@ -77,6 +77,9 @@ const (
 	ImportEnterprise Action = "enterprises.import" // bulk import and export
 	ManageNetwork    Action = "network.manage"     // service stations and assignment
 	RecordVisit      Action = "visit.record"       // a specialist's visit log (ownership)
+	ManagePolicies   Action = "policies.manage"    // draft and edit policies and clauses, simulate rules (units: their own policies)
+	ReviewPolicies   Action = "policies.review"    // approve, reject and end policies
+	ViewPolicyStats  Action = "policies.metrics"   // eligibility and push figures per policy
 )
 
 // Resource names the owner of the thing an action touches, for ownership
@@ -137,6 +140,9 @@ var permissions = map[Action]rule{
 	ImportEnterprise: roles(RoleAdmin),
 	ManageNetwork:    roles(RoleAdmin),
 	RecordVisit:      anyOf(roles(RoleAdmin), ownSpecialist),
+	ManagePolicies:   roles(RoleAdmin, RoleUnitStaff),
+	ReviewPolicies:   roles(RoleAdmin),
+	ViewPolicyStats:  roles(RoleAdmin, RoleLeader, RoleUnitStaff),
 }
 
 // Can reports whether a may perform act on res. A nil actor may do nothing;

@@ -41,6 +41,11 @@ func commands() map[string]command {
 		"token":   {"manage API tokens: create, list, revoke", runToken},
 		"backup":  {"write a consistent copy of the database", runBackup},
 		"workday": {"the official working-day calendar: is, add, between", runWorkday},
+		"policy":  {"policy supermarket: simulate a rule over every enterprise", runPolicy},
+		"import":  {"import enterprises from CSV or XLSX", runImport},
+		"export":  {"export enterprises to CSV or XLSX", runExport},
+		"seed":    {"fill the database with a synthetic city", runSeed},
+		"bench":   {"measure whole-system performance: import", runBench},
 	}
 }
 

@@ -175,5 +175,14 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 		}
 	}
 	fmt.Fprintf(out, "demo: %d users\n", len(Accounts))
+	if err := a.Policy.LoadDemo(ctx, func(name string) *int64 {
+		if u, err := a.Org.Resolve(ctx, name); err == nil {
+			return &u.ID
+		}
+		return nil
+	}); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "demo: policies of the policy supermarket")
 	return nil
 }

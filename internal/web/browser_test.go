@@ -79,13 +79,13 @@ func login(ctx context.Context, base, username, password string) error {
 func TestBrowserNavigationByRole(t *testing.T) {
 	srv := newDemoServer(t)
 	root := browser(t)
-	common := []string{"home", "inbox", "me"}
+	common := []string{"home", "inbox", "me", "policies"}
 	want := map[string][]string{
-		"admin":      append([]string{"units", "users", "tokens", "audit", "calendar", "jobs"}, common...),
-		"leader":     common,
-		"fgw":        common,
-		"specialist": common,
-		"enterprise": common,
+		"admin":      append([]string{"enterprises", "import", "units", "users", "tokens", "audit", "calendar", "jobs", "network", "reviews", "policy-manage"}, common...),
+		"leader":     append([]string{"enterprises"}, common...),
+		"fgw":        append([]string{"enterprises", "policy-manage"}, common...),
+		"specialist": append([]string{"enterprises", "workbench", "reviews"}, common...),
+		"enterprise": append([]string{"profile", "checkup"}, common...),
 	}
 	for user, keys := range want {
 		t.Run(user, func(t *testing.T) {

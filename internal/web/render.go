@@ -73,7 +73,9 @@ var funcs = template.FuncMap{
 		return fmt.Sprint(v)
 	},
 	"roleLabel": func(r auth.Role) string { return r.Label() },
-	"add":       func(a, b int) int { return a + b },
+	// known tells a known empty tag set from an unknown one (nil).
+	"known": func(tags []string) bool { return tags != nil },
+	"add":   func(a, b int) int { return a + b },
 	"query": func(base url.Values, kv ...any) string {
 		q := url.Values{}
 		for k, v := range base {
@@ -135,12 +137,21 @@ type navItem struct {
 // navigation lists the menu in order; each actor sees what it may open.
 var navigation = []navItem{
 	{Key: "home", Label: "工作台", Href: "/"},
+	{Key: "enterprises", Label: "企业库", Href: "/enterprises", Action: auth.ViewEnterprises},
+	{Key: "import", Label: "企业导入", Href: "/admin/import", Action: auth.ImportEnterprise},
 	{Key: "units", Label: "组织单位", Href: "/admin/units", Action: auth.ManageUnits},
 	{Key: "users", Label: "用户", Href: "/admin/users", Action: auth.ManageUsers},
 	{Key: "tokens", Label: "API令牌", Href: "/admin/tokens", Action: auth.ManageTokens},
 	{Key: "audit", Label: "审计日志", Href: "/admin/audit", Action: auth.ViewAudit},
 	{Key: "calendar", Label: "工作日历", Href: "/admin/calendar", Action: auth.ManageCalendar},
 	{Key: "jobs", Label: "后台任务", Href: "/admin/jobs", Action: auth.ViewJobs},
+	{Key: "network", Label: "服务网络", Href: "/network", Action: auth.ManageNetwork},
+	{Key: "workbench", Label: "我的企业", Href: "/workbench", Roles: []auth.Role{auth.RoleSpecialist}},
+	{Key: "profile", Label: "我的档案", Href: "/profile", Roles: []auth.Role{auth.RoleEnterprise}},
+	{Key: "reviews", Label: "待审核", Href: "/reviews", Roles: []auth.Role{auth.RoleAdmin, auth.RoleSpecialist}},
+	{Key: "policies", Label: "政策超市", Href: "/policies"},
+	{Key: "policy-manage", Label: "政策管理", Href: "/policies/manage", Action: auth.ManagePolicies},
+	{Key: "checkup", Label: "政策体检", Href: "/checkup", Roles: []auth.Role{auth.RoleEnterprise}},
 	{Key: "inbox", Label: "消息", Href: "/inbox"},
 	{Key: "me", Label: "个人中心", Href: "/me"},
 }

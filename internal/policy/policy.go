@@ -1,0 +1,374 @@
+// Package policy is the policy supermarket (政策超市): policies and their
+// clauses, each clause an eligibility rule (package rule) with a benefit;
+// the lifecycle 草稿 → 待审核 → 已发布 → 已结束 with review by the
+// business-environment office; versioned clauses; the Engine that keeps an
+// in-memory snapshot of every enterprise current and answers "who is
+// eligible" in milliseconds; simulation (a policy calculator); 政策体检 (one
+// enterprise against every published clause); proactive push, idempotent
+// per (clause version, enterprise); category subscriptions; and metrics.
+package policy
+
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/policy/rule"
+	"github.com/qinqing/qinqing/internal/workday"
+)
+
+// Status is the state of a policy.
+type Status string
+
+// The policy states: a draft is edited by its unit, submitted for review
+// (待审核), published by the office (已发布) — only then do enterprises see
+// it and pushes go out — and finally ended (已结束).
+const (
+	StatusDraft     Status = "草稿"
+	StatusPending   Status = "待审核"
+	StatusPublished Status = "已发布"
+	StatusEnded     Status = "已结束"
+)
+
+// Statuses lists the states in lifecycle order.
+var Statuses = []Status{StatusDraft, StatusPending, StatusPublished, StatusEnded}
+
+// Valid reports whether s is a known state.
+func (s Status) Valid() bool { return slices.Contains(Statuses, s) }
+
+// Categories are the policy categories (政策类别).
+var Categories = []string{"资金扶持", "税费减免", "金融支持", "人才服务", "资质认定", "场地空间", "其他"}
+
+// Modes are how a benefit is redeemed.
+var Modes = []string{ModeAutomatic, ModeInstant, ModeReview}
+
+// The redemption modes.
+const (
+	ModeAutomatic = "免申即享" // granted without application
+	ModeInstant   = "即申即享" // granted on application, without review
+	ModeReview    = "申报审核" // applied for and reviewed
+)
+
+// BenefitKinds are the kinds of benefit a clause grants.
+var BenefitKinds = []string{"资金奖补", "税费减免", "贷款贴息", "资格认定", "服务支持", "其他"}
+
+// Push outcomes, as stored in policy_pushes.outcome.
+const (
+	PushEligible = "符合"    // the enterprise is eligible
+	PushUnknown  = "待补充信息" // the enterprise may be eligible once it fills in missing data
+)
+
+// Policy is one policy document (政策) with its current clauses.
+type Policy struct {
+	ID              int64         `json:"id"`
+	Title           string        `json:"title"`
+	DocNo           string        `json:"doc_no"` // 文号, e.g. 武政规〔2024〕5号
+	IssuingUnitID   *int64        `json:"issuing_unit_id"`
+	IssuingUnit     string        `json:"issuing_unit,omitempty"`
+	RedeemingUnitID *int64        `json:"redeeming_unit_id"` // 兑现单位
+	RedeemingUnit   string        `json:"redeeming_unit,omitempty"`
+	SourceText      string        `json:"source_text"`
+	SourceURL       string        `json:"source_url"` // the document or attachment
+	Category        string        `json:"category"`
+	District        *string       `json:"district"` // nil: the whole city
+	EffectiveFrom   *workday.Date `json:"effective_from"`
+	EffectiveTo     *workday.Date `json:"effective_to"`
+	Status          Status        `json:"status"`
+	ReviewNote      string        `json:"review_note,omitempty"`
+	CreatedBy       *int64        `json:"created_by"`
+	ReviewedBy      *int64        `json:"reviewed_by,omitempty"`
+	SubmittedAt     *time.Time    `json:"submitted_at,omitempty"`
+	PublishedAt     *time.Time    `json:"published_at,omitempty"`
+	EndedAt         *time.Time    `json:"ended_at,omitempty"`
+	CreatedAt       time.Time     `json:"created_at"`
+	UpdatedAt       time.Time     `json:"updated_at"`
+	// Deadline is the nearest date on or after today by which something of
+	// the policy closes: a clause's application window, else the policy's
+	// end of effect. Set by FindPolicies and FindPolicyByID.
+	Deadline *workday.Date `json:"deadline,omitempty"`
+	// Clauses are the current versions, in order. Set by FindPolicyByID.
+	Clauses []*Clause `json:"clauses,omitempty"`
+}
+
+// Clause is one version of a clause (条款).
+type Clause struct {
+	ID             int64         `json:"id"`        // the id of this version
+	ClauseID       int64         `json:"clause_id"` // the clause across versions
+	PolicyID       int64         `json:"policy_id"`
+	Version        int           `json:"version"`
+	Current        bool          `json:"current"`
+	Seq            int           `json:"seq"`
+	Title          string        `json:"title"`
+	Rule           *rule.Rule    `json:"rule"`
+	BenefitKind    string        `json:"benefit_kind"`
+	Amount         *rule.Amount  `json:"amount"` // nil: no money (a qualification, a service)
+	Mode           string        `json:"mode"`
+	Materials      []string      `json:"materials"`
+	WindowFrom     *workday.Date `json:"window_from"`
+	WindowTo       *workday.Date `json:"window_to"`
+	Budget         *int64        `json:"budget"` // yuan; nil: not capped
+	PushUnknown    bool          `json:"push_unknown"`
+	UnknownMessage string        `json:"unknown_message"`
+	CreatedBy      *int64        `json:"created_by,omitempty"`
+	CreatedAt      time.Time     `json:"created_at"`
+}
+
+// Open reports whether the clause's application window includes today.
+func (c *Clause) Open(today workday.Date) bool {
+	return (c.WindowFrom == nil || *c.WindowFrom <= today) && (c.WindowTo == nil || today <= *c.WindowTo)
+}
+
+// Closed reports whether the clause's application window has passed.
+func (c *Clause) Closed(today workday.Date) bool { return c.WindowTo != nil && *c.WindowTo < today }
+
+// AmountText describes the clause's benefit amount in Chinese.
+func (c *Clause) AmountText() string {
+	if c.Amount == nil {
+		return "不涉及资金"
+	}
+	return c.Amount.Sentence()
+}
+
+// PolicyInput is a policy as created or edited.
+type PolicyInput struct {
+	Title           string        `json:"title"`
+	DocNo           string        `json:"doc_no"`
+	IssuingUnitID   *int64        `json:"issuing_unit_id"`
+	RedeemingUnitID *int64        `json:"redeeming_unit_id"`
+	SourceText      string        `json:"source_text"`
+	SourceURL       string        `json:"source_url"`
+	Category        string        `json:"category"`
+	District        *string       `json:"district"`
+	EffectiveFrom   *workday.Date `json:"effective_from"`
+	EffectiveTo     *workday.Date `json:"effective_to"`
+}
+
+// ClauseInput is a clause as created or edited. The rule is given as
+// canonical JSON (Rule) or, for power users, as an expression (Expr, in
+// expr-lang syntax), which is translated to the JSON form.
+type ClauseInput struct {
+	Title          string          `json:"title"`
+	Rule           json.RawMessage `json:"rule,omitempty"`
+	Expr           string          `json:"expr,omitempty"`
+	BenefitKind    string          `json:"benefit_kind"`
+	Amount         json.RawMessage `json:"amount,omitempty"`
+	Mode           string          `json:"mode"`
+	Materials      []string        `json:"materials"`
+	WindowFrom     *workday.Date   `json:"window_from"`
+	WindowTo       *workday.Date   `json:"window_to"`
+	Budget         *int64          `json:"budget"`
+	PushUnknown    bool            `json:"push_unknown"`
+	UnknownMessage string          `json:"unknown_message"`
+}
+
+// Limits on text fields, in runes.
+const (
+	maxTitle    = 200
+	maxDocNo    = 100
+	maxSource   = 200000
+	maxURL      = 2000
+	maxMaterial = 200
+	maxMessage  = 500
+	maxRuleJSON = 64 << 10
+)
+
+// normalizePolicy checks in and cleans it in place. Errors: Invalid with
+// the field and a Chinese message.
+func normalizePolicy(in *PolicyInput) error {
+	in.Title = strings.TrimSpace(in.Title)
+	in.DocNo = strings.TrimSpace(in.DocNo)
+	in.SourceText = strings.TrimSpace(in.SourceText)
+	in.SourceURL = strings.TrimSpace(in.SourceURL)
+	in.Category = strings.TrimSpace(in.Category)
+	switch n := utf8.RuneCountInString(in.Title); {
+	case n == 0:
+		return errs.FieldErrorf("title", "政策名称不能为空")
+	case n > maxTitle:
+		return errs.FieldErrorf("title", "政策名称不能超过 %d 个字", maxTitle)
+	}
+	if utf8.RuneCountInString(in.DocNo) > maxDocNo {
+		return errs.FieldErrorf("doc_no", "文号不能超过 %d 个字", maxDocNo)
+	}
+	if utf8.RuneCountInString(in.SourceText) > maxSource {
+		return errs.FieldErrorf("source_text", "政策原文不能超过 %d 个字，请改为上传附件链接", maxSource)
+	}
+	if in.SourceURL != "" && (len(in.SourceURL) > maxURL || !(strings.HasPrefix(in.SourceURL, "https://") ||
+		strings.HasPrefix(in.SourceURL, "http://") || strings.HasPrefix(in.SourceURL, "/")) || strings.ContainsAny(in.SourceURL, " \t\r\n\"<>")) {
+		return errs.FieldErrorf("source_url", "原文链接应为 http(s) 地址或站内路径")
+	}
+	if in.Category == "" {
+		return errs.FieldErrorf("category", "请选择政策类别")
+	}
+	if !slices.Contains(Categories, in.Category) {
+		return errs.FieldErrorf("category", "政策类别“%s”不存在（可选：%s）", in.Category, strings.Join(Categories, "、"))
+	}
+	if in.District != nil {
+		d := strings.TrimSpace(*in.District)
+		if d == "" {
+			in.District = nil
+		} else if len(d) != 6 || strings.Trim(d, "0123456789") != "" {
+			return errs.FieldErrorf("district", "适用区域应为6位区划代码，而不是“%s”", d)
+		} else {
+			in.District = &d
+		}
+	}
+	if in.EffectiveFrom != nil && in.EffectiveTo != nil && *in.EffectiveTo < *in.EffectiveFrom {
+		return errs.FieldErrorf("effective_to", "有效期截止日（%s）不能早于起始日（%s）", in.EffectiveTo.Chinese(), in.EffectiveFrom.Chinese())
+	}
+	return nil
+}
+
+// clauseErr returns an Invalid error about field of the clause named by
+// title: "条款“…”：message".
+func clauseErr(title, field, format string, args ...any) *errs.Error {
+	e := errs.FieldErrorf(field, format, args...)
+	e.Message = clauseWhere(title) + e.Message
+	return e
+}
+
+func clauseWhere(title string) string {
+	if title == "" {
+		return "条款："
+	}
+	return "条款“" + title + "”："
+}
+
+// parsedClause is a validated ClauseInput.
+type parsedClause struct {
+	in        ClauseInput
+	rule      *rule.Rule
+	ruleJSON  string
+	amount    *rule.Amount
+	amountTxt *string
+	materials string
+}
+
+// ParseRule reads a rule given as canonical JSON or, when expr is not
+// empty, as an expression, and validates it. Errors: Invalid (field "rule")
+// with a Chinese message naming the node.
+func ParseRule(ruleJSON []byte, expr string) (*rule.Rule, error) {
+	if strings.TrimSpace(expr) != "" {
+		return rule.ParseExpr(expr)
+	}
+	if len(ruleJSON) > maxRuleJSON {
+		return nil, errs.FieldErrorf("rule", "规则过长（超过 %d 字节）", maxRuleJSON)
+	}
+	s := strings.TrimSpace(string(ruleJSON))
+	if s == "" || s == "null" {
+		return nil, errs.FieldErrorf("rule", "请设置申报条件（规则）")
+	}
+	return rule.Parse([]byte(s))
+}
+
+// ParseAmount reads an amount given as JSON; empty or null means none.
+// Errors: Invalid (field "amount").
+func ParseAmount(data []byte) (*rule.Amount, error) {
+	s := strings.TrimSpace(string(data))
+	if s == "" || s == "null" || s == "{}" {
+		return nil, nil
+	}
+	a, err := rule.ParseAmount([]byte(s))
+	if err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// parseClause validates in. Errors: Invalid naming the clause and field.
+func parseClause(in ClauseInput) (*parsedClause, error) {
+	in.Title = strings.TrimSpace(in.Title)
+	in.BenefitKind = strings.TrimSpace(in.BenefitKind)
+	in.Mode = strings.TrimSpace(in.Mode)
+	in.UnknownMessage = strings.TrimSpace(in.UnknownMessage)
+	t := in.Title
+	switch n := utf8.RuneCountInString(in.Title); {
+	case n == 0:
+		return nil, errs.FieldErrorf("title", "条款名称不能为空")
+	case n > maxTitle:
+		return nil, clauseErr(t, "title", "条款名称不能超过 %d 个字", maxTitle)
+	}
+	r, err := ParseRule(in.Rule, in.Expr)
+	if err != nil {
+		return nil, clauseErr(t, "rule", "%s", errs.MessageOf(err))
+	}
+	b, _ := json.Marshal(r)
+	p := &parsedClause{rule: r, ruleJSON: string(b)}
+	if in.BenefitKind == "" {
+		return nil, clauseErr(t, "benefit_kind", "请选择扶持方式")
+	}
+	if !slices.Contains(BenefitKinds, in.BenefitKind) {
+		return nil, clauseErr(t, "benefit_kind", "扶持方式“%s”不存在（可选：%s）", in.BenefitKind, strings.Join(BenefitKinds, "、"))
+	}
+	a, err := ParseAmount(in.Amount)
+	if err != nil {
+		return nil, clauseErr(t, "amount", "%s", errs.MessageOf(err))
+	}
+	if a != nil {
+		p.amount = a
+		b, _ := json.Marshal(a)
+		s := string(b)
+		p.amountTxt = &s
+	}
+	if in.Mode == "" {
+		return nil, clauseErr(t, "mode", "请选择兑现方式（%s）", strings.Join(Modes, "、"))
+	}
+	if !slices.Contains(Modes, in.Mode) {
+		return nil, clauseErr(t, "mode", "兑现方式“%s”不存在（可选：%s）", in.Mode, strings.Join(Modes, "、"))
+	}
+	var mats []string
+	for _, m := range in.Materials {
+		for _, line := range strings.Split(m, "\n") {
+			line = strings.TrimSpace(line)
+			if line == "" {
+				continue
+			}
+			if utf8.RuneCountInString(line) > maxMaterial {
+				return nil, clauseErr(t, "materials", "每项申报材料不能超过 %d 个字", maxMaterial)
+			}
+			mats = append(mats, line)
+		}
+	}
+	if len(mats) > 50 {
+		return nil, clauseErr(t, "materials", "申报材料不能超过 50 项")
+	}
+	if in.Mode == ModeAutomatic && len(mats) > 0 {
+		return nil, clauseErr(t, "materials", "免申即享的条款不需要企业提交材料，请清空申报材料或改选兑现方式")
+	}
+	in.Materials = mats
+	p.materials = strings.Join(mats, "\n")
+	if in.WindowFrom != nil && in.WindowTo != nil && *in.WindowTo < *in.WindowFrom {
+		return nil, clauseErr(t, "window_to", "申报截止日（%s）不能早于申报开始日（%s）", in.WindowTo.Chinese(), in.WindowFrom.Chinese())
+	}
+	if in.Budget != nil && *in.Budget <= 0 {
+		return nil, clauseErr(t, "budget", "预算应为正整数（单位：元），不设上限请留空")
+	}
+	if utf8.RuneCountInString(in.UnknownMessage) > maxMessage {
+		return nil, clauseErr(t, "unknown_message", "补充信息提示不能超过 %d 个字", maxMessage)
+	}
+	p.in = in
+	return p, nil
+}
+
+// sameClause reports whether a stored clause already says what p says, so
+// that saving it unchanged makes no new version.
+func sameClause(c *Clause, p *parsedClause) bool {
+	oldRule, _ := json.Marshal(c.Rule)
+	var oldAmount, newAmount string
+	if c.Amount != nil {
+		b, _ := json.Marshal(c.Amount)
+		oldAmount = string(b)
+	}
+	if p.amountTxt != nil {
+		newAmount = *p.amountTxt
+	}
+	eqDate := func(a, b *workday.Date) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	eqInt := func(a, b *int64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+	in := p.in
+	return c.Title == in.Title && string(oldRule) == p.ruleJSON && c.BenefitKind == in.BenefitKind &&
+		oldAmount == newAmount && c.Mode == in.Mode && strings.Join(c.Materials, "\n") == p.materials &&
+		eqDate(c.WindowFrom, in.WindowFrom) && eqDate(c.WindowTo, in.WindowTo) && eqInt(c.Budget, in.Budget) &&
+		c.PushUnknown == in.PushUnknown && c.UnknownMessage == in.UnknownMessage
+}

@@ -1,0 +1,268 @@
+package web_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/enterprise"
+	"github.com/qinqing/qinqing/internal/notify"
+	"github.com/qinqing/qinqing/internal/policy"
+	"github.com/qinqing/qinqing/internal/policy/rule"
+	"github.com/qinqing/qinqing/internal/workday"
+)
+
+// withCity imports n synthetic enterprises into the test server and loads
+// the policy engine; it returns the enterprise ids in order.
+func withCity(t *testing.T, ts *testServer, n int) []int64 {
+	t.Helper()
+	ctx := context.Background()
+	today := workday.Today(ts.Clock.Now)
+	res, err := ts.App.Enterprises.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
+		return enterprise.Synthesize(enterprise.SynthOptions{N: n, Seed: 42, Today: today}, yield)
+	}, enterprise.ImportOptions{}, nil)
+	if err != nil || res.Rejected > 0 {
+		t.Fatalf("seed: %v %+v", err, res)
+	}
+	if _, err := ts.App.Policy.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := ts.App.DB.QueryContext(ctx, `SELECT id FROM enterprises ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
+// enterpriseUser creates an account bound to enterprise id.
+func enterpriseUser(t *testing.T, ts *testServer, name string, id int64) {
+	t.Helper()
+	if _, err := ts.App.Auth.CreateUser(context.Background(), auth.UserInput{Username: name, DisplayName: name,
+		Role: auth.RoleEnterprise, EnterpriseID: &id, Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPolicySimulateAPI(t *testing.T) {
+	ts := newTestServer(t)
+	withCity(t, ts, 3000)
+	admin := ts.LoginAs(t, "admin")
+	body := map[string]any{
+		"rule": json.RawMessage(`{"all":[{"field":"district","op":"in","value":["420111","420106"]},
+			{"field":"revenue","op":">=","value":1000000}]}`),
+		"amount":   json.RawMessage(`{"rate": 0.1, "of": "revenue", "cap": 500000}`),
+		"group_by": "district",
+	}
+	res := ts.SendJSON(t, admin, http.MethodPost, "/api/v1/policies/simulate", "", body)
+	wantStatus(t, res, http.StatusOK)
+	var got struct {
+		Eligible, Unknown, NotEligible uint64
+		Budget                         int64
+		Groups                         []struct {
+			Key      string
+			Eligible uint64
+			Budget   int64
+		}
+		TookMS *float64 `json:"took_ms"`
+	}
+	res.JSON(t, &got)
+	var raw map[string]any
+	res.JSON(t, &raw)
+	for _, k := range []string{"eligible", "unknown", "not_eligible", "budget", "groups", "took_ms"} {
+		if _, ok := raw[k]; !ok {
+			t.Errorf("answer lacks %q: %s", k, res.Body)
+		}
+	}
+	r := rule.MustParse(string(body["rule"].(json.RawMessage)))
+	amt := rule.Amount{Rate: 0.1, Of: "revenue", Cap: ptr64(500000)}
+	want, err := policy.SQLSimulate(context.Background(), ts.App.DB, r, &amt, "district", workday.Today(ts.Clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Eligible != want.Eligible || got.Unknown != want.Unknown || got.Budget != want.Budget || got.TookMS == nil || got.Eligible == 0 {
+		t.Fatalf("simulation %+v, SQL says %d/%d budget %d", got, want.Eligible, want.Unknown, want.Budget)
+	}
+	if len(got.Groups) < 2 {
+		t.Errorf("groups %+v, want both districts", got.Groups)
+	}
+	var sum uint64
+	var budget int64
+	for _, g := range got.Groups {
+		sum += g.Eligible
+		budget += g.Budget
+	}
+	if sum != got.Eligible || budget != got.Budget {
+		t.Errorf("groups add up to %d / %d, want %d / %d", sum, budget, got.Eligible, got.Budget)
+	}
+
+	t.Run("expression", func(t *testing.T) {
+		res := ts.SendJSON(t, admin, http.MethodPost, "/api/v1/policies/simulate", "", map[string]any{
+			"expr": `district in ["420111", "420106"] && revenue >= 1000000`})
+		wantStatus(t, res, http.StatusOK)
+		var e struct{ Eligible uint64 }
+		res.JSON(t, &e)
+		if e.Eligible != got.Eligible {
+			t.Errorf("expression gives %d, JSON %d", e.Eligible, got.Eligible)
+		}
+	})
+	t.Run("ErrInvalid", func(t *testing.T) {
+		res := ts.SendJSON(t, admin, http.MethodPost, "/api/v1/policies/simulate", "", `{"rule": {"field": "employes", "op": "<=", "value": 3}}`)
+		p := wantProblem(t, res, http.StatusUnprocessableEntity, "invalid", "rule")
+		if !strings.Contains(p.Detail, "字段“employes”不存在") {
+			t.Errorf("detail %q", p.Detail)
+		}
+		res = ts.SendJSON(t, admin, http.MethodPost, "/api/v1/policies/simulate", "", `{"rule": {"field": "revenue", "op": "known"}, "group_by": "revenue"}`)
+		wantProblem(t, res, http.StatusUnprocessableEntity, "invalid", "group_by")
+		res = ts.SendJSON(t, admin, http.MethodPost, "/api/v1/policies/simulate", "", `{"rule": {"field": "revenue", "op": "known"}, "amount": {"fixed": -1}}`)
+		wantProblem(t, res, http.StatusUnprocessableEntity, "invalid", "amount")
+	})
+	t.Run("ErrForbidden", func(t *testing.T) {
+		res := ts.SendJSON(t, ts.LoginAs(t, "leader"), http.MethodPost, "/api/v1/policies/simulate", "", body)
+		wantProblem(t, res, http.StatusForbidden, "forbidden", "")
+		res = ts.SendJSON(t, ts.Client(t), http.MethodPost, "/api/v1/policies/simulate", "", body)
+		wantProblem(t, res, http.StatusUnauthorized, "unauthenticated", "")
+	})
+	t.Run("parse rule", func(t *testing.T) {
+		res := ts.SendJSON(t, admin, http.MethodPost, "/api/v1/policies/rules/parse", "", map[string]any{"expr": `"高新技术企业" in tags && revenue >= 20000000`})
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res.Body, `"has"`, `具有“高新技术企业”标签，且营业收入不低于2000万元`)
+	})
+}
+
+func ptr64(v int64) *int64 { return &v }
+
+var idInPath = regexp.MustCompile(`/policies/(\d+)`)
+
+// TestPolicyPages walks a policy through the pages: a unit drafts it with a
+// clause, the office publishes it, the enterprise finds it in the
+// supermarket, gets the push and sees its 政策体检.
+func TestPolicyPages(t *testing.T) {
+	ts := newTestServer(t)
+	ids := withCity(t, ts, 500)
+	ctx := context.Background()
+	me := ids[7]
+	if _, err := ts.App.Enterprises.UpdateEnterprise(ctx, me, enterprise.Update{District: ptr("420111"), Tags: &[]string{"高新技术企业"},
+		Revenue: ptr64(30000000), Source: enterprise.SourceSpecialist}); err != nil {
+		t.Fatal(err)
+	}
+	ts.App.EnterpriseChanged(ctx, me)
+	enterpriseUser(t, ts, "ent", me)
+
+	staff := ts.LoginAs(t, "staff")
+	res := ts.Get(t, staff, "/policies/new")
+	wantStatus(t, res, http.StatusOK)
+	res = ts.PostForm(t, staff, "/policies", url.Values{"title": {""}, "category": {"资金扶持"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.Body, "政策名称不能为空")
+	res = ts.PostForm(t, staff, "/policies", url.Values{"title": {"洪山区高新技术企业奖励"}, "doc_no": {"洪政规〔2026〕3号"}, "category": {"资金扶持"},
+		"district": {"420111"}, "effective_to": {"2026-12-31"}})
+	wantStatus(t, res, http.StatusSeeOther)
+	m := idInPath.FindStringSubmatch(res.Header.Get("Location"))
+	if m == nil {
+		t.Fatalf("redirect %q", res.Header.Get("Location"))
+	}
+	pid := m[1]
+	res = ts.Get(t, staff, "/policies/"+pid+"/clauses/new")
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.Body, `data-rule-builder`, `hx-post="/policies/simulate"`, "营业收入")
+	clause := url.Values{"title": {"高企奖励"}, "rule": {hongshan}, "benefit_kind": {"资金奖补"}, "amount": {`{"fixed": 200000}`},
+		"mode": {"免申即享"}, "window_to": {"2026-06-30"}, "budget": {"100"}}
+	bad := url.Values{}
+	for k, v := range clause {
+		bad[k] = v
+	}
+	bad.Set("rule", `{"field":"employes","op":"<=","value":3}`)
+	res = ts.PostForm(t, staff, "/policies/"+pid+"/clauses", bad)
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.Body, "条款“高企奖励”：根条件：字段“employes”不存在", `aria-invalid="true"`)
+	res = ts.PostForm(t, staff, "/policies/"+pid+"/clauses", clause)
+	wantStatus(t, res, http.StatusSeeOther)
+
+	// The live count of the editor.
+	res = ts.PostForm(t, staff, "/policies/simulate", url.Values{"rule": {hongshan}, "amount": {`{"fixed": 200000}`}, "group_by": {"district"}})
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.Body, `data-count="eligible"`, "sim-chart", "洪山区")
+	res = ts.PostForm(t, staff, "/policies/simulate", url.Values{"rule": {`{"field":"revenue","op":"has","value":"x"}`}})
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.Body, "data-sim-error", "不支持运算符")
+
+	// Drafts are the unit's own.
+	wantStatus(t, ts.Get(t, ts.LoginAs(t, "ent"), "/policies/"+pid), http.StatusNotFound)
+	detail := ts.Get(t, staff, "/policies/"+pid)
+	wantStatus(t, detail, http.StatusOK)
+	wantContains(t, detail.Body, "所属区为洪山区，且具有“高新技术企业”标签，且营业收入不低于2000万元", "政策测算", "提交审核")
+	wantStatus(t, ts.PostForm(t, staff, "/policies/"+pid+"/submit", nil), http.StatusSeeOther)
+	admin := ts.LoginAs(t, "admin")
+	wantStatus(t, ts.PostForm(t, staff, "/policies/"+pid+"/review", url.Values{"decision": {"approve"}}), http.StatusForbidden)
+	res = ts.PostForm(t, admin, "/policies/"+pid+"/review", url.Values{"decision": {"reject"}})
+	wantStatus(t, res, http.StatusUnprocessableEntity)
+	wantContains(t, res.Body, "退回时请说明理由")
+	wantStatus(t, ts.PostForm(t, admin, "/policies/"+pid+"/review", url.Values{"decision": {"approve"}}), http.StatusSeeOther)
+	for range 100 {
+		ran, err := ts.App.Jobs.RunOnce(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ran {
+			break
+		}
+	}
+
+	// The enterprise: supermarket, push in its inbox, 政策体检.
+	ent := ts.LoginAs(t, "ent")
+	res = ts.Get(t, ent, "/policies?q=高新")
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.Body, "洪山区高新技术企业奖励", "即将截止")
+	n, err := ts.App.Notify.UnreadCount(ctx, notify.Enterprise(me))
+	if err != nil || n != 1 {
+		t.Errorf("pushes in the enterprise's inbox: %d (%v), want 1", n, err)
+	}
+	res = ts.Get(t, ent, "/checkup")
+	wantStatus(t, res, http.StatusSeeOther)
+	res = ts.Get(t, ent, res.Header.Get("Location"))
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.Body, "政策体检", "高企奖励", "20.00万元", "2026年6月30日")
+	res = ts.Get(t, ent, "/policies/"+pid)
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.Body, "贵企业：<b>符合</b>")
+	wantStatus(t, ts.Get(t, ent, fmt.Sprintf("/enterprises/%d/policies", ids[8])), http.StatusForbidden)
+	res = ts.PostForm(t, ent, fmt.Sprintf("/enterprises/%d/subscriptions", me), url.Values{"category": {"人才服务", "金融支持"}})
+	wantStatus(t, res, http.StatusSeeOther)
+	res = ts.Get(t, ent, fmt.Sprintf("/api/v1/enterprises/%d/subscriptions", me))
+	wantContains(t, res.Body, `"人才服务"`, `"金融支持"`)
+
+	// Metrics for the office: the push reached every eligible enterprise.
+	res = ts.Get(t, admin, "/api/v1/policies/"+pid+"/metrics")
+	wantStatus(t, res, http.StatusOK)
+	var met struct {
+		Eligible, Pushed, Read int
+		Rate                   float64
+	}
+	res.JSON(t, &met)
+	if met.Eligible == 0 || met.Pushed != met.Eligible || met.Rate != 1 || met.Read != 1 {
+		t.Errorf("metrics %+v (the enterprise opened the policy once)", met)
+	}
+	res = ts.Get(t, admin, "/policies/"+pid+"/metrics")
+	wantStatus(t, res, http.StatusOK)
+	wantContains(t, res.Body, "主动推送率", "100.0%")
+	wantStatus(t, ts.Get(t, ent, "/policies/"+pid+"/metrics"), http.StatusForbidden)
+}
+
+const hongshan = `{"all":[{"field":"district","op":"in","value":["420111"]},{"field":"tags","op":"has","value":"高新技术企业"},{"field":"revenue","op":">=","value":20000000}]}`
+
+func ptr[T any](v T) *T { return &v }
