@@ -45,7 +45,7 @@ func commands() map[string]command {
 		"import":  {"import enterprises from CSV or XLSX", runImport},
 		"export":  {"export enterprises to CSV or XLSX", runExport},
 		"seed":    {"fill the database with a synthetic city", runSeed},
-		"bench":   {"measure whole-system performance: import", runBench},
+		"bench":   {"measure whole-system performance: import, match", runBench},
 	}
 }
 

@@ -1,0 +1,1343 @@
+package enterprise
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/qinqing/qinqing/internal/audit"
+	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/store"
+	"github.com/qinqing/qinqing/internal/workday"
+)
+
+// Service is the enterprise registry on a database: lookups, search,
+// updates with history and provenance, bulk import and export.
+type Service struct {
+	DB    *store.DB
+	Audit *audit.Log
+	Now   func() time.Time
+	City  *City // districts for parsing and display; nil means Wuhan()
+}
+
+func (s *Service) now() time.Time {
+	if s.Now == nil {
+		return time.Now()
+	}
+	return s.Now()
+}
+
+func (s *Service) city() *City {
+	if s.City == nil {
+		return Wuhan()
+	}
+	return s.City
+}
+
+// The sources a field value may come from.
+const (
+	SourceImport     = "导入"
+	SourceShared     = "部门共享"
+	SourceSelf       = "企业自报"
+	SourceSpecialist = "专员采集"
+)
+
+// Sources lists the allowed sources of a field value.
+var Sources = []string{SourceImport, SourceShared, SourceSelf, SourceSpecialist}
+
+// Source says where a field's current value came from and when.
+type Source struct {
+	Source string `json:"source"`
+	At     int64  `json:"at"` // Unix milliseconds
+}
+
+// sourceAll is the key of the sources entry that stands for every known
+// field without an entry of its own.
+const sourceAll = "*"
+
+// dbColumns are the stored profile columns, in the order of the scan and
+// write helpers below.
+const dbColumns = "uscc, name, kind, industry, district, street, founded, registered_capital, employees, revenue, rd_expense, tax_paid, export_value, total_assets, tags, credit, status, size"
+
+// nDBColumns is the number of columns in dbColumns.
+const nDBColumns = 18
+
+// selectEnterprise selects an enterprise row for scanRow.
+const selectEnterprise = "SELECT id, " + dbColumns + ", updated_at FROM enterprises"
+
+// scanner is *sql.Row or *sql.Rows.
+type scanner interface{ Scan(dest ...any) error }
+
+// scanRow reads a row selected with selectEnterprise, plus extra
+// destinations after updated_at.
+func scanRow(sc scanner, extra ...any) (*Enterprise, error) {
+	e := &Enterprise{}
+	var founded, tags *string
+	var updated int64
+	dest := []any{&e.ID, &e.USCC, &e.Name, &e.Kind, &e.Industry, &e.District, &e.Street, &founded,
+		&e.RegisteredCapital, &e.Employees, &e.Revenue, &e.RDExpense, &e.TaxPaid, &e.ExportValue, &e.TotalAssets,
+		&tags, &e.Credit, &e.Status, &e.Size, &updated}
+	if err := sc.Scan(append(dest, extra...)...); err != nil {
+		return nil, err
+	}
+	if founded != nil {
+		d, err := workday.ParseDate(*founded)
+		if err != nil {
+			return nil, err
+		}
+		e.Founded = &d
+	}
+	e.Tags = splitTags(tags)
+	e.UpdatedAt = store.FromMillis(updated)
+	return e, nil
+}
+
+// rowValues returns the values of e for the columns in dbColumns.
+func rowValues(e *Enterprise) []any {
+	var founded *string
+	if e.Founded != nil {
+		s := e.Founded.String()
+		founded = &s
+	}
+	return []any{e.USCC, e.Name, e.Kind, e.Industry, e.District, e.Street, founded,
+		e.RegisteredCapital, e.Employees, e.Revenue, e.RDExpense, e.TaxPaid, e.ExportValue, e.TotalAssets,
+		joinTags(e.Tags), e.Credit, e.Status, e.Size}
+}
+
+// FindEnterpriseByID returns the enterprise with the given id. Any signed-in
+// government user may call it; an enterprise user only for its own id (the
+// caller checks). Errors: NotFound.
+func (s *Service) FindEnterpriseByID(ctx context.Context, id int64) (*Enterprise, error) {
+	e, err := scanRow(s.DB.QueryRowContext(ctx, selectEnterprise+" WHERE id = ?", id))
+	if err != nil {
+		return nil, store.NotFound(err, "企业（编号%d）不存在", id)
+	}
+	return e, nil
+}
+
+// FindEnterpriseByUSCC returns the enterprise with the given 统一社会信用代码,
+// accepted in any form ParseUSCC normalises (lower case, full-width).
+// Errors: Invalid for a malformed code, NotFound.
+func (s *Service) FindEnterpriseByUSCC(ctx context.Context, uscc string) (*Enterprise, error) {
+	code, err := ParseUSCC(uscc)
+	if err != nil && code == "" {
+		return nil, err
+	}
+	e, err := scanRow(s.DB.QueryRowContext(ctx, selectEnterprise+" WHERE uscc = ?", code))
+	if err != nil {
+		return nil, store.NotFound(err, "统一社会信用代码为%s的企业不存在", code)
+	}
+	return e, nil
+}
+
+// Filter selects enterprises; zero fields do not filter.
+type Filter struct {
+	// Query is a part of the name (substring, case-insensitive for Latin
+	// letters) or the beginning of a 统一社会信用代码: a query made only of
+	// USCC characters and containing a digit is read as a code prefix.
+	Query    string
+	District string   // division code or name of a district
+	Industry string   // GB/T 4754 code prefix: "C" 制造业, "C39", "C3911"
+	Size     string   // one of Sizes
+	Tags     []string // has all of these tags
+	Credit   string   // one of Credits
+	Status   string   // one of Statuses
+	Sort     string   // name, founded, revenue or employees; "" sorts by id (import order)
+	Desc     bool     // sort descending; unknown values sort last either way
+	Limit    int      // page size, default 50, at most 1000 (FindEnterprises only)
+	Offset   int
+}
+
+// ShortQueryCountLimit caps the total that FindEnterprises reports for a
+// name query of one or two characters: such a query cannot use the trigram
+// index and is answered by a scan, so the count stops at this many matches
+// (the caller shows "10000+").
+const ShortQueryCountLimit = 10000
+
+// queryPlan is a filter compiled to SQL.
+type queryPlan struct {
+	where []string
+	args  []any
+	short bool // a name query that cannot use the trigram index
+}
+
+func (p *queryPlan) add(cond string, args ...any) {
+	p.where = append(p.where, cond)
+	p.args = append(p.args, args...)
+}
+
+func (p *queryPlan) cond() string {
+	if len(p.where) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(p.where, " AND ")
+}
+
+// isUSCCQuery reports whether q (normalised) reads as the beginning of a
+// 统一社会信用代码: only USCC characters, at least one digit.
+func isUSCCQuery(q string) bool {
+	digit := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		if usccValue(c) < 0 {
+			return false
+		}
+		if c >= '0' && c <= '9' {
+			digit = true
+		}
+	}
+	return digit && len(q) <= 18
+}
+
+// prefixUpper returns the exclusive upper bound of the byte range of strings
+// that begin with an ASCII prefix.
+func prefixUpper(prefix string) string { return prefix + "\x7f" }
+
+// likeEscape escapes the LIKE wildcards of s with backslash.
+func likeEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// plan compiles f. Errors: Invalid for a malformed district, industry, size,
+// credit or status.
+func (s *Service) plan(f Filter) (*queryPlan, error) {
+	p := &queryPlan{}
+	pg := s.DB.Dialect() == store.Postgres
+	if q := trimSpace(f.Query); q != "" {
+		code := normalizeCode(q)
+		switch {
+		case isUSCCQuery(code):
+			p.add("uscc >= ? AND uscc < ?", code, prefixUpper(code))
+		case utf8.RuneCountInString(q) >= 3 && !pg:
+			// FTS5 trigram index: substring match, case-insensitive.
+			p.add("id IN (SELECT rowid FROM enterprises_fts WHERE enterprises_fts MATCH ?)", `"`+strings.ReplaceAll(q, `"`, `""`)+`"`)
+		case utf8.RuneCountInString(q) >= 3:
+			// pg_trgm GIN index serves ILIKE '%…%'.
+			p.add(`name ILIKE ? ESCAPE '\'`, "%"+likeEscape(q)+"%")
+		default:
+			// One or two characters: no trigram to look up, so both
+			// dialects scan (the name index when sorting by name) and the
+			// count is capped at ShortQueryCountLimit. strpos/instr rather
+			// than LIKE keeps PostgreSQL off the trigram index, which
+			// cannot narrow such a pattern.
+			p.short = true
+			if pg {
+				p.add("strpos(lower(name), lower(?)) > 0", q)
+			} else {
+				p.add("instr(lower(name), lower(?)) > 0", q)
+			}
+		}
+	}
+	if f.District != "" {
+		code, err := s.city().ParseDistrict(f.District)
+		if err != nil {
+			return nil, err
+		}
+		p.add("district = ?", code)
+	}
+	if f.Industry != "" {
+		code, err := ParseIndustry(f.Industry)
+		if err != nil {
+			return nil, err
+		}
+		p.add("industry >= ? AND industry < ?", code, prefixUpper(code))
+	}
+	for _, e := range []struct{ field, v string }{{"size", f.Size}, {"credit", f.Credit}, {"status", f.Status}} {
+		if e.v == "" {
+			continue
+		}
+		v, err := ParseEnum(e.field, e.v)
+		if err != nil {
+			return nil, err
+		}
+		p.add(e.field+" = ?", v)
+	}
+	for _, t := range f.Tags {
+		if t = trimSpace(t); t != "" {
+			p.add("id IN (SELECT enterprise_id FROM enterprise_tags WHERE tag = ?)", t)
+		}
+	}
+	return p, nil
+}
+
+// orderBy returns the ORDER BY clause of f. Errors: Invalid for an unknown
+// sort key.
+func orderBy(f Filter) (string, error) {
+	dir := ""
+	if f.Desc {
+		dir = " DESC"
+	}
+	switch f.Sort {
+	case "":
+		return " ORDER BY id" + dir, nil
+	case "name", "founded", "revenue", "employees":
+		return " ORDER BY " + f.Sort + dir + " NULLS LAST, id" + dir, nil
+	}
+	return "", errs.FieldErrorf("sort", "不能按“%s”排序（可按 name、founded、revenue、employees 排序）", f.Sort)
+}
+
+// FindEnterprises returns one page of the enterprises matching f and the
+// number of all matches (capped at ShortQueryCountLimit+1 for a name query
+// of one or two characters). Government users may call it; the caller
+// restricts units to their districts. Errors: Invalid for a malformed
+// filter.
+func (s *Service) FindEnterprises(ctx context.Context, f Filter) ([]Enterprise, int, error) {
+	p, err := s.plan(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	order, err := orderBy(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	limit := f.Limit
+	if limit <= 0 {
+		limit = 50
+	}
+	limit = min(limit, 1000)
+	offset := max(f.Offset, 0)
+
+	countQ := "SELECT COUNT(*) FROM enterprises" + p.cond()
+	if p.short {
+		countQ = fmt.Sprintf("SELECT COUNT(*) FROM (SELECT 1 FROM enterprises%s LIMIT %d) AS t", p.cond(), ShortQueryCountLimit+1)
+	}
+	var total int
+	if err := s.DB.QueryRowContext(ctx, countQ, p.args...).Scan(&total); err != nil {
+		return nil, 0, errs.Wrap(err, "count enterprises")
+	}
+	if total == 0 {
+		return []Enterprise{}, 0, nil
+	}
+	rows, err := s.DB.QueryContext(ctx, selectEnterprise+p.cond()+order+" LIMIT ? OFFSET ?", append(p.args, limit, offset)...)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "find enterprises")
+	}
+	defer rows.Close()
+	out := make([]Enterprise, 0, min(limit, total))
+	for rows.Next() {
+		e, err := scanRow(rows)
+		if err != nil {
+			return nil, 0, errs.Wrap(err, "scan enterprise")
+		}
+		out = append(out, *e)
+	}
+	return out, total, errs.Wrap(rows.Err(), "find enterprises")
+}
+
+// Update changes some fields of an enterprise: a nil field is left as it
+// is, Clear names fields to make unknown. Source says where the new values
+// come from and is required.
+type Update struct {
+	Name              *string
+	Kind              *string
+	Industry          *string
+	District          *string
+	Street            *string
+	Founded           *workday.Date
+	RegisteredCapital *int64
+	Employees         *int64
+	Revenue           *int64
+	RDExpense         *int64
+	TaxPaid           *int64
+	ExportValue       *int64
+	TotalAssets       *int64
+	Tags              *[]string // nil: unchanged; pointer to empty: known to have none
+	Credit            *string
+	Status            *string
+	Clear             []string // canonical names of fields to set unknown
+	Source            string   // one of Sources
+}
+
+// change is one field's change, in the stored text form of its values.
+type change struct {
+	field    string
+	old, new *string
+}
+
+func textOf[T any](p *T, format func(T) string) *string {
+	if p == nil {
+		return nil
+	}
+	s := format(*p)
+	return &s
+}
+
+func itoa(n int64) string            { return strconv.FormatInt(n, 10) }
+func ident(s string) string          { return s }
+func dateText(d workday.Date) string { return d.String() }
+
+// mergeField sets *dst to src when src is known and differs, recording the
+// change.
+func mergeField[T comparable](ch *[]change, field string, dst **T, src *T, format func(T) string) {
+	if src == nil || (*dst != nil && **dst == *src) {
+		return
+	}
+	*ch = append(*ch, change{field: field, old: textOf(*dst, format), new: textOf(src, format)})
+	v := *src
+	*dst = &v
+}
+
+// merge applies the known fields of in to cur and returns the changes
+// (callers then call resize). Unknown fields of in leave cur's values
+// alone: an import that does not know a value does not erase it.
+func merge(cur, in *Enterprise) []change {
+	var ch []change
+	if in.Name != "" && in.Name != cur.Name {
+		old := cur.Name
+		ch = append(ch, change{field: "name", old: &old, new: &in.Name})
+		cur.Name = in.Name
+	}
+	mergeField(&ch, "kind", &cur.Kind, in.Kind, ident)
+	mergeField(&ch, "industry", &cur.Industry, in.Industry, ident)
+	mergeField(&ch, "district", &cur.District, in.District, ident)
+	mergeField(&ch, "street", &cur.Street, in.Street, ident)
+	mergeField(&ch, "founded", &cur.Founded, in.Founded, dateText)
+	mergeField(&ch, "registered_capital", &cur.RegisteredCapital, in.RegisteredCapital, itoa)
+	mergeField(&ch, "employees", &cur.Employees, in.Employees, itoa)
+	mergeField(&ch, "revenue", &cur.Revenue, in.Revenue, itoa)
+	mergeField(&ch, "rd_expense", &cur.RDExpense, in.RDExpense, itoa)
+	mergeField(&ch, "tax_paid", &cur.TaxPaid, in.TaxPaid, itoa)
+	mergeField(&ch, "export_value", &cur.ExportValue, in.ExportValue, itoa)
+	mergeField(&ch, "total_assets", &cur.TotalAssets, in.TotalAssets, itoa)
+	if in.Tags != nil && (cur.Tags == nil || !slices.Equal(cur.Tags, in.Tags)) {
+		ch = append(ch, change{field: "tags", old: joinTags(cur.Tags), new: joinTags(in.Tags)})
+		cur.Tags = slices.Clone(in.Tags)
+	}
+	mergeField(&ch, "credit", &cur.Credit, in.Credit, ident)
+	mergeField(&ch, "status", &cur.Status, in.Status, ident)
+	return ch
+}
+
+// resize recomputes cur's size and appends its change, if any, to ch.
+func resize(cur *Enterprise, ch []change) []change {
+	size := ClassifySize(cur.Industry, cur.Employees, cur.Revenue, cur.TotalAssets)
+	if (size == nil) != (cur.Size == nil) || (size != nil && *size != *cur.Size) {
+		ch = append(ch, change{field: "size", old: cur.Size, new: size})
+		cur.Size = size
+	}
+	return ch
+}
+
+// clearField makes field unknown in cur and records the change. Errors:
+// Invalid for a field that cannot be unknown (uscc, name, derived fields).
+func clearField(cur *Enterprise, field string, ch []change) ([]change, error) {
+	var old *string
+	switch field {
+	case "kind":
+		old, cur.Kind = cur.Kind, nil
+	case "industry":
+		old, cur.Industry = cur.Industry, nil
+	case "district":
+		old, cur.District = cur.District, nil
+	case "street":
+		old, cur.Street = cur.Street, nil
+	case "founded":
+		old, cur.Founded = textOf(cur.Founded, dateText), nil
+	case "registered_capital":
+		old, cur.RegisteredCapital = textOf(cur.RegisteredCapital, itoa), nil
+	case "employees":
+		old, cur.Employees = textOf(cur.Employees, itoa), nil
+	case "revenue":
+		old, cur.Revenue = textOf(cur.Revenue, itoa), nil
+	case "rd_expense":
+		old, cur.RDExpense = textOf(cur.RDExpense, itoa), nil
+	case "tax_paid":
+		old, cur.TaxPaid = textOf(cur.TaxPaid, itoa), nil
+	case "export_value":
+		old, cur.ExportValue = textOf(cur.ExportValue, itoa), nil
+	case "total_assets":
+		old, cur.TotalAssets = textOf(cur.TotalAssets, itoa), nil
+	case "tags":
+		old, cur.Tags = joinTags(cur.Tags), nil
+	case "credit":
+		old, cur.Credit = cur.Credit, nil
+	case "status":
+		old, cur.Status = cur.Status, nil
+	default:
+		return nil, errs.FieldErrorf(field, "字段“%s”不能设为未知", field)
+	}
+	if old != nil {
+		ch = append(ch, change{field: field, old: old})
+	}
+	return ch, nil
+}
+
+// validate checks an update and returns the enterprise of its new values
+// (nil for fields not set). Errors: Invalid on the field concerned.
+func (s *Service) validate(u Update) (*Enterprise, error) {
+	if !slices.Contains(Sources, u.Source) {
+		return nil, errs.FieldErrorf("source", "数据来源“%s”无效（可填：%s）", u.Source, strings.Join(Sources, "、"))
+	}
+	in := &Enterprise{}
+	var err error
+	if u.Name != nil {
+		if in.Name, err = ParseName(*u.Name); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range []struct {
+		field string
+		src   *string
+		dst   **string
+	}{{"kind", u.Kind, &in.Kind}, {"credit", u.Credit, &in.Credit}, {"status", u.Status, &in.Status}} {
+		if e.src != nil {
+			if err := setEnum(e.dst, e.field, *e.src); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if u.Industry != nil {
+		code, err := ParseIndustry(*u.Industry)
+		if err != nil {
+			return nil, err
+		}
+		in.Industry = &code
+	}
+	if u.District != nil {
+		code, err := s.city().ParseDistrict(*u.District)
+		if err != nil {
+			return nil, err
+		}
+		in.District = &code
+	}
+	if u.Street != nil {
+		st := trimSpace(*u.Street)
+		if n := utf8.RuneCountInString(st); n > maxStreetLen {
+			return nil, errs.FieldErrorf("street", "街道过长（%d个字，最多%d个字）", n, maxStreetLen)
+		}
+		in.Street = &st
+	}
+	if u.Founded != nil {
+		if *u.Founded > workday.DateOf(s.now()) {
+			return nil, errs.FieldErrorf("founded", "成立日期“%s”晚于今天", u.Founded.String())
+		}
+		in.Founded = u.Founded
+	}
+	if u.Employees != nil && *u.Employees < 0 {
+		return nil, errs.FieldErrorf("employees", "从业人数不能为负数")
+	}
+	in.RegisteredCapital, in.Employees, in.Revenue, in.RDExpense = u.RegisteredCapital, u.Employees, u.Revenue, u.RDExpense
+	in.TaxPaid, in.ExportValue, in.TotalAssets = u.TaxPaid, u.ExportValue, u.TotalAssets
+	if u.Tags != nil {
+		tags, err := ParseTags(strings.Join(*u.Tags, "、"))
+		if err != nil {
+			return nil, err
+		}
+		in.Tags = tags
+	}
+	return in, nil
+}
+
+// UpdateEnterprise changes the fields set in u, records each changed field
+// in the history with its source, updates the field sources, recomputes
+// the size and writes an audit entry, all in one transaction. It returns
+// the enterprise as stored afterwards; an update that changes nothing
+// writes nothing. Admins, specialists (for their enterprises) and
+// enterprise users (for their own record) may call it; callers check.
+// Errors: Invalid on a field, NotFound.
+func (s *Service) UpdateEnterprise(ctx context.Context, id int64, u Update) (*Enterprise, error) {
+	in, err := s.validate(u)
+	if err != nil {
+		return nil, err
+	}
+	var out *Enterprise
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
+		lock := ""
+		if tx.Dialect() == store.Postgres {
+			lock = " FOR UPDATE"
+		}
+		var sources string
+		cur, err := scanRow(tx.QueryRowContext(ctx, "SELECT id, "+dbColumns+", updated_at, sources FROM enterprises WHERE id = ?"+lock, id), &sources)
+		if err != nil {
+			return store.NotFound(err, "企业（编号%d）不存在", id)
+		}
+		ch := merge(cur, in)
+		for _, f := range u.Clear {
+			if ch, err = clearField(cur, f, ch); err != nil {
+				return err
+			}
+		}
+		ch = resize(cur, ch)
+		if len(ch) == 0 {
+			out = cur
+			return nil
+		}
+		now := s.now()
+		ms := store.Millis(now)
+		srcs, err := updateSources(sources, ch, u.Source, ms, cur)
+		if err != nil {
+			return err
+		}
+		args := append(rowValues(cur)[1:], srcs, ms, id)
+		if _, err := tx.ExecContext(ctx, `UPDATE enterprises SET name = ?, kind = ?, industry = ?, district = ?, street = ?, founded = ?,
+			registered_capital = ?, employees = ?, revenue = ?, rd_expense = ?, tax_paid = ?, export_value = ?, total_assets = ?,
+			tags = ?, credit = ?, status = ?, size = ?, sources = ?, updated_at = ? WHERE id = ?`, args...); err != nil {
+			return errs.Wrap(err, "update enterprise")
+		}
+		actor := audit.ActorOf(ctx).Name
+		before, after := map[string]*string{}, map[string]*string{}
+		for _, c := range ch {
+			before[c.field], after[c.field] = c.old, c.new
+			if c.field == "tags" {
+				if err := syncTags(ctx, tx, id, cur.Tags); err != nil {
+					return err
+				}
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO enterprise_history (enterprise_id, at, field, old_value, new_value, source, actor)
+				VALUES (?, ?, ?, ?, ?, ?, ?)`, id, ms, c.field, c.old, c.new, u.Source, actor); err != nil {
+				return errs.Wrap(err, "record enterprise history")
+			}
+		}
+		if s.Audit != nil {
+			if err := s.Audit.Record(ctx, tx, "enterprise", strconv.FormatInt(id, 10), "update", before, after); err != nil {
+				return err
+			}
+		}
+		cur.UpdatedAt = store.FromMillis(ms)
+		out = cur
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// syncTags makes enterprise_tags hold exactly tags for the enterprise.
+func syncTags(ctx context.Context, q store.Querier, id int64, tags []string) error {
+	if _, err := q.ExecContext(ctx, `DELETE FROM enterprise_tags WHERE enterprise_id = ?`, id); err != nil {
+		return errs.Wrap(err, "sync tags")
+	}
+	for _, t := range tags {
+		if _, err := q.ExecContext(ctx, `INSERT INTO enterprise_tags (enterprise_id, tag) VALUES (?, ?)`, id, t); err != nil {
+			return errs.Wrap(err, "sync tags")
+		}
+	}
+	return nil
+}
+
+// updateSources returns the stored sources JSON after the changes ch, made
+// from source at ms, to an enterprise now holding cur. A field made unknown
+// loses its entry. A "*" entry is expanded first, so that it keeps meaning
+// exactly the fields it covered.
+func updateSources(stored string, ch []change, source string, ms int64, cur *Enterprise) (string, error) {
+	m := map[string]Source{}
+	if stored != "" {
+		if err := json.Unmarshal([]byte(stored), &m); err != nil {
+			return "", errs.Wrap(err, "read sources")
+		}
+	}
+	if all, ok := m[sourceAll]; ok {
+		delete(m, sourceAll)
+		for _, f := range knownFields(cur) {
+			if _, has := m[f]; !has {
+				m[f] = all
+			}
+		}
+	}
+	for _, c := range ch {
+		switch {
+		case c.field == "size":
+		case c.new == nil:
+			delete(m, c.field)
+		default:
+			m[c.field] = Source{Source: source, At: ms}
+		}
+	}
+	b, err := json.Marshal(m)
+	return string(b), errs.Wrap(err, "write sources")
+}
+
+// knownFields lists the importable fields (uscc aside) whose value in e is
+// known.
+func knownFields(e *Enterprise) []string {
+	known := []bool{e.Name != "", e.Kind != nil, e.Industry != nil, e.District != nil, e.Street != nil, e.Founded != nil,
+		e.RegisteredCapital != nil, e.Employees != nil, e.Revenue != nil, e.RDExpense != nil, e.TaxPaid != nil,
+		e.ExportValue != nil, e.TotalAssets != nil, e.Tags != nil, e.Credit != nil, e.Status != nil}
+	var out []string
+	for i, k := range known {
+		if k {
+			out = append(out, importable[i+1].Name)
+		}
+	}
+	return out
+}
+
+// FindEnterpriseSources returns, for each known field of the enterprise,
+// where its value came from and when. Callers as for FindEnterpriseByID.
+// Errors: NotFound.
+func (s *Service) FindEnterpriseSources(ctx context.Context, id int64) (map[string]Source, error) {
+	var stored string
+	e, err := scanRow(s.DB.QueryRowContext(ctx, "SELECT id, "+dbColumns+", updated_at, sources FROM enterprises WHERE id = ?", id), &stored)
+	if err != nil {
+		return nil, store.NotFound(err, "企业（编号%d）不存在", id)
+	}
+	m := map[string]Source{}
+	if err := json.Unmarshal([]byte(stored), &m); err != nil {
+		return nil, errs.Wrap(err, "read sources")
+	}
+	all, ok := m[sourceAll]
+	delete(m, sourceAll)
+	known := knownFields(e)
+	for _, f := range known {
+		if _, has := m[f]; !has && ok {
+			m[f] = all
+		}
+	}
+	for f := range m {
+		if !slices.Contains(known, f) {
+			delete(m, f)
+		}
+	}
+	return m, nil
+}
+
+// HistoryEntry is one recorded change of one field. Values are in their
+// stored text form: dates 2006-01-02, money in yuan, tags joined with '|';
+// nil is unknown.
+type HistoryEntry struct {
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	Field    string    `json:"field"`
+	OldValue *string   `json:"old_value"`
+	NewValue *string   `json:"new_value"`
+	Source   string    `json:"source"`
+	Actor    string    `json:"actor"`
+}
+
+// FindEnterpriseHistory returns the recorded field changes of an
+// enterprise, newest first, at most limit (default 100). Callers as for
+// FindEnterpriseByID. Errors: Internal only; an unknown id has no history.
+func (s *Service) FindEnterpriseHistory(ctx context.Context, id int64, limit int) ([]HistoryEntry, error) {
+	if limit <= 0 || limit > 10000 {
+		limit = 100
+	}
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, at, field, old_value, new_value, source, actor FROM enterprise_history
+		WHERE enterprise_id = ? ORDER BY at DESC, id DESC LIMIT ?`, id, limit)
+	if err != nil {
+		return nil, errs.Wrap(err, "find enterprise history")
+	}
+	defer rows.Close()
+	out := []HistoryEntry{}
+	for rows.Next() {
+		var h HistoryEntry
+		var at int64
+		var oldV, newV sql.NullString
+		if err := rows.Scan(&h.ID, &at, &h.Field, &oldV, &newV, &h.Source, &h.Actor); err != nil {
+			return nil, errs.Wrap(err, "scan enterprise history")
+		}
+		h.At = store.FromMillis(at)
+		if oldV.Valid {
+			h.OldValue = &oldV.String
+		}
+		if newV.Valid {
+			h.NewValue = &newV.String
+		}
+		out = append(out, h)
+	}
+	return out, errs.Wrap(rows.Err(), "find enterprise history")
+}
+
+// The bulk writers of Import: one per dialect, behind bulkStore and bulkTx.
+
+// sqliteBulk writes through the SQLite writer connection with prepared
+// statements, one transaction per batch.
+type sqliteBulk struct {
+	db       *store.DB
+	oldCache int64
+	oldTemp  int64
+	// oldCheckpoint is the writer's wal_autocheckpoint before the import.
+	oldCheckpoint int64
+	cacheSet      bool
+}
+
+// importCacheKiB is the page cache of the SQLite writer during an import:
+// random inserts into the uscc and name indexes of millions of rows thrash
+// the default 2 MB cache.
+const importCacheKiB = 128 << 10
+
+// importCheckpointPages is the writer's wal_autocheckpoint during an import
+// (128 MB of 4 KB pages).
+const importCheckpointPages = 32768
+
+func openSQLiteBulk(ctx context.Context, db *store.DB, dry bool) (*sqliteBulk, error) {
+	b := &sqliteBulk{db: db}
+	if dry {
+		return b, nil
+	}
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&b.oldCache); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&b.oldTemp); err != nil {
+			return err
+		}
+		if err := tx.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&b.oldCheckpoint); err != nil {
+			return err
+		}
+		// The statement journal of each insert goes to memory, not to a
+		// temporary file; and the WAL is copied back into the database every
+		// 128 MB rather than every 4 MB, so that a page changed by several
+		// batches is copied once.
+		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = %d",
+			importCacheKiB, importCheckpointPages))
+		return err
+	})
+	if err != nil {
+		return nil, errs.Wrap(err, "prepare import")
+	}
+	b.cacheSet = true
+	return b, nil
+}
+
+// inTx runs fn in a transaction with the FTS triggers paused (see
+// 0002_enterprise.sql): insert and update index their rows themselves.
+func (b *sqliteBulk) inTx(ctx context.Context, fn func(bulkTx) error) error {
+	return b.db.InTx(ctx, func(tx *store.Tx) error {
+		if _, err := tx.ExecContext(ctx, "UPDATE enterprise_fts_pause SET paused = 1"); err != nil {
+			return errs.Wrap(err, "pause name index")
+		}
+		if err := fn(&sqliteTx{q: tx, tx: tx}); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, "UPDATE enterprise_fts_pause SET paused = 0")
+		return errs.Wrap(err, "resume name index")
+	})
+}
+
+func (b *sqliteBulk) reader() bulkTx { return &sqliteTx{q: b.db} }
+
+// writers is 1: SQLite has one writer.
+func (b *sqliteBulk) writers() int { return 1 }
+
+func (b *sqliteBulk) close() {
+	if b.cacheSet {
+		b.cacheSet = false
+		_, _ = b.db.ExecContext(context.Background(), fmt.Sprintf("PRAGMA cache_size = %d; PRAGMA temp_store = %d; PRAGMA wal_autocheckpoint = %d",
+			b.oldCache, b.oldTemp, b.oldCheckpoint))
+	}
+}
+
+// sqliteTx is one SQLite transaction of the bulk writer (tx nil: read only).
+type sqliteTx struct {
+	q                                          store.Querier
+	tx                                         *store.Tx
+	ins, tagInsN, tagIns, upd, tagDel, history *sql.Stmt
+}
+
+// existingChunk is the number of codes per lookup query.
+const existingChunk = 500
+
+func (t *sqliteTx) existing(ctx context.Context, codes []string, _ bool) (map[string]*storedRow, error) {
+	out := make(map[string]*storedRow, len(codes))
+	for start := 0; start < len(codes); start += existingChunk {
+		chunk := codes[start:min(start+existingChunk, len(codes))]
+		args := make([]any, len(chunk))
+		for i, c := range chunk {
+			args[i] = c
+		}
+		q := "SELECT id, " + dbColumns + ", updated_at, sources FROM enterprises WHERE uscc IN (?" + strings.Repeat(", ?", len(chunk)-1) + ")"
+		if err := readStored(t.q.QueryContext(ctx, q, args...))(out); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// readStored scans stored rows (id, dbColumns, updated_at, sources) into out.
+func readStored(rows *sql.Rows, err error) func(out map[string]*storedRow) error {
+	return func(out map[string]*storedRow) error {
+		if err != nil {
+			return errs.Wrap(err, "read stored enterprises")
+		}
+		defer rows.Close()
+		for rows.Next() {
+			r := &storedRow{}
+			if r.e, err = scanRow(rows, &r.sources); err != nil {
+				return errs.Wrap(err, "read stored enterprises")
+			}
+			out[r.e.USCC] = r
+		}
+		return errs.Wrap(rows.Err(), "read stored enterprises")
+	}
+}
+
+func (t *sqliteTx) prepare(ctx context.Context, dst **sql.Stmt, q string) error {
+	if *dst != nil {
+		return nil
+	}
+	st, err := t.tx.PrepareContext(ctx, q)
+	if err != nil {
+		return errs.Wrap(err, "prepare import")
+	}
+	*dst = st
+	return nil
+}
+
+// insertChunk is the number of rows per multi-row INSERT: one statement
+// (one statement journal, one driver round trip) per 32 rows.
+const insertChunk = 32
+
+// multiInsert returns an INSERT of n rows of width placeholders each.
+func multiInsert(head string, width, n int) string {
+	row := "(?" + strings.Repeat(", ?", width-1) + ")"
+	return head + " VALUES " + row + strings.Repeat(", "+row, n-1)
+}
+
+// execChunks runs the multi-row insert head for the rows that fill args
+// (width values each), insertChunk rows per statement.
+func (t *sqliteTx) execChunks(ctx context.Context, full **sql.Stmt, head string, width int, args []any) error {
+	per := insertChunk * width
+	for len(args) > 0 {
+		n := min(len(args), per)
+		if n == per {
+			if err := t.prepare(ctx, full, multiInsert(head, width, insertChunk)); err != nil {
+				return err
+			}
+			if _, err := (*full).ExecContext(ctx, args[:n]...); err != nil {
+				return err
+			}
+		} else if _, err := t.tx.ExecContext(ctx, multiInsert(head, width, n/width), args[:n]...); err != nil {
+			return err
+		}
+		args = args[n:]
+	}
+	return nil
+}
+
+func (t *sqliteTx) insert(ctx context.Context, rows []*Enterprise, sources string, ms int64) error {
+	// The writer is alone in its transaction, so ids after the largest are
+	// free; they are contiguous, so one statement indexes the names.
+	var last int64
+	if err := t.tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM enterprises").Scan(&last); err != nil {
+		return errs.Wrap(err, "insert enterprises")
+	}
+	first := last + 1
+	const width = nDBColumns + 4
+	const head = "INSERT INTO enterprises (id, " + dbColumns + ", sources, created_at, updated_at)"
+	args := make([]any, 0, width*insertChunk)
+	var tagArgs []any
+	for start := 0; start < len(rows); start += insertChunk {
+		args, tagArgs = args[:0], tagArgs[:0]
+		for i, e := range rows[start:min(start+insertChunk, len(rows))] {
+			id := first + int64(start+i)
+			args = append(args, id)
+			args = appendValues(args, e)
+			args = append(args, sources, ms, ms)
+			for _, tag := range e.Tags {
+				tagArgs = append(tagArgs, id, tag)
+			}
+		}
+		if err := t.execChunks(ctx, &t.ins, head, width, args); err != nil {
+			return errs.Wrap(err, "insert enterprises")
+		}
+		if err := t.execChunks(ctx, &t.tagInsN, "INSERT INTO enterprise_tags (enterprise_id, tag)", 2, tagArgs); err != nil {
+			return errs.Wrap(err, "insert enterprise tags")
+		}
+	}
+	_, err := t.tx.ExecContext(ctx, "INSERT INTO enterprises_fts (rowid, name) SELECT id, name FROM enterprises WHERE id >= ? AND id <= ?", first, first+int64(len(rows))-1)
+	return errs.Wrap(err, "index enterprise names")
+}
+
+func (t *sqliteTx) update(ctx context.Context, rows []*updateRow, ms int64, source, actor string) error {
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&t.upd, `UPDATE enterprises SET uscc = ?, name = ?, kind = ?, industry = ?, district = ?, street = ?, founded = ?,
+			registered_capital = ?, employees = ?, revenue = ?, rd_expense = ?, tax_paid = ?, export_value = ?, total_assets = ?,
+			tags = ?, credit = ?, status = ?, size = ?, sources = ?, updated_at = ? WHERE id = ?`},
+		{&t.tagDel, "DELETE FROM enterprise_tags WHERE enterprise_id = ?"},
+		{&t.tagIns, "INSERT INTO enterprise_tags (enterprise_id, tag) VALUES (?, ?)"},
+		{&t.history, `INSERT INTO enterprise_history (enterprise_id, at, field, old_value, new_value, source, actor) VALUES (?, ?, ?, ?, ?, ?, ?)`},
+	} {
+		if err := t.prepare(ctx, p.dst, p.q); err != nil {
+			return err
+		}
+	}
+	args := make([]any, 0, nDBColumns+3)
+	for _, r := range rows {
+		args = appendValues(args[:0], r.e)
+		args = append(args, r.sources, ms, r.e.ID)
+		if _, err := t.upd.ExecContext(ctx, args...); err != nil {
+			return errs.Wrap(err, "update enterprise")
+		}
+		if r.tagsChanged() {
+			if _, err := t.tagDel.ExecContext(ctx, r.e.ID); err != nil {
+				return errs.Wrap(err, "update enterprise tags")
+			}
+			for _, tag := range r.e.Tags {
+				if _, err := t.tagIns.ExecContext(ctx, r.e.ID, tag); err != nil {
+					return errs.Wrap(err, "update enterprise tags")
+				}
+			}
+		}
+		for _, c := range r.changes {
+			if _, err := t.history.ExecContext(ctx, r.e.ID, ms, c.field, nullable(c.old), nullable(c.new), source, actor); err != nil {
+				return errs.Wrap(err, "record enterprise history")
+			}
+			if c.field == "name" {
+				if _, err := t.tx.ExecContext(ctx, "INSERT INTO enterprises_fts (enterprises_fts, rowid, name) VALUES ('delete', ?, ?)", r.e.ID, *c.old); err != nil {
+					return errs.Wrap(err, "index enterprise names")
+				}
+				if _, err := t.tx.ExecContext(ctx, "INSERT INTO enterprises_fts (rowid, name) VALUES (?, ?)", r.e.ID, r.e.Name); err != nil {
+					return errs.Wrap(err, "index enterprise names")
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// nullable returns *p, or nil for a nil p, as a driver value without
+// reflection.
+func nullable[T any](p *T) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// appendValues appends the values of e for dbColumns as plain driver values
+// (nil for unknown), avoiding the reflection database/sql spends on
+// pointers.
+func appendValues(args []any, e *Enterprise) []any {
+	var founded any
+	if e.Founded != nil {
+		founded = e.Founded.String()
+	}
+	return append(args, e.USCC, e.Name, nullable(e.Kind), nullable(e.Industry), nullable(e.District), nullable(e.Street), founded,
+		nullable(e.RegisteredCapital), nullable(e.Employees), nullable(e.Revenue), nullable(e.RDExpense), nullable(e.TaxPaid),
+		nullable(e.ExportValue), nullable(e.TotalAssets), nullable(joinTags(e.Tags)), nullable(e.Credit), nullable(e.Status), nullable(e.Size))
+}
+
+// pgBulk writes through its own pgx connection (database/sql cannot COPY):
+// new rows get ids from the identity sequence and are COPYed straight into
+// enterprises and enterprise_tags; changed rows are COPYed into a temporary
+// staging table and applied with one UPDATE … FROM; history rows are
+// COPYed. Which rows are new, changed or unchanged is decided in Go against
+// the stored rows, read with one query per batch under FOR UPDATE, so that
+// the size class (ClassifySize) and field sources follow the same rules as
+// in SQLite and in UpdateEnterprise.
+
+type pgBulk struct {
+	conn *pgx.Conn
+	seq  string
+}
+
+// pgStageColumns are the columns of the staging table.
+var pgStageColumns = append(append([]string{"id"}, strings.Split(strings.ReplaceAll(dbColumns, " ", ""), ",")...), "sources", "updated_at")
+
+func openPGBulk(ctx context.Context, db *store.DB) (*pgBulk, error) {
+	conn, err := pgx.Connect(ctx, db.RawDSN())
+	if err != nil {
+		return nil, &errs.Error{Code: errs.Unavailable, Message: "无法连接数据库 " + db.DSN, Err: err}
+	}
+	b := &pgBulk{conn: conn}
+	// Commits need not wait for the WAL flush: a batch lost in a server
+	// crash is written again by re-running the import (it is idempotent),
+	// and the synchronous commit of the import's audit entry at the end
+	// flushes all of them.
+	if _, err := conn.Exec(ctx, "SET synchronous_commit = off"); err != nil {
+		conn.Close(ctx)
+		return nil, errs.Wrap(err, "prepare import")
+	}
+	if err := conn.QueryRow(ctx, "SELECT pg_get_serial_sequence('enterprises', 'id')").Scan(&b.seq); err != nil {
+		conn.Close(ctx)
+		return nil, errs.Wrap(err, "prepare import")
+	}
+	if _, err := conn.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS enterprise_stage (
+		id BIGINT, uscc TEXT, name TEXT, kind TEXT, industry TEXT, district TEXT, street TEXT, founded TEXT,
+		registered_capital BIGINT, employees BIGINT, revenue BIGINT, rd_expense BIGINT, tax_paid BIGINT,
+		export_value BIGINT, total_assets BIGINT, tags TEXT, credit TEXT, status TEXT, size TEXT,
+		sources TEXT, updated_at BIGINT)`); err != nil {
+		conn.Close(ctx)
+		return nil, errs.Wrap(err, "prepare import")
+	}
+	return b, nil
+}
+
+func (b *pgBulk) inTx(ctx context.Context, fn func(bulkTx) error) error {
+	tx, err := b.conn.Begin(ctx)
+	if err != nil {
+		return errs.Wrap(err, "begin")
+	}
+	if err := fn(&pgTx{q: tx, seq: b.seq}); err != nil {
+		_ = tx.Rollback(context.Background())
+		return err
+	}
+	return errs.Wrap(tx.Commit(ctx), "commit")
+}
+
+func (b *pgBulk) reader() bulkTx { return &pgTx{q: b.conn, seq: b.seq} }
+
+// writers is 2: a second connection lets a second backend maintain the
+// indexes (the bulk of the work) while the first does.
+func (b *pgBulk) writers() int { return 2 }
+
+func (b *pgBulk) close() {
+	if !b.conn.IsClosed() {
+		_ = b.conn.Close(context.Background())
+	}
+}
+
+// pgQuerier is what *pgx.Conn and pgx.Tx offer.
+type pgQuerier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
+}
+
+// pgTx is one PostgreSQL transaction of the bulk writer (or the connection
+// itself for a dry run).
+type pgTx struct {
+	q   pgQuerier
+	seq string
+}
+
+func (t *pgTx) existing(ctx context.Context, codes []string, lock bool) (map[string]*storedRow, error) {
+	q := "SELECT id, " + dbColumns + ", updated_at, sources FROM enterprises WHERE uscc = ANY($1)"
+	if lock {
+		q += " FOR UPDATE"
+	}
+	rows, err := t.q.Query(ctx, q, codes)
+	if err != nil {
+		return nil, errs.Wrap(err, "read stored enterprises")
+	}
+	defer rows.Close()
+	out := make(map[string]*storedRow, len(codes))
+	for rows.Next() {
+		r := &storedRow{}
+		if r.e, err = scanRow(rows, &r.sources); err != nil {
+			return nil, errs.Wrap(err, "read stored enterprises")
+		}
+		out[r.e.USCC] = r
+	}
+	return out, errs.Wrap(rows.Err(), "read stored enterprises")
+}
+
+// copyTags COPYs the tag rows of the enterprises with the given ids.
+func (t *pgTx) copyTags(ctx context.Context, ids []int64, rows []*Enterprise) error {
+	var tagRows [][]any
+	for i, e := range rows {
+		for _, tag := range e.Tags {
+			tagRows = append(tagRows, []any{ids[i], tag})
+		}
+	}
+	if len(tagRows) == 0 {
+		return nil
+	}
+	_, err := t.q.CopyFrom(ctx, pgx.Identifier{"enterprise_tags"}, []string{"enterprise_id", "tag"}, pgx.CopyFromRows(tagRows))
+	return errs.Wrap(err, "copy enterprise tags")
+}
+
+func (t *pgTx) insert(ctx context.Context, rows []*Enterprise, sources string, ms int64) error {
+	idRows, err := t.q.Query(ctx, "SELECT nextval($1::regclass) FROM generate_series(1, $2)", t.seq, len(rows))
+	if err != nil {
+		return errs.Wrap(err, "allocate enterprise ids")
+	}
+	ids, err := pgx.CollectRows(idRows, pgx.RowTo[int64])
+	if err != nil {
+		return errs.Wrap(err, "allocate enterprise ids")
+	}
+	cols := append(append([]string{}, pgStageColumns[:len(pgStageColumns)-1]...), "created_at", "updated_at")
+	_, err = t.q.CopyFrom(ctx, pgx.Identifier{"enterprises"}, cols, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+		v := make([]any, 0, len(cols))
+		v = append(v, ids[i])
+		v = appendValues(v, rows[i])
+		return append(v, sources, ms, ms), nil
+	}))
+	if err != nil {
+		return errs.Wrap(err, "copy enterprises")
+	}
+	return t.copyTags(ctx, ids, rows)
+}
+
+func (t *pgTx) update(ctx context.Context, rows []*updateRow, ms int64, source, actor string) error {
+	if _, err := t.q.Exec(ctx, "TRUNCATE enterprise_stage"); err != nil {
+		return errs.Wrap(err, "stage enterprises")
+	}
+	_, err := t.q.CopyFrom(ctx, pgx.Identifier{"enterprise_stage"}, pgStageColumns, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
+		v := make([]any, 0, len(pgStageColumns))
+		v = append(v, rows[i].e.ID)
+		v = appendValues(v, rows[i].e)
+		return append(v, rows[i].sources, ms), nil
+	}))
+	if err != nil {
+		return errs.Wrap(err, "stage enterprises")
+	}
+	set := make([]string, 0, len(pgStageColumns))
+	for _, c := range pgStageColumns[2:] {
+		set = append(set, c+" = s."+c)
+	}
+	if _, err := t.q.Exec(ctx, "UPDATE enterprises e SET "+strings.Join(set, ", ")+" FROM enterprise_stage s WHERE e.id = s.id"); err != nil {
+		return errs.Wrap(err, "update enterprises")
+	}
+	var tagIDs []int64
+	var tagRows []*Enterprise
+	var history [][]any
+	for _, r := range rows {
+		if r.tagsChanged() {
+			tagIDs = append(tagIDs, r.e.ID)
+			tagRows = append(tagRows, r.e)
+		}
+		for _, c := range r.changes {
+			history = append(history, []any{r.e.ID, ms, c.field, c.old, c.new, source, actor})
+		}
+	}
+	if len(tagIDs) > 0 {
+		if _, err := t.q.Exec(ctx, "DELETE FROM enterprise_tags WHERE enterprise_id = ANY($1)", tagIDs); err != nil {
+			return errs.Wrap(err, "update enterprise tags")
+		}
+		if err := t.copyTags(ctx, tagIDs, tagRows); err != nil {
+			return err
+		}
+	}
+	_, err = t.q.CopyFrom(ctx, pgx.Identifier{"enterprise_history"}, []string{"enterprise_id", "at", "field", "old_value", "new_value", "source", "actor"}, pgx.CopyFromRows(history))
+	return errs.Wrap(err, "record enterprise history")
+}
+
+// Deferred indexes: a large import into an empty registry drops the
+// secondary indexes and builds them at its end (see the table
+// enterprise_deferred_indexes in 0002_enterprise.sql).
+
+// deferredTables are the tables whose secondary indexes a large import
+// defers.
+const deferredTables = "'enterprises', 'enterprise_tags'"
+
+// deferIndexes drops the non-unique indexes of enterprises and
+// enterprise_tags and records their definitions, in one transaction, when
+// enterprises is empty. It reports whether it dropped any.
+func (s *Service) deferIndexes(ctx context.Context) (bool, error) {
+	dropped := false
+	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+		var exists bool
+		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM enterprises)").Scan(&exists); err != nil {
+			return err
+		}
+		if exists {
+			return nil
+		}
+		q := "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN (" + deferredTables + ") AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
+		if tx.Dialect() == store.Postgres {
+			q = `SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x
+				JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+				WHERE t.relname IN (` + deferredTables + `) AND t.relnamespace = to_regnamespace(current_schema())
+				AND NOT x.indisunique AND NOT x.indisprimary`
+		}
+		rows, err := tx.QueryContext(ctx, q)
+		if err != nil {
+			return err
+		}
+		var defs [][2]string
+		for rows.Next() {
+			var d [2]string
+			if err := rows.Scan(&d[0], &d[1]); err != nil {
+				rows.Close()
+				return err
+			}
+			defs = append(defs, d)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, d := range defs {
+			if _, err := tx.ExecContext(ctx, "INSERT INTO enterprise_deferred_indexes (name, definition) VALUES (?, ?)", d[0], d[1]); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, "DROP INDEX "+quoteIdent(d[0])); err != nil {
+				return err
+			}
+		}
+		dropped = len(defs) > 0
+		return nil
+	})
+	return dropped, errs.Wrap(err, "defer enterprise indexes")
+}
+
+// quoteIdent quotes an SQL identifier.
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// RestoreIndexes builds the indexes that a large import dropped and did not
+// get to build again (because the process died), and is a no-op otherwise.
+// Import calls it at its start and end; the server may call it at start-up
+// so that an interrupted first import does not leave searches slow.
+// PostgreSQL builds two indexes at a time. Errors: Internal.
+func (s *Service) RestoreIndexes(ctx context.Context) error {
+	rows, err := s.DB.QueryContext(ctx, "SELECT name, definition FROM enterprise_deferred_indexes ORDER BY name")
+	if err != nil {
+		return errs.Wrap(err, "restore enterprise indexes")
+	}
+	var defs [][2]string
+	for rows.Next() {
+		var d [2]string
+		if err := rows.Scan(&d[0], &d[1]); err != nil {
+			rows.Close()
+			return errs.Wrap(err, "restore enterprise indexes")
+		}
+		defs = append(defs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(defs) == 0 {
+		return errs.Wrap(err, "restore enterprise indexes")
+	}
+	build := func(d [2]string) error {
+		return s.DB.InTx(ctx, func(tx *store.Tx) error {
+			exists := "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?)"
+			if tx.Dialect() == store.Postgres {
+				exists = "SELECT to_regclass(quote_ident(current_schema()) || '.' || quote_ident(?)) IS NOT NULL"
+				if _, err := tx.ExecContext(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
+					return err
+				}
+			}
+			var ok bool
+			if err := tx.QueryRowContext(ctx, exists, d[0]).Scan(&ok); err != nil {
+				return err
+			}
+			if !ok {
+				if _, err := tx.ExecContext(ctx, d[1]); err != nil {
+					return fmt.Errorf("%s: %w", d[0], err)
+				}
+			}
+			_, err := tx.ExecContext(ctx, "DELETE FROM enterprise_deferred_indexes WHERE name = ?", d[0])
+			return err
+		})
+	}
+	workers := 1
+	if s.DB.Dialect() == store.Postgres {
+		workers = 2
+	}
+	next := make(chan [2]string, len(defs))
+	for _, d := range defs {
+		next <- d
+	}
+	close(next)
+	errc := make(chan error, workers)
+	for range workers {
+		go func() {
+			var first error
+			for d := range next {
+				if err := build(d); err != nil && first == nil {
+					first = err
+				}
+			}
+			errc <- first
+		}()
+	}
+	for range workers {
+		if e := <-errc; e != nil && err == nil {
+			err = e
+		}
+	}
+	return errs.Wrap(err, "restore enterprise indexes")
+}
