@@ -19,6 +19,8 @@ const benchUsage = `
 Bench measures whole-system figures and prints them as a table.
 
 	qinqing bench import [--rows 2250000] [--db FILE] [--pg postgres://…] [--dir DIR] [--keep]
+	qinqing bench search [--db DSN] [--runs 200]
+	qinqing bench match  [--enterprises 2250000] [--pg postgres://…]
 	qinqing bench match …   the policy engine (see qinqing bench match --help)
 
 bench import writes a CSV of --rows synthetic enterprises, then measures, on
@@ -42,6 +44,9 @@ const testPostgresEnv = "QINQING_TEST_POSTGRES"
 func runBench(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "match" {
 		return runBenchMatch(ctx, env, args[1:])
+	}
+	if len(args) > 0 && args[0] == "search" {
+		return runBenchSearch(ctx, env, args[1:])
 	}
 	if len(args) == 0 || args[0] != "import" {
 		fs := newFlagSet(env, "bench", "bench <import|match> [flags]", benchUsage)
