@@ -21,7 +21,6 @@ Bench measures whole-system figures and prints them as a table.
 	qinqing bench import [--rows 2250000] [--db FILE] [--pg postgres://…] [--dir DIR] [--keep]
 	qinqing bench search [--db DSN] [--runs 200]
 	qinqing bench match  [--enterprises 2250000] [--pg postgres://…]
-	qinqing bench match …   the policy engine (see qinqing bench match --help)
 
 bench import writes a CSV of --rows synthetic enterprises, then measures, on
 SQLite and (with --pg, or when QINQING_TEST_POSTGRES is set) PostgreSQL:
@@ -49,7 +48,7 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		return runBenchSearch(ctx, env, args[1:])
 	}
 	if len(args) == 0 || args[0] != "import" {
-		fs := newFlagSet(env, "bench", "bench <import|match> [flags]", benchUsage)
+		fs := newFlagSet(env, "bench", "bench <import|search|match> [flags]", benchUsage)
 		if err := parse(fs, args); err != nil {
 			return err
 		}
