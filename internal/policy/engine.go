@@ -9,8 +9,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/RoaringBitmap/roaring/v2"
-
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/policy/rule"
@@ -78,15 +76,7 @@ type Engine struct {
 	again     bool
 	loaded    chan struct{}
 	idxMu     sync.Mutex
-	gen       uint64                 // bumped whenever the snapshot changes
-	groups    map[string]*groupCache // rows per value of a grouping field, for gen
-}
-
-// groupCache holds the rows of each value of a grouping field, valid while
-// the snapshot is at generation gen.
-type groupCache struct {
-	gen  uint64
-	rows map[string]*roaring.Bitmap
+	groups    groupCache // rows per value of the grouping fields
 }
 
 // NewEngine returns an Engine on db with an empty snapshot; call Load (and
@@ -157,7 +147,6 @@ func (e *Engine) Load(ctx context.Context) (LoadStats, error) {
 	pending := e.pending
 	e.pending = nil
 	e.snap.Store(snap)
-	e.gen++
 	e.stats = st
 	select {
 	case <-e.loaded:
@@ -218,8 +207,12 @@ func (e *Engine) refresh(ctx context.Context, id int64, hook bool) error {
 	ent, err := findEnterprise(ctx, e.db, id)
 	if errs.CodeOf(err) == errs.NotFound {
 		e.mu.Lock()
-		e.snap.Load().Delete(id)
-		e.gen++
+		snap := e.snap.Load()
+		row, had := snap.Row(id)
+		snap.Delete(id)
+		if had {
+			e.groups.remove(snap, row)
+		}
 		if e.pending != nil {
 			e.pending[id] = struct{}{}
 		}
@@ -230,8 +223,11 @@ func (e *Engine) refresh(ctx context.Context, id int64, hook bool) error {
 		return err
 	}
 	e.mu.Lock()
-	e.snap.Load().Upsert(ent)
-	e.gen++
+	snap := e.snap.Load()
+	snap.Upsert(ent)
+	if row, ok := snap.Row(ent.ID); ok {
+		e.groups.update(snap, row, ent)
+	}
 	if e.pending != nil {
 		e.pending[id] = struct{}{}
 	}
@@ -276,33 +272,6 @@ func (e *Engine) HandlePolicyEvent(string) {
 	if err := e.LoadIndex(ctx); err != nil {
 		e.opts.Logger.Error("policy engine: reload clause index", "err", err)
 	}
-}
-
-// groupRows returns the rows of snap whose field has value v ("": the
-// field is unknown), from a cache that lives until the snapshot changes.
-func (e *Engine) groupRows(snap *rule.Snapshot, field, v string) *roaring.Bitmap {
-	e.mu.Lock()
-	gen := e.gen
-	c := e.groups[field]
-	if c == nil || c.gen != gen || e.snap.Load() != snap {
-		c = &groupCache{gen: gen, rows: map[string]*roaring.Bitmap{}}
-		if e.groups == nil {
-			e.groups = map[string]*groupCache{}
-		}
-		e.groups[field] = c
-	}
-	rows, ok := c.rows[v]
-	e.mu.Unlock()
-	if ok {
-		return rows
-	}
-	rows = groupRowsOf(snap, field, v)
-	e.mu.Lock()
-	if e.gen == gen {
-		c.rows[v] = rows
-	}
-	e.mu.Unlock()
-	return rows
 }
 
 // Evaluate evaluates r for every enterprise of the snapshot.

@@ -99,7 +99,23 @@ func TestSimulateMatchesSQL(t *testing.T) {
 		if db.Dialect() == store.Postgres {
 			n = 150
 		}
+		ids := f.seedIDs(t)
 		for i := range n {
+			if i == n/2 {
+				// Change some enterprises: the engine's cached groups follow.
+				for k := range 20 {
+					id := ids[rng.IntN(len(ids))]
+					u := enterprise.Update{District: ptr([]string{"420111", "420106", "420113"}[k%3]), Revenue: ptr(int64(k) * 1000000)}
+					switch k % 4 {
+					case 0:
+						u.Clear = []string{"district"}
+						u.District = nil
+					case 1:
+						u.Tags = &[]string{"高新技术企业"}
+					}
+					f.set(t, id, u)
+				}
+			}
 			src := randRule(rng, 3)
 			r := mustRule(t, src)
 			a := amounts[i%len(amounts)]

@@ -153,6 +153,25 @@ func (f *fixture) seedCity(t *testing.T, n int, seed int64) []int64 {
 	return ids
 }
 
+// seedIDs returns the ids of every enterprise.
+func (f *fixture) seedIDs(t *testing.T) []int64 {
+	t.Helper()
+	rows, err := f.DB.QueryContext(context.Background(), `SELECT id FROM enterprises ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // set updates enterprise id (as a specialist would) and announces it.
 func (f *fixture) set(t *testing.T, id int64, u enterprise.Update) {
 	t.Helper()

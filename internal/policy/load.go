@@ -3,7 +3,9 @@ package policy
 import (
 	"context"
 	"database/sql"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -207,7 +209,7 @@ func eachEnterprise(ctx context.Context, q store.Querier, cond string, args []an
 // protocol, which is several times cheaper per row than database/sql.
 func eachEnterpriseBulk(ctx context.Context, db *store.DB, fn func(e *enterprise.Enterprise) error) error {
 	if db.Dialect() != store.Postgres {
-		return eachEnterprise(ctx, db, "", nil, fn)
+		return eachEnterpriseParallel(ctx, db, min(max(runtime.GOMAXPROCS(0), 1), 4), fn)
 	}
 	conn, err := pgx.Connect(ctx, db.RawDSN())
 	if err != nil {
@@ -226,6 +228,146 @@ func eachEnterpriseBulk(ctx context.Context, db *store.DB, fn func(e *enterprise
 			return errs.Wrap(err, "read enterprise")
 		}
 		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return errs.Wrap(rows.Err(), "read enterprises")
+}
+
+// entRow is an enterprise copied out of a scanner by value, so that a batch
+// of them can go to another goroutine without an allocation per field.
+type entRow struct {
+	e    enterprise.Enterprise // pointers fixed up by view
+	ints [7]int64
+	strs [7]string
+	date workday.Date
+}
+
+func (s *entScanner) row() entRow { return entRow{e: s.e, ints: s.ints, strs: s.strs, date: s.date} }
+
+// view points r's enterprise at r's own values (the scanner's indexes).
+func (r *entRow) view() *enterprise.Enterprise {
+	e := &r.e
+	for i, p := range []**string{&e.Kind, &e.Industry, &e.District, &e.Street, &e.Credit, &e.Status, &e.Size} {
+		if *p != nil {
+			*p = &r.strs[i]
+		}
+	}
+	for i, p := range []**int64{&e.RegisteredCapital, &e.Employees, &e.Revenue, &e.RDExpense, &e.TaxPaid, &e.ExportValue, &e.TotalAssets} {
+		if *p != nil {
+			*p = &r.ints[i]
+		}
+	}
+	if e.Founded != nil {
+		e.Founded = &r.date
+	}
+	return e
+}
+
+// eachEnterpriseParallel streams every enterprise to fn like eachEnterprise,
+// reading id ranges on several connections at once (decoding rows is most
+// of the cost of a SQLite load) and calling fn from this goroutine only.
+func eachEnterpriseParallel(ctx context.Context, q store.Querier, workers int, fn func(e *enterprise.Enterprise) error) error {
+	var lo, hi sql.NullInt64
+	if err := q.QueryRowContext(ctx, `SELECT MIN(id), MAX(id) FROM enterprises`).Scan(&lo, &hi); err != nil {
+		return errs.Wrap(err, "read enterprise ids")
+	}
+	if !lo.Valid {
+		return nil
+	}
+	if workers <= 1 {
+		return eachEnterprise(ctx, q, "", nil, fn)
+	}
+	const batchSize = 1024
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []entRow, 4*workers)
+	free := make(chan []entRow, 8*workers)
+	errc := make(chan error, workers)
+	span := (hi.Int64-lo.Int64)/int64(workers) + 1
+	var wg sync.WaitGroup
+	for w := range workers {
+		from, to := lo.Int64+int64(w)*span, lo.Int64+int64(w+1)*span
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			get := func() []entRow {
+				select {
+				case b := <-free:
+					return b
+				default:
+					return make([]entRow, 0, batchSize)
+				}
+			}
+			send := func(b []entRow) error {
+				select {
+				case batches <- b:
+					return nil
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+			}
+			batch := get()
+			sc := newEntScanner()
+			err := eachRows(ctx, q, "id >= ? AND id < ?", []any{from, to}, sc, func() error {
+				batch = append(batch, sc.row())
+				if len(batch) == batchSize {
+					if err := send(batch); err != nil {
+						return err
+					}
+					batch = get()
+				}
+				return nil
+			})
+			if err == nil && len(batch) > 0 {
+				err = send(batch)
+			}
+			if err != nil {
+				errc <- err
+				cancel()
+			}
+		}()
+	}
+	go func() { wg.Wait(); close(batches) }()
+	var ferr error
+	for b := range batches {
+		if ferr == nil {
+			for i := range b {
+				if ferr = fn(b[i].view()); ferr != nil {
+					cancel()
+					break
+				}
+			}
+		}
+		select {
+		case free <- b[:0]:
+		default:
+		}
+	}
+	if ferr != nil {
+		return ferr
+	}
+	select {
+	case err := <-errc:
+		return err
+	default:
+	}
+	return nil
+}
+
+// eachRows runs the enterprise query with cond and calls fn after sc
+// scanned each row.
+func eachRows(ctx context.Context, q store.Querier, cond string, args []any, sc *entScanner, fn func() error) error {
+	rows, err := q.QueryContext(ctx, "SELECT "+enterpriseColumns+" FROM enterprises WHERE "+cond, args...)
+	if err != nil {
+		return errs.Wrap(err, "read enterprises")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if _, err := sc.scan(rows); err != nil {
+			return errs.Wrap(err, "read enterprise")
+		}
+		if err := fn(); err != nil {
 			return err
 		}
 	}
