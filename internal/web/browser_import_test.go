@@ -52,7 +52,7 @@ func TestBrowserImportAndFind(t *testing.T) {
 		body, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`location.href + "\n" + document.body.innerText`))
 		t.Fatalf("the import never finished on the progress page: %v\n%s", err, body)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestBrowserImportAndFind(t *testing.T) {
 			t.Errorf("profile lacks %q:\n%s", want, profile)
 		}
 	}
-	if png, err = chromedp.Run(ctx, chromedp.FullScreenshot(90)); err == nil {
+	if png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
 		screenshot(t, "enterprise-profile.png", png)
 	}
 }

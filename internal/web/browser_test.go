@@ -119,7 +119,7 @@ func TestBrowserPhoneWidth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -134,7 +134,7 @@ func TestBrowserPhoneWidth(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if png, err = chromedp.Run(ctx, chromedp.FullScreenshot(90)); err != nil {
+	if png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100)); err != nil {
 		t.Fatal(err)
 	}
 	screenshot(t, "units-phone.png", png)

@@ -97,7 +97,7 @@ func TestBrowserRuleBuilder(t *testing.T) {
 	if w := want(`{"all":[{"field":"district","op":"in","value":["420111","420106"]},{"field":"tags","op":"has","value":"高新技术企业"}]}`); c2 != w {
 		t.Errorf("after ticking 武昌区: live count %s, want %s", c2, w)
 	}
-	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(90))
+	png, err := chromedp.Run(bctx, chromedp.FullScreenshot(100))
 	if err == nil {
 		screenshot(t, "rule-builder-phone.png", png)
 	}
