@@ -157,17 +157,16 @@ type Filter struct {
 	Offset   int
 }
 
-// ShortQueryCountLimit caps the total that FindEnterprises reports for a
-// name query of one or two characters: such a query cannot use the trigram
-// index and is answered by a scan, so the count stops at this many matches
-// (the caller shows "10000+").
-const ShortQueryCountLimit = 10000
+// CountLimit caps the total that FindEnterprises reports: counting stops
+// after this many matches and the total is then CountLimit+1, which pages
+// show as "10000+". An exact count of a broad filter over millions of rows
+// costs seconds and tells an official nothing a narrower filter would not.
+const CountLimit = 10000
 
 // queryPlan is a filter compiled to SQL.
 type queryPlan struct {
 	where []string
 	args  []any
-	short bool // a name query that cannot use the trigram index
 }
 
 func (p *queryPlan) add(cond string, args ...any) {
@@ -226,10 +225,9 @@ func (s *Service) plan(f Filter) (*queryPlan, error) {
 		default:
 			// One or two characters: no trigram to look up, so both
 			// dialects scan (the name index when sorting by name) and the
-			// count is capped at ShortQueryCountLimit. strpos/instr rather
+			// count is capped at CountLimit. strpos/instr rather
 			// than LIKE keeps PostgreSQL off the trigram index, which
 			// cannot narrow such a pattern.
-			p.short = true
 			if pg {
 				p.add("strpos(lower(name), lower(?)) > 0", q)
 			} else {
@@ -286,9 +284,8 @@ func orderBy(f Filter) (string, error) {
 }
 
 // FindEnterprises returns one page of the enterprises matching f and the
-// number of all matches (capped at ShortQueryCountLimit+1 for a name query
-// of one or two characters). Government users may call it; the caller
-// restricts units to their districts. Errors: Invalid for a malformed
+// number of all matches, capped at CountLimit+1. Government users may call
+// it. Errors: Invalid for a malformed
 // filter.
 func (s *Service) FindEnterprises(ctx context.Context, f Filter) ([]Enterprise, int, error) {
 	p, err := s.plan(f)
@@ -306,10 +303,7 @@ func (s *Service) FindEnterprises(ctx context.Context, f Filter) ([]Enterprise, 
 	limit = min(limit, 1000)
 	offset := max(f.Offset, 0)
 
-	countQ := "SELECT COUNT(*) FROM enterprises" + p.cond()
-	if p.short {
-		countQ = fmt.Sprintf("SELECT COUNT(*) FROM (SELECT 1 FROM enterprises%s LIMIT %d) AS t", p.cond(), ShortQueryCountLimit+1)
-	}
+	countQ := fmt.Sprintf("SELECT COUNT(*) FROM (SELECT 1 FROM enterprises%s LIMIT %d) AS t", p.cond(), CountLimit+1)
 	var total int
 	if err := s.DB.QueryRowContext(ctx, countQ, p.args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count enterprises")
@@ -760,10 +754,10 @@ type sqliteBulk struct {
 	cacheSet      bool
 }
 
-// importCacheKiB is the page cache of the SQLite writer during an import:
+// importCacheKiB is the page cache (64 MB) of the SQLite writer during an import:
 // random inserts into the uscc and name indexes of millions of rows thrash
 // the default 2 MB cache.
-const importCacheKiB = 128 << 10
+const importCacheKiB = 64 << 10
 
 // importCheckpointPages is the writer's wal_autocheckpoint during an import
 // (128 MB of 4 KB pages).

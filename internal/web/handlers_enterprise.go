@@ -64,7 +64,7 @@ func (s *Server) enterprisesPage(w http.ResponseWriter, r *http.Request) error {
 	p.Total = total
 	data := s.enterpriseFormData()
 	data["Items"], data["Page"] = list, p
-	data["Capped"] = total >= enterprise.ShortQueryCountLimit && len([]rune(f.Query)) > 0 && len([]rune(f.Query)) < 3
+	data["Capped"] = total > enterprise.CountLimit
 	data["CanExport"] = actorOf(r).Can(auth.ImportEnterprise, auth.Resource{})
 	city := s.app.Enterprises.City
 	data["DistrictName"] = func(code *string) string {
