@@ -184,4 +184,7 @@ var tokenScopes = []scopeOption{
 	{auth.ImportEnterprise, "导入导出企业"},
 	{auth.ManageNetwork, "管理服务网络"},
 	{auth.RecordVisit, "记录走访"},
+	{auth.ManagePolicies, "管理政策与测算"},
+	{auth.ReviewPolicies, "审核、发布与结束政策"},
+	{auth.ViewPolicyStats, "查看政策推送统计"},
 }
