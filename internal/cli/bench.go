@@ -68,6 +68,7 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	if *phase != "" {
+		limitImportMemory(env) // as qinqing import does
 		m, err := importbench.Run(ctx, *phase, *file, *dsn)
 		if err != nil {
 			return err

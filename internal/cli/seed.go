@@ -59,12 +59,13 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	ctx = audit.WithActor(ctx, audit.Who{Name: "cli"})
+	limitImportMemory(env)
 	opts := enterprise.SynthOptions{N: *n, Seed: *seed, City: svc.City, Today: today}
 	pr := newProgress(env, "生成", int64(*n))
 	start := time.Now()
 	res, err := svc.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
 		return enterprise.Synthesize(opts, yield)
-	}, enterprise.ImportOptions{}, pr.update)
+	}, enterprise.ImportOptions{ExpectedRows: *n}, pr.update)
 	pr.finish()
 	if err != nil {
 		return err

@@ -48,11 +48,11 @@ func (s *Service) Export(ctx context.Context, w io.Writer, format string, f Filt
 	if err != nil {
 		return 0, err
 	}
-	order, err := orderBy(f)
+	order, err := p.orderBy(f)
 	if err != nil {
 		return 0, err
 	}
-	rows, err := s.DB.QueryContext(ctx, selectEnterprise+p.cond()+order, p.args...)
+	rows, err := s.DB.QueryContext(ctx, p.selectSQL(order), p.args...)
 	if err != nil {
 		return 0, errs.Wrap(err, "export enterprises")
 	}

@@ -165,8 +165,24 @@ const CountLimit = 10000
 
 // queryPlan is a filter compiled to SQL.
 type queryPlan struct {
+	from  string // the FROM clause: enterprises, or the FTS5 index joined to it
+	id    string // the id column to sort by: enterprises.id, or the FTS5 rowid
 	where []string
 	args  []any
+}
+
+// selectColumns is the select list of scanRow, qualified so that it stays
+// unambiguous when the name index (which has a column name) is joined.
+var selectColumns = "enterprises.id, enterprises." + strings.ReplaceAll(dbColumns, ", ", ", enterprises.") + ", enterprises.updated_at"
+
+// selectSQL returns the query of the plan's rows in order.
+func (p *queryPlan) selectSQL(order string) string {
+	return "SELECT " + selectColumns + " FROM " + p.from + p.cond() + order
+}
+
+// countSQL returns the query of the number of the plan's rows, capped.
+func (p *queryPlan) countSQL() string {
+	return fmt.Sprintf("SELECT COUNT(*) FROM (SELECT 1 FROM %s%s LIMIT %d) AS t", p.from, p.cond(), CountLimit+1)
 }
 
 func (p *queryPlan) add(cond string, args ...any) {
@@ -209,19 +225,25 @@ func likeEscape(s string) string {
 // plan compiles f. Errors: Invalid for a malformed district, industry, size,
 // credit or status.
 func (s *Service) plan(f Filter) (*queryPlan, error) {
-	p := &queryPlan{}
+	p := &queryPlan{from: "enterprises", id: "enterprises.id"}
 	pg := s.DB.Dialect() == store.Postgres
 	if q := trimSpace(f.Query); q != "" {
 		code := normalizeCode(q)
 		switch {
 		case isUSCCQuery(code):
-			p.add("uscc >= ? AND uscc < ?", code, prefixUpper(code))
+			p.add("enterprises.uscc >= ? AND enterprises.uscc < ?", code, prefixUpper(code))
 		case utf8.RuneCountInString(q) >= 3 && !pg:
-			// FTS5 trigram index: substring match, case-insensitive.
-			p.add("id IN (SELECT rowid FROM enterprises_fts WHERE enterprises_fts MATCH ?)", `"`+strings.ReplaceAll(q, `"`, `""`)+`"`)
+			// FTS5 trigram index: substring match, case-insensitive. Joined
+			// rather than "id IN (…)": FTS5 hands out rowids in order, so a
+			// page in id order (the default) and the capped count stop
+			// early even when the name part matches most of the registry
+			// (有限公司), where IN would first collect every match.
+			p.from = "enterprises_fts JOIN enterprises ON enterprises.id = enterprises_fts.rowid"
+			p.id = "enterprises_fts.rowid"
+			p.add("enterprises_fts MATCH ?", `"`+strings.ReplaceAll(q, `"`, `""`)+`"`)
 		case utf8.RuneCountInString(q) >= 3:
 			// pg_trgm GIN index serves ILIKE '%…%'.
-			p.add(`name ILIKE ? ESCAPE '\'`, "%"+likeEscape(q)+"%")
+			p.add(`enterprises.name ILIKE ? ESCAPE '\'`, "%"+likeEscape(q)+"%")
 		default:
 			// One or two characters: no trigram to look up, so both
 			// dialects scan (the name index when sorting by name) and the
@@ -229,9 +251,9 @@ func (s *Service) plan(f Filter) (*queryPlan, error) {
 			// than LIKE keeps PostgreSQL off the trigram index, which
 			// cannot narrow such a pattern.
 			if pg {
-				p.add("strpos(lower(name), lower(?)) > 0", q)
+				p.add("strpos(lower(enterprises.name), lower(?)) > 0", q)
 			} else {
-				p.add("instr(lower(name), lower(?)) > 0", q)
+				p.add("instr(lower(enterprises.name), lower(?)) > 0", q)
 			}
 		}
 	}
@@ -240,14 +262,14 @@ func (s *Service) plan(f Filter) (*queryPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.add("district = ?", code)
+		p.add("enterprises.district = ?", code)
 	}
 	if f.Industry != "" {
 		code, err := ParseIndustry(f.Industry)
 		if err != nil {
 			return nil, err
 		}
-		p.add("industry >= ? AND industry < ?", code, prefixUpper(code))
+		p.add("enterprises.industry >= ? AND enterprises.industry < ?", code, prefixUpper(code))
 	}
 	for _, e := range []struct{ field, v string }{{"size", f.Size}, {"credit", f.Credit}, {"status", f.Status}} {
 		if e.v == "" {
@@ -257,11 +279,11 @@ func (s *Service) plan(f Filter) (*queryPlan, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.add(e.field+" = ?", v)
+		p.add("enterprises."+e.field+" = ?", v)
 	}
 	for _, t := range f.Tags {
 		if t = trimSpace(t); t != "" {
-			p.add("id IN (SELECT enterprise_id FROM enterprise_tags WHERE tag = ?)", t)
+			p.add("enterprises.id IN (SELECT enterprise_id FROM enterprise_tags WHERE tag = ?)", t)
 		}
 	}
 	return p, nil
@@ -269,16 +291,16 @@ func (s *Service) plan(f Filter) (*queryPlan, error) {
 
 // orderBy returns the ORDER BY clause of f. Errors: Invalid for an unknown
 // sort key.
-func orderBy(f Filter) (string, error) {
+func (p *queryPlan) orderBy(f Filter) (string, error) {
 	dir := ""
 	if f.Desc {
 		dir = " DESC"
 	}
 	switch f.Sort {
 	case "":
-		return " ORDER BY id" + dir, nil
+		return " ORDER BY " + p.id + dir, nil
 	case "name", "founded", "revenue", "employees":
-		return " ORDER BY " + f.Sort + dir + " NULLS LAST, id" + dir, nil
+		return " ORDER BY enterprises." + f.Sort + dir + " NULLS LAST, " + p.id + dir, nil
 	}
 	return "", errs.FieldErrorf("sort", "不能按“%s”排序（可按 name、founded、revenue、employees 排序）", f.Sort)
 }
@@ -292,7 +314,7 @@ func (s *Service) FindEnterprises(ctx context.Context, f Filter) ([]Enterprise, 
 	if err != nil {
 		return nil, 0, err
 	}
-	order, err := orderBy(f)
+	order, err := p.orderBy(f)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -303,15 +325,14 @@ func (s *Service) FindEnterprises(ctx context.Context, f Filter) ([]Enterprise, 
 	limit = min(limit, 1000)
 	offset := max(f.Offset, 0)
 
-	countQ := fmt.Sprintf("SELECT COUNT(*) FROM (SELECT 1 FROM enterprises%s LIMIT %d) AS t", p.cond(), CountLimit+1)
 	var total int
-	if err := s.DB.QueryRowContext(ctx, countQ, p.args...).Scan(&total); err != nil {
+	if err := s.DB.QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count enterprises")
 	}
 	if total == 0 {
 		return []Enterprise{}, 0, nil
 	}
-	rows, err := s.DB.QueryContext(ctx, selectEnterprise+p.cond()+order+" LIMIT ? OFFSET ?", append(p.args, limit, offset)...)
+	rows, err := s.DB.QueryContext(ctx, p.selectSQL(order)+" LIMIT ? OFFSET ?", append(p.args, limit, offset)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "find enterprises")
 	}
@@ -1334,4 +1355,15 @@ func (s *Service) RestoreIndexes(ctx context.Context) error {
 		}
 	}
 	return errs.Wrap(err, "restore enterprise indexes")
+}
+
+// analyze refreshes the planner statistics of the registry's tables after
+// a large import (SQLite samples at most 1000 rows per index).
+func (s *Service) analyze(ctx context.Context) error {
+	q := "PRAGMA analysis_limit = 1000; ANALYZE enterprises; ANALYZE enterprise_tags"
+	if s.DB.Dialect() == store.Postgres {
+		q = "ANALYZE enterprises, enterprise_tags"
+	}
+	_, err := s.DB.ExecContext(ctx, q)
+	return errs.Wrap(err, "analyze enterprises")
 }
