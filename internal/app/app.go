@@ -79,7 +79,10 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.Jobs = jobs.New(db, jobs.Options{Worker: opts.Worker, Now: a.Now, Logger: a.Log})
-	a.Notify = notify.New(db, a.Jobs, notify.Options{Now: a.Now, Logger: a.Log})
+	// Outbound: every notification is also delivered to the registered
+	// webhooks (HMAC-signed, retried with backoff as jobs).
+	a.Notify = notify.New(db, a.Jobs, notify.Options{Now: a.Now, Logger: a.Log,
+		Channels: []notify.Channel{notify.NewWebhookChannel(db, notify.WebhookOptions{Now: a.Now})}})
 	a.Events = store.NewEvents(db, a.Log)
 	city, err := enterprise.LookupCity(cfg.City)
 	if err != nil {

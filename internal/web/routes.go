@@ -78,6 +78,10 @@ func (s *Server) routes() []route {
 		{"PUT /api/v1/calendar/overrides/{date}", need(auth.ManageCalendar), s.apiSaveOverride},
 		{"DELETE /api/v1/calendar/overrides/{date}", need(auth.ManageCalendar), s.apiDeleteOverride},
 
+		{"GET /api/v1/webhooks", need(auth.ManageWebhooks), s.apiWebhooks},
+		{"POST /api/v1/webhooks", need(auth.ManageWebhooks), s.apiCreateWebhook},
+		{"DELETE /api/v1/webhooks/{id}", need(auth.ManageWebhooks), s.apiDeleteWebhook},
+
 		{"GET /admin/jobs", need(auth.ViewJobs), s.jobsPage},
 		{"GET /admin/jobs/{id}", need(auth.ViewJobs), s.jobPage},
 		{"POST /admin/jobs/{id}/retry", need(auth.ViewJobs), s.retryJob},
