@@ -125,6 +125,10 @@ func (a *App) Start(ctx context.Context) error {
 	if err := workday.LoadOverrides(ctx, a.DB, a.Calendar); err != nil {
 		return err
 	}
+	// Indexes an interrupted bulk import left unbuilt are rebuilt first.
+	if err := a.Enterprises.RestoreIndexes(ctx); err != nil {
+		return err
+	}
 	if err := a.Jobs.Schedule(ctx, "purge-sessions", jobPurgeSessions, time.Hour); err != nil {
 		return err
 	}
