@@ -124,6 +124,37 @@ func ownSpecialist(a *Actor, res Resource) bool {
 	return a.Role == RoleSpecialist && a.UserID != 0 && res.SpecialistID == a.UserID
 }
 
+// ActionInfo names an action in Chinese, for the API token form.
+type ActionInfo struct {
+	Action Action
+	Label  string
+}
+
+// actionLabels says in Chinese what each action of the permissions table
+// allows, in display order; a test keeps it and the table in step.
+var actionLabels = []ActionInfo{
+	{ManageUnits, "管理组织单位"},
+	{ManageUsers, "管理用户"},
+	{ManageTokens, "管理API令牌"},
+	{ViewAudit, "查看审计日志"},
+	{ManageCalendar, "维护工作日历"},
+	{ViewJobs, "查看后台任务"},
+	{ManageWebhooks, "管理Webhook"},
+	{ViewDashboard, "查看指标看板"},
+	{ViewEnterprises, "查询企业库"},
+	{ViewEnterprise, "查看企业档案"},
+	{EditEnterprise, "修改企业档案"},
+	{ImportEnterprise, "导入导出企业"},
+	{ManageNetwork, "管理服务网络"},
+	{RecordVisit, "记录走访"},
+	{ManagePolicies, "管理政策与测算"},
+	{ReviewPolicies, "审核、发布与结束政策"},
+	{ViewPolicyStats, "查看政策推送统计"},
+}
+
+// Actions lists every action with its Chinese label, in display order.
+func Actions() []ActionInfo { return append([]ActionInfo(nil), actionLabels...) }
+
 // permissions is the one table that says who may do what.
 var permissions = map[Action]rule{
 	ManageUnits:      roles(RoleAdmin),

@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/org"
 )
@@ -159,32 +158,4 @@ func listJSON[T any](w http.ResponseWriter, items []T, total int) {
 		items = []T{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total})
-}
-
-// scopeOption is one permission an API token may be limited to.
-type scopeOption struct {
-	Action auth.Action
-	Label  string
-}
-
-// tokenScopes lists the actions a token's scopes may name, with what they
-// allow in Chinese, for the token form.
-var tokenScopes = []scopeOption{
-	{auth.ManageUnits, "管理组织单位"},
-	{auth.ManageUsers, "管理用户"},
-	{auth.ManageTokens, "管理API令牌"},
-	{auth.ViewAudit, "查看审计日志"},
-	{auth.ManageCalendar, "维护工作日历"},
-	{auth.ViewJobs, "查看后台任务"},
-	{auth.ManageWebhooks, "管理Webhook"},
-	{auth.ViewDashboard, "查看指标看板"},
-	{auth.ViewEnterprises, "查询企业库"},
-	{auth.ViewEnterprise, "查看企业档案"},
-	{auth.EditEnterprise, "修改企业档案"},
-	{auth.ImportEnterprise, "导入导出企业"},
-	{auth.ManageNetwork, "管理服务网络"},
-	{auth.RecordVisit, "记录走访"},
-	{auth.ManagePolicies, "管理政策与测算"},
-	{auth.ReviewPolicies, "审核、发布与结束政策"},
-	{auth.ViewPolicyStats, "查看政策推送统计"},
 }

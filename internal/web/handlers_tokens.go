@@ -56,7 +56,7 @@ type tokensData struct {
 	Page   *pager
 	Roles  []auth.Role
 	Units  []unitRow
-	Scopes []scopeOption
+	Scopes []auth.ActionInfo
 	Form   tokenForm
 	Error  string
 	Field  string
@@ -99,7 +99,7 @@ func (s *Server) tokensData(r *http.Request) (*tokensData, error) {
 	names := unitNames(units)
 	now := s.app.Now()
 	p := newPager(r.URL.Path, r.URL.Query(), 20)
-	data := &tokensData{Page: p, Roles: tokenRoles(), Units: treeRows(units), Scopes: tokenScopes,
+	data := &tokensData{Page: p, Roles: tokenRoles(), Units: treeRows(units), Scopes: auth.Actions(),
 		Form: tokenForm{Role: string(auth.RoleAdmin), Days: "90"}}
 	for _, t := range pageOf(tokens, p) {
 		st := tokenState(&t, now)
