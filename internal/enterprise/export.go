@@ -44,15 +44,12 @@ func (s *Service) Export(ctx context.Context, w io.Writer, format string, f Filt
 	if format != FormatCSV && format != FormatXLSX {
 		return 0, errs.Errorf(errs.Invalid, "不支持的导出格式“%s”（可用：csv、xlsx）", format)
 	}
-	p, err := s.plan(f)
+	q, err := s.Resolve(f)
 	if err != nil {
 		return 0, err
 	}
-	order, err := p.orderBy(f)
-	if err != nil {
-		return 0, err
-	}
-	rows, err := s.DB.QueryContext(ctx, p.selectSQL(order), p.args...)
+	p := s.plan(q)
+	rows, err := s.DB.QueryContext(ctx, p.selectSQL(), p.args...)
 	if err != nil {
 		return 0, errs.Wrap(err, "export enterprises")
 	}

@@ -41,7 +41,7 @@ func TestDeferredIndexes(t *testing.T) {
 		ctx := context.Background()
 		s := &Service{DB: db, Now: time.Now}
 		all := indexDefs(t, db)
-		if len(all) < 8 {
+		if len(all) < 3 {
 			t.Fatalf("indexes %v", all)
 		}
 		opts := SynthOptions{N: 3000, Seed: 4, Today: workday.NewDate(2025, 6, 30)}
@@ -69,7 +69,8 @@ func TestDeferredIndexes(t *testing.T) {
 		if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM enterprise_deferred_indexes").Scan(&n); err != nil || n != 0 {
 			t.Errorf("%d deferred definitions left, %v", n, err)
 		}
-		// Name search and tag filters work on the rebuilt indexes.
+		// Name search and tag filters work on the rebuilt indexes (the
+		// database answers: this Service has no search index).
 		if _, total, err := s.FindEnterprises(ctx, Filter{Query: "有限公司", Tags: []string{"民营企业"}}); err != nil || total == 0 {
 			t.Errorf("search after the import: %d, %v", total, err)
 		}

@@ -27,6 +27,8 @@ type Service struct {
 	Audit *audit.Log
 	Now   func() time.Time
 	City  *City // districts for parsing and display; nil means Wuhan()
+	// Index answers FindEnterprises when set and able (see SearchIndex).
+	Index SearchIndex
 }
 
 func (s *Service) now() time.Time {
@@ -137,215 +139,6 @@ func (s *Service) FindEnterpriseByUSCC(ctx context.Context, uscc string) (*Enter
 		return nil, store.NotFound(err, "统一社会信用代码为%s的企业不存在", code)
 	}
 	return e, nil
-}
-
-// Filter selects enterprises; zero fields do not filter.
-type Filter struct {
-	// Query is a part of the name (substring, case-insensitive for Latin
-	// letters) or the beginning of a 统一社会信用代码: a query made only of
-	// USCC characters and containing a digit is read as a code prefix.
-	Query    string
-	District string   // division code or name of a district
-	Industry string   // GB/T 4754 code prefix: "C" 制造业, "C39", "C3911"
-	Size     string   // one of Sizes
-	Tags     []string // has all of these tags
-	Credit   string   // one of Credits
-	Status   string   // one of Statuses
-	Sort     string   // name, founded, revenue or employees; "" sorts by id (import order)
-	Desc     bool     // sort descending; unknown values sort last either way
-	Limit    int      // page size, default 50, at most 1000 (FindEnterprises only)
-	Offset   int
-}
-
-// CountLimit caps the total that FindEnterprises reports: counting stops
-// after this many matches and the total is then CountLimit+1, which pages
-// show as "10000+". An exact count of a broad filter over millions of rows
-// costs seconds and tells an official nothing a narrower filter would not.
-const CountLimit = 10000
-
-// queryPlan is a filter compiled to SQL.
-type queryPlan struct {
-	from  string // the FROM clause: enterprises, or the FTS5 index joined to it
-	id    string // the id column to sort by: enterprises.id, or the FTS5 rowid
-	where []string
-	args  []any
-}
-
-// selectColumns is the select list of scanRow, qualified so that it stays
-// unambiguous when the name index (which has a column name) is joined.
-var selectColumns = "enterprises.id, enterprises." + strings.ReplaceAll(dbColumns, ", ", ", enterprises.") + ", enterprises.updated_at"
-
-// selectSQL returns the query of the plan's rows in order.
-func (p *queryPlan) selectSQL(order string) string {
-	return "SELECT " + selectColumns + " FROM " + p.from + p.cond() + order
-}
-
-// countSQL returns the query of the number of the plan's rows, capped.
-func (p *queryPlan) countSQL() string {
-	return fmt.Sprintf("SELECT COUNT(*) FROM (SELECT 1 FROM %s%s LIMIT %d) AS t", p.from, p.cond(), CountLimit+1)
-}
-
-func (p *queryPlan) add(cond string, args ...any) {
-	p.where = append(p.where, cond)
-	p.args = append(p.args, args...)
-}
-
-func (p *queryPlan) cond() string {
-	if len(p.where) == 0 {
-		return ""
-	}
-	return " WHERE " + strings.Join(p.where, " AND ")
-}
-
-// isUSCCQuery reports whether q (normalised) reads as the beginning of a
-// 统一社会信用代码: only USCC characters, at least one digit.
-func isUSCCQuery(q string) bool {
-	digit := false
-	for i := 0; i < len(q); i++ {
-		c := q[i]
-		if usccValue(c) < 0 {
-			return false
-		}
-		if c >= '0' && c <= '9' {
-			digit = true
-		}
-	}
-	return digit && len(q) <= 18
-}
-
-// prefixUpper returns the exclusive upper bound of the byte range of strings
-// that begin with an ASCII prefix.
-func prefixUpper(prefix string) string { return prefix + "\x7f" }
-
-// likeEscape escapes the LIKE wildcards of s with backslash.
-func likeEscape(s string) string {
-	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
-}
-
-// plan compiles f. Errors: Invalid for a malformed district, industry, size,
-// credit or status.
-func (s *Service) plan(f Filter) (*queryPlan, error) {
-	p := &queryPlan{from: "enterprises", id: "enterprises.id"}
-	pg := s.DB.Dialect() == store.Postgres
-	if q := trimSpace(f.Query); q != "" {
-		code := normalizeCode(q)
-		switch {
-		case isUSCCQuery(code):
-			p.add("enterprises.uscc >= ? AND enterprises.uscc < ?", code, prefixUpper(code))
-		case utf8.RuneCountInString(q) >= 3 && !pg:
-			// FTS5 trigram index: substring match, case-insensitive. Joined
-			// rather than "id IN (…)": FTS5 hands out rowids in order, so a
-			// page in id order (the default) and the capped count stop
-			// early even when the name part matches most of the registry
-			// (有限公司), where IN would first collect every match.
-			p.from = "enterprises_fts JOIN enterprises ON enterprises.id = enterprises_fts.rowid"
-			p.id = "enterprises_fts.rowid"
-			p.add("enterprises_fts MATCH ?", `"`+strings.ReplaceAll(q, `"`, `""`)+`"`)
-		case utf8.RuneCountInString(q) >= 3:
-			// pg_trgm GIN index serves ILIKE '%…%'.
-			p.add(`enterprises.name ILIKE ? ESCAPE '\'`, "%"+likeEscape(q)+"%")
-		default:
-			// One or two characters: no trigram to look up, so both
-			// dialects scan (the name index when sorting by name) and the
-			// count is capped at CountLimit. strpos/instr rather
-			// than LIKE keeps PostgreSQL off the trigram index, which
-			// cannot narrow such a pattern.
-			if pg {
-				p.add("strpos(lower(enterprises.name), lower(?)) > 0", q)
-			} else {
-				p.add("instr(lower(enterprises.name), lower(?)) > 0", q)
-			}
-		}
-	}
-	if f.District != "" {
-		code, err := s.city().ParseDistrict(f.District)
-		if err != nil {
-			return nil, err
-		}
-		p.add("enterprises.district = ?", code)
-	}
-	if f.Industry != "" {
-		code, err := ParseIndustry(f.Industry)
-		if err != nil {
-			return nil, err
-		}
-		p.add("enterprises.industry >= ? AND enterprises.industry < ?", code, prefixUpper(code))
-	}
-	for _, e := range []struct{ field, v string }{{"size", f.Size}, {"credit", f.Credit}, {"status", f.Status}} {
-		if e.v == "" {
-			continue
-		}
-		v, err := ParseEnum(e.field, e.v)
-		if err != nil {
-			return nil, err
-		}
-		p.add("enterprises."+e.field+" = ?", v)
-	}
-	for _, t := range f.Tags {
-		if t = trimSpace(t); t != "" {
-			p.add("enterprises.id IN (SELECT enterprise_id FROM enterprise_tags WHERE tag = ?)", t)
-		}
-	}
-	return p, nil
-}
-
-// orderBy returns the ORDER BY clause of f. Errors: Invalid for an unknown
-// sort key.
-func (p *queryPlan) orderBy(f Filter) (string, error) {
-	dir := ""
-	if f.Desc {
-		dir = " DESC"
-	}
-	switch f.Sort {
-	case "":
-		return " ORDER BY " + p.id + dir, nil
-	case "name", "founded", "revenue", "employees":
-		return " ORDER BY enterprises." + f.Sort + dir + " NULLS LAST, " + p.id + dir, nil
-	}
-	return "", errs.FieldErrorf("sort", "不能按“%s”排序（可按 name、founded、revenue、employees 排序）", f.Sort)
-}
-
-// FindEnterprises returns one page of the enterprises matching f and the
-// number of all matches, capped at CountLimit+1. Government users may call
-// it. Errors: Invalid for a malformed
-// filter.
-func (s *Service) FindEnterprises(ctx context.Context, f Filter) ([]Enterprise, int, error) {
-	p, err := s.plan(f)
-	if err != nil {
-		return nil, 0, err
-	}
-	order, err := p.orderBy(f)
-	if err != nil {
-		return nil, 0, err
-	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 1000)
-	offset := max(f.Offset, 0)
-
-	var total int
-	if err := s.DB.QueryRowContext(ctx, p.countSQL(), p.args...).Scan(&total); err != nil {
-		return nil, 0, errs.Wrap(err, "count enterprises")
-	}
-	if total == 0 {
-		return []Enterprise{}, 0, nil
-	}
-	rows, err := s.DB.QueryContext(ctx, p.selectSQL(order)+" LIMIT ? OFFSET ?", append(p.args, limit, offset)...)
-	if err != nil {
-		return nil, 0, errs.Wrap(err, "find enterprises")
-	}
-	defer rows.Close()
-	out := make([]Enterprise, 0, min(limit, total))
-	for rows.Next() {
-		e, err := scanRow(rows)
-		if err != nil {
-			return nil, 0, errs.Wrap(err, "scan enterprise")
-		}
-		out = append(out, *e)
-	}
-	return out, total, errs.Wrap(rows.Err(), "find enterprises")
 }
 
 // Update changes some fields of an enterprise: a nil field is left as it
@@ -814,18 +607,10 @@ func openSQLiteBulk(ctx context.Context, db *store.DB, dry bool) (*sqliteBulk, e
 	return b, nil
 }
 
-// inTx runs fn in a transaction with the FTS triggers paused (see
-// 0002_enterprise.sql): insert and update index their rows themselves.
+// inTx runs fn in one transaction.
 func (b *sqliteBulk) inTx(ctx context.Context, fn func(bulkTx) error) error {
 	return b.db.InTx(ctx, func(tx *store.Tx) error {
-		if _, err := tx.ExecContext(ctx, "UPDATE enterprise_fts_pause SET paused = 1"); err != nil {
-			return errs.Wrap(err, "pause name index")
-		}
-		if err := fn(&sqliteTx{q: tx, tx: tx}); err != nil {
-			return err
-		}
-		_, err := tx.ExecContext(ctx, "UPDATE enterprise_fts_pause SET paused = 0")
-		return errs.Wrap(err, "resume name index")
+		return fn(&sqliteTx{q: tx, tx: tx})
 	})
 }
 
@@ -931,7 +716,7 @@ func (t *sqliteTx) execChunks(ctx context.Context, full **sql.Stmt, head string,
 
 func (t *sqliteTx) insert(ctx context.Context, rows []*Enterprise, sources string, ms int64) error {
 	// The writer is alone in its transaction, so ids after the largest are
-	// free; they are contiguous, so one statement indexes the names.
+	// free.
 	var last int64
 	if err := t.tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM enterprises").Scan(&last); err != nil {
 		return errs.Wrap(err, "insert enterprises")
@@ -959,8 +744,7 @@ func (t *sqliteTx) insert(ctx context.Context, rows []*Enterprise, sources strin
 			return errs.Wrap(err, "insert enterprise tags")
 		}
 	}
-	_, err := t.tx.ExecContext(ctx, "INSERT INTO enterprises_fts (rowid, name) SELECT id, name FROM enterprises WHERE id >= ? AND id <= ?", first, first+int64(len(rows))-1)
-	return errs.Wrap(err, "index enterprise names")
+	return nil
 }
 
 func (t *sqliteTx) update(ctx context.Context, rows []*updateRow, ms int64, source, actor string) error {
@@ -999,14 +783,6 @@ func (t *sqliteTx) update(ctx context.Context, rows []*updateRow, ms int64, sour
 		for _, c := range r.changes {
 			if _, err := t.history.ExecContext(ctx, r.e.ID, ms, c.field, nullable(c.old), nullable(c.new), source, actor); err != nil {
 				return errs.Wrap(err, "record enterprise history")
-			}
-			if c.field == "name" {
-				if _, err := t.tx.ExecContext(ctx, "INSERT INTO enterprises_fts (enterprises_fts, rowid, name) VALUES ('delete', ?, ?)", r.e.ID, *c.old); err != nil {
-					return errs.Wrap(err, "index enterprise names")
-				}
-				if _, err := t.tx.ExecContext(ctx, "INSERT INTO enterprises_fts (rowid, name) VALUES (?, ?)", r.e.ID, r.e.Name); err != nil {
-					return errs.Wrap(err, "index enterprise names")
-				}
 			}
 		}
 	}

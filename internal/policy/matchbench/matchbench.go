@@ -363,8 +363,7 @@ func load(ctx context.Context, db *store.DB, ents []*enterprise.Enterprise, logf
 	}
 	// A bulk load drops the secondary indexes and builds the useful ones
 	// after it, as anyone loading millions of rows would.
-	for _, ix := range []string{"enterprises_name_trgm", "enterprises_name", "enterprises_district", "enterprises_industry", "enterprises_size",
-		"enterprises_credit", "enterprises_status", "enterprises_district_street", "enterprise_tags_tag"} {
+	for _, ix := range []string{"enterprises_district_street", "enterprise_tags_tag"} {
 		if _, err := db.ExecContext(ctx, "DROP INDEX IF EXISTS "+ix); err != nil {
 			return errs.Wrap(err, "drop index")
 		}
@@ -423,11 +422,8 @@ func sortedTags(tags []string) []string {
 }
 
 // insertSQLite loads ents with one prepared INSERT per row in one
-// transaction (the name index's FTS triggers paused: no search here).
+// transaction.
 func insertSQLite(ctx context.Context, db *store.DB, ents []*enterprise.Enterprise) error {
-	if _, err := db.ExecContext(ctx, `UPDATE enterprise_fts_pause SET paused = 1`); err != nil {
-		return errs.Wrap(err, "pause FTS")
-	}
 	// The writer connection keeps this for the index builds after the load.
 	if _, err := db.ExecContext(ctx, `PRAGMA cache_size = -1048576`); err != nil {
 		return errs.Wrap(err, "cache size")

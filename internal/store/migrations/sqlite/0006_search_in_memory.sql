@@ -1,0 +1,20 @@
+-- Registry search is answered from the in-memory columnar snapshot that the
+-- policy engine keeps (see docs/architecture.md, "Search"): names by
+-- substring, filters as bitmaps, sorting as a partial sort. The database
+-- keeps only the indexes that other queries need (the primary key, the
+-- unique credit code, district and street for the service network, tags),
+-- so that an import writes the table and not five copies of it. The FTS5
+-- name index and the single-column indexes go.
+DROP TRIGGER IF EXISTS enterprises_fts_insert;
+DROP TRIGGER IF EXISTS enterprises_fts_delete;
+DROP TRIGGER IF EXISTS enterprises_fts_update;
+DROP TABLE IF EXISTS enterprises_fts;
+DROP TABLE IF EXISTS enterprise_fts_pause;
+DROP INDEX IF EXISTS enterprises_name;
+DROP INDEX IF EXISTS enterprises_district;
+DROP INDEX IF EXISTS enterprises_industry;
+DROP INDEX IF EXISTS enterprises_size;
+DROP INDEX IF EXISTS enterprises_credit;
+DROP INDEX IF EXISTS enterprises_status;
+DELETE FROM enterprise_deferred_indexes WHERE name IN ('enterprises_name', 'enterprises_district',
+	'enterprises_industry', 'enterprises_size', 'enterprises_credit', 'enterprises_status');
