@@ -46,6 +46,7 @@ type App struct {
 
 	stopEvents context.CancelFunc
 	eventsDone chan struct{}
+	loadDone   chan struct{}
 }
 
 // Options adjust how an App is built; the zero value is production.
@@ -96,6 +97,9 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.SelfService = &enterprise.SelfService{DB: db, Audit: a.Audit, Now: a.Now, Enterprises: a.Enterprises, Users: a.Auth}
 	a.Policy = policy.New(db, policy.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Events: a.Events, Now: a.Now,
 		Logger: a.Log, City: city})
+	// Registry searches are answered from the engine's snapshot once it is
+	// loaded and current, by the database before.
+	a.Enterprises.Index = a.Policy.Engine()
 	a.Imports = &enterprise.ImportRuns{Enterprises: a.Enterprises, Jobs: a.Jobs, Dir: filepath.Join(cfg.DataDir, "uploads"), Now: a.Now,
 		Changed: func(ctx context.Context) { a.EnterpriseChanged(ctx, 0) }}
 	a.Jobs.Register(enterprise.ImportJobKind, a.Imports.Run)
@@ -118,9 +122,12 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 // Scheduled job kinds.
 const jobPurgeSessions = "auth.purge_sessions"
 
-// Start loads the caches, schedules the periodic jobs and starts the job
-// runner and the event listener. The server calls it once; CLI commands
-// that only read or write data do not.
+// Start loads the caches, schedules the periodic jobs, starts the job
+// runner and the event listener, and starts loading the policy engine in
+// the background (at city scale that takes tens of seconds; until it is
+// done /readyz says so, searches go to the database and simulations answer
+// Unavailable — PolicyLoaded is closed when it is done). The server calls
+// it once; CLI commands that only read or write data do not.
 func (a *App) Start(ctx context.Context) error {
 	if err := workday.LoadOverrides(ctx, a.DB, a.Calendar); err != nil {
 		return err
@@ -142,19 +149,53 @@ func (a *App) Start(ctx context.Context) error {
 		defer close(a.eventsDone)
 		_ = a.Events.Run(evCtx)
 	}()
-	// The policy engine loads once the listener hears changes, so that none
-	// made during the load is missed (those are applied again after it).
+	a.loadDone = make(chan struct{})
+	go func() {
+		defer close(a.loadDone)
+		a.loadPolicyEngine(evCtx)
+	}()
+	return a.Jobs.Start(ctx)
+}
+
+// PolicyLoaded returns a channel closed once the policy engine's first
+// full load is done.
+func (a *App) PolicyLoaded() <-chan struct{} { return a.Policy.Engine().Loaded() }
+
+// PolicyLoading reports whether Start began loading the policy engine and
+// the load has not finished, with how far it got.
+func (a *App) PolicyLoading() (policy.LoadState, bool) {
+	st := a.Policy.Engine().State()
+	return st, a.loadDone != nil && !st.Loaded
+}
+
+// loadPolicyEngine loads the policy engine, retrying every few seconds
+// after a failure until ctx ends. It waits for the event listener first, so
+// that no change made during the load is missed (those are applied again
+// after it).
+func (a *App) loadPolicyEngine(ctx context.Context) {
 	select {
 	case <-a.Events.Ready():
 	case <-time.After(10 * time.Second):
 		a.Log.Warn("change events not ready after 10 s; loading the policy engine anyway")
+	case <-ctx.Done():
+		return
 	}
-	st, err := a.Policy.Start(ctx)
-	if err != nil {
-		return err
+	for {
+		st, err := a.Policy.Start(ctx)
+		if err == nil {
+			a.Log.Info("policy engine loaded", "enterprises", st.Rows, "took", st.Took.String(), "memory_mb", st.MemoryBytes>>20)
+			return
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		a.Log.Error("load the policy engine; retrying in 5 s", "err", err)
+		select {
+		case <-time.After(5 * time.Second):
+		case <-ctx.Done():
+			return
+		}
 	}
-	a.Log.Info("policy engine loaded", "enterprises", st.Rows, "took", st.Took.String(), "memory_mb", st.MemoryBytes>>20)
-	return a.Jobs.Start(ctx)
 }
 
 // Stop stops the job runner (waiting for running jobs until ctx ends) and
@@ -164,6 +205,7 @@ func (a *App) Stop(ctx context.Context) error {
 	if a.stopEvents != nil {
 		a.stopEvents()
 		<-a.eventsDone
+		<-a.loadDone
 	}
 	return err
 }

@@ -19,8 +19,10 @@ beforehand, e.g. with
 
 	qinqing seed city --enterprises 2250000 --db bench.db
 
-It runs each kind of query --runs times with varied values drawn from the
-data and prints the median, p95 and p99 latency per kind.`
+It loads the policy engine's snapshot (the search index), runs each kind of
+query --runs times with varied values drawn from the data and prints the
+median, p95 and p99 latency per kind; then the same queries answered by the
+database alone (--sql-runs times each, 0 to skip), the peer.`
 
 // searchCase is one kind of registry query.
 type searchCase struct {
@@ -45,8 +47,11 @@ func searchCases() []searchCase {
 		{"name, 3 characters", func(r *rand.Rand, names, _ []string) enterprise.Filter {
 			return enterprise.Filter{Query: part(r, names[r.IntN(len(names))], 3)}
 		}},
-		{"name, 2 characters (capped count)", func(r *rand.Rand, names, _ []string) enterprise.Filter {
+		{"name, 2 characters", func(r *rand.Rand, names, _ []string) enterprise.Filter {
 			return enterprise.Filter{Query: part(r, names[r.IntN(len(names))], 2)}
+		}},
+		{"name, 1 character, sorted by name", func(r *rand.Rand, names, _ []string) enterprise.Filter {
+			return enterprise.Filter{Query: part(r, names[r.IntN(len(names))], 1), Sort: "name"}
 		}},
 		{"USCC prefix (10)", func(r *rand.Rand, _, codes []string) enterprise.Filter {
 			return enterprise.Filter{Query: codes[r.IntN(len(codes))][:10]}
@@ -63,6 +68,9 @@ func searchCases() []searchCase {
 		{"district + name 3 chars, by founded", func(r *rand.Rand, names, _ []string) enterprise.Filter {
 			return enterprise.Filter{District: districts[r.IntN(len(districts))], Query: part(r, names[r.IntN(len(names))], 3), Sort: "founded"}
 		}},
+		{"everything, by employees desc, page 50", func(r *rand.Rand, _, _ []string) enterprise.Filter {
+			return enterprise.Filter{Sort: "employees", Desc: true, Offset: 980}
+		}},
 	}
 }
 
@@ -71,9 +79,10 @@ func runBenchSearch(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fs := newFlagSet(env, "bench search", "bench search [--db DSN] [--runs 200]", benchSearchUsage)
+	fs := newFlagSet(env, "bench search", "bench search [--db DSN] [--runs 200] [--sql-runs 10]", benchSearchUsage)
 	cfg.DBFlag(fs)
 	runs := fs.Int("runs", 200, "queries per kind")
+	sqlRuns := fs.Int("sql-runs", 10, "queries per kind answered by the database alone (0: skip)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -105,27 +114,43 @@ func runBenchSearch(ctx context.Context, env Env, args []string) error {
 		names, codes = append(names, n), append(codes, c)
 	}
 	rows.Close()
-	r := rand.New(rand.NewPCG(1, 2))
+	st, err := a.Policy.Engine().Load(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "search index (policy engine snapshot) of %d enterprises loaded in %s, %d MB\n",
+		st.Rows, st.Took.Round(time.Millisecond), st.MemoryBytes>>20)
+	dbOnly := &enterprise.Service{DB: a.DB, City: svc.City}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintf(tw, "dataset\tdatabase\tquery\truns\tmedian\tp95\tp99\tmean rows\n")
+	fmt.Fprintf(tw, "dataset\tdatabase\tquery\tanswered by\truns\tmedian\tp95\tp99\tmean total\n")
 	for _, c := range searchCases() {
-		lat := make([]time.Duration, 0, *runs)
-		var found int
-		for i := 0; i < *runs; i++ {
-			f := c.filter(r, names, codes)
-			f.Limit = 20
-			start := time.Now()
-			_, n, err := svc.FindEnterprises(ctx, f)
-			if err != nil {
-				return err
+		for _, peer := range []struct {
+			by   string
+			svc  *enterprise.Service
+			runs int
+		}{{"search index", svc, *runs}, {"database", dbOnly, *sqlRuns}} {
+			if peer.runs <= 0 {
+				continue
 			}
-			lat = append(lat, time.Since(start))
-			found += n
+			r := rand.New(rand.NewPCG(1, 2)) // the same queries for both
+			lat := make([]time.Duration, 0, peer.runs)
+			var found int
+			for i := 0; i < peer.runs; i++ {
+				f := c.filter(r, names, codes)
+				f.Limit = 20
+				start := time.Now()
+				_, n, err := peer.svc.FindEnterprises(ctx, f)
+				if err != nil {
+					return err
+				}
+				lat = append(lat, time.Since(start))
+				found += n
+			}
+			slices.Sort(lat)
+			q := func(p float64) time.Duration { return lat[min(int(p*float64(len(lat))), len(lat)-1)] }
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\n", total, a.DB.Dialect(), c.name, peer.by, peer.runs,
+				q(0.5).Round(10*time.Microsecond), q(0.95).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), found/peer.runs)
 		}
-		slices.Sort(lat)
-		q := func(p float64) time.Duration { return lat[min(int(p*float64(len(lat))), len(lat)-1)] }
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%d\t%s\t%s\t%s\t%d\n", total, a.DB.Dialect(), c.name, *runs,
-			q(0.5).Round(10*time.Microsecond), q(0.95).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), found / *runs)
 	}
 	return tw.Flush()
 }

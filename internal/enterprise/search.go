@@ -21,7 +21,7 @@ type Filter struct {
 	Tags     []string // has all of these tags
 	Credit   string   // one of Credits
 	Status   string   // one of Statuses
-	Sort     string   // name, founded, revenue or employees; "" sorts by id (import order)
+	Sort     string   // name (by code point), founded, revenue or employees; "" sorts by id (import order)
 	Desc     bool     // sort descending; unknown values sort last either way
 	Limit    int      // page size, default 50, at most 1000 (FindEnterprises only)
 	Offset   int
@@ -221,7 +221,12 @@ func (s *Service) plan(q Query) *queryPlan {
 		dir = " DESC"
 	}
 	p.order = " ORDER BY id" + dir
-	if q.Sort != "" {
+	switch {
+	case q.Sort == "name" && s.DB.Dialect() == store.Postgres:
+		// By code point, as SQLite and the search index order names,
+		// whatever the database's collation.
+		p.order = ` ORDER BY name COLLATE "C"` + dir + " NULLS LAST, id" + dir
+	case q.Sort != "":
 		p.order = " ORDER BY " + q.Sort + dir + " NULLS LAST, id" + dir
 	}
 	return p

@@ -167,7 +167,7 @@ type Metrics struct {
 
 // PolicyMetrics returns the eligibility and push figures of a policy.
 // Admins and leaders may read any policy's, unit staff their unit's
-// (ViewPolicyStats). Errors: Unauthenticated, Forbidden, NotFound.
+// (ViewPolicyStats). Errors: Unauthenticated, Forbidden, NotFound, Unavailable before the engine loaded.
 func (s *Service) PolicyMetrics(ctx context.Context, a *auth.Actor, id int64) (*Metrics, error) {
 	if err := auth.Authorize(a, auth.ViewPolicyStats, auth.Resource{}); err != nil {
 		return nil, err
@@ -178,6 +178,9 @@ func (s *Service) PolicyMetrics(ctx context.Context, a *auth.Actor, id int64) (*
 	}
 	if a.Role == auth.RoleUnitStaff && !canManage(a, p) {
 		return nil, errs.Errorf(errs.Forbidden, "只能查看本单位政策的统计")
+	}
+	if err := s.engine.ready(); err != nil {
+		return nil, err
 	}
 	snap := s.engine.Snapshot()
 	m := &Metrics{Policy: p, Clauses: []ClauseStats{}}

@@ -67,16 +67,23 @@ type Engine struct {
 	snap atomic.Pointer[rule.Snapshot]
 	idx  atomic.Pointer[ClauseIndex]
 
-	loadMu    sync.Mutex // one full load at a time
-	refreshMu sync.Mutex // refreshes of single enterprises in order
-	mu        sync.Mutex // guards the fields below and snapshot swaps
-	pending   map[int64]struct{}
-	stats     LoadStats
-	reloading bool
-	again     bool
-	loaded    chan struct{}
-	idxMu     sync.Mutex
-	groups    groupCache // rows per value of the grouping fields
+	loadMu     sync.Mutex // one full load at a time
+	refreshMu  sync.Mutex // refreshes of single enterprises in order
+	mu         sync.Mutex // guards the fields below and snapshot swaps
+	pending    map[int64]struct{}
+	stats      LoadStats
+	reloading  bool
+	again      bool
+	started    bool // a full load has begun: events are applied from now on
+	loaded     chan struct{}
+	loadedRows atomic.Int64 // rows read so far by the running full load
+	// Changes this process announced (Announce) that the snapshot has not
+	// taken in yet: single enterprises with the time of the announcement,
+	// and the time of the oldest announced reload (zero: none).
+	unseen      map[int64]time.Time
+	reloadSince time.Time
+	idxMu       sync.Mutex
+	groups      groupCache // rows per value of the grouping fields
 }
 
 // NewEngine returns an Engine on db with an empty snapshot; call Load (and
@@ -88,7 +95,7 @@ func NewEngine(db *store.DB, opts EngineOptions) *Engine {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	e := &Engine{db: db, opts: opts, loaded: make(chan struct{})}
+	e := &Engine{db: db, opts: opts, loaded: make(chan struct{}), unseen: map[int64]time.Time{}}
 	e.snap.Store(rule.NewBuilder().Build(workday.Today(opts.Now)))
 	ix, _ := rule.NewIndex(nil)
 	e.idx.Store(&ClauseIndex{ix: ix, clauses: map[int64]*Clause{}, policies: map[int64]*Policy{}})
@@ -114,21 +121,64 @@ func (e *Engine) Stats() LoadStats {
 // Loaded returns a channel closed after the first full load.
 func (e *Engine) Loaded() <-chan struct{} { return e.loaded }
 
+// LoadState describes the engine for /readyz: loaded, or how many rows the
+// first full load has read so far.
+type LoadState struct {
+	Loaded bool  `json:"loaded"`
+	Rows   int64 `json:"rows"`
+}
+
+// State returns whether the first full load finished and how far it got.
+func (e *Engine) State() LoadState {
+	select {
+	case <-e.loaded:
+		return LoadState{Loaded: true, Rows: int64(e.Stats().Rows)}
+	default:
+		return LoadState{Rows: e.loadedRows.Load()}
+	}
+}
+
+// ready returns Unavailable until the first full load finished: before it
+// the snapshot is empty and every answer drawn from it would be wrong.
+func (e *Engine) ready() error {
+	select {
+	case <-e.loaded:
+		return nil
+	default:
+		return errs.Errorf(errs.Unavailable, "政策引擎正在载入企业数据（已载入 %d 家），请稍后再试", e.loadedRows.Load())
+	}
+}
+
+// awaitLoaded waits until the first full load finished or ctx ends.
+func (e *Engine) awaitLoaded(ctx context.Context) error {
+	select {
+	case <-e.loaded:
+		return nil
+	case <-ctx.Done():
+		return errs.Wrap(ctx.Err(), "wait for the policy engine")
+	}
+}
+
 // Load reads every enterprise from the database, streaming, into a new
 // snapshot and swaps it in; readers use the old one until then. It returns
 // how long it took. Errors: Internal on a database error.
 func (e *Engine) Load(ctx context.Context) (LoadStats, error) {
 	e.loadMu.Lock()
 	defer e.loadMu.Unlock()
+	start := time.Now()
 	e.mu.Lock()
 	e.pending = map[int64]struct{}{}
+	e.started = true
 	e.mu.Unlock()
-	start := time.Now()
+	e.loadedRows.Store(0)
 	b := rule.NewBuilder()
 	st := LoadStats{At: e.opts.Now()}
 	err := eachEnterpriseBulk(ctx, e.db, func(x *enterprise.Enterprise) error {
 		b.Add(x)
 		st.Rows++
+		if st.Rows%4096 == 0 {
+			e.loadedRows.Store(int64(st.Rows))
+		}
 		if ms := store.Millis(x.UpdatedAt); ms > st.MaxUpdated {
 			st.MaxUpdated = ms
 		}
@@ -148,6 +198,16 @@ func (e *Engine) Load(ctx context.Context) (LoadStats, error) {
 	e.pending = nil
 	e.snap.Store(snap)
 	e.stats = st
+	e.loadedRows.Store(int64(st.Rows))
+	// The load read every change announced before it began.
+	if !e.reloadSince.IsZero() && e.reloadSince.Before(start) {
+		e.reloadSince = time.Time{}
+	}
+	for id, at := range e.unseen {
+		if at.Before(start) {
+			delete(e.unseen, id)
+		}
+	}
 	select {
 	case <-e.loaded:
 	default:
@@ -216,6 +276,7 @@ func (e *Engine) refresh(ctx context.Context, id int64, hook bool) error {
 		if e.pending != nil {
 			e.pending[id] = struct{}{}
 		}
+		delete(e.unseen, id)
 		e.mu.Unlock()
 		return nil
 	}
@@ -231,6 +292,7 @@ func (e *Engine) refresh(ctx context.Context, id int64, hook bool) error {
 	if e.pending != nil {
 		e.pending[id] = struct{}{}
 	}
+	delete(e.unseen, id)
 	e.mu.Unlock()
 	if hook && e.opts.OnEnterprise != nil {
 		e.opts.OnEnterprise(ctx, ent)
@@ -241,11 +303,14 @@ func (e *Engine) refresh(ctx context.Context, id int64, hook bool) error {
 // HandleEnterpriseEvent applies a TopicEnterprise event: an id refreshes
 // that enterprise at once; "" (many changed) and "reconnect" (events may
 // have been missed) reload everything in the background. An engine that
-// has never been loaded (a command-line process) ignores events.
+// has never begun a load (a command-line process) ignores events; one that
+// is loading for the first time applies them to the empty snapshot and
+// again to the loaded one.
 func (e *Engine) HandleEnterpriseEvent(payload string) {
-	select {
-	case <-e.loaded:
-	default:
+	e.mu.Lock()
+	started := e.started
+	e.mu.Unlock()
+	if !started {
 		return
 	}
 	if payload == "" || payload == "reconnect" {
@@ -271,6 +336,76 @@ func (e *Engine) HandlePolicyEvent(string) {
 	defer cancel()
 	if err := e.LoadIndex(ctx); err != nil {
 		e.opts.Logger.Error("policy engine: reload clause index", "err", err)
+	}
+}
+
+// Announce records that this process changed enterprise id (0: many) and
+// is about to announce it on the change events: until the snapshot has
+// taken the change in, Search leaves this process's searches to the
+// database, so that whoever made a change finds it.
+func (e *Engine) Announce(id int64) {
+	now := time.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if id > 0 {
+		e.unseen[id] = now
+	} else if e.reloadSince.IsZero() {
+		e.reloadSince = now
+	}
+}
+
+// Bounds of Search's wait for announced changes.
+const (
+	// unseenWait is how long a search waits for announced single changes
+	// to arrive (on PostgreSQL they come back through LISTEN/NOTIFY in
+	// milliseconds) before the database answers it instead.
+	unseenWait = time.Second
+	// unseenExpiry forgets an announcement whose event never came (a
+	// lost notification): a reconnect reloads everything anyway.
+	unseenExpiry = 10 * time.Second
+)
+
+// Search answers a registry search from the snapshot (enterprise.SearchIndex).
+// It declines (ok false) before the first load, during a reload this
+// process asked for, and while a single change this process announced
+// has not arrived within unseenWait.
+func (e *Engine) Search(ctx context.Context, q enterprise.Query) (ids []int64, total int, ok bool) {
+	if !e.current(ctx) {
+		return nil, 0, false
+	}
+	ids, total = e.Snapshot().Search(q)
+	return ids, total, true
+}
+
+// current reports whether the snapshot holds every change this process
+// announced, waiting up to unseenWait for single changes.
+func (e *Engine) current(ctx context.Context) bool {
+	if e.ready() != nil {
+		return false
+	}
+	deadline := time.Now().Add(unseenWait)
+	for {
+		now := time.Now()
+		e.mu.Lock()
+		behind := !e.reloadSince.IsZero() || e.reloading
+		waiting := false
+		for id, at := range e.unseen {
+			if now.Sub(at) > unseenExpiry {
+				delete(e.unseen, id)
+				continue
+			}
+			waiting = true
+		}
+		e.mu.Unlock()
+		switch {
+		case behind:
+			return false
+		case !waiting:
+			return true
+		case now.After(deadline) || ctx.Err() != nil:
+			return false
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }
 

@@ -152,6 +152,9 @@ func (s *Service) PushClause(ctx context.Context, pol *Policy, cl *Clause, j *jo
 	if cl.Closed(s.today()) {
 		return res, nil
 	}
+	if err := s.engine.awaitLoaded(ctx); err != nil {
+		return res, err
+	}
 	snap := s.engine.Snapshot()
 	ev := snap.Evaluate(cl.Rule)
 	done := roaring.New()
@@ -377,6 +380,9 @@ func (s *Service) PushEnterprise(ctx context.Context, id int64) (PushResult, err
 func (s *Service) runPushAll(ctx context.Context, j *jobs.Job) error {
 	var p pushAllPayload
 	if err := decode(j, &p); err != nil {
+		return err
+	}
+	if err := s.engine.awaitLoaded(ctx); err != nil {
 		return err
 	}
 	if p.MaxUpdated > s.engine.Stats().MaxUpdated {

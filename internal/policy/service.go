@@ -130,11 +130,17 @@ func (s *Service) EnterpriseChanged(ctx context.Context, id int64) error {
 	if id > 0 {
 		payload = strconv.FormatInt(id, 10)
 	}
+	s.engine.Announce(id)
 	if s.events == nil {
 		s.engine.HandleEnterpriseEvent(payload)
 		return nil
 	}
-	return s.events.Publish(ctx, TopicEnterprise, payload)
+	err := s.events.Publish(ctx, TopicEnterprise, payload)
+	if err != nil {
+		// This instance at least takes the change in.
+		s.engine.HandleEnterpriseEvent(payload)
+	}
+	return err
 }
 
 // ---- Authorization ----

@@ -76,8 +76,11 @@ func (s *Service) Names() rule.Names {
 // amount a (nil: none) for the eligible, and, when groupBy names a
 // categorical field or tags, the counts and budget per value (for tags an
 // enterprise counts under each of its tags). Errors: Invalid for a field
-// that cannot group.
+// that cannot group, Unavailable before the first load.
 func (e *Engine) Simulate(r *rule.Rule, a *rule.Amount, groupBy string, names rule.Names) (*Simulation, error) {
+	if err := e.ready(); err != nil {
+		return nil, err
+	}
 	start := time.Now()
 	snap := e.Snapshot()
 	res := snap.Evaluate(r)

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path"
@@ -10,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/qinqing/qinqing/internal/errs"
 )
@@ -115,30 +118,13 @@ func (db *DB) Migrate(ctx context.Context, now func() time.Time) ([]Migration, e
 	}
 	var done []Migration
 	for _, m := range pending {
-		applied := false
-		err := db.InTx(ctx, func(tx *Tx) error {
-			if db.dialect == Postgres {
-				if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7410001)`); err != nil {
-					return err
-				}
-			}
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return nil // another instance applied it meanwhile
-			}
-			if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-				return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
-			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-				m.Version, m.Name, Millis(now())); err != nil {
-				return err
-			}
-			applied = true
-			return nil
-		})
+		applied, err := db.migrateOne(ctx, m, now)
+		for attempt := 1; attempt < 3 && isDeadlock(err); attempt++ {
+			// DDL can deadlock with other sessions' DDL on shared catalog
+			// objects (an operator class, an extension); the transaction
+			// rolled back whole, so it is safe to run again.
+			applied, err = db.migrateOne(ctx, m, now)
+		}
 		if err != nil {
 			return done, errs.Wrap(err, "migrate")
 		}
@@ -147,4 +133,40 @@ func (db *DB) Migrate(ctx context.Context, now func() time.Time) ([]Migration, e
 		}
 	}
 	return done, nil
+}
+
+// isDeadlock reports whether err is PostgreSQL's deadlock_detected.
+func isDeadlock(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "40P01"
+}
+
+// migrateOne applies m in one transaction unless it is applied already,
+// and reports whether it applied it.
+func (db *DB) migrateOne(ctx context.Context, m Migration, now func() time.Time) (bool, error) {
+	applied := false
+	err := db.InTx(ctx, func(tx *Tx) error {
+		if db.dialect == Postgres {
+			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7410001)`); err != nil {
+				return err
+			}
+		}
+		var n int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return nil // another instance applied it meanwhile
+		}
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+			m.Version, m.Name, Millis(now())); err != nil {
+			return err
+		}
+		applied = true
+		return nil
+	})
+	return applied, err
 }

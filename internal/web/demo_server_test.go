@@ -37,6 +37,7 @@ func newDemoServer(t *testing.T) *httptest.Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = a.Stop(context.Background()) })
+	<-a.PolicyLoaded()
 	s, err := web.New(a)
 	if err != nil {
 		t.Fatal(err)

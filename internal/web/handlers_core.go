@@ -19,7 +19,9 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// readyz reports ready when the database answers and its schema is current.
+// readyz reports ready when the database answers, its schema is current
+// and the policy engine has loaded the enterprises; while it loads, 503
+// with how many it has read.
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 	ctx, cancel := context.WithTimeout(r.Context(), 3*time.Second)
 	defer cancel()
@@ -29,7 +31,12 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) error {
 		}
 		return err
 	}
-	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.app.DB.Dialect())})
+	if st, loading := s.app.PolicyLoading(); loading {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "loading", "database": string(s.app.DB.Dialect()),
+			"policy_engine": st})
+		return nil
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "database": string(s.app.DB.Dialect())})
 	return nil
 }
 

@@ -339,6 +339,7 @@ type clauseView struct {
 	Budget     string
 	Window     string
 	Sim        *simView // for those who manage the policy
+	SimNote    string   // why there is no simulation (the engine is loading)
 	Mine       *policy.CheckupItem
 	MineAmount string
 }
@@ -407,10 +408,14 @@ func (s *Server) policyDetail(r *http.Request, id int64) (*policyDetailData, err
 		}
 		if data.CanManage || data.CanReview {
 			sim, err := s.app.Policy.Engine().Simulate(c.Rule, c.Amount, "district", names)
-			if err != nil {
+			switch {
+			case errs.CodeOf(err) == errs.Unavailable:
+				v.SimNote = errs.MessageOf(err)
+			case err != nil:
 				return nil, err
+			default:
+				v.Sim = newSimView(sim, c.Amount != nil, fmt.Sprintf("sim-%d", c.ID))
 			}
-			v.Sim = newSimView(sim, c.Amount != nil, fmt.Sprintf("sim-%d", c.ID))
 		}
 		data.Clauses = append(data.Clauses, v)
 	}

@@ -1,0 +1,253 @@
+package rule
+
+import (
+	"bytes"
+	"math/bits"
+	"slices"
+
+	"github.com/RoaringBitmap/roaring/v2"
+
+	"github.com/qinqing/qinqing/internal/enterprise"
+)
+
+// Search answers a registry search from the snapshot (the work behind
+// enterprise.SearchIndex): it returns the enterprise ids of the page
+// q.Offset … q.Offset+q.Limit of the live enterprises matching q, in q's
+// order, and the number of all matches. Filters are intersections of the
+// value bitmaps; a name is a substring test of each remaining row's name
+// in the arena; the page is a partial sort of the matches by the sort
+// key, unknown values last and ties by id, as the database would order
+// them. q.USCC is ignored: credit codes are the database's (unique index).
+func (s *Snapshot) Search(q enterprise.Query) (ids []int64, total int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	cand, ok := s.searchBitmap(q)
+	if !ok {
+		return []int64{}, 0
+	}
+	match := s.nameMatcher(q.Name)
+	top := newTopK(q.Offset+q.Limit, s.searchLess(q.Sort, q.Desc))
+	visit := func(row uint32) {
+		if match != nil && !match(row) {
+			return
+		}
+		total++
+		top.offer(row)
+	}
+	if cand != nil {
+		it := cand.ManyIterator()
+		buf := make([]uint32, 1024)
+		for n := it.NextMany(buf); n > 0; n = it.NextMany(buf) {
+			for _, row := range buf[:n] {
+				visit(row)
+			}
+		}
+	} else {
+		s.live.each(visit)
+	}
+	rows := top.sorted()
+	if q.Offset >= len(rows) {
+		return []int64{}, total
+	}
+	ids = make([]int64, 0, len(rows)-q.Offset)
+	for _, row := range rows[q.Offset:] {
+		ids = append(ids, s.ids[row])
+	}
+	return ids, total
+}
+
+// searchBitmap returns the live rows that pass q's categorical and tag
+// filters, or nil when q has none (every live row passes); ok is false
+// when a filter names a value no enterprise has.
+func (s *Snapshot) searchBitmap(q enterprise.Query) (rows *roaring.Bitmap, ok bool) {
+	var parts []*roaring.Bitmap
+	for _, c := range []struct {
+		f fieldID
+		v string
+	}{{fDistrict, q.District}, {fSize, q.Size}, {fCredit, q.Credit}, {fStatus, q.Status}} {
+		if c.v == "" {
+			continue
+		}
+		code, found := s.cats[c.f].lookup[c.v]
+		if !found {
+			return nil, false
+		}
+		parts = append(parts, s.cats[c.f].rows[code-1])
+	}
+	if q.Industry != "" {
+		bm, found := s.prefix[q.Industry]
+		if !found {
+			return nil, false
+		}
+		parts = append(parts, bm)
+	}
+	for _, t := range q.Tags {
+		bm, found := s.tags[t]
+		if !found {
+			return nil, false
+		}
+		parts = append(parts, bm)
+	}
+	switch len(parts) {
+	case 0:
+		return nil, true
+	case 1:
+		// Deleted rows are in no value bitmap (Delete clears the row).
+		return parts[0], true
+	}
+	return roaring.FastAnd(parts...), true
+}
+
+// nameMatcher returns the test of whether a row's name contains part
+// (ASCII letters already lower-cased), ignoring the case of ASCII letters;
+// nil when part is empty.
+func (s *Snapshot) nameMatcher(part string) func(row uint32) bool {
+	if part == "" {
+		return nil
+	}
+	needle := []byte(part)
+	names := &s.names
+	fold := bytes.ContainsFunc(needle, func(r rune) bool { return r >= 'a' && r <= 'z' })
+	if !fold {
+		// No Latin letter in the part: a byte comparison is exact (an
+		// upper-case letter of the name cannot be part of a match).
+		return func(row uint32) bool {
+			return names.known.has(row) && bytes.Contains(names.name(int(row)), needle)
+		}
+	}
+	var lower []byte
+	return func(row uint32) bool {
+		if !names.known.has(row) {
+			return false
+		}
+		lower = append(lower[:0], names.name(int(row))...)
+		for i, c := range lower {
+			if c >= 'A' && c <= 'Z' {
+				lower[i] = c + 'a' - 'A'
+			}
+		}
+		return bytes.Contains(lower, needle)
+	}
+}
+
+// searchLess returns the order of the search: by id, or by a sort key with
+// unknown values last and ties by id, descending when desc.
+func (s *Snapshot) searchLess(key string, desc bool) func(a, b uint32) bool {
+	ids := s.ids
+	byID := func(a, b uint32) bool { return ids[a] < ids[b] != desc }
+	// then orders by cmp (negative: a first when ascending), unknown last.
+	then := func(known bitset, cmp func(a, b uint32) int) func(a, b uint32) bool {
+		return func(a, b uint32) bool {
+			ka, kb := known.has(a), known.has(b)
+			if ka != kb {
+				return ka
+			}
+			if ka {
+				if c := cmp(a, b); c != 0 {
+					return c < 0 != desc
+				}
+			}
+			return byID(a, b)
+		}
+	}
+	switch key {
+	case "name":
+		return then(s.names.known, func(a, b uint32) int {
+			return bytes.Compare(s.names.name(int(a)), s.names.name(int(b)))
+		})
+	case "founded":
+		v := s.founded.vals
+		return then(s.founded.known, func(a, b uint32) int { return cmpInt(int64(v[a]), int64(v[b])) })
+	case "revenue", "employees":
+		f := fRevenue
+		if key == "employees" {
+			f = fEmployees
+		}
+		c := s.ints[f]
+		return then(c.known, func(a, b uint32) int { return cmpInt(c.vals[a], c.vals[b]) })
+	}
+	return byID
+}
+
+func cmpInt(a, b int64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// each calls fn with every set bit of b in order.
+func (b bitset) each(fn func(i uint32)) {
+	for w, word := range b {
+		for word != 0 {
+			t := word & -word
+			fn(uint32(w<<6) + uint32(bits.TrailingZeros64(word)))
+			word ^= t
+		}
+	}
+}
+
+// topK keeps the first k rows of an order among the rows offered: a heap
+// with the last of the kept rows at the top, so that most rows of a large
+// match are turned away by one comparison.
+type topK struct {
+	k    int
+	less func(a, b uint32) bool
+	heap []uint32
+}
+
+func newTopK(k int, less func(a, b uint32) bool) *topK {
+	return &topK{k: k, less: less, heap: make([]uint32, 0, min(k, 1<<16))}
+}
+
+func (t *topK) offer(row uint32) {
+	h := t.heap
+	if len(h) < t.k {
+		h = append(h, row)
+		for i := len(h) - 1; i > 0; {
+			p := (i - 1) / 2
+			if !t.less(h[p], h[i]) {
+				break
+			}
+			h[p], h[i] = h[i], h[p]
+			i = p
+		}
+		t.heap = h
+		return
+	}
+	if t.k == 0 || !t.less(row, h[0]) {
+		return
+	}
+	h[0] = row
+	for i := 0; ; {
+		c := 2*i + 1
+		if c >= len(h) {
+			break
+		}
+		if c+1 < len(h) && t.less(h[c], h[c+1]) {
+			c++
+		}
+		if !t.less(h[i], h[c]) {
+			break
+		}
+		h[i], h[c] = h[c], h[i]
+		i = c
+	}
+}
+
+// sorted returns the kept rows in order.
+func (t *topK) sorted() []uint32 {
+	slices.SortFunc(t.heap, func(a, b uint32) int {
+		switch {
+		case t.less(a, b):
+			return -1
+		case t.less(b, a):
+			return 1
+		}
+		return 0
+	})
+	return t.heap
+}
