@@ -3,7 +3,9 @@ package rule
 import (
 	"bytes"
 	"math/bits"
+	"runtime"
 	"slices"
+	"sync"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -25,8 +27,19 @@ func (s *Snapshot) Search(q enterprise.Query) (ids []int64, total int) {
 	if !ok {
 		return []int64{}, 0
 	}
-	match := s.nameMatcher(q.Name)
 	top := newTopK(q.Offset+q.Limit, s.searchLess(q.Sort, q.Desc))
+	if q.Name != "" && (cand == nil || cand.GetCardinality() >= parallelScanRows) {
+		// A name over most of the city: the rows' names are tested on
+		// every core, then the matches that pass the filters are ranked.
+		for _, row := range s.scanNames(q.Name) {
+			if cand == nil || cand.Contains(row) {
+				total++
+				top.offer(row)
+			}
+		}
+		return s.page(top, q.Offset), total
+	}
+	match := s.nameMatcher(q.Name)
 	visit := func(row uint32) {
 		if match != nil && !match(row) {
 			return
@@ -45,15 +58,53 @@ func (s *Snapshot) Search(q enterprise.Query) (ids []int64, total int) {
 	} else {
 		s.live.each(visit)
 	}
+	return s.page(top, q.Offset), total
+}
+
+// page returns the ids of the rows top kept, from offset on.
+func (s *Snapshot) page(top *topK, offset int) []int64 {
 	rows := top.sorted()
-	if q.Offset >= len(rows) {
-		return []int64{}, total
+	if offset >= len(rows) {
+		return []int64{}
 	}
-	ids = make([]int64, 0, len(rows)-q.Offset)
-	for _, row := range rows[q.Offset:] {
+	ids := make([]int64, 0, len(rows)-offset)
+	for _, row := range rows[offset:] {
 		ids = append(ids, s.ids[row])
 	}
-	return ids, total
+	return ids
+}
+
+// parallelScanRows is the number of candidate rows from which a name is
+// tested on every core rather than row by row along the filters' bitmap
+// (a variable for the tests of both ways).
+var parallelScanRows uint64 = 200_000
+
+// scanNames returns the live rows whose names contain part, in row order,
+// testing ranges of rows on GOMAXPROCS goroutines.
+func (s *Snapshot) scanNames(part string) []uint32 {
+	nw := len(s.live)
+	workers := max(min(runtime.GOMAXPROCS(0), nw), 1)
+	chunk := (nw + workers - 1) / workers
+	found := make([][]uint32, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		lo, hi := w*chunk, min((w+1)*chunk, nw)
+		if lo >= hi {
+			continue
+		}
+		wg.Go(func() {
+			match := s.nameMatcher(part) // its own buffer
+			var out []uint32
+			s.live[lo:hi].each(func(i uint32) {
+				if row := uint32(lo<<6) + i; match(row) {
+					out = append(out, row)
+				}
+			})
+			found[w] = out
+		})
+	}
+	wg.Wait()
+	return slices.Concat(found...)
 }
 
 // searchBitmap returns the live rows that pass q's categorical and tag
