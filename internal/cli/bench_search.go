@@ -132,6 +132,13 @@ func runBenchSearch(ctx context.Context, env Env, args []string) error {
 			if peer.runs <= 0 {
 				continue
 			}
+			// Three unmeasured queries first (caches, the first page reads).
+			warm := rand.New(rand.NewPCG(7, 7))
+			for range 3 {
+				if _, _, err := peer.svc.FindEnterprises(ctx, c.filter(warm, names, codes)); err != nil {
+					return err
+				}
+			}
 			r := rand.New(rand.NewPCG(1, 2)) // the same queries for both
 			lat := make([]time.Duration, 0, peer.runs)
 			var found int
@@ -148,7 +155,11 @@ func runBenchSearch(ctx context.Context, env Env, args []string) error {
 			}
 			slices.Sort(lat)
 			q := func(p float64) time.Duration { return lat[min(int(p*float64(len(lat))), len(lat)-1)] }
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\n", total, a.DB.Dialect(), c.name, peer.by, peer.runs,
+			by := peer.by
+			if c.name == "USCC prefix (10)" && peer.svc == svc {
+				by += " (declines: unique index)"
+			}
+			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%d\t%s\t%s\t%s\t%d\n", total, a.DB.Dialect(), c.name, by, peer.runs,
 				q(0.5).Round(10*time.Microsecond), q(0.95).Round(10*time.Microsecond), q(0.99).Round(10*time.Microsecond), found/peer.runs)
 		}
 	}
