@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"time"
 
 	"github.com/RoaringBitmap/roaring/v2"
@@ -75,134 +76,73 @@ func (s *Service) Names() rule.Names {
 // Simulate evaluates r over the snapshot: the three counts, the budget of
 // amount a (nil: none) for the eligible, and, when groupBy names a
 // categorical field or tags, the counts and budget per value (for tags an
-// enterprise counts under each of its tags). Errors: Invalid for a field
-// that cannot group, Unavailable before the first load.
+// enterprise counts under each of its tags). A field with one value per
+// enterprise is counted by the snapshot in the pass that evaluates the
+// rule (rule.Snapshot.Tally); tags go through the cached rows of each tag.
+// Errors: Invalid for a field that cannot group.
 func (e *Engine) Simulate(r *rule.Rule, a *rule.Amount, groupBy string, names rule.Names) (*Simulation, error) {
-	if err := e.ready(); err != nil {
-		return nil, err
-	}
 	start := time.Now()
 	snap := e.Snapshot()
-	res := snap.Evaluate(r)
-	c := res.Count()
-	sim := &Simulation{Eligible: c.Eligible, Unknown: c.Unknown, NotEligible: c.NotEligible, Groups: []SimGroup{},
-		Total: snap.Len(), Rule: r, Sentence: r.Sentence(names)}
-	summed := false // the groups partition the rows: their budgets add up to the total
-	if groupBy != "" {
-		fd, _ := enterprise.FieldByName(groupBy)
-		field := fd.Name
-		if field == "" {
-			field = groupBy
-		}
-		err := e.groups.with(snap, field, func(gs *groupSet) error {
-			if gs.single() {
-				summed = true
-				return simulateCoded(sim, snap, res, a, gs, field, names)
-			}
-			for _, v := range gs.values {
-				rows := gs.rows[v]
-				g := SimGroup{Key: v, Label: groupLabel(field, v, names), Eligible: rows.AndCardinality(res.Eligible),
-					Unknown: rows.AndCardinality(res.Unknown)}
-				if g.Eligible+g.Unknown == 0 {
-					continue
-				}
-				if a != nil && g.Eligible > 0 {
-					b, err := snap.Budget(roaring.And(rows, res.Eligible), *a)
-					if err != nil {
-						return err
-					}
-					g.Budget = b.Yuan
-				}
-				sim.Groups = append(sim.Groups, g)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, err
-		}
+	field := groupBy
+	if fd, ok := enterprise.FieldByName(groupBy); ok {
+		field = fd.Name
 	}
-	if a != nil && !summed {
-		b, err := snap.Budget(res.Eligible, *a)
+	if field != "" && !slices.Contains(groupFields, field) {
+		return nil, groupByErr(field)
+	}
+	sim := &Simulation{Groups: []SimGroup{}, Total: snap.Len(), Rule: r, Sentence: r.Sentence(names)}
+	if field == "tags" {
+		if err := e.simulateTags(sim, snap, r, a, names); err != nil {
+			return nil, err
+		}
+	} else {
+		t, err := snap.Tally(r, a, field)
 		if err != nil {
 			return nil, err
 		}
-		sim.Budget, sim.BudgetUnknownBase = b.Yuan, b.UnknownBase
+		sim.Eligible, sim.Unknown, sim.NotEligible = t.Eligible, t.Unknown, t.NotEligible
+		sim.Budget, sim.BudgetUnknownBase = t.Budget.Yuan, t.Budget.UnknownBase
+		for _, g := range t.Groups {
+			sim.Groups = append(sim.Groups, SimGroup{Key: g.Value, Label: groupLabel(field, g.Value, names),
+				Eligible: g.Eligible, Unknown: g.Unknown, Budget: g.Budget.Yuan})
+		}
 	}
 	sim.TookMS = float64(time.Since(start).Microseconds()) / 1000
 	return sim, nil
 }
 
-// simulateCoded fills in the groups of sim for a field with one value per
-// row: one pass over the eligible rows counts them and collects each
-// group's rows for its budget, one pass over the unknown rows counts them;
-// the budgets add up to the total.
-func simulateCoded(sim *Simulation, snap *rule.Snapshot, res rule.Result, a *rule.Amount, gs *groupSet, field string, names rule.Names) error {
-	n := len(gs.byCode) + 1
-	eligible, unknown := make([]uint64, n), make([]uint64, n)
-	var rows [][]uint32
+// simulateTags fills in sim grouped by tag: an enterprise counts under
+// each of its tags, so the groups are intersections with each tag's rows.
+func (e *Engine) simulateTags(sim *Simulation, snap *rule.Snapshot, r *rule.Rule, a *rule.Amount, names rule.Names) error {
+	res := snap.Evaluate(r)
+	c := res.Count()
+	sim.Eligible, sim.Unknown, sim.NotEligible = c.Eligible, c.Unknown, c.NotEligible
 	if a != nil {
-		rows = make([][]uint32, n)
-	}
-	buf := make([]uint32, 4096)
-	it := res.Eligible.ManyIterator()
-	for k := it.NextMany(buf); k > 0; k = it.NextMany(buf) {
-		for _, row := range buf[:k] {
-			c := uint16(0)
-			if int(row) < len(gs.codes) {
-				c = gs.codes[row]
-			}
-			eligible[c]++
-			if rows != nil {
-				rows[c] = append(rows[c], row)
-			}
-		}
-	}
-	it = res.Unknown.ManyIterator()
-	for k := it.NextMany(buf); k > 0; k = it.NextMany(buf) {
-		for _, row := range buf[:k] {
-			if int(row) < len(gs.codes) {
-				unknown[gs.codes[row]]++
-			} else {
-				unknown[0]++
-			}
-		}
-	}
-	budget := func(c uint16) (BudgetSum, error) {
-		if rows == nil || len(rows[c]) == 0 {
-			return BudgetSum{}, nil
-		}
-		bm := roaring.New()
-		bm.AddMany(rows[c])
-		b, err := snap.Budget(bm, *a)
-		return BudgetSum{b.Yuan, b.UnknownBase}, err
-	}
-	for _, v := range gs.values {
-		c := gs.code[v]
-		if eligible[c]+unknown[c] == 0 {
-			continue
-		}
-		b, err := budget(c)
+		b, err := snap.Budget(res.Eligible, *a)
 		if err != nil {
 			return err
 		}
-		sim.Groups = append(sim.Groups, SimGroup{Key: v, Label: groupLabel(field, v, names), Eligible: eligible[c], Unknown: unknown[c], Budget: b.Yuan})
-		sim.Budget += b.Yuan
-		sim.BudgetUnknownBase += b.UnknownBase
+		sim.Budget, sim.BudgetUnknownBase = b.Yuan, b.UnknownBase
 	}
-	// Rows in no group (none, unless deleted rows were counted) still cost.
-	if b, err := budget(0); err != nil {
-		return err
-	} else {
-		sim.Budget += b.Yuan
-		sim.BudgetUnknownBase += b.UnknownBase
-	}
-	return nil
-}
-
-// BudgetSum is a budget and the count of rows whose base is unknown.
-type BudgetSum struct {
-	Yuan        int64
-	UnknownBase uint64
+	return e.groups.withTags(snap, func(gs *groupSet) error {
+		for _, v := range gs.values {
+			rows := gs.rows[v]
+			g := SimGroup{Key: v, Label: groupLabel("tags", v, names), Eligible: rows.AndCardinality(res.Eligible),
+				Unknown: rows.AndCardinality(res.Unknown)}
+			if g.Eligible+g.Unknown == 0 {
+				continue
+			}
+			if a != nil && g.Eligible > 0 {
+				b, err := snap.Budget(roaring.And(rows, res.Eligible), *a)
+				if err != nil {
+					return err
+				}
+				g.Budget = b.Yuan
+			}
+			sim.Groups = append(sim.Groups, g)
+		}
+		return nil
+	})
 }
 
 // groupLabel names a group value for people.

@@ -4,7 +4,10 @@ import (
 	"cmp"
 	"math"
 	"math/bits"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 
 	"github.com/RoaringBitmap/roaring/v2"
 
@@ -45,25 +48,25 @@ func (r Result) Count() Counts {
 // the same meaning as Rule.Eval for each of them (age_years for Today).
 //
 // The rule is first compiled against the snapshot: categorical and tag
-// leaves become bitmaps of matching rows, money/count/date leaves become
-// ranges over a column, age_years a range of founding dates. Each node is
-// then evaluated to a pair of dense bitmaps (T: true, F: false; unknown is
-// the rest) restricted to the rows that can still change the answer: the
-// children of an all are visited cheapest first, and a child only looks at
-// rows no earlier child made false (dually for any), so a column scan
-// touches only the 64-row words that hold candidates. not swaps T and F.
+// leaves become dense bitmaps of matching rows, money/count/date leaves
+// become ranges over a column, age_years a range of founding dates. The
+// rows are then evaluated in chunks of 65,536, spread over the cores
+// (GOMAXPROCS). Within a chunk each node is evaluated to a pair of bitsets
+// (T: true, F: false; unknown is the rest) restricted to the rows that can
+// still change the answer: the children of an all are visited cheapest
+// first, and a child only looks at rows no earlier child made false
+// (dually for any), so a column scan touches only the 64-row words that
+// hold candidates. not swaps T and F.
 func (s *Snapshot) Evaluate(r *Rule) Result {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	ev := &evaluator{s: s, nw: words(s.n)}
-	p := ev.compile(r)
-	care := ev.getDirty()
-	copy(care, s.live)
-	t, f := ev.eval(p, care)
-	u := make(bitset, ev.nw)
-	for i, l := range s.live {
-		u[i] = l &^ (t[i] | f[i])
-	}
+	nw := words(s.n)
+	t, u, f := make(bitset, nw), make(bitset, nw), make(bitset, nw)
+	s.evaluate(r, s.workers(), func(_ int, o *outcome) {
+		copy(t[o.w0:], o.t)
+		copy(u[o.w0:], o.u)
+		copy(f[o.w0:], o.f)
+	})
 	return Result{
 		Eligible:    roaring.FromDense(t, false),
 		Unknown:     roaring.FromDense(u, false),
@@ -73,6 +76,68 @@ func (s *Snapshot) Evaluate(r *Rule) Result {
 	}
 }
 
+// chunkWords is the number of 64-row words evaluated together (65,536
+// rows): the scratch bitsets of a chunk (8 KB each) stay in the core's
+// cache from one node of a plan to the next, and chunks are the work the
+// cores share.
+const chunkWords = 1 << 10
+
+// outcome is the evaluation of a rule over one chunk, the words from w0
+// on: eligible (t), not eligible (f) and unknown (u) live rows. The
+// bitsets are only valid during the call that receives them.
+type outcome struct {
+	w0      int
+	t, f, u bitset
+}
+
+// workers returns how many goroutines evaluate the snapshot's chunks: one
+// per core, at most one per chunk.
+func (s *Snapshot) workers() int {
+	return max(1, min(runtime.GOMAXPROCS(0), (words(s.n)+chunkWords-1)/chunkWords))
+}
+
+// evaluate compiles r and evaluates it chunk by chunk on the given number
+// of goroutines, calling visit with each chunk's outcome and the number
+// (below workers) of the goroutine that evaluated it, so that visit can
+// keep per-goroutine state without locks. The caller holds the read lock.
+func (s *Snapshot) evaluate(r *Rule, workers int, visit func(worker int, o *outcome)) {
+	nw := words(s.n)
+	cp := &compiler{s: s, nw: nw}
+	p := cp.compile(r)
+	defer cp.release()
+	chunks := (nw + chunkWords - 1) / chunkWords
+	var next atomic.Int64
+	work := func(worker int) {
+		ev := &evaluator{s: s}
+		var o outcome
+		for {
+			k := int(next.Add(1)) - 1
+			if k >= chunks {
+				return
+			}
+			ev.w0, ev.cw = k*chunkWords, min(chunkWords, nw-k*chunkWords)
+			live := s.live[ev.w0 : ev.w0+ev.cw]
+			care := ev.get()
+			copy(care, live)
+			t, f := ev.eval(p, care)
+			for i, l := range live {
+				care[i] = l &^ (t[i] | f[i])
+			}
+			o = outcome{w0: ev.w0, t: t, f: f, u: care}
+			visit(worker, &o)
+			ev.put(t)
+			ev.put(f)
+			ev.put(care)
+		}
+	}
+	var wg sync.WaitGroup
+	for w := 1; w < workers; w++ {
+		wg.Go(func() { work(w) })
+	}
+	work(0)
+	wg.Wait()
+}
+
 // planKind is the kind of a compiled node.
 type planKind uint8
 
@@ -80,7 +145,7 @@ const (
 	pAll   planKind = iota
 	pAny            // at least one child
 	pNot            // negation
-	pSet            // rows in the union (or, with and, the intersection) of sets among the known rows
+	pSet            // rows in a dense set among the known rows
 	pKnown          // the known rows
 	pInt            // int64 column value in [lo, hi]
 	pDate           // int32 column value in [lo, hi]
@@ -93,9 +158,8 @@ type plan struct {
 	kind   planKind
 	kids   []*plan
 	neg    bool
-	known  bitset            // snapshot-owned, read only
-	sets   []*roaring.Bitmap // snapshot-owned, read only; none: the empty set
-	and    bool              // intersect sets instead of uniting them
+	known  bitset // snapshot-owned, read only
+	rows   bitset // pSet: the set over every row; nil: the empty set
 	ints   []int64
 	dates  []int32
 	lo, hi int64
@@ -103,52 +167,42 @@ type plan struct {
 	cost   int
 }
 
-// evaluator holds the state of one Evaluate call.
-type evaluator struct {
-	s    *Snapshot
-	nw   int
-	free []bitset
+// compiler turns a rule into a plan over one snapshot.
+type compiler struct {
+	s     *Snapshot
+	nw    int
+	dense []bitset // the plan's sets, returned to the pool by release
 }
 
-// get returns a zeroed bitset of nw words.
-func (ev *evaluator) get() bitset {
-	if n := len(ev.free); n > 0 {
-		b := ev.free[n-1]
-		ev.free = ev.free[:n-1]
-		clear(b)
-		return b
+// release returns the plan's dense sets to the pool.
+func (cp *compiler) release() {
+	for _, b := range cp.dense {
+		putDense(b)
 	}
-	return make(bitset, ev.nw)
+	cp.dense = nil
 }
 
-// getDirty returns a bitset of nw words with any content, for callers that
-// overwrite every word.
-func (ev *evaluator) getDirty() bitset {
-	if n := len(ev.free); n > 0 {
-		b := ev.free[n-1]
-		ev.free = ev.free[:n-1]
-		return b
+// set returns the union (or, with and, the intersection) of sets as a
+// dense bitset over every row (nil: empty); each bitmap is written out
+// densely and combined word by word, which is cheaper than combining
+// roaring bitmaps.
+func (cp *compiler) set(sets []*roaring.Bitmap, and bool) bitset {
+	if len(sets) == 0 {
+		return nil
 	}
-	return make(bitset, ev.nw)
-}
-
-// set returns the rows of the union (or intersection) of the sets of p as
-// a dense bitset; every bitmap is written out densely and combined word by
-// word, which is cheaper than combining roaring bitmaps.
-func (ev *evaluator) set(p *plan) bitset {
-	out := ev.get()
-	if len(p.sets) == 0 {
+	out := getDense(cp.nw)
+	clear(out)
+	cp.dense = append(cp.dense, out)
+	sets[0].WriteDenseTo(out)
+	if len(sets) == 1 {
 		return out
 	}
-	p.sets[0].WriteDenseTo(out)
-	if len(p.sets) == 1 {
-		return out
-	}
-	tmp := ev.getDirty()
-	for _, bm := range p.sets[1:] {
+	tmp := getDense(cp.nw)
+	defer putDense(tmp)
+	for _, bm := range sets[1:] {
 		clear(tmp)
-		bm.WriteDenseTo(tmp)
-		if p.and {
+		bm.WriteDenseTo(tmp) // sets bits, but copies whole bitmap containers
+		if and {
 			for i, w := range tmp {
 				out[i] &= w
 			}
@@ -158,15 +212,33 @@ func (ev *evaluator) set(p *plan) bitset {
 			}
 		}
 	}
-	ev.put(tmp)
 	return out
+}
+
+// evaluator holds the state of one goroutine of an evaluation: the chunk
+// it is on and its scratch bitsets.
+type evaluator struct {
+	s      *Snapshot
+	w0, cw int // the chunk: its first word and its length in words
+	free   []bitset
+}
+
+// get returns a bitset of cw words with any content: every caller
+// overwrites each word.
+func (ev *evaluator) get() bitset {
+	if n := len(ev.free); n > 0 {
+		b := ev.free[n-1]
+		ev.free = ev.free[:n-1]
+		return b[:ev.cw]
+	}
+	return make(bitset, ev.cw, chunkWords)
 }
 
 // put returns a bitset for reuse.
 func (ev *evaluator) put(b bitset) { ev.free = append(ev.free, b) }
 
 // compile turns r into a plan over the snapshot.
-func (ev *evaluator) compile(r *Rule) *plan {
+func (cp *compiler) compile(r *Rule) *plan {
 	switch {
 	case r.All != nil || r.Any != nil:
 		p := &plan{kind: pAll, kids: make([]*plan, 0, len(r.All)+len(r.Any)), cost: 1}
@@ -175,22 +247,22 @@ func (ev *evaluator) compile(r *Rule) *plan {
 			p.kind, kids = pAny, r.Any
 		}
 		for _, c := range kids {
-			k := ev.compile(c)
+			k := cp.compile(c)
 			p.kids = append(p.kids, k)
 			p.cost += k.cost
 		}
 		slices.SortStableFunc(p.kids, func(a, b *plan) int { return cmp.Compare(a.cost, b.cost) })
 		return p
 	case r.Not != nil:
-		k := ev.compile(r.Not)
+		k := cp.compile(r.Not)
 		return &plan{kind: pNot, kids: []*plan{k}, cost: k.cost}
 	}
-	return ev.compileLeaf(r)
+	return cp.compileLeaf(r)
 }
 
 // compileLeaf compiles one leaf condition.
-func (ev *evaluator) compileLeaf(r *Rule) *plan {
-	s := ev.s
+func (cp *compiler) compileLeaf(r *Rule) *plan {
+	s := cp.s
 	f := r.id()
 	p := &plan{kind: pSet, cost: 1}
 	switch {
@@ -215,20 +287,20 @@ func (ev *evaluator) compileLeaf(r *Rule) *plan {
 	case OpNe, OpNotIn:
 		p.neg = true
 	}
+	var sets []*roaring.Bitmap
 	switch {
 	case f == fTags:
 		for _, v := range r.Values {
 			bm := s.tags[v]
 			if bm == nil {
 				if r.Op == OpHasAll {
-					p.sets = nil
 					return p // some tag nobody has: no row has them all
 				}
 				continue
 			}
-			p.sets = append(p.sets, bm)
+			sets = append(sets, bm)
 		}
-		p.and = r.Op == OpHasAll
+		p.rows = cp.set(sets, r.Op == OpHasAll)
 	case f == fName:
 		p.kind, p.cost = pName, 20
 		p.names = make(map[string]struct{}, len(r.Values))
@@ -238,16 +310,18 @@ func (ev *evaluator) compileLeaf(r *Rule) *plan {
 	case f == fIndustry && r.Op == OpPrefix:
 		for _, v := range r.Values {
 			if bm := s.prefix[v]; bm != nil {
-				p.sets = append(p.sets, bm)
+				sets = append(sets, bm)
 			}
 		}
+		p.rows = cp.set(sets, false)
 	case s.cats[f] != nil:
 		c := s.cats[f]
 		for _, v := range r.Values {
 			if code, ok := c.lookup[v]; ok {
-				p.sets = append(p.sets, c.rows[code-1])
+				sets = append(sets, c.rows[code-1])
 			}
 		}
+		p.rows = cp.set(sets, false)
 	default:
 		lo, hi, ok := numberRange(r.Op, r.Numbers)
 		if f == fAgeYears && ok {
@@ -329,8 +403,9 @@ func ageDates(a, b int64, today workday.Date) (lo, hi int64, ok bool) {
 	return lo, hi, lo <= hi
 }
 
-// eval evaluates p on the rows in care and returns the rows where it is
-// true and where it is false, both within care and owned by the caller.
+// eval evaluates p on the rows in care (a bitset of the evaluator's
+// chunk) and returns the rows where it is true and where it is false, both
+// within care and to be put back by the caller.
 func (ev *evaluator) eval(p *plan, care bitset) (t, f bitset) {
 	switch p.kind {
 	case pAll, pAny:
@@ -345,7 +420,7 @@ func (ev *evaluator) eval(p *plan, care bitset) (t, f bitset) {
 		if !isAll {
 			decided = t
 		}
-		cur := ev.getDirty()
+		cur := ev.get()
 		var left uint64
 		for i, c := range care {
 			cur[i] = c &^ decided[i]
@@ -381,133 +456,52 @@ func (ev *evaluator) eval(p *plan, care bitset) (t, f bitset) {
 		t, f = ev.eval(p.kids[0], care)
 		return f, t
 	}
+	t, f = ev.get(), ev.get()
+	w0 := ev.w0
+	known := p.known[w0 : w0+len(care)]
 	switch p.kind {
 	case pKnown:
-		t, f = ev.getDirty(), ev.getDirty()
 		for i, c := range care {
-			k := p.known[i]
+			k := known[i]
 			t[i] = c & k
 			f[i] = c &^ k
 		}
 	case pSet:
-		t, f = ev.set(p), ev.getDirty() // t holds the set, then becomes T
+		if p.rows == nil {
+			for i, c := range care {
+				t[i], f[i] = 0, c&known[i]
+			}
+			break
+		}
+		rows := p.rows[w0 : w0+len(care)]
 		for i, c := range care {
-			c &= p.known[i]
-			sw := t[i]
-			t[i] = c & sw
-			f[i] = c &^ sw
+			c &= known[i]
+			t[i] = c & rows[i]
+			f[i] = c &^ rows[i]
 		}
 	case pInt:
-		t, f = ev.getDirty(), ev.getDirty()
-		scanInts(p.ints, p.known, care, p.lo, p.hi, t, f)
+		scanRange(p.ints[w0<<6:min((w0+len(care))<<6, len(p.ints))], known, care, p.lo, p.hi, t, f)
 	case pDate:
-		t, f = ev.getDirty(), ev.getDirty()
-		scanDates(p.dates, p.known, care, p.lo, p.hi, t, f)
+		scanRange(p.dates[w0<<6:min((w0+len(care))<<6, len(p.dates))], known, care, p.lo, p.hi, t, f)
 	case pName:
-		t, f = ev.get(), ev.getDirty()
 		names := &ev.s.names
 		for i, c := range care {
-			c &= p.known[i]
-			for w := c; w != 0; w &= w - 1 {
-				row := i<<6 | bits.TrailingZeros64(w)
+			c &= known[i]
+			var w uint64
+			for m := c; m != 0; m &= m - 1 {
+				row := (w0+i)<<6 | bits.TrailingZeros64(m)
 				if _, ok := p.names[string(names.name(row))]; ok {
-					t[i] |= 1 << (row & 63)
+					w |= m & -m
 				}
 			}
-			f[i] = c &^ t[i]
+			t[i] = w
+			f[i] = c &^ w
 		}
 	}
 	if p.neg {
 		t, f = f, t
 	}
 	return t, f
-}
-
-// sparseWord is the number of candidates in a 64-row word below which a
-// scan visits the candidates one by one instead of all 64 rows.
-const sparseWord = 12
-
-// scanInts sets t to the known candidate rows whose value is in [lo, hi]
-// and f to the other known candidates.
-func scanInts(vals []int64, known, care bitset, lo, hi int64, t, f bitset) {
-	scanRange(vals, known, care, lo, hi, t, f)
-}
-
-// scanDates is scanInts over a date column.
-func scanDates(vals []int32, known, care bitset, lo, hi int64, t, f bitset) {
-	scanRange(vals, known, care, lo, hi, t, f)
-}
-
-// scanRange scans a column word by word. A word with few candidates is
-// tested candidate by candidate; a full word is tested with a branchy loop
-// while matches are rare or nearly everywhere (the branch predicts well and
-// is fastest), and with a branch-free loop otherwise.
-func scanRange[T int32 | int64](vals []T, known, care bitset, lo, hi int64, t, f bitset) {
-	span := uint64(hi) - uint64(lo)
-	ulo := uint64(lo)
-	var ones, seen int
-	for i, c := range care {
-		c &= known[i]
-		if c == 0 {
-			t[i], f[i] = 0, 0
-			continue
-		}
-		base := i << 6
-		var w uint64
-		if bits.OnesCount64(c) < sparseWord {
-			w = rangeSparse(vals[base:], c, ulo, span)
-		} else {
-			vs := vals[base:min(base+64, len(vals))]
-			if d := ones * 8; seen < 512 || d > seen && d < 7*seen {
-				w = rangeBranchless(vs, ulo, span)
-			} else {
-				w = rangeBranchy(vs, ulo, span)
-			}
-			ones += bits.OnesCount64(w)
-			seen += len(vs)
-		}
-		t[i] = w & c
-		f[i] = c &^ w
-	}
-}
-
-// rangeSparse returns the rows of mask m (over vs[0:64]) whose value is in
-// the range starting at ulo of width span.
-func rangeSparse[T int32 | int64](vs []T, m uint64, ulo, span uint64) uint64 {
-	var w uint64
-	for ; m != 0; m &= m - 1 {
-		j := bits.TrailingZeros64(m)
-		if uint64(int64(vs[j]))-ulo <= span {
-			w |= 1 << (uint(j) & 63)
-		}
-	}
-	return w
-}
-
-// rangeBranchy returns bit j set when vs[j] is in the range; len(vs) <= 64.
-// It is kept out of line so that its loop has the registers to itself.
-//
-//go:noinline
-func rangeBranchy[T int32 | int64](vs []T, ulo, span uint64) uint64 {
-	var w uint64
-	for j, v := range vs {
-		if uint64(int64(v))-ulo <= span {
-			w |= 1 << (uint(j) & 63)
-		}
-	}
-	return w
-}
-
-// rangeBranchless is rangeBranchy without a data-dependent branch.
-//
-//go:noinline
-func rangeBranchless[T int32 | int64](vs []T, ulo, span uint64) uint64 {
-	var out uint64 // bit j set: vs[j] is out of range
-	for j := len(vs) - 1; j >= 0; j-- {
-		_, borrow := bits.Sub64(span, uint64(int64(vs[j]))-ulo, 0)
-		out = out<<1 | borrow
-	}
-	return ^out
 }
 
 // Group counts the rows of a Result that have one value of a field.
