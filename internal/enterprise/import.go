@@ -58,17 +58,22 @@ import (
 // compares every row against the database and counts what would happen,
 // writing nothing.
 //
-// How it is fast: one goroutine reads and parses while another writes, and
-// each batch is compared against the stored rows fetched with one query
-// (new, changed or unchanged is decided in Go, by the same merge as
-// UpdateEnterprise). SQLite: multi-row prepared INSERTs, a 64 MB page
-// cache and in-memory statement journals for the import, and the FTS5 name
-// index filled once per batch instead of by its per-row trigger (see
-// 0002_enterprise.sql). PostgreSQL: COPY of new rows (ids drawn from the
-// sequence) and of changed rows into a staging table applied by one
-// UPDATE … FROM, asynchronous commit (safe: the import is idempotent), and
-// two connections writing alternate batches so that two backends maintain
-// the indexes. Memory stays flat: a few batches in flight, plus the set of
+// How it is fast: one goroutine reads the file, others parse and validate
+// its rows (bulkparse.go; the rows come out in file order), and the
+// batches are written while the next ones are parsed. Each batch is
+// compared against the stored rows fetched with one query (new, changed or
+// unchanged is decided in Go, by the same merge as UpdateEnterprise) —
+// except in a large import into an empty registry, where every row the
+// file does not repeat is new: it looks nothing up, defers the secondary
+// indexes (and on PostgreSQL the foreign key of enterprise_tags) to the
+// end, and writes batches of 20,000. SQLite: multi-row prepared INSERTs
+// with the values common to all rows written into the statement, a 64 MB
+// page cache and in-memory statement journals for the import. PostgreSQL:
+// binary COPY of new rows (ids drawn from the sequence, bulkcopy.go) and
+// of changed rows into a staging table applied by one UPDATE … FROM,
+// asynchronous commit (safe: the import is idempotent), and two
+// connections writing alternate batches so that two backends maintain the
+// indexes. Memory stays flat: a few batches in flight, plus the set of
 // codes seen for the duplicate check (about 30 bytes per row). XLSX files
 // are read whole (a zip archive needs random access) and streamed row by
 // row from there.
@@ -121,11 +126,13 @@ const (
 // of the export layout is about 160 bytes).
 const csvBytesPerRow = 160
 
-// deferredBatchSize is the batch of an import with deferred indexes on
+// freshBatchSize is the batch of a large import into an empty registry.
 // SQLite: each commit writes every page it dirtied to the WAL, and with
 // random codes nearly every leaf of the uscc index is dirtied by a large
-// enough batch, so fewer, larger batches write much less.
-const deferredBatchSize = 20_000
+// enough batch, so fewer, larger batches write much less. PostgreSQL: a
+// batch costs five round trips, each of which may wait for the scheduler
+// while the parsers keep every core busy.
+const freshBatchSize = 20_000
 
 // ImportResult summarises an import. Read = Inserted + Updated + Unchanged +
 // Rejected always; under DryRun, and under Strict when rows were rejected,
@@ -323,7 +330,7 @@ func (s *Service) run(ctx context.Context, produce func(context.Context, emitFun
 	if opts.MaxErrors == 0 {
 		opts.MaxErrors = 10000
 	}
-	deferred := false
+	fresh := false
 	if !opts.DryRun {
 		// Indexes a crashed import left unbuilt are built first.
 		if err := s.RestoreIndexes(ctx); err != nil {
@@ -331,25 +338,27 @@ func (s *Service) run(ctx context.Context, produce func(context.Context, emitFun
 		}
 		if !opts.Strict && (opts.ExpectedRows >= deferMinRows || totalBytes >= deferMinBytes) {
 			var err error
-			if deferred, err = s.deferIndexes(ctx); err != nil {
+			if fresh, err = s.deferIndexes(ctx); err != nil {
 				return nil, err
 			}
 		}
 	}
-	if deferred && s.DB.Dialect() == store.SQLite {
-		opts.BatchSize = max(opts.BatchSize, deferredBatchSize)
+	if fresh {
+		opts.BatchSize = max(opts.BatchSize, freshBatchSize)
 	}
-	res, err := s.write(ctx, produce, bytesRead, totalBytes, opts, deferred, progress)
-	if deferred && err != nil {
+	res, err := s.write(ctx, produce, bytesRead, totalBytes, opts, fresh, progress)
+	if fresh && err != nil {
 		// The indexes are rebuilt whatever happened (a no-op when write did).
 		_ = s.RestoreIndexes(context.WithoutCancel(ctx))
 	}
 	return res, err
 }
 
-// write runs the reader and the writers of an import and, when its indexes
-// were deferred, builds them at the end.
-func (s *Service) write(ctx context.Context, produce func(context.Context, emitFunc) error, bytesRead func() int64, totalBytes int64, opts ImportOptions, deferred bool, progress func(Progress)) (*ImportResult, error) {
+// write runs the reader and the writers of an import. fresh is set when
+// the registry was empty at the start of a large import: its indexes were
+// deferred (write builds them at the end), and every row the file does
+// not repeat is new, so no stored rows are looked up.
+func (s *Service) write(ctx context.Context, produce func(context.Context, emitFunc) error, bytesRead func() int64, totalBytes int64, opts ImportOptions, fresh bool, progress func(Progress)) (*ImportResult, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -401,7 +410,7 @@ func (s *Service) write(ctx context.Context, produce func(context.Context, emitF
 	// apply compares one batch against the database and writes it unless
 	// dry.
 	apply := func(tx bulkTx, b *batch, dry bool) error {
-		ins, upd, unch, err := s.applyBatch(ctx, tx, b.items, opts.Source, dry)
+		ins, upd, unch, err := s.applyBatch(ctx, tx, b.items, opts.Source, dry, false)
 		if err != nil {
 			return err
 		}
@@ -438,7 +447,7 @@ func (s *Service) write(ctx context.Context, produce func(context.Context, emitF
 			return nil
 		})
 	default:
-		err = s.writeParallel(ctx, cancel, w, opts, batches, func(b *batch, ins, upd, unch int) {
+		err = s.writeParallel(ctx, cancel, w, opts, fresh, batches, func(b *batch, ins, upd, unch int) {
 			take(b)
 			res.Inserted += ins
 			res.Updated += upd
@@ -462,14 +471,14 @@ func (s *Service) write(ctx context.Context, produce func(context.Context, emitF
 		return nil, err
 	}
 	w.close()
-	if deferred {
+	if fresh {
 		phase = "indexes"
 		report(false)
 		if err := s.RestoreIndexes(ctx); err != nil {
 			return nil, err
 		}
 	}
-	if deferred || res.Inserted+res.Updated >= deferMinRows {
+	if fresh || res.Inserted+res.Updated >= deferMinRows {
 		// Fresh statistics, or the planners misjudge name searches over
 		// the new rows (PostgreSQL sorts 800,000 matches of 有限公司 for a
 		// page of 20 instead of walking the primary key).
@@ -490,8 +499,8 @@ func (s *Service) write(ctx context.Context, produce func(context.Context, emitF
 // each, with as many writers as the database takes (PostgreSQL: two
 // connections, so that two backends maintain the indexes at once; SQLite:
 // its one writer). done is called, serialised, after each commit. The
-// first error cancels the rest.
-func (s *Service) writeParallel(ctx context.Context, cancel context.CancelFunc, first bulkStore, opts ImportOptions, batches <-chan *batch, done func(b *batch, ins, upd, unch int)) error {
+// first error cancels the rest. fresh is as for write.
+func (s *Service) writeParallel(ctx context.Context, cancel context.CancelFunc, first bulkStore, opts ImportOptions, fresh bool, batches <-chan *batch, done func(b *batch, ins, upd, unch int)) error {
 	writers := []bulkStore{first}
 	for len(writers) < first.writers() {
 		w, err := s.openBulk(ctx, opts)
@@ -512,7 +521,7 @@ func (s *Service) writeParallel(ctx context.Context, cancel context.CancelFunc, 
 				var ins, upd, unch int
 				err := w.inTx(ctx, func(tx bulkTx) error {
 					var err error
-					ins, upd, unch, err = s.applyBatch(ctx, tx, b.items, opts.Source, false)
+					ins, upd, unch, err = s.applyBatch(ctx, tx, b.items, opts.Source, false, fresh)
 					return err
 				})
 				mu.Lock()
@@ -639,33 +648,28 @@ func (s *Service) readCSV(ctx context.Context, r io.Reader, today workday.Date, 
 		return err
 	}
 	p := &rowParser{h: h, city: s.city(), today: today}
-	for n := 0; ; n++ {
-		if n%1024 == 0 && ctx.Err() != nil {
-			return ctx.Err()
-		}
-		rec, err := cr.Read()
-		if err == io.EOF {
-			return nil
-		}
-		var pe *csv.ParseError
-		if errors.As(err, &pe) {
-			if err := emit(nil, pe.StartLine, []RowError{{Line: pe.StartLine, Reason: "CSV格式错误：" + pe.Err.Error()}}, 0); err != nil {
+	return parseParallel(ctx, func(add func(rawRow) error) error {
+		for {
+			rec, err := cr.Read()
+			if err == io.EOF {
+				return nil
+			}
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				if err := add(rawRow{line: pe.StartLine, bad: []RowError{{Line: pe.StartLine, Reason: "CSV格式错误：" + pe.Err.Error()}}}); err != nil {
+					return err
+				}
+				continue
+			}
+			if err != nil {
+				return csvError(err)
+			}
+			line, _ := cr.FieldPos(0)
+			if err := add(rawRow{cells: rec, line: line, p: p}); err != nil {
 				return err
 			}
-			continue
 		}
-		if err != nil {
-			return csvError(err)
-		}
-		if blank(rec) {
-			continue
-		}
-		line, _ := cr.FieldPos(0)
-		e, bad := p.parse(rec, line)
-		if err := emit(e, line, bad, 0); err != nil {
-			return err
-		}
-	}
+	}, emit)
 }
 
 // csvError reports an unreadable CSV file.
@@ -709,55 +713,56 @@ func (s *Service) readXLSX(ctx context.Context, r io.Reader, today workday.Date,
 		}
 	}
 	found := false
-	for i, sh := range sheets {
-		rows, err := f.Rows(sh)
-		if err != nil {
-			return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("无法读取工作表“%s”", sh), Err: err}
-		}
-		where := ""
-		if i > 0 {
-			where = fmt.Sprintf("工作表“%s”：", sh)
-		}
-		var p *rowParser
-		line := 0
-		for rows.Next() {
-			line++
-			if line%1024 == 0 && ctx.Err() != nil {
-				rows.Close()
-				return ctx.Err()
-			}
-			cells, err := rows.Columns(excelize.Options{RawCellValue: true})
+	err = parseParallel(ctx, func(add func(rawRow) error) error {
+		for i, sh := range sheets {
+			rows, err := f.Rows(sh)
 			if err != nil {
-				rows.Close()
-				return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("无法读取工作表“%s”第%d行", sh, line), Err: err}
+				return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("无法读取工作表“%s”", sh), Err: err}
 			}
-			if blank(cells) {
-				continue
+			where := ""
+			if i > 0 {
+				where = fmt.Sprintf("工作表“%s”：", sh)
 			}
-			if p == nil {
-				h, err := parseHeader(cells)
+			var p *rowParser
+			line := 0
+			for rows.Next() {
+				line++
+				cells, err := rows.Columns(excelize.Options{RawCellValue: true})
 				if err != nil {
 					rows.Close()
-					if len(sheets) > 1 {
-						return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("工作表“%s”：%s", sh, errs.MessageOf(err)), Err: err}
+					return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("无法读取工作表“%s”第%d行", sh, line), Err: err}
+				}
+				if p == nil {
+					if blank(cells) {
+						continue
 					}
+					h, err := parseHeader(cells)
+					if err != nil {
+						rows.Close()
+						if len(sheets) > 1 {
+							return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("工作表“%s”：%s", sh, errs.MessageOf(err)), Err: err}
+						}
+						return err
+					}
+					p = &rowParser{h: h, city: s.city(), today: today, xlsx: true, where: where}
+					found = true
+					continue
+				}
+				if err := add(rawRow{cells: cells, line: line, p: p, totalRows: totalRows}); err != nil {
+					rows.Close()
 					return err
 				}
-				p = &rowParser{h: h, city: s.city(), today: today, xlsx: true, where: where}
-				found = true
-				continue
 			}
-			e, bad := p.parse(cells, line)
-			if err := emit(e, line, bad, totalRows); err != nil {
-				rows.Close()
-				return err
+			err = rows.Error()
+			rows.Close()
+			if err != nil {
+				return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("无法读取工作表“%s”", sh), Err: err}
 			}
 		}
-		err = rows.Error()
-		rows.Close()
-		if err != nil {
-			return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("无法读取工作表“%s”", sh), Err: err}
-		}
+		return nil
+	}, emit)
+	if err != nil {
+		return err
 	}
 	if !found {
 		return errs.Errorf(errs.Invalid, "Excel 文件中没有数据：第一行应为表头（如 统一社会信用代码、企业名称…）")
@@ -767,18 +772,22 @@ func (s *Service) readXLSX(ctx context.Context, r io.Reader, today workday.Date,
 
 // applyBatch compares a batch of rows against the stored ones and, unless
 // dry, inserts the new rows and updates the changed ones. It returns the
-// counts.
-func (s *Service) applyBatch(ctx context.Context, tx bulkTx, items []item, source string, dry bool) (ins, upd, unch int, err error) {
+// counts. With fresh (see write) every row is new: nothing is looked up,
+// and a code stored meanwhile by someone else fails the batch on the
+// unique index rather than being overwritten.
+func (s *Service) applyBatch(ctx context.Context, tx bulkTx, items []item, source string, dry, fresh bool) (ins, upd, unch int, err error) {
 	if len(items) == 0 {
 		return 0, 0, 0, nil
 	}
-	codes := make([]string, len(items))
-	for i, it := range items {
-		codes[i] = it.e.USCC
-	}
-	existing, err := tx.existing(ctx, codes, !dry)
-	if err != nil {
-		return 0, 0, 0, err
+	var existing map[string]*storedRow
+	if !fresh {
+		codes := make([]string, len(items))
+		for i, it := range items {
+			codes[i] = it.e.USCC
+		}
+		if existing, err = tx.existing(ctx, codes, !dry); err != nil {
+			return 0, 0, 0, err
+		}
 	}
 	ms := store.Millis(s.now())
 	var inserts []*Enterprise

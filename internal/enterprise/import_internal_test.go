@@ -1,8 +1,13 @@
 package enterprise
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -103,4 +108,230 @@ func TestRestoreIndexesAfterCrash(t *testing.T) {
 			t.Errorf("second RestoreIndexes: %v", err)
 		}
 	})
+}
+
+// foreignKeys returns the number of foreign keys of enterprise_tags
+// (PostgreSQL only; SQLite keeps its foreign keys during an import).
+func foreignKeys(t *testing.T, db *store.DB) int {
+	t.Helper()
+	if db.Dialect() != store.Postgres {
+		return 1
+	}
+	var n int
+	if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM pg_constraint
+		WHERE conrelid = to_regclass(quote_ident(current_schema()) || '.enterprise_tags') AND contype = 'f'`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestImportFresh imports a file into an empty registry through the fast
+// path (deferred indexes, no look-up of stored rows) with small parse
+// chunks, and checks that bad and repeated rows are rejected on their own
+// lines exactly as the regular path does, and that importing the file again
+// (the regular path) changes nothing.
+func TestImportFresh(t *testing.T) {
+	defer func(n int) { parseChunkRows = n }(parseChunkRows)
+	parseChunkRows = 5
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		s := &Service{DB: db, Now: func() time.Time { return time.Date(2025, 6, 30, 10, 0, 0, 0, workday.Shanghai) }}
+		var buf bytes.Buffer
+		opts := SynthOptions{N: 2000, Seed: 5, Today: workday.NewDate(2025, 6, 30)}
+		if _, err := s.ExportRecords(&buf, FormatCSV, func(yield func(*Enterprise) error) error { return Synthesize(opts, yield) }); err != nil {
+			t.Fatal(err)
+		}
+		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), utf8BOM))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		col := func(name string) int {
+			f, _ := FieldByName(name)
+			return slices.IndexFunc(recs[0], func(h string) bool { return h == f.Label })
+		}
+		// Record i is on line i+1 (no cell spans lines).
+		recs[50][col("uscc")] = recs[50][col("uscc")][:17] + string(otherUSCCChar(recs[50][col("uscc")][17]))
+		recs[100][col("industry")] = "Z999"
+		recs[150][col("founded")] = "2099-01-01"
+		recs[200][col("uscc")] = recs[20][col("uscc")]
+		recs[300] = make([]string, len(recs[0])) // blank: skipped, not counted
+		want := []RowError{{Line: 51, Field: "uscc"}, {Line: 101, Field: "industry"}, {Line: 151, Field: "founded"}, {Line: 201, Field: "uscc"}}
+		var out bytes.Buffer
+		w := csv.NewWriter(&out)
+		_ = w.WriteAll(recs)
+		text := out.String()
+		wantTags := 0
+		for i, r := range recs[1:] {
+			if tags := r[col("tags")]; i+2 != 51 && i+2 != 101 && i+2 != 151 && i+2 != 201 && tags != "" && tags != TagsUnknown {
+				wantTags += len(strings.Split(tags, "、"))
+			}
+		}
+
+		all := indexDefs(t, db)
+		var during []int
+		res, err := s.Import(ctx, strings.NewReader(text), FormatCSV, ImportOptions{Size: deferMinBytes}, func(p Progress) {
+			if !p.Done && p.Phase == "rows" {
+				during = append(during, len(indexDefs(t, db))+10*foreignKeys(t, db))
+			}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Read != 1999 || res.Inserted != 1995 || res.Rejected != 4 || res.Updated+res.Unchanged != 0 {
+			t.Fatalf("fresh import %+v", res)
+		}
+		check := func(errs []RowError) {
+			t.Helper()
+			if len(errs) != len(want) {
+				t.Fatalf("errors %+v", errs)
+			}
+			for i, e := range errs {
+				if e.Line != want[i].Line || e.Field != want[i].Field {
+					t.Errorf("error %d: %+v, want line %d field %s", i, e, want[i].Line, want[i].Field)
+				}
+			}
+			if !strings.Contains(errs[3].Reason, "第21行") {
+				t.Errorf("repeated code: %q does not name line 21", errs[3].Reason)
+			}
+		}
+		check(res.Errors)
+		// The indexes (and on PostgreSQL the foreign key of the tags) were
+		// deferred while rows were written, and are all back.
+		if len(during) == 0 || during[0] >= len(all)+10 {
+			t.Errorf("indexes and foreign keys during the load: %v", during)
+		}
+		if got := indexDefs(t, db); !slices.Equal(got, all) || foreignKeys(t, db) != 1 {
+			t.Errorf("after the import: %v (%d foreign keys), want %v", got, foreignKeys(t, db), all)
+		}
+		if n := countTable(t, db, "enterprises"); n != 1995 {
+			t.Errorf("%d enterprises stored", n)
+		}
+		if n := countTable(t, db, "enterprise_tags"); n != wantTags || n == 0 {
+			t.Errorf("%d tag rows, want %d", n, wantTags)
+		}
+		stored, err := s.FindEnterpriseByUSCC(ctx, recs[20][col("uscc")])
+		if err != nil || stored.Name != recs[20][col("name")] {
+			t.Errorf("the first of two rows with one code: %+v, %v", stored, err)
+		}
+
+		// The registry is no longer empty: the same file goes through the
+		// regular path and finds every row unchanged.
+		res, err = s.Import(ctx, strings.NewReader(text), FormatCSV, ImportOptions{Size: deferMinBytes}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Read != 1999 || res.Unchanged != 1995 || res.Rejected != 4 || res.Inserted+res.Updated != 0 {
+			t.Fatalf("second import %+v", res)
+		}
+		check(res.Errors)
+		if n := countTable(t, db, "enterprise_history"); n != 0 {
+			t.Errorf("%d history rows", n)
+		}
+	})
+}
+
+// otherUSCCChar returns a code character other than c.
+func otherUSCCChar(c byte) byte {
+	if c == '0' {
+		return '1'
+	}
+	return '0'
+}
+
+// countTable returns the number of rows of a table.
+func countTable(t *testing.T, db *store.DB, table string) int {
+	t.Helper()
+	var n int
+	if err := db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM "+table).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestParseParallel checks that rows parsed on several goroutines come out
+// in the order read, with their own line numbers and cells (the reader
+// reuses its cell slice), blank rows skipped, and that errors of either
+// side stop the parse.
+func TestParseParallel(t *testing.T) {
+	defer func(n int) { parseChunkRows = n }(parseChunkRows)
+	parseChunkRows = 3
+	h, err := parseHeader([]string{"uscc", "name"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &rowParser{h: h, city: Wuhan()}
+	code := func(i int) string {
+		c, err := MakeUSCC('9', '1', "420111", fmt.Sprintf("MA%06d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return c
+	}
+	const n = 1000
+	read := func(stopAt int, fail error) func(add func(rawRow) error) error {
+		return func(add func(rawRow) error) error {
+			cells := make([]string, 2)
+			for i := 1; i <= n; i++ {
+				if i == stopAt {
+					return fail
+				}
+				switch {
+				case i%11 == 0:
+					cells[0], cells[1] = "", " "
+				case i%7 == 0:
+					cells[0], cells[1] = "bad", fmt.Sprint("企业", i)
+				default:
+					cells[0], cells[1] = code(i), fmt.Sprint("企业", i)
+				}
+				if err := add(rawRow{cells: cells, line: i + 1, p: p}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+	}
+	var lines []int
+	emit := func(e *Enterprise, line int, bad []RowError, _ int) error {
+		i := line - 1
+		lines = append(lines, line)
+		switch {
+		case i%11 == 0:
+			t.Errorf("blank line %d emitted", line)
+		case i%7 == 0:
+			if e != nil || len(bad) != 1 || bad[0].Line != line || bad[0].Field != "uscc" {
+				t.Errorf("line %d: %+v, %+v", line, e, bad)
+			}
+		case e == nil || e.USCC != code(i) || e.Name != fmt.Sprint("企业", i):
+			t.Errorf("line %d: %+v, %+v", line, e, bad)
+		}
+		return nil
+	}
+	if err := parseParallel(context.Background(), read(0, nil), emit); err != nil {
+		t.Fatal(err)
+	}
+	if want := n - n/11; len(lines) != want || !slices.IsSorted(lines) || lines[0] != 2 {
+		t.Errorf("%d lines emitted, want %d in order", len(lines), want)
+	}
+
+	// An error of the reader is returned after the rows before it.
+	lines = nil
+	boom := errors.New("boom")
+	if err := parseParallel(context.Background(), read(500, boom), emit); !errors.Is(err, boom) {
+		t.Errorf("reader error: %v", err)
+	}
+	if len(lines) == 0 || lines[len(lines)-1] != 500 {
+		t.Errorf("rows before the reader's error: last line %v", lines[len(lines)-1:])
+	}
+	// An error of emit stops the reader and is returned.
+	stop := errors.New("stop")
+	count := 0
+	err = parseParallel(context.Background(), read(0, nil), func(*Enterprise, int, []RowError, int) error {
+		if count++; count == 100 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || count != 100 {
+		t.Errorf("emit error: %v after %d rows", err, count)
+	}
 }

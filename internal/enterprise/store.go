@@ -632,6 +632,7 @@ type sqliteTx struct {
 	q                                          store.Querier
 	tx                                         *store.Tx
 	ins, tagInsN, tagIns, upd, tagDel, history *sql.Stmt
+	insTail                                    string // the constant values of ins
 }
 
 // existingChunk is the number of codes per lookup query.
@@ -684,35 +685,40 @@ func (t *sqliteTx) prepare(ctx context.Context, dst **sql.Stmt, q string) error 
 }
 
 // insertChunk is the number of rows per multi-row INSERT: one statement
-// (one statement journal, one driver round trip) per 32 rows.
-const insertChunk = 32
+// (one statement journal, one driver call) per 64 rows.
+const insertChunk = 64
 
-// multiInsert returns an INSERT of n rows of width placeholders each.
-func multiInsert(head string, width, n int) string {
-	row := "(?" + strings.Repeat(", ?", width-1) + ")"
+// multiInsert returns an INSERT of n rows, each row the placeholders of
+// width values followed by the SQL of tail.
+func multiInsert(head string, width int, tail string, n int) string {
+	row := "(?" + strings.Repeat(", ?", width-1) + tail + ")"
 	return head + " VALUES " + row + strings.Repeat(", "+row, n-1)
 }
 
 // execChunks runs the multi-row insert head for the rows that fill args
-// (width values each), insertChunk rows per statement.
-func (t *sqliteTx) execChunks(ctx context.Context, full **sql.Stmt, head string, width int, args []any) error {
+// (width values each, then tail), insertChunk rows per prepared statement
+// and the rest in one more.
+func (t *sqliteTx) execChunks(ctx context.Context, full **sql.Stmt, head string, width int, tail string, args []any) error {
 	per := insertChunk * width
 	for len(args) > 0 {
 		n := min(len(args), per)
 		if n == per {
-			if err := t.prepare(ctx, full, multiInsert(head, width, insertChunk)); err != nil {
+			if err := t.prepare(ctx, full, multiInsert(head, width, tail, insertChunk)); err != nil {
 				return err
 			}
 			if _, err := (*full).ExecContext(ctx, args[:n]...); err != nil {
 				return err
 			}
-		} else if _, err := t.tx.ExecContext(ctx, multiInsert(head, width, n/width), args[:n]...); err != nil {
+		} else if _, err := t.tx.ExecContext(ctx, multiInsert(head, width, tail, n/width), args[:n]...); err != nil {
 			return err
 		}
 		args = args[n:]
 	}
 	return nil
 }
+
+// sqlQuote returns s as an SQL string literal.
+func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
 func (t *sqliteTx) insert(ctx context.Context, rows []*Enterprise, sources string, ms int64) error {
 	// The writer is alone in its transaction, so ids after the largest are
@@ -722,29 +728,31 @@ func (t *sqliteTx) insert(ctx context.Context, rows []*Enterprise, sources strin
 		return errs.Wrap(err, "insert enterprises")
 	}
 	first := last + 1
-	const width = nDBColumns + 4
+	// sources, created_at and updated_at are the same for every row: they
+	// are written into the statement instead of bound per row.
+	const width = nDBColumns + 1
 	const head = "INSERT INTO enterprises (id, " + dbColumns + ", sources, created_at, updated_at)"
+	tail := fmt.Sprintf(", %s, %d, %d", sqlQuote(sources), ms, ms)
+	if t.insTail != tail {
+		t.ins, t.insTail = nil, tail
+	}
 	args := make([]any, 0, width*insertChunk)
 	var tagArgs []any
 	for start := 0; start < len(rows); start += insertChunk {
-		args, tagArgs = args[:0], tagArgs[:0]
+		args = args[:0]
 		for i, e := range rows[start:min(start+insertChunk, len(rows))] {
 			id := first + int64(start+i)
 			args = append(args, id)
 			args = appendValues(args, e)
-			args = append(args, sources, ms, ms)
 			for _, tag := range e.Tags {
 				tagArgs = append(tagArgs, id, tag)
 			}
 		}
-		if err := t.execChunks(ctx, &t.ins, head, width, args); err != nil {
+		if err := t.execChunks(ctx, &t.ins, head, width, tail, args); err != nil {
 			return errs.Wrap(err, "insert enterprises")
 		}
-		if err := t.execChunks(ctx, &t.tagInsN, "INSERT INTO enterprise_tags (enterprise_id, tag)", 2, tagArgs); err != nil {
-			return errs.Wrap(err, "insert enterprise tags")
-		}
 	}
-	return nil
+	return errs.Wrap(t.execChunks(ctx, &t.tagInsN, "INSERT INTO enterprise_tags (enterprise_id, tag)", 2, "", tagArgs), "insert enterprise tags")
 }
 
 func (t *sqliteTx) update(ctx context.Context, rows []*updateRow, ms int64, source, actor string) error {
@@ -862,14 +870,14 @@ func (b *pgBulk) inTx(ctx context.Context, fn func(bulkTx) error) error {
 	if err != nil {
 		return errs.Wrap(err, "begin")
 	}
-	if err := fn(&pgTx{q: tx, seq: b.seq}); err != nil {
+	if err := fn(&pgTx{q: tx, pg: b.conn.PgConn(), seq: b.seq}); err != nil {
 		_ = tx.Rollback(context.Background())
 		return err
 	}
 	return errs.Wrap(tx.Commit(ctx), "commit")
 }
 
-func (b *pgBulk) reader() bulkTx { return &pgTx{q: b.conn, seq: b.seq} }
+func (b *pgBulk) reader() bulkTx { return &pgTx{q: b.conn, pg: b.conn.PgConn(), seq: b.seq} }
 
 // writers is 2: a second connection lets a second backend maintain the
 // indexes (the bulk of the work) while the first does.
@@ -885,6 +893,7 @@ func (b *pgBulk) close() {
 type pgQuerier interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 	CopyFrom(ctx context.Context, table pgx.Identifier, columns []string, src pgx.CopyFromSource) (int64, error)
 }
 
@@ -892,6 +901,7 @@ type pgQuerier interface {
 // itself for a dry run).
 type pgTx struct {
 	q   pgQuerier
+	pg  *pgconn.PgConn // the connection of q, for binary COPY (bulkcopy.go)
 	seq string
 }
 
@@ -918,36 +928,42 @@ func (t *pgTx) existing(ctx context.Context, codes []string, lock bool) (map[str
 
 // copyTags COPYs the tag rows of the enterprises with the given ids.
 func (t *pgTx) copyTags(ctx context.Context, ids []int64, rows []*Enterprise) error {
-	var tagRows [][]any
-	for i, e := range rows {
-		for _, tag := range e.Tags {
-			tagRows = append(tagRows, []any{ids[i], tag})
-		}
+	n := 0
+	for _, e := range rows {
+		n += len(e.Tags)
 	}
-	if len(tagRows) == 0 {
+	if n == 0 {
 		return nil
 	}
-	_, err := t.q.CopyFrom(ctx, pgx.Identifier{"enterprise_tags"}, []string{"enterprise_id", "tag"}, pgx.CopyFromRows(tagRows))
-	return errs.Wrap(err, "copy enterprise tags")
+	c := newCopyBuf(n * 32)
+	for i, e := range rows {
+		for _, tag := range e.Tags {
+			c.row(2)
+			c.int64(ids[i])
+			c.text(tag)
+		}
+	}
+	return errs.Wrap(c.send(ctx, t.pg, "enterprise_tags", []string{"enterprise_id", "tag"}), "copy enterprise tags")
 }
 
+// pgInsertColumns are the columns COPYed for a new enterprise.
+var pgInsertColumns = append(append([]string{}, pgStageColumns[:len(pgStageColumns)-1]...), "created_at", "updated_at")
+
 func (t *pgTx) insert(ctx context.Context, rows []*Enterprise, sources string, ms int64) error {
-	idRows, err := t.q.Query(ctx, "SELECT nextval($1::regclass) FROM generate_series(1, $2)", t.seq, len(rows))
-	if err != nil {
+	var ids []int64
+	if err := t.q.QueryRow(ctx, "SELECT array_agg(nextval($1::regclass)) FROM generate_series(1, $2)", t.seq, len(rows)).Scan(&ids); err != nil {
 		return errs.Wrap(err, "allocate enterprise ids")
 	}
-	ids, err := pgx.CollectRows(idRows, pgx.RowTo[int64])
-	if err != nil {
-		return errs.Wrap(err, "allocate enterprise ids")
+	c := newCopyBuf(len(rows) * 256)
+	for i, e := range rows {
+		c.row(len(pgInsertColumns))
+		c.int64(ids[i])
+		c.enterprise(e)
+		c.text(sources)
+		c.int64(ms)
+		c.int64(ms)
 	}
-	cols := append(append([]string{}, pgStageColumns[:len(pgStageColumns)-1]...), "created_at", "updated_at")
-	_, err = t.q.CopyFrom(ctx, pgx.Identifier{"enterprises"}, cols, pgx.CopyFromSlice(len(rows), func(i int) ([]any, error) {
-		v := make([]any, 0, len(cols))
-		v = append(v, ids[i])
-		v = appendValues(v, rows[i])
-		return append(v, sources, ms, ms), nil
-	}))
-	if err != nil {
+	if err := c.send(ctx, t.pg, "enterprises", pgInsertColumns); err != nil {
 		return errs.Wrap(err, "copy enterprises")
 	}
 	return t.copyTags(ctx, ids, rows)
@@ -999,17 +1015,21 @@ func (t *pgTx) update(ctx context.Context, rows []*updateRow, ms int64, source, 
 
 // Deferred indexes: a large import into an empty registry drops the
 // secondary indexes and builds them at its end (see the table
-// enterprise_deferred_indexes in 0002_enterprise.sql).
+// enterprise_deferred_indexes in 0002_enterprise.sql). On PostgreSQL it
+// also drops the foreign key of enterprise_tags, whose check is a query
+// per tag row, and adds it back at the end, which checks every row with
+// one join.
 
 // deferredTables are the tables whose secondary indexes a large import
 // defers.
 const deferredTables = "'enterprises', 'enterprise_tags'"
 
-// deferIndexes drops the non-unique indexes of enterprises and
-// enterprise_tags and records their definitions, in one transaction, when
-// enterprises is empty. It reports whether it dropped any.
+// deferIndexes reports whether enterprises is empty and, if it is, drops
+// the non-unique indexes of enterprises and enterprise_tags (and on
+// PostgreSQL the foreign key of enterprise_tags) and records their
+// definitions, in one transaction.
 func (s *Service) deferIndexes(ctx context.Context) (bool, error) {
-	dropped := false
+	empty := false
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		var exists bool
 		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM enterprises)").Scan(&exists); err != nil {
@@ -1018,21 +1038,27 @@ func (s *Service) deferIndexes(ctx context.Context) (bool, error) {
 		if exists {
 			return nil
 		}
-		q := "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN (" + deferredTables + ") AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
+		empty = true
+		// name, definition, and the statement that drops it
+		q := "SELECT name, sql, 'DROP INDEX \"' || replace(name, '\"', '\"\"') || '\"' FROM sqlite_master WHERE type = 'index' AND tbl_name IN (" + deferredTables + ") AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
 		if tx.Dialect() == store.Postgres {
-			q = `SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x
+			q = `SELECT i.relname, pg_get_indexdef(i.oid), 'DROP INDEX ' || quote_ident(i.relname) FROM pg_index x
 				JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
 				WHERE t.relname IN (` + deferredTables + `) AND t.relnamespace = to_regnamespace(current_schema())
-				AND NOT x.indisunique AND NOT x.indisprimary`
+				AND NOT x.indisunique AND NOT x.indisprimary
+				UNION ALL
+				SELECT c.conname, 'ALTER TABLE enterprise_tags ADD CONSTRAINT ' || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid),
+					'ALTER TABLE enterprise_tags DROP CONSTRAINT ' || quote_ident(c.conname)
+				FROM pg_constraint c WHERE c.conrelid = to_regclass(quote_ident(current_schema()) || '.enterprise_tags') AND c.contype = 'f'`
 		}
 		rows, err := tx.QueryContext(ctx, q)
 		if err != nil {
 			return err
 		}
-		var defs [][2]string
+		var defs [][3]string
 		for rows.Next() {
-			var d [2]string
-			if err := rows.Scan(&d[0], &d[1]); err != nil {
+			var d [3]string
+			if err := rows.Scan(&d[0], &d[1], &d[2]); err != nil {
 				rows.Close()
 				return err
 			}
@@ -1046,21 +1072,18 @@ func (s *Service) deferIndexes(ctx context.Context) (bool, error) {
 			if _, err := tx.ExecContext(ctx, "INSERT INTO enterprise_deferred_indexes (name, definition) VALUES (?, ?)", d[0], d[1]); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, "DROP INDEX "+quoteIdent(d[0])); err != nil {
+			if _, err := tx.ExecContext(ctx, d[2]); err != nil {
 				return err
 			}
 		}
-		dropped = len(defs) > 0
 		return nil
 	})
-	return dropped, errs.Wrap(err, "defer enterprise indexes")
+	return empty, errs.Wrap(err, "defer enterprise indexes")
 }
 
-// quoteIdent quotes an SQL identifier.
-func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
-
-// RestoreIndexes builds the indexes that a large import dropped and did not
-// get to build again (because the process died), and is a no-op otherwise.
+// RestoreIndexes builds the indexes (and adds the foreign key) that a large
+// import dropped and did not get to build again (because the process
+// died), and is a no-op otherwise.
 // Import calls it at its start and end; the server may call it at start-up
 // so that an interrupted first import does not leave searches slow.
 // PostgreSQL builds two indexes at a time. Errors: Internal.
@@ -1085,14 +1108,19 @@ func (s *Service) RestoreIndexes(ctx context.Context) error {
 	build := func(d [2]string) error {
 		return s.DB.InTx(ctx, func(tx *store.Tx) error {
 			exists := "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?)"
+			args := []any{d[0]}
 			if tx.Dialect() == store.Postgres {
-				exists = "SELECT to_regclass(quote_ident(current_schema()) || '.' || quote_ident(?)) IS NOT NULL"
-				if _, err := tx.ExecContext(ctx, "SET LOCAL maintenance_work_mem = '256MB'"); err != nil {
+				exists = `SELECT to_regclass(quote_ident(current_schema()) || '.' || quote_ident(?)) IS NOT NULL
+					OR EXISTS (SELECT 1 FROM pg_constraint WHERE conname = ? AND connamespace = to_regnamespace(current_schema()))`
+				args = append(args, d[0])
+				// Sorts for the index builds and the hash join that checks
+				// the foreign key stay in memory.
+				if _, err := tx.ExecContext(ctx, "SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL work_mem = '256MB'"); err != nil {
 					return err
 				}
 			}
 			var ok bool
-			if err := tx.QueryRowContext(ctx, exists, d[0]).Scan(&ok); err != nil {
+			if err := tx.QueryRowContext(ctx, exists, args...).Scan(&ok); err != nil {
 				return err
 			}
 			if !ok {
