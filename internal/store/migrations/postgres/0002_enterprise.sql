@@ -52,16 +52,9 @@ CREATE TABLE enterprise_tags (
 );
 CREATE INDEX enterprise_tags_tag ON enterprise_tags(tag, enterprise_id);
 
--- Name search: ILIKE '%…%' served by a pg_trgm GIN index. The extension may
--- already live in another schema (it is per database), so the operator
--- class is looked up and qualified.
-CREATE EXTENSION IF NOT EXISTS pg_trgm;
-DO $$
-DECLARE s text;
-BEGIN
-	SELECT n.nspname INTO s FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm';
-	EXECUTE format('CREATE INDEX enterprises_name_trgm ON enterprises USING gin (name %I.gin_trgm_ops)', s);
-END $$;
+-- (Name search was first served by a pg_trgm GIN index created here; the
+-- search index in memory replaced it, migration 0006 drops it where it
+-- exists, and new databases no longer create it or the extension.)
 
 -- Change history: one row per changed field.
 CREATE TABLE enterprise_history (

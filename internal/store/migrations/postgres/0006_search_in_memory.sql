@@ -5,7 +5,8 @@
 -- unique credit code, district and street for the service network, tags),
 -- so that an import writes the table and not five copies of it. The
 -- trigram name index and the single-column indexes go; the pg_trgm
--- extension stays (it is per database and may serve others).
+-- extension stays where 0002 created it (it is per database and may serve
+-- others).
 DROP INDEX IF EXISTS enterprises_name_trgm;
 DROP INDEX IF EXISTS enterprises_name;
 DROP INDEX IF EXISTS enterprises_district;
