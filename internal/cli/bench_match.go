@@ -14,11 +14,12 @@ const benchMatchUsage = `
 bench match measures the policy engine on a synthetic city loaded into
 SQLite and (with --pg, or when QINQING_TEST_POSTGRES is set) PostgreSQL,
 for rules of 1, 3, 6 and 12 conditions: the engine's simulation (counts,
-budget, groups by district) beside the same predicate as SQL in both
-databases, per-row evaluation with expr-lang/expr and with rule.Eval, and a
-hand-written loop over only the columns the rule touches (the physical
-limit); reverse evaluation of one enterprise against --clauses clauses with
-the index and with the naive loop; snapshot memory and load time.
+budget, groups by district; on every core and on one) beside the same
+predicate as SQL in both databases, per-row evaluation with expr-lang/expr
+and with rule.Eval, and a hand-written loop over only the columns the rule
+touches (the physical limit); reverse evaluation of one enterprise against
+--clauses clauses with the index and with the naive loop; snapshot memory
+and load time.
 
 	qinqing bench match [--enterprises 2250000] [--pg postgres://…] [--db FILE] [--runs 30] [--sql-runs 5] [--clauses 1000] [--keep]`
 

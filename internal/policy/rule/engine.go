@@ -641,33 +641,38 @@ func (s *Snapshot) Budget(rows *roaring.Bitmap, a Amount) (BudgetSum, error) {
 	if c.fixed == 0 {
 		col = s.ints[c.base]
 	}
-	buf := make([]uint32, 1024)
+	// Rows come a batch at a time; the base values of a batch are read in
+	// a loop without branches on the data first, so that the cache misses
+	// of scattered rows overlap (see tallier.add).
+	var buf [tallyBatch]uint32
+	var vals [tallyBatch]int64
 	it := rows.ManyIterator()
 	for {
-		n := it.NextMany(buf)
+		n := it.NextMany(buf[:])
 		if n == 0 {
 			break
 		}
-		for _, row := range buf[:n] {
+		if col != nil {
+			for k, row := range buf[:n] {
+				if int(row) < s.n {
+					vals[k] = col.vals[row]
+				}
+			}
+		}
+		for k, row := range buf[:n] {
 			if int(row) >= s.n || !s.live.has(row) {
 				continue
 			}
 			sum.Rows++
-			var v int64
-			switch {
-			case col == nil:
-				v = c.fixed
-			case col.known.has(row):
-				v = c.of(col.vals[row])
-			default:
-				sum.UnknownBase++
-				continue
+			v := c.fixed
+			if col != nil {
+				if !col.known.has(row) {
+					sum.UnknownBase++
+					continue
+				}
+				v = c.of(vals[k])
 			}
-			if sum.Yuan > math.MaxInt64-v {
-				sum.Yuan = math.MaxInt64
-			} else {
-				sum.Yuan += v
-			}
+			sum.Yuan = addYuan(sum.Yuan, v)
 		}
 	}
 	return sum, nil

@@ -133,15 +133,15 @@ type batch struct {
 	rows  [tallyBatch]uint32
 	codes [tallyBatch]uint32
 	vals  [tallyBatch]int64
-	n     int
 }
 
 // add adds one chunk's outcome to a worker's accumulators. Counts are
-// popcounts. The rows that need more (the eligible ones for the budget or
-// the groups, the unknown ones for the groups) are collected in batches,
-// and the columns are read for a whole batch in a loop without branches
-// on the data: the rows are scattered over megabytes of column, and such a
-// loop keeps many cache misses in flight instead of waiting for each.
+// popcounts. For the budget and the groups of the eligible rows, the rows
+// are collected in batches and the columns read for a whole batch in a
+// loop without branches on the data: the rows are scattered over
+// megabytes of column, and such a loop keeps many cache misses in flight
+// instead of waiting for each before the amount's branches. Unknown rows
+// only add to their group's count, which needs no batch.
 func (tl *tallier) add(o *outcome, acc []tallyAcc, n *Counts, b *batch) {
 	var ny, nu, nn int
 	for i := range o.t {
@@ -153,65 +153,58 @@ func (tl *tallier) add(o *outcome, acc []tallyAcc, n *Counts, b *batch) {
 	n.Unknown += uint64(nu)
 	n.NotEligible += uint64(nn)
 	if tl.calc != nil || tl.codes != nil {
-		tl.each(o, o.t, b, tl.eligible, acc)
+		tl.eligibleRows(o, b, acc)
 	}
-	if tl.codes != nil {
-		tl.each(o, o.u, b, tl.unknown, acc)
+	if tl.codes == nil {
+		return
+	}
+	codes := tl.codes[o.w0<<6 : min((o.w0+len(o.u))<<6, len(tl.codes))]
+	for i, w := range o.u {
+		for ; w != 0; w &= w - 1 {
+			acc[codes[i<<6|bits.TrailingZeros64(w)]].unknown++
+		}
 	}
 }
 
-// each collects the rows of set (words of chunk o) in batches and calls
-// fn with each full batch and the last one.
-func (tl *tallier) each(o *outcome, set bitset, b *batch, fn func(o *outcome, b *batch, acc []tallyAcc), acc []tallyAcc) {
-	b.n = 0
-	for i, w := range set {
+// eligibleRows collects the eligible rows of chunk o in batches and adds
+// up each full batch and the last one.
+func (tl *tallier) eligibleRows(o *outcome, b *batch, acc []tallyAcc) {
+	n := 0
+	for i, w := range o.t {
 		for ; w != 0; w &= w - 1 {
-			b.rows[b.n] = uint32(i<<6 | bits.TrailingZeros64(w))
-			b.n++
-			if b.n == tallyBatch {
-				fn(o, b, acc)
-				b.n = 0
+			b.rows[n&(tallyBatch-1)] = uint32(i<<6 | bits.TrailingZeros64(w))
+			if n++; n == tallyBatch {
+				tl.eligible(o, b.rows[:], b, acc)
+				n = 0
 			}
 		}
 	}
-	if b.n > 0 {
-		fn(o, b, acc)
+	if n > 0 {
+		tl.eligible(o, b.rows[:n], b, acc)
 	}
 }
 
-// gather reads the group code of every row of b.
-func (tl *tallier) gather(o *outcome, b *batch) {
-	codes := tl.codes[o.w0<<6:]
-	for k, row := range b.rows[:b.n] {
-		b.codes[k] = codes[row]
-	}
-}
-
-// unknown counts a batch of unknown rows per group.
-func (tl *tallier) unknown(o *outcome, b *batch, acc []tallyAcc) {
-	tl.gather(o, b)
-	for _, g := range b.codes[:b.n] {
-		acc[g].unknown++
-	}
-}
-
-// eligible counts a batch of eligible rows per group and sums their
-// amounts.
-func (tl *tallier) eligible(o *outcome, b *batch, acc []tallyAcc) {
+// eligible counts a batch of eligible rows (of chunk o, from its first
+// row) per group and sums their amounts.
+func (tl *tallier) eligible(o *outcome, rows []uint32, b *batch, acc []tallyAcc) {
+	gs := b.codes[:len(rows)]
 	if tl.codes != nil {
-		tl.gather(o, b)
+		codes := tl.codes[o.w0<<6:]
+		for k, row := range rows {
+			gs[k] = codes[row]
+		}
 	} else {
-		clear(b.codes[:b.n])
+		clear(gs)
 	}
 	c := tl.calc
-	if c == nil {
-		for _, g := range b.codes[:b.n] {
+	switch {
+	case c == nil:
+		for _, g := range gs {
 			acc[g].eligible++
 		}
 		return
-	}
-	if tl.base == nil {
-		for _, g := range b.codes[:b.n] {
+	case tl.base == nil:
+		for _, g := range gs {
 			a := &acc[g]
 			a.eligible++
 			a.yuan = addYuan(a.yuan, c.fixed)
@@ -219,17 +212,18 @@ func (tl *tallier) eligible(o *outcome, b *batch, acc []tallyAcc) {
 		return
 	}
 	vals, known := tl.base.vals[o.w0<<6:], tl.base.known[o.w0:]
-	for k, row := range b.rows[:b.n] {
-		b.vals[k] = vals[row]
+	vs := b.vals[:len(rows)]
+	for k, row := range rows {
+		vs[k] = vals[row]
 	}
-	for k, row := range b.rows[:b.n] {
-		a := &acc[b.codes[k]]
+	for k, row := range rows {
+		a := &acc[gs[k]]
 		a.eligible++
 		if known[row>>6]>>(row&63)&1 == 0 {
 			a.unknownBase++
 			continue
 		}
-		a.yuan = addYuan(a.yuan, c.of(b.vals[k]))
+		a.yuan = addYuan(a.yuan, c.of(vs[k]))
 	}
 }
 
