@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"text/tabwriter"
 
@@ -34,7 +35,8 @@ Each measurement runs in a child process of this binary, so the peak
 resident memory (VmHWM) is that phase's own. The ratio is the import's rows
 per second over the plain load's. --db is the SQLite file to create for the
 run (it must not exist; default in --dir); PostgreSQL runs in a fresh
-schema that is dropped afterwards.`
+schema that is dropped afterwards. The machine's CPUs and load average are
+printed with the table: other work on the machine slows the phases unevenly.`
 
 // testPostgresEnv names the variable that holds the test PostgreSQL DSN
 // (storetest.PostgresEnv, which is not linked into the binary).
@@ -122,6 +124,7 @@ func runBench(ctx context.Context, env Env, args []string) error {
 			step{"PostgreSQL: plain load (COPY into bare text table)", importbench.PhasePGPlain, *pg},
 			step{"PostgreSQL: qinqing import", importbench.PhasePGImport, *pg})
 	}
+	loadBefore := importbench.LoadAverage()
 	results := map[string]importbench.Measurement{}
 	for _, s := range steps {
 		fmt.Fprintf(env.Stderr, "running %s …\n", s.label)
@@ -156,6 +159,7 @@ func runBench(ctx context.Context, env Env, args []string) error {
 			fmt.Fprintf(env.Stdout, "warning: %s inserted %d and rejected %d of %d rows\n", s.label, m.Inserted, m.Rejected, *rows)
 		}
 	}
+	fmt.Fprintf(env.Stdout, "machine: %d CPUs; load average (1, 5, 15 min) %s before, %s after\n", runtime.NumCPU(), loadBefore, importbench.LoadAverage())
 	fmt.Fprintln(env.Stdout, "targets: import ≥ 0.50× the plain load's rows/s; peak RSS < 500 MB")
 	return nil
 }

@@ -569,7 +569,7 @@ type sqliteBulk struct {
 }
 
 // importCacheKiB is the page cache (64 MB) of the SQLite writer during an import:
-// random inserts into the uscc and name indexes of millions of rows thrash
+// random inserts into the uscc index of millions of rows thrash
 // the default 2 MB cache.
 const importCacheKiB = 64 << 10
 

@@ -100,6 +100,16 @@ func PeakRSSKiB() int64 {
 	return 0
 }
 
+// LoadAverage returns the system load averages over 1, 5 and 15 minutes
+// (the start of /proc/loadavg), or "?" when they are not available.
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) >= 3 {
+		return strings.Join(f[:3], " ")
+	}
+	return "?"
+}
+
 // Run runs one phase on the CSV file at path: dsn is the SQLite file (which
 // is removed and recreated) or the PostgreSQL base DSN (a fresh schema is
 // created and dropped). Setup (migrations) is not timed.
