@@ -42,8 +42,8 @@ import (
 // Memory is about 200 bytes per enterprise, names included: 2.25 million
 // enterprises take about 460 MB of heap (MemoryBytes estimates it). At 10
 // million (a province) that is about 2 GB and a full evaluation takes about
-// 4.5 times as long; beyond that, shard snapshots by district and evaluate
-// the shards in parallel.
+// 4.5 times as long (evaluation already runs in chunks of rows on every
+// core); beyond that, shard snapshots by district across machines.
 type Snapshot struct {
 	mu    sync.RWMutex
 	today workday.Date
