@@ -1,6 +1,7 @@
 package policy_test
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -51,11 +52,12 @@ type fixture struct {
 type fixtureOptions struct {
 	events bool // subscribe through store.Events (and run its listener)
 	worker string
+	batch  int // push batch size; default 50
 }
 
 // newFixture builds the services on db. Accounts and units are created
 // unless they exist (a second instance on the same database reuses them).
-func newFixture(t *testing.T, db *store.DB, o fixtureOptions) *fixture {
+func newFixture(t testing.TB, db *store.DB, o fixtureOptions) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	c := newClock()
@@ -64,7 +66,7 @@ func newFixture(t *testing.T, db *store.DB, o fixtureOptions) *fixture {
 	f.Jobs = jobs.New(db, jobs.Options{Now: c.Now, Worker: o.worker})
 	f.Notify = notify.New(db, f.Jobs, notify.Options{Now: c.Now})
 	f.Ents = &enterprise.Service{DB: db, Audit: f.Audit, Now: c.Now}
-	opts := policy.Options{Audit: f.Audit, Notify: f.Notify, Jobs: f.Jobs, Now: c.Now, PushBatch: 50,
+	opts := policy.Options{Audit: f.Audit, Notify: f.Notify, Jobs: f.Jobs, Now: c.Now, PushBatch: cmp.Or(o.batch, 50),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if o.events {
 		f.Events = store.NewEvents(db, nil)
@@ -103,7 +105,7 @@ func newFixture(t *testing.T, db *store.DB, o fixtureOptions) *fixture {
 }
 
 // userID returns the id of user name, creating it first if needed.
-func userID(t *testing.T, db *store.DB, name string, role auth.Role, unit *int64) int64 {
+func userID(t testing.TB, db *store.DB, name string, role auth.Role, unit *int64) int64 {
 	t.Helper()
 	ctx := context.Background()
 	var id int64
@@ -124,7 +126,7 @@ func enterpriseActor(id int64) *auth.Actor {
 }
 
 // seedCity imports n synthetic enterprises and returns their ids in order.
-func (f *fixture) seedCity(t *testing.T, n int, seed int64) []int64 {
+func (f *fixture) seedCity(t testing.TB, n int, seed int64) []int64 {
 	t.Helper()
 	ctx := context.Background()
 	today := workday.Today(f.Clock.Now)
@@ -154,7 +156,7 @@ func (f *fixture) seedCity(t *testing.T, n int, seed int64) []int64 {
 }
 
 // seedIDs returns the ids of every enterprise.
-func (f *fixture) seedIDs(t *testing.T) []int64 {
+func (f *fixture) seedIDs(t testing.TB) []int64 {
 	t.Helper()
 	rows, err := f.DB.QueryContext(context.Background(), `SELECT id FROM enterprises ORDER BY id`)
 	if err != nil {
@@ -185,7 +187,7 @@ func (f *fixture) set(t *testing.T, id int64, u enterprise.Update) {
 }
 
 // runJobs runs due jobs until none is left.
-func (f *fixture) runJobs(t *testing.T) {
+func (f *fixture) runJobs(t testing.TB) {
 	t.Helper()
 	for range 1000 {
 		ran, err := f.Jobs.RunOnce(context.Background())
@@ -208,7 +210,7 @@ const hongshanHighTech = `{"all":[{"field":"district","op":"in","value":["420111
 
 // publishedPolicy creates, submits and publishes a policy with one clause
 // per rule, and returns it.
-func (f *fixture) publishedPolicy(t *testing.T, title string, clauses ...policy.ClauseInput) *policy.Policy {
+func (f *fixture) publishedPolicy(t testing.TB, title string, clauses ...policy.ClauseInput) *policy.Policy {
 	t.Helper()
 	ctx := context.Background()
 	p, err := f.Svc.CreatePolicy(ctx, f.Staff, policy.PolicyInput{Title: title, DocNo: "武科规〔2026〕1号", Category: "资金扶持",
