@@ -130,8 +130,7 @@ const csvBytesPerRow = 160
 // SQLite: each commit writes every page it dirtied to the WAL, and with
 // random codes nearly every leaf of the uscc index is dirtied by a large
 // enough batch, so fewer, larger batches write much less. PostgreSQL: a
-// batch costs five round trips, each of which may wait for the scheduler
-// while the parsers keep every core busy.
+// batch costs five round trips, so fewer batches wait less.
 const freshBatchSize = 20_000
 
 // ImportResult summarises an import. Read = Inserted + Updated + Unchanged +

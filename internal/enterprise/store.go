@@ -1135,6 +1135,12 @@ func (s *Service) RestoreIndexes(ctx context.Context) error {
 	workers := 1
 	if s.DB.Dialect() == store.Postgres {
 		workers = 2
+	} else {
+		restore, err := s.sqliteSortThreads(ctx)
+		if err != nil {
+			return errs.Wrap(err, "restore enterprise indexes")
+		}
+		defer restore()
 	}
 	next := make(chan [2]string, len(defs))
 	for _, d := range defs {
