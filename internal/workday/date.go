@@ -4,7 +4,6 @@ import (
 	"database/sql/driver"
 	"encoding/json"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -79,18 +78,34 @@ func ParseDate(s string) (Date, error) {
 	s = strings.TrimSpace(s)
 	orig := s
 	s = strings.TrimSuffix(s, "日")
-	s = strings.NewReplacer("年", "-", "月", "-", "/", "-", ".", "-").Replace(s)
-	parts := strings.Split(s, "-")
-	if len(parts) != 3 {
-		return 0, errs.Errorf(errs.Invalid, "日期格式不对：%q（应为 2024-03-27、2024/3/27 或 2024年3月27日）", orig)
-	}
+	// Three runs of digits separated by 年, 月, '-', '/' or '.', read
+	// without allocating: imports parse millions of dates.
 	var n [3]int
-	for i, p := range parts {
-		v, err := strconv.Atoi(p)
-		if err != nil || v < 0 {
+	field, digits := 0, 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c >= '0' && c <= '9' {
+			if digits == 9 {
+				return 0, errs.Errorf(errs.Invalid, "日期格式不对：%q（应为 2024-03-27、2024/3/27 或 2024年3月27日）", orig)
+			}
+			n[field] = n[field]*10 + int(c-'0')
+			digits++
+			i++
+			continue
+		}
+		sep := 0
+		switch {
+		case s[i] == '-' || s[i] == '/' || s[i] == '.':
+			sep = 1
+		case strings.HasPrefix(s[i:], "年") || strings.HasPrefix(s[i:], "月"):
+			sep = len("年")
+		}
+		if sep == 0 || digits == 0 || field == 2 {
 			return 0, errs.Errorf(errs.Invalid, "日期格式不对：%q（应为 2024-03-27、2024/3/27 或 2024年3月27日）", orig)
 		}
-		n[i] = v
+		field, digits, i = field+1, 0, i+sep
+	}
+	if field != 2 || digits == 0 {
+		return 0, errs.Errorf(errs.Invalid, "日期格式不对：%q（应为 2024-03-27、2024/3/27 或 2024年3月27日）", orig)
 	}
 	if n[0] < 1000 || n[0] > 9999 || n[1] < 1 || n[1] > 12 || n[2] < 1 || n[2] > 31 {
 		return 0, errs.Errorf(errs.Invalid, "日期不存在：%q", orig)
