@@ -89,6 +89,13 @@ func TestPushIdempotent(t *testing.T) {
 		if err != nil || n != 1 {
 			t.Errorf("inbox of an eligible enterprise: %d unread (%v), want 1", n, err)
 		}
+		// Each push names its own notification (the metrics count a read
+		// notification as a read push).
+		var linked int
+		if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM policy_pushes pp JOIN notifications n
+			ON n.id = pp.notification_id AND n.enterprise_id = pp.enterprise_id WHERE pp.clause_version_id = ?`, cl.ID).Scan(&linked); err != nil || linked != len(want) {
+			t.Errorf("%d pushes linked to their notifications (%v), want %d", linked, err, len(want))
+		}
 
 		// An enterprise that becomes eligible is pushed once, however often
 		// its change is announced.
