@@ -66,15 +66,23 @@ func parseParallel(ctx context.Context, read func(add func(rawRow) error) error,
 		defer close(order)
 		defer close(todo)
 		c := newParseChunk()
+		// flush hands the chunk on, to a parser and then to the line of
+		// chunks in order. The chunk is replaced first, so that it is
+		// handed on once even when the import stops half-way (a chunk
+		// parsed twice would close done twice).
 		flush := func() error {
+			full := c
+			c = newParseChunk()
 			for _, ch := range []chan *parseChunk{todo, order} {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 				select {
-				case ch <- c:
+				case ch <- full:
 				case <-ctx.Done():
 					return ctx.Err()
 				}
 			}
-			c = newParseChunk()
 			return nil
 		}
 		err := read(func(r rawRow) error {
