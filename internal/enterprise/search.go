@@ -72,7 +72,9 @@ type Query struct {
 // bounds applied. Errors: Invalid for a malformed district, industry,
 // size, credit, status or sort key.
 func (s *Service) Resolve(f Filter) (Query, error) {
-	q := Query{Sort: f.Sort, Desc: f.Desc, Offset: max(f.Offset, 0), Limit: f.Limit}
+	// An offset past any registry is as good as one past the end, and
+	// keeps offset+limit far from overflowing.
+	q := Query{Sort: f.Sort, Desc: f.Desc, Offset: min(max(f.Offset, 0), 1<<31), Limit: f.Limit}
 	if q.Limit <= 0 {
 		q.Limit = 50
 	}

@@ -3,6 +3,7 @@ package policy_test
 import (
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
@@ -168,4 +169,30 @@ func TestSearchFreshness(t *testing.T) {
 			t.Fatal("the engine declined a search after it took every change in")
 		}
 	})
+}
+
+// TestSearchFarPages checks pages past the end and absurd offsets: empty
+// pages with the right total, from the index and the database alike.
+func TestSearchFarPages(t *testing.T) {
+	db := storetest.MustOpenSQLite(t)
+	ctx := context.Background()
+	sqlSvc := &enterprise.Service{DB: db, Now: time.Now}
+	if _, err := sqlSvc.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
+		return enterprise.Synthesize(enterprise.SynthOptions{N: 50, Seed: 1, Today: workday.NewDate(2026, 3, 2)}, yield)
+	}, enterprise.ImportOptions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	engine := policy.NewEngine(db, policy.EngineOptions{})
+	if _, err := engine.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	memSvc := &enterprise.Service{DB: db, Now: time.Now, Index: engine}
+	for _, svc := range []*enterprise.Service{sqlSvc, memSvc} {
+		for _, off := range []int{50, 1 << 40, math.MaxInt} {
+			list, total, err := svc.FindEnterprises(ctx, enterprise.Filter{Offset: off, Limit: 20, Sort: "revenue"})
+			if err != nil || len(list) != 0 || total != 50 {
+				t.Errorf("offset %d: %d rows of %d (%v), want none of 50", off, len(list), total, err)
+			}
+		}
+	}
 }
