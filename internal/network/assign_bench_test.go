@@ -3,7 +3,6 @@ package network_test
 import (
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -23,13 +22,7 @@ import (
 //
 // It also times the coverage report and the overdue-visit count.
 func BenchmarkAssign(b *testing.B) {
-	n := 100_000
-	if v := os.Getenv("QINQING_BENCH_ENTERPRISES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := storetest.BenchEnterprises(b, 100_000)
 	for b.Loop() {
 		b.StopTimer()
 		db := storetest.MustOpenSQLite(b)

@@ -130,23 +130,29 @@ type LoadState struct {
 
 // State returns whether the first full load finished and how far it got.
 func (e *Engine) State() LoadState {
+	if e.isLoaded() {
+		return LoadState{Loaded: true, Rows: int64(e.Stats().Rows)}
+	}
+	return LoadState{Rows: e.loadedRows.Load()}
+}
+
+// isLoaded reports whether the first full load finished.
+func (e *Engine) isLoaded() bool {
 	select {
 	case <-e.loaded:
-		return LoadState{Loaded: true, Rows: int64(e.Stats().Rows)}
+		return true
 	default:
-		return LoadState{Rows: e.loadedRows.Load()}
+		return false
 	}
 }
 
 // ready returns Unavailable until the first full load finished: before it
 // the snapshot is empty and every answer drawn from it would be wrong.
 func (e *Engine) ready() error {
-	select {
-	case <-e.loaded:
+	if e.isLoaded() {
 		return nil
-	default:
-		return errs.Errorf(errs.Unavailable, "政策引擎正在载入企业数据（已载入 %d 家），请稍后再试", e.loadedRows.Load())
 	}
+	return errs.Errorf(errs.Unavailable, "政策引擎正在载入企业数据（已载入 %d 家），请稍后再试", e.loadedRows.Load())
 }
 
 // awaitLoaded waits until the first full load finished or ctx ends.
@@ -380,7 +386,7 @@ func (e *Engine) Search(ctx context.Context, q enterprise.Query) (ids []int64, t
 // current reports whether the snapshot holds every change this process
 // announced, waiting up to unseenWait for single changes.
 func (e *Engine) current(ctx context.Context) bool {
-	if e.ready() != nil {
+	if !e.isLoaded() {
 		return false
 	}
 	deadline := time.Now().Add(unseenWait)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"strconv"
 	"testing"
 
 	"github.com/qinqing/qinqing/internal/store"
@@ -20,13 +19,7 @@ import (
 // (default 100,000); with QINQING_TEST_POSTGRES set it runs on PostgreSQL
 // too. Run it with -benchtime=3x.
 func BenchmarkPushClause(b *testing.B) {
-	n := 100_000
-	if v := os.Getenv("QINQING_BENCH_ENTERPRISES"); v != "" {
-		var err error
-		if n, err = strconv.Atoi(v); err != nil {
-			b.Fatal(err)
-		}
-	}
+	n := storetest.BenchEnterprises(b, 100_000)
 	open := map[string]func(testing.TB) *store.DB{"sqlite": storetest.MustOpenSQLite}
 	if os.Getenv(storetest.PostgresEnv) != "" {
 		open["postgres"] = storetest.MustOpenPostgres

@@ -14,7 +14,6 @@ import (
 	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/store/storetest"
-	"github.com/qinqing/qinqing/internal/workday"
 )
 
 // TestSearchIndexMatchesDatabase checks that registry searches answered
@@ -25,13 +24,9 @@ import (
 func TestSearchIndexMatchesDatabase(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := audit.WithActor(context.Background(), audit.Who{Name: "test"})
-		sqlSvc := &enterprise.Service{DB: db, Now: time.Now}
-		opts := enterprise.SynthOptions{N: 3000, Seed: 11, Today: workday.NewDate(2026, 3, 2)}
-		if _, err := sqlSvc.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
-			return enterprise.Synthesize(opts, yield)
-		}, enterprise.ImportOptions{}, nil); err != nil {
-			t.Fatal(err)
-		}
+		f := newFixture(t, db, fixtureOptions{})
+		f.seedCity(t, 3000, 11)
+		sqlSvc := f.Ents // no search index: the database answers
 		// Names with Latin letters of both cases, and a deleted enterprise.
 		for i, name := range []string{"武汉ABC科技有限公司", "abc商贸（武汉）有限公司", "AbC数据服务有限公司"} {
 			id := int64(10 + i)
@@ -137,11 +132,7 @@ func TestSearchFreshness(t *testing.T) {
 		ctx := audit.WithActor(context.Background(), audit.Who{Name: "test"})
 		engine := f.Svc.Engine()
 		f.Ents.Index = engine
-		if _, err := f.Ents.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
-			return enterprise.Synthesize(enterprise.SynthOptions{N: 200, Seed: 2, Today: workday.NewDate(2026, 3, 2)}, yield)
-		}, enterprise.ImportOptions{}, nil); err != nil {
-			t.Fatal(err)
-		}
+		f.seedCity(t, 200, 2)
 		q, err := f.Ents.Resolve(enterprise.Filter{Query: "甲乙丙"})
 		if err != nil {
 			t.Fatal(err)
@@ -176,12 +167,9 @@ func TestSearchFreshness(t *testing.T) {
 func TestSearchFarPages(t *testing.T) {
 	db := storetest.MustOpenSQLite(t)
 	ctx := context.Background()
-	sqlSvc := &enterprise.Service{DB: db, Now: time.Now}
-	if _, err := sqlSvc.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
-		return enterprise.Synthesize(enterprise.SynthOptions{N: 50, Seed: 1, Today: workday.NewDate(2026, 3, 2)}, yield)
-	}, enterprise.ImportOptions{}, nil); err != nil {
-		t.Fatal(err)
-	}
+	f := newFixture(t, db, fixtureOptions{})
+	f.seedCity(t, 50, 1)
+	sqlSvc := f.Ents
 	engine := policy.NewEngine(db, policy.EngineOptions{})
 	if _, err := engine.Load(ctx); err != nil {
 		t.Fatal(err)

@@ -212,19 +212,7 @@ func TestGroupBy(t *testing.T) {
 				for _, g := range counts {
 					want = append(want, *g)
 				}
-				slices.SortFunc(want, func(a, b Group) int {
-					switch {
-					case a.Value == b.Value:
-						return 0
-					case a.Value == "":
-						return 1
-					case b.Value == "":
-						return -1
-					case a.Value < b.Value:
-						return -1
-					}
-					return 1
-				})
+				slices.SortFunc(want, func(a, b Group) int { return valueOrder(a.Value, b.Value) })
 				if !slices.Equal(got, want) {
 					t.Fatalf("GroupBy(%s) =\n%v\nwant\n%v", field, got, want)
 				}

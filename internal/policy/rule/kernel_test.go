@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"math/bits"
@@ -212,18 +213,20 @@ func (p *population) tally(r *Rule, a *Amount, field string, today workday.Date)
 	for _, g := range groups {
 		out.Groups = append(out.Groups, *g)
 	}
-	slices.SortFunc(out.Groups, func(a, b TallyGroup) int {
-		switch {
-		case a.Value == b.Value:
-			return 0
-		case a.Value == "":
-			return 1
-		case b.Value == "":
-			return -1
-		case a.Value < b.Value:
-			return -1
-		}
-		return 1
-	})
+	slices.SortFunc(out.Groups, func(a, b TallyGroup) int { return valueOrder(a.Value, b.Value) })
 	return out
+}
+
+// valueOrder orders the expected groups of the tests: by value, the
+// unknown value ("") last.
+func valueOrder(a, b string) int {
+	switch {
+	case a == b:
+		return 0
+	case a == "":
+		return 1
+	case b == "":
+		return -1
+	}
+	return cmp.Compare(a, b)
 }

@@ -2,6 +2,7 @@ package rule
 
 import (
 	"bytes"
+	"cmp"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -208,26 +209,16 @@ func (s *Snapshot) searchLess(key string, desc bool) func(a, b uint32) bool {
 		})
 	case "founded":
 		v := s.founded.vals
-		return then(s.founded.known, func(a, b uint32) int { return cmpInt(int64(v[a]), int64(v[b])) })
+		return then(s.founded.known, func(a, b uint32) int { return cmp.Compare(v[a], v[b]) })
 	case "revenue", "employees":
 		f := fRevenue
 		if key == "employees" {
 			f = fEmployees
 		}
 		c := s.ints[f]
-		return then(c.known, func(a, b uint32) int { return cmpInt(c.vals[a], c.vals[b]) })
+		return then(c.known, func(a, b uint32) int { return cmp.Compare(c.vals[a], c.vals[b]) })
 	}
 	return byID
-}
-
-func cmpInt(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // each calls fn with every set bit of b in order.

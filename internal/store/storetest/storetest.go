@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -17,6 +18,20 @@ import (
 
 // PostgresEnv names the environment variable holding the test PostgreSQL DSN.
 const PostgresEnv = "QINQING_TEST_POSTGRES"
+
+// BenchEnterprises returns the size of the synthetic city a benchmark
+// builds: QINQING_BENCH_ENTERPRISES, or def when it is unset.
+func BenchEnterprises(tb testing.TB, def int) int {
+	v := os.Getenv("QINQING_BENCH_ENTERPRISES")
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n <= 0 {
+		tb.Fatalf("QINQING_BENCH_ENTERPRISES=%q: want a positive number", v)
+	}
+	return n
+}
 
 // Each runs fn as subtests "sqlite" and "postgres", each on a fresh migrated
 // database; the postgres subtest is skipped, saying why, when
