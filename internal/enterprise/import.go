@@ -131,7 +131,7 @@ const csvBytesPerRow = 160
 // random codes nearly every leaf of the uscc index is dirtied by a large
 // enough batch, so fewer, larger batches write much less. PostgreSQL: a
 // batch costs five round trips, so fewer batches wait less.
-const freshBatchSize = 20_000
+var freshBatchSize = 20_000
 
 // ImportResult summarises an import. Read = Inserted + Updated + Unchanged +
 // Rejected always; under DryRun, and under Strict when rows were rejected,
@@ -345,19 +345,21 @@ func (s *Service) run(ctx context.Context, produce func(context.Context, emitFun
 	if fresh {
 		opts.BatchSize = max(opts.BatchSize, freshBatchSize)
 	}
-	res, err := s.write(ctx, produce, bytesRead, totalBytes, opts, fresh, progress)
-	if fresh && err != nil {
-		// The indexes are rebuilt whatever happened (a no-op when write did).
-		_ = s.RestoreIndexes(context.WithoutCancel(ctx))
-	}
-	return res, err
+	return s.write(ctx, produce, bytesRead, totalBytes, opts, fresh, progress)
 }
 
 // write runs the reader and the writers of an import. fresh is set when
 // the registry was empty at the start of a large import: its indexes were
-// deferred (write builds them at the end), and every row the file does
-// not repeat is new, so no stored rows are looked up.
-func (s *Service) write(ctx context.Context, produce func(context.Context, emitFunc) error, bytesRead func() int64, totalBytes int64, opts ImportOptions, fresh bool, progress func(Progress)) (*ImportResult, error) {
+// deferred (write builds them at the end, whatever happens), and every row
+// the file does not repeat is new, so no stored rows are looked up.
+//
+// While the unique index of the codes is deferred, the database does not
+// stop another writer (a second import, an enterprise registered by hand)
+// from storing a code this import is storing at the same moment: each
+// looks for the code, neither finds it, both insert. Building the index at
+// the end finds such a code; the import then removes its own row of it,
+// reports the row as rejected, and builds the index again.
+func (s *Service) write(ctx context.Context, produce func(context.Context, emitFunc) error, bytesRead func() int64, totalBytes int64, opts ImportOptions, fresh bool, progress func(Progress)) (_ *ImportResult, err error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -365,14 +367,24 @@ func (s *Service) write(ctx context.Context, produce func(context.Context, emitF
 	if expectRows == 0 {
 		expectRows = int(min(totalBytes/csvBytesPerRow, 50_000_000))
 	}
+	seen := make(map[[2]uint64]int32, expectRows) // sized up front: growing it would copy it
 	batches := make(chan *batch, 1)
 	readErr := make(chan error, 1)
 	go func() {
 		defer close(batches)
-		readErr <- s.batchRows(ctx, produce, bytesRead, expectRows, opts, batches)
+		readErr <- s.batchRows(ctx, produce, bytesRead, seen, opts, batches)
 	}()
 
 	res := &ImportResult{Errors: []RowError{}}
+	var ours idRuns // the ids of the rows inserted, for settle
+	settle := func(ctx context.Context) error { return s.settleDuplicates(ctx, &ours, seen, opts, res) }
+	if fresh {
+		defer func() {
+			if err != nil { // else done below
+				_ = s.restoreIndexes(context.WithoutCancel(ctx), settle)
+			}
+		}()
+	}
 	totalRows := 0
 	phase := "rows"
 	report := func(done bool) {
@@ -409,14 +421,14 @@ func (s *Service) write(ctx context.Context, produce func(context.Context, emitF
 	// apply compares one batch against the database and writes it unless
 	// dry.
 	apply := func(tx bulkTx, b *batch, dry bool) error {
-		ins, upd, unch, err := s.applyBatch(ctx, tx, b.items, opts.Source, dry, false)
+		a, err := s.applyBatch(ctx, tx, b.items, opts.Source, dry, false)
 		if err != nil {
 			return err
 		}
 		take(b)
-		res.Inserted += ins
-		res.Updated += upd
-		res.Unchanged += unch
+		res.Inserted += a.ins
+		res.Updated += a.upd
+		res.Unchanged += a.unch
 		return nil
 	}
 	switch {
@@ -446,11 +458,12 @@ func (s *Service) write(ctx context.Context, produce func(context.Context, emitF
 			return nil
 		})
 	default:
-		err = s.writeParallel(ctx, cancel, w, opts, fresh, batches, func(b *batch, ins, upd, unch int) {
+		err = s.writeParallel(ctx, cancel, w, opts, fresh, batches, func(b *batch, a applied) {
+			ours.add(a.ids)
 			take(b)
-			res.Inserted += ins
-			res.Updated += upd
-			res.Unchanged += unch
+			res.Inserted += a.ins
+			res.Updated += a.upd
+			res.Unchanged += a.unch
 			report(false) // after the commit: what it reports is stored
 		})
 	}
@@ -473,7 +486,7 @@ func (s *Service) write(ctx context.Context, produce func(context.Context, emitF
 	if fresh {
 		phase = "indexes"
 		report(false)
-		if err := s.RestoreIndexes(ctx); err != nil {
+		if err := s.restoreIndexes(ctx, settle); err != nil {
 			return nil, err
 		}
 	}
@@ -497,9 +510,10 @@ func (s *Service) write(ctx context.Context, produce func(context.Context, emitF
 // writeParallel writes the batches in the default mode, one transaction
 // each, with as many writers as the database takes (PostgreSQL: two
 // connections, so that two backends maintain the indexes at once; SQLite:
-// its one writer). done is called, serialised, after each commit. The
-// first error cancels the rest. fresh is as for write.
-func (s *Service) writeParallel(ctx context.Context, cancel context.CancelFunc, first bulkStore, opts ImportOptions, fresh bool, batches <-chan *batch, done func(b *batch, ins, upd, unch int)) error {
+// its one writer). done is called, serialised, after each commit, also
+// after another writer failed. The first error cancels the rest. fresh is
+// as for write.
+func (s *Service) writeParallel(ctx context.Context, cancel context.CancelFunc, first bulkStore, opts ImportOptions, fresh bool, batches <-chan *batch, done func(b *batch, a applied)) error {
 	writers := []bulkStore{first}
 	for len(writers) < first.writers() {
 		w, err := s.openBulk(ctx, opts)
@@ -517,10 +531,10 @@ func (s *Service) writeParallel(ctx context.Context, cancel context.CancelFunc, 
 		go func() {
 			defer wg.Done()
 			for b := range batches {
-				var ins, upd, unch int
+				var a applied
 				err := w.inTx(ctx, func(tx bulkTx) error {
 					var err error
-					ins, upd, unch, err = s.applyBatch(ctx, tx, b.items, opts.Source, false, fresh)
+					a, err = s.applyBatch(ctx, tx, b.items, opts.Source, false, fresh)
 					return err
 				})
 				mu.Lock()
@@ -528,8 +542,8 @@ func (s *Service) writeParallel(ctx context.Context, cancel context.CancelFunc, 
 				case err != nil && firstErr == nil:
 					firstErr = err
 					cancel()
-				case err == nil && firstErr == nil:
-					done(b, ins, upd, unch)
+				case err == nil:
+					done(b, a)
 				}
 				mu.Unlock()
 			}
@@ -549,10 +563,10 @@ func (s *Service) recordImport(ctx context.Context, res *ImportResult, opts Impo
 	return s.Audit.Record(ctx, s.DB, "enterprise", "import", "import", nil, map[string]any{"result": summary, "source": opts.Source, "strict": opts.Strict})
 }
 
-// batchRows runs produce, checks for codes repeated in the input, and sends
-// the rows to out in batches.
-func (s *Service) batchRows(ctx context.Context, produce func(context.Context, emitFunc) error, bytesRead func() int64, expectRows int, opts ImportOptions, out chan<- *batch) error {
-	seen := make(map[[2]uint64]int32, expectRows) // sized up front: growing it would copy it
+// batchRows runs produce, checks for codes repeated in the input (seen
+// maps each packed code to its first line), and sends the rows to out in
+// batches.
+func (s *Service) batchRows(ctx context.Context, produce func(context.Context, emitFunc) error, bytesRead func() int64, seen map[[2]uint64]int32, opts ImportOptions, out chan<- *batch) error {
 	nErrors := 0
 	b := &batch{}
 	send := func() error {
@@ -774,9 +788,9 @@ func (s *Service) readXLSX(ctx context.Context, r io.Reader, today workday.Date,
 // counts. With fresh (see write) every row is new: nothing is looked up,
 // and a code stored meanwhile by someone else fails the batch on the
 // unique index rather than being overwritten.
-func (s *Service) applyBatch(ctx context.Context, tx bulkTx, items []item, source string, dry, fresh bool) (ins, upd, unch int, err error) {
+func (s *Service) applyBatch(ctx context.Context, tx bulkTx, items []item, source string, dry, fresh bool) (a applied, err error) {
 	if len(items) == 0 {
-		return 0, 0, 0, nil
+		return a, nil
 	}
 	var existing map[string]*storedRow
 	if !fresh {
@@ -785,7 +799,7 @@ func (s *Service) applyBatch(ctx context.Context, tx bulkTx, items []item, sourc
 			codes[i] = it.e.USCC
 		}
 		if existing, err = tx.existing(ctx, codes, !dry); err != nil {
-			return 0, 0, 0, err
+			return a, err
 		}
 	}
 	ms := store.Millis(s.now())
@@ -799,34 +813,42 @@ func (s *Service) applyBatch(ctx context.Context, tx bulkTx, items []item, sourc
 		}
 		ch := resize(cur.e, merge(cur.e, it.e))
 		if len(ch) == 0 {
-			unch++
+			a.unch++
 			continue
 		}
 		if dry {
-			upd++
+			a.upd++
 			continue
 		}
 		srcs, err := updateSources(cur.sources, ch, source, ms, cur.e)
 		if err != nil {
-			return 0, 0, 0, err
+			return applied{}, err
 		}
 		updates = append(updates, &updateRow{e: cur.e, sources: srcs, changes: ch})
 	}
+	a.ins = len(inserts)
 	if dry {
-		return len(inserts), upd, unch, nil
+		return a, nil
 	}
 	if len(inserts) > 0 {
 		b, _ := json.Marshal(map[string]Source{sourceAll: {Source: source, At: ms}})
-		if err := tx.insert(ctx, inserts, string(b), ms); err != nil {
-			return 0, 0, 0, err
+		if a.ids, err = tx.insert(ctx, inserts, string(b), ms); err != nil {
+			return applied{}, err
 		}
 	}
 	if len(updates) > 0 {
 		if err := tx.update(ctx, updates, ms, source, audit.ActorOf(ctx).Name); err != nil {
-			return 0, 0, 0, err
+			return applied{}, err
 		}
+		a.upd = len(updates)
 	}
-	return len(inserts), len(updates), unch, nil
+	return a, nil
+}
+
+// applied is what one batch did.
+type applied struct {
+	ins, upd, unch int
+	ids            []int64 // of the inserted rows
 }
 
 // storedRow is an enterprise as stored, with its sources.
@@ -858,8 +880,8 @@ type bulkTx interface {
 	// existing returns the stored rows with the given codes, locked for
 	// update when lock is set.
 	existing(ctx context.Context, codes []string, lock bool) (map[string]*storedRow, error)
-	// insert inserts new enterprises with their tags.
-	insert(ctx context.Context, rows []*Enterprise, sources string, ms int64) error
+	// insert inserts new enterprises with their tags and returns their ids.
+	insert(ctx context.Context, rows []*Enterprise, sources string, ms int64) ([]int64, error)
 	// update writes merged enterprises, their tags and history.
 	update(ctx context.Context, rows []*updateRow, ms int64, source, actor string) error
 }

@@ -589,17 +589,17 @@ func openSQLiteBulk(ctx context.Context, db *store.DB, dry bool) (*sqliteBulk, e
 		if err := tx.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&b.oldTemp); err != nil {
 			return err
 		}
-		if err := tx.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&b.oldCheckpoint); err != nil {
-			return err
-		}
+		return tx.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&b.oldCheckpoint)
+	})
+	if err == nil {
 		// The statement journal of each insert goes to memory, not to a
 		// temporary file; and the WAL is copied back into the database every
 		// 128 MB rather than every 4 MB, so that a page changed by several
-		// batches is copied once.
-		_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = %d",
+		// batches is copied once. (Outside a transaction: temp_store cannot
+		// change inside one once the connection has used temporary storage.)
+		_, err = db.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = %d",
 			importCacheKiB, importCheckpointPages))
-		return err
-	})
+	}
 	if err != nil {
 		return nil, errs.Wrap(err, "prepare import")
 	}
@@ -720,12 +720,12 @@ func (t *sqliteTx) execChunks(ctx context.Context, full **sql.Stmt, head string,
 // sqlQuote returns s as an SQL string literal.
 func sqlQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
 
-func (t *sqliteTx) insert(ctx context.Context, rows []*Enterprise, sources string, ms int64) error {
+func (t *sqliteTx) insert(ctx context.Context, rows []*Enterprise, sources string, ms int64) ([]int64, error) {
 	// The writer is alone in its transaction, so ids after the largest are
 	// free.
 	var last int64
 	if err := t.tx.QueryRowContext(ctx, "SELECT COALESCE(MAX(id), 0) FROM enterprises").Scan(&last); err != nil {
-		return errs.Wrap(err, "insert enterprises")
+		return nil, errs.Wrap(err, "insert enterprises")
 	}
 	first := last + 1
 	// sources, created_at and updated_at are the same for every row: they
@@ -738,10 +738,12 @@ func (t *sqliteTx) insert(ctx context.Context, rows []*Enterprise, sources strin
 	}
 	args := make([]any, 0, width*insertChunk)
 	var tagArgs []any
+	ids := make([]int64, len(rows))
 	for start := 0; start < len(rows); start += insertChunk {
 		args = args[:0]
 		for i, e := range rows[start:min(start+insertChunk, len(rows))] {
 			id := first + int64(start+i)
+			ids[start+i] = id
 			args = append(args, id)
 			args = appendValues(args, e)
 			for _, tag := range e.Tags {
@@ -749,10 +751,10 @@ func (t *sqliteTx) insert(ctx context.Context, rows []*Enterprise, sources strin
 			}
 		}
 		if err := t.execChunks(ctx, &t.ins, head, width, tail, args); err != nil {
-			return errs.Wrap(err, "insert enterprises")
+			return nil, errs.Wrap(err, "insert enterprises")
 		}
 	}
-	return errs.Wrap(t.execChunks(ctx, &t.tagInsN, "INSERT INTO enterprise_tags (enterprise_id, tag)", 2, "", tagArgs), "insert enterprise tags")
+	return ids, errs.Wrap(t.execChunks(ctx, &t.tagInsN, "INSERT INTO enterprise_tags (enterprise_id, tag)", 2, "", tagArgs), "insert enterprise tags")
 }
 
 func (t *sqliteTx) update(ctx context.Context, rows []*updateRow, ms int64, source, actor string) error {
@@ -949,10 +951,10 @@ func (t *pgTx) copyTags(ctx context.Context, ids []int64, rows []*Enterprise) er
 // pgInsertColumns are the columns COPYed for a new enterprise.
 var pgInsertColumns = append(append([]string{}, pgStageColumns[:len(pgStageColumns)-1]...), "created_at", "updated_at")
 
-func (t *pgTx) insert(ctx context.Context, rows []*Enterprise, sources string, ms int64) error {
+func (t *pgTx) insert(ctx context.Context, rows []*Enterprise, sources string, ms int64) ([]int64, error) {
 	var ids []int64
 	if err := t.q.QueryRow(ctx, "SELECT array_agg(nextval($1::regclass)) FROM generate_series(1, $2)", t.seq, len(rows)).Scan(&ids); err != nil {
-		return errs.Wrap(err, "allocate enterprise ids")
+		return nil, errs.Wrap(err, "allocate enterprise ids")
 	}
 	c := newCopyBuf(len(rows) * 256)
 	for i, e := range rows {
@@ -964,9 +966,9 @@ func (t *pgTx) insert(ctx context.Context, rows []*Enterprise, sources string, m
 		c.int64(ms)
 	}
 	if err := c.send(ctx, t.pg, "enterprises", pgInsertColumns); err != nil {
-		return errs.Wrap(err, "copy enterprises")
+		return nil, errs.Wrap(err, "copy enterprises")
 	}
-	return t.copyTags(ctx, ids, rows)
+	return ids, t.copyTags(ctx, ids, rows)
 }
 
 func (t *pgTx) update(ctx context.Context, rows []*updateRow, ms int64, source, actor string) error {
@@ -1011,160 +1013,6 @@ func (t *pgTx) update(ctx context.Context, rows []*updateRow, ms int64, source, 
 	}
 	_, err = t.q.CopyFrom(ctx, pgx.Identifier{"enterprise_history"}, []string{"enterprise_id", "at", "field", "old_value", "new_value", "source", "actor"}, pgx.CopyFromRows(history))
 	return errs.Wrap(err, "record enterprise history")
-}
-
-// Deferred indexes: a large import into an empty registry drops the
-// secondary indexes and builds them at its end (see the table
-// enterprise_deferred_indexes in 0002_enterprise.sql). On PostgreSQL it
-// also drops the foreign key of enterprise_tags, whose check is a query
-// per tag row, and adds it back at the end, which checks every row with
-// one join.
-
-// deferredTables are the tables whose secondary indexes a large import
-// defers.
-const deferredTables = "'enterprises', 'enterprise_tags'"
-
-// deferIndexes reports whether enterprises is empty and, if it is, drops
-// the non-unique indexes of enterprises and enterprise_tags (and on
-// PostgreSQL the foreign key of enterprise_tags) and records their
-// definitions, in one transaction.
-func (s *Service) deferIndexes(ctx context.Context) (bool, error) {
-	empty := false
-	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
-		var exists bool
-		if err := tx.QueryRowContext(ctx, "SELECT EXISTS (SELECT 1 FROM enterprises)").Scan(&exists); err != nil {
-			return err
-		}
-		if exists {
-			return nil
-		}
-		empty = true
-		// name, definition, and the statement that drops it
-		q := "SELECT name, sql, 'DROP INDEX \"' || replace(name, '\"', '\"\"') || '\"' FROM sqlite_master WHERE type = 'index' AND tbl_name IN (" + deferredTables + ") AND sql IS NOT NULL AND sql NOT LIKE 'CREATE UNIQUE%'"
-		if tx.Dialect() == store.Postgres {
-			q = `SELECT i.relname, pg_get_indexdef(i.oid), 'DROP INDEX ' || quote_ident(i.relname) FROM pg_index x
-				JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
-				WHERE t.relname IN (` + deferredTables + `) AND t.relnamespace = to_regnamespace(current_schema())
-				AND NOT x.indisunique AND NOT x.indisprimary
-				UNION ALL
-				SELECT c.conname, 'ALTER TABLE enterprise_tags ADD CONSTRAINT ' || quote_ident(c.conname) || ' ' || pg_get_constraintdef(c.oid),
-					'ALTER TABLE enterprise_tags DROP CONSTRAINT ' || quote_ident(c.conname)
-				FROM pg_constraint c WHERE c.conrelid = to_regclass(quote_ident(current_schema()) || '.enterprise_tags') AND c.contype = 'f'`
-		}
-		rows, err := tx.QueryContext(ctx, q)
-		if err != nil {
-			return err
-		}
-		var defs [][3]string
-		for rows.Next() {
-			var d [3]string
-			if err := rows.Scan(&d[0], &d[1], &d[2]); err != nil {
-				rows.Close()
-				return err
-			}
-			defs = append(defs, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, d := range defs {
-			if _, err := tx.ExecContext(ctx, "INSERT INTO enterprise_deferred_indexes (name, definition) VALUES (?, ?)", d[0], d[1]); err != nil {
-				return err
-			}
-			if _, err := tx.ExecContext(ctx, d[2]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	return empty, errs.Wrap(err, "defer enterprise indexes")
-}
-
-// RestoreIndexes builds the indexes (and adds the foreign key) that a large
-// import dropped and did not get to build again (because the process
-// died), and is a no-op otherwise.
-// Import calls it at its start and end; the server may call it at start-up
-// so that an interrupted first import does not leave searches slow.
-// PostgreSQL builds two indexes at a time. Errors: Internal.
-func (s *Service) RestoreIndexes(ctx context.Context) error {
-	rows, err := s.DB.QueryContext(ctx, "SELECT name, definition FROM enterprise_deferred_indexes ORDER BY name")
-	if err != nil {
-		return errs.Wrap(err, "restore enterprise indexes")
-	}
-	var defs [][2]string
-	for rows.Next() {
-		var d [2]string
-		if err := rows.Scan(&d[0], &d[1]); err != nil {
-			rows.Close()
-			return errs.Wrap(err, "restore enterprise indexes")
-		}
-		defs = append(defs, d)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(defs) == 0 {
-		return errs.Wrap(err, "restore enterprise indexes")
-	}
-	build := func(d [2]string) error {
-		return s.DB.InTx(ctx, func(tx *store.Tx) error {
-			exists := "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?)"
-			args := []any{d[0]}
-			if tx.Dialect() == store.Postgres {
-				exists = `SELECT to_regclass(quote_ident(current_schema()) || '.' || quote_ident(?)) IS NOT NULL
-					OR EXISTS (SELECT 1 FROM pg_constraint WHERE conname = ? AND connamespace = to_regnamespace(current_schema()))`
-				args = append(args, d[0])
-				// Sorts for the index builds and the hash join that checks
-				// the foreign key stay in memory.
-				if _, err := tx.ExecContext(ctx, "SET LOCAL maintenance_work_mem = '256MB'; SET LOCAL work_mem = '256MB'"); err != nil {
-					return err
-				}
-			}
-			var ok bool
-			if err := tx.QueryRowContext(ctx, exists, args...).Scan(&ok); err != nil {
-				return err
-			}
-			if !ok {
-				if _, err := tx.ExecContext(ctx, d[1]); err != nil {
-					return fmt.Errorf("%s: %w", d[0], err)
-				}
-			}
-			_, err := tx.ExecContext(ctx, "DELETE FROM enterprise_deferred_indexes WHERE name = ?", d[0])
-			return err
-		})
-	}
-	workers := 1
-	if s.DB.Dialect() == store.Postgres {
-		workers = 2
-	} else {
-		restore, err := s.sqliteSortThreads(ctx)
-		if err != nil {
-			return errs.Wrap(err, "restore enterprise indexes")
-		}
-		defer restore()
-	}
-	next := make(chan [2]string, len(defs))
-	for _, d := range defs {
-		next <- d
-	}
-	close(next)
-	errc := make(chan error, workers)
-	for range workers {
-		go func() {
-			var first error
-			for d := range next {
-				if err := build(d); err != nil && first == nil {
-					first = err
-				}
-			}
-			errc <- first
-		}()
-	}
-	for range workers {
-		if e := <-errc; e != nil && err == nil {
-			err = e
-		}
-	}
-	return errs.Wrap(err, "restore enterprise indexes")
 }
 
 // analyze refreshes the planner statistics of the registry's tables after

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"embed"
 	"errors"
 	"fmt"
@@ -141,32 +142,96 @@ func isDeadlock(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == "40P01"
 }
 
+// foreignKeysOff is the directive, on a line of its own, of a SQLite
+// migration that rebuilds a table other tables refer to: it runs with
+// foreign keys off (with them on, dropping the old table would delete the
+// rows that refer to it), and every reference is checked before it
+// commits. SQLite reads the pragma only outside a transaction, so the
+// migration gets a connection of its own.
+const foreignKeysOff = "-- qinqing: foreign_keys off"
+
 // migrateOne applies m in one transaction unless it is applied already,
 // and reports whether it applied it.
 func (db *DB) migrateOne(ctx context.Context, m Migration, now func() time.Time) (bool, error) {
+	if db.dialect == SQLite && strings.Contains(m.SQL, foreignKeysOff+"\n") {
+		return db.migrateWithoutForeignKeys(ctx, m, now)
+	}
 	applied := false
 	err := db.InTx(ctx, func(tx *Tx) error {
-		if db.dialect == Postgres {
-			if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7410001)`); err != nil {
-				return err
-			}
-		}
-		var n int
-		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return nil // another instance applied it meanwhile
-		}
-		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
-			return fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
-		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
-			m.Version, m.Name, Millis(now())); err != nil {
-			return err
-		}
-		applied = true
-		return nil
+		var err error
+		applied, err = db.apply(ctx, tx, m, now)
+		return err
 	})
 	return applied, err
+}
+
+// migrateWithoutForeignKeys applies m as migrateOne does, on a writer
+// connection with foreign keys off (see foreignKeysOff).
+func (db *DB) migrateWithoutForeignKeys(ctx context.Context, m Migration, now func() time.Time) (applied bool, err error) {
+	conn, err := db.write.Conn(ctx)
+	if err != nil {
+		return false, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA foreign_keys = OFF"); err != nil {
+		return false, err
+	}
+	defer func() {
+		if _, e := conn.ExecContext(context.WithoutCancel(ctx), "PRAGMA foreign_keys = ON"); e != nil && err == nil {
+			err = e
+		}
+	}()
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return false, err
+	}
+	tx := &Tx{tx: sqlTx, d: db.dialect}
+	if applied, err = db.apply(ctx, tx, m, now); err == nil {
+		err = checkForeignKeys(ctx, tx, m)
+	}
+	if err != nil {
+		_ = sqlTx.Rollback()
+		return false, err
+	}
+	return applied, sqlTx.Commit()
+}
+
+// checkForeignKeys fails when a row refers to a row that does not exist.
+func checkForeignKeys(ctx context.Context, tx *Tx, m Migration) error {
+	var table, parent string
+	var rowid sql.NullInt64
+	var fkid int
+	err := tx.QueryRowContext(ctx, "PRAGMA foreign_key_check").Scan(&table, &rowid, &parent, &fkid)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return fmt.Errorf("migration %04d_%s: row %d of %s refers to a missing row of %s", m.Version, m.Name, rowid.Int64, table, parent)
+}
+
+// apply runs m in tx unless another instance applied it meanwhile, records
+// it, and reports whether it ran it.
+func (db *DB) apply(ctx context.Context, tx *Tx, m Migration, now func() time.Time) (bool, error) {
+	if db.dialect == Postgres {
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7410001)`); err != nil {
+			return false, err
+		}
+	}
+	var n int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = ?`, m.Version).Scan(&n); err != nil {
+		return false, err
+	}
+	if n > 0 {
+		return false, nil
+	}
+	if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+		return false, fmt.Errorf("migration %04d_%s: %w", m.Version, m.Name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		m.Version, m.Name, Millis(now())); err != nil {
+		return false, err
+	}
+	return true, nil
 }
