@@ -33,7 +33,10 @@ SQLite and (with --pg, or when QINQING_TEST_POSTGRES is set) PostgreSQL:
 
 Each measurement runs in a child process of this binary, so the peak
 resident memory (VmHWM) is that phase's own. The ratio is the import's rows
-per second over the plain load's. --db is the SQLite file to create for the
+per second over the plain load's. "of which indexes" is the time an import
+spent building, after the rows, the indexes it deferred; "CPU s" is the
+phase's own CPU time and the whole machine's (the database server's
+included). --db is the SQLite file to create for the
 run (it must not exist; default in --dir); PostgreSQL runs in a fresh
 schema that is dropped afterwards. The machine's CPUs and load average are
 printed with the table: other work on the machine slows the phases unevenly.`
@@ -142,14 +145,15 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	}
 	dataset := fmt.Sprintf("%d rows, %.1f MB CSV", *rows, float64(size)/1e6)
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "dataset\toperation\trows/s\tseconds\tpeak RSS MB\tratio to plain\t")
+	fmt.Fprintln(tw, "dataset\toperation\trows/s\tseconds\tof which indexes\tCPU s: own\tmachine\tpeak RSS MB\tratio to plain\t")
 	for _, s := range steps {
 		m := results[s.phase]
 		plain := results[importbench.PhaseSQLitePlain]
 		if strings.HasPrefix(s.phase, "pg-") {
 			plain = results[importbench.PhasePGPlain]
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.1f\t%.0f\t%.2f\t\n", dataset, s.label, m.RowsPerSecond(), m.Seconds, float64(m.PeakRSSKiB)/1024, m.RowsPerSecond()/plain.RowsPerSecond())
+		fmt.Fprintf(tw, "%s\t%s\t%.0f\t%.1f\t%.1f\t%.1f\t%.1f\t%.0f\t%.2f\t\n", dataset, s.label, m.RowsPerSecond(), m.Seconds, m.IndexSeconds,
+			m.OwnCPU, m.MachineCPU, float64(m.PeakRSSKiB)/1024, m.RowsPerSecond()/plain.RowsPerSecond())
 	}
 	if err := tw.Flush(); err != nil {
 		return errs.Wrap(err, "write table")

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"slices"
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -21,12 +22,13 @@ type copyBuf struct {
 // header extension length, both 0).
 const copySignature = "PGCOPY\n\xff\r\n\x00"
 
-func newCopyBuf(size int) *copyBuf {
-	c := &copyBuf{b: make([]byte, 0, size)}
+// start begins a new stream in c, keeping its memory, sized for at least
+// size bytes.
+func (c *copyBuf) start(size int) {
+	c.b = slices.Grow(c.b[:0], size)
 	c.b = append(c.b, copySignature...)
 	c.b = binary.BigEndian.AppendUint32(c.b, 0)
 	c.b = binary.BigEndian.AppendUint32(c.b, 0)
-	return c
 }
 
 // row starts a tuple of n fields.

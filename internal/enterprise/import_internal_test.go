@@ -426,3 +426,25 @@ func TestParseParallel(t *testing.T) {
 		t.Errorf("emit error: %v after %d rows", err, count)
 	}
 }
+
+// TestTrimSpace checks the fast path of trimSpace against trimming rune by
+// rune, on every string of up to four pieces drawn from spaces, characters
+// that share their first or last byte with a space, and plain ones.
+func TestTrimSpace(t *testing.T) {
+	pieces := []string{"", " ", "\t", "\u3000", "\u00a0", "\ufeff", "a", "中", "\u00bf", "\u3001", "\uff01", "\u0080", "€", "\x01"}
+	var walk func(s string, depth int)
+	walk = func(s string, depth int) {
+		if want := strings.TrimFunc(s, func(r rune) bool {
+			return strings.ContainsRune(" \t\n\r\v\f\u3000\u00a0\ufeff", r)
+		}); trimSpace(s) != want {
+			t.Errorf("trimSpace(%q) = %q, want %q", s, trimSpace(s), want)
+		}
+		if depth == 4 {
+			return
+		}
+		for _, p := range pieces {
+			walk(s+p, depth+1)
+		}
+	}
+	walk("", 0)
+}

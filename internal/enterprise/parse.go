@@ -146,10 +146,24 @@ func unescapeCell(s string) string {
 // trimSpace trims white space, including the ideographic space U+3000 and
 // the no-break space, which arrive from Word and web pages.
 func trimSpace(s string) string {
-	return strings.TrimFunc(s, func(r rune) bool {
-		return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == 0x3000 || r == 0xA0 || r == 0xFEFF
-	})
+	// Most cells have nothing to trim: their first byte is a letter, a
+	// digit or starts a multi-byte character other than those spaces (every
+	// space above is ASCII or starts with 0xC2, 0xE3 or 0xEF), and so is
+	// their last byte (a space ends with 0xA0, 0x80 or 0xBF).
+	if s == "" || (!mayStartSpace(s[0]) && !mayEndSpace(s[len(s)-1])) {
+		return s
+	}
+	return strings.TrimFunc(s, isSpace)
 }
+
+func isSpace(r rune) bool {
+	return r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\v' || r == '\f' || r == 0x3000 || r == 0xA0 || r == 0xFEFF
+}
+
+// mayStartSpace reports whether b may be the first byte of a space of
+// isSpace, mayEndSpace whether it may be the last.
+func mayStartSpace(b byte) bool { return b <= ' ' || b == 0xC2 || b == 0xE3 || b == 0xEF }
+func mayEndSpace(b byte) bool   { return b <= ' ' || b == 0xA0 || b == 0x80 || b == 0xBF }
 
 // cleanCell undoes the export escape and trims space.
 func cleanCell(s string) string { return trimSpace(unescapeCell(s)) }

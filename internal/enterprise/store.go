@@ -833,6 +833,7 @@ func appendValues(args []any, e *Enterprise) []any {
 type pgBulk struct {
 	conn *pgx.Conn
 	seq  string
+	buf  copyBuf // reused by the COPYs of every batch
 }
 
 // pgStageColumns are the columns of the staging table.
@@ -872,14 +873,16 @@ func (b *pgBulk) inTx(ctx context.Context, fn func(bulkTx) error) error {
 	if err != nil {
 		return errs.Wrap(err, "begin")
 	}
-	if err := fn(&pgTx{q: tx, pg: b.conn.PgConn(), seq: b.seq}); err != nil {
+	if err := fn(&pgTx{q: tx, pg: b.conn.PgConn(), seq: b.seq, buf: &b.buf}); err != nil {
 		_ = tx.Rollback(context.Background())
 		return err
 	}
 	return errs.Wrap(tx.Commit(ctx), "commit")
 }
 
-func (b *pgBulk) reader() bulkTx { return &pgTx{q: b.conn, pg: b.conn.PgConn(), seq: b.seq} }
+func (b *pgBulk) reader() bulkTx {
+	return &pgTx{q: b.conn, pg: b.conn.PgConn(), seq: b.seq, buf: &b.buf}
+}
 
 // writers is 2: a second connection lets a second backend maintain the
 // indexes (the bulk of the work) while the first does.
@@ -905,6 +908,7 @@ type pgTx struct {
 	q   pgQuerier
 	pg  *pgconn.PgConn // the connection of q, for binary COPY (bulkcopy.go)
 	seq string
+	buf *copyBuf
 }
 
 func (t *pgTx) existing(ctx context.Context, codes []string, lock bool) (map[string]*storedRow, error) {
@@ -937,7 +941,8 @@ func (t *pgTx) copyTags(ctx context.Context, ids []int64, rows []*Enterprise) er
 	if n == 0 {
 		return nil
 	}
-	c := newCopyBuf(n * 32)
+	c := t.buf
+	c.start(n * 32)
 	for i, e := range rows {
 		for _, tag := range e.Tags {
 			c.row(2)
@@ -956,7 +961,8 @@ func (t *pgTx) insert(ctx context.Context, rows []*Enterprise, sources string, m
 	if err := t.q.QueryRow(ctx, "SELECT array_agg(nextval($1::regclass)) FROM generate_series(1, $2)", t.seq, len(rows)).Scan(&ids); err != nil {
 		return nil, errs.Wrap(err, "allocate enterprise ids")
 	}
-	c := newCopyBuf(len(rows) * 256)
+	c := t.buf
+	c.start(len(rows) * 384)
 	for i, e := range rows {
 		c.row(len(pgInsertColumns))
 		c.int64(ids[i])

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -47,6 +48,62 @@ type Measurement struct {
 	PeakRSSKiB int64   `json:"peak_rss_kib"` // VmHWM of the process that ran the phase
 	Inserted   int     `json:"inserted,omitempty"`
 	Rejected   int     `json:"rejected,omitempty"`
+	// IndexSeconds is the part of Seconds an import spent building the
+	// indexes it deferred (and analysing) after the rows were in.
+	IndexSeconds float64 `json:"index_seconds,omitempty"`
+	// OwnCPU is the CPU time of the process that ran the phase; MachineCPU
+	// that of the whole machine meanwhile (the database server's
+	// included, and any other work's), both in seconds.
+	OwnCPU     float64 `json:"own_cpu"`
+	MachineCPU float64 `json:"machine_cpu"`
+}
+
+// stopwatch measures a phase: wall time, the process's CPU time and the
+// machine's.
+type stopwatch struct {
+	wall         time.Time
+	own, machine float64
+}
+
+func startWatch() stopwatch {
+	return stopwatch{wall: time.Now(), own: ownCPU(), machine: machineCPU()}
+}
+
+// stop writes what was measured since start into m.
+func (w stopwatch) stop(m *Measurement) {
+	m.Seconds = time.Since(w.wall).Seconds()
+	m.OwnCPU = ownCPU() - w.own
+	m.MachineCPU = machineCPU() - w.machine
+}
+
+// ownCPU returns the user and system CPU seconds of this process.
+func ownCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+}
+
+// machineCPU returns the busy CPU seconds of the machine since boot (the
+// first line of /proc/stat, in clock ticks of 1/100 s), or 0 when /proc is
+// not available.
+func machineCPU() float64 {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	busy := 0.0
+	for i, v := range f[1:] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, _ := strconv.ParseFloat(v, 64)
+		busy += n
+	}
+	return busy / 100
 }
 
 // RowsPerSecond returns the throughput of m.
@@ -166,11 +223,19 @@ func runImport(ctx context.Context, db *store.DB, path string, m *Measurement) e
 	}
 	defer f.Close()
 	s := &enterprise.Service{DB: db, Now: time.Now}
-	start := time.Now()
-	res, err := s.Import(ctx, f, enterprise.FormatCSV, enterprise.ImportOptions{}, nil)
-	m.Seconds = time.Since(start).Seconds()
+	var indexes time.Time
+	w := startWatch()
+	res, err := s.Import(ctx, f, enterprise.FormatCSV, enterprise.ImportOptions{}, func(p enterprise.Progress) {
+		if p.Phase == "indexes" && indexes.IsZero() {
+			indexes = time.Now()
+		}
+	})
+	w.stop(m)
 	if err != nil {
 		return err
+	}
+	if !indexes.IsZero() {
+		m.IndexSeconds = m.Seconds - indexes.Sub(w.wall).Seconds()
 	}
 	m.Rows, m.Inserted, m.Rejected = res.Read, res.Inserted, res.Rejected
 	return nil
@@ -207,7 +272,7 @@ func sqlitePlain(ctx context.Context, db *store.DB, path string, m *Measurement)
 		return errs.Wrap(err, "open benchmark file")
 	}
 	defer f.Close()
-	start := time.Now()
+	w := startWatch()
 	err = db.InTx(ctx, func(tx *store.Tx) error {
 		st, err := tx.PrepareContext(ctx, "INSERT INTO plain VALUES (?"+strings.Repeat(", ?", n-1)+")")
 		if err != nil {
@@ -240,7 +305,7 @@ func sqlitePlain(ctx context.Context, db *store.DB, path string, m *Measurement)
 			m.Rows++
 		}
 	})
-	m.Seconds = time.Since(start).Seconds()
+	w.stop(m)
 	return errs.Wrap(err, "plain load")
 }
 
@@ -271,9 +336,9 @@ func pgPlain(ctx context.Context, dsn, path string, m *Measurement) error {
 	if b, _ := br.Peek(3); string(b) == "\xEF\xBB\xBF" {
 		_, _ = br.Discard(3)
 	}
-	start := time.Now()
+	w := startWatch()
 	tag, err := conn.PgConn().CopyFrom(ctx, br, "COPY plain FROM STDIN (FORMAT csv, HEADER true)")
-	m.Seconds = time.Since(start).Seconds()
+	w.stop(m)
 	if err != nil {
 		return errs.Wrap(err, "copy")
 	}
