@@ -64,9 +64,11 @@ import (
 // compared against the stored rows fetched with one query (new, changed or
 // unchanged is decided in Go, by the same merge as UpdateEnterprise) —
 // except in a large import into an empty registry, where every row the
-// file does not repeat is new: it looks nothing up, defers the secondary
-// indexes (and on PostgreSQL the foreign key of enterprise_tags) to the
-// end, and writes batches of 20,000. SQLite: multi-row prepared INSERTs
+// file does not repeat is new: it looks nothing up, defers every index but
+// the primary keys — the unique index of the codes included (bulkindex.go;
+// how codes stay unique meanwhile is on write) — and on PostgreSQL the
+// foreign key of enterprise_tags to the end, and writes batches of 20,000.
+// SQLite: multi-row prepared INSERTs
 // with the values common to all rows written into the statement, a 64 MB
 // page cache and in-memory statement journals for the import. PostgreSQL:
 // binary COPY of new rows (ids drawn from the sequence, bulkcopy.go) and
