@@ -215,6 +215,9 @@ type progress struct {
 	last  time.Time
 	total int64 // rows, when known in advance (seed)
 	done  bool
+	// indexing is set once the import builds its deferred indexes: the
+	// rows are done, and the display says what it waits for.
+	indexing bool
 }
 
 // isTerminal reports whether w is a character device (a terminal).
@@ -235,6 +238,15 @@ func newProgress(env Env, label string, totalRows int64) *progress {
 
 // update is the progress callback of enterprise imports.
 func (p *progress) update(pr enterprise.Progress) {
+	if p.indexing {
+		return
+	}
+	if pr.Phase == enterprise.PhaseIndexes {
+		p.indexing = true
+		p.finish()
+		fmt.Fprintf(p.env.Stderr, "%s：%s\n", p.label, pr.IndexingNote())
+		return
+	}
 	if p.tty {
 		if p.bar == nil {
 			if p.total == 0 && pr.TotalRows > 0 {

@@ -158,10 +158,22 @@ type Progress struct {
 	Bytes      int64 `json:"bytes"`       // bytes of the input read so far
 	TotalBytes int64 `json:"total_bytes"` // size of the input, 0 when unknown
 	TotalRows  int   `json:"total_rows"`  // data rows in the input when known (XLSX), else 0
-	// Phase is "rows" while rows are read and written, then "indexes" while
-	// the indexes a large first import deferred are built.
+	// Phase is PhaseRows while rows are read and written, then
+	// PhaseIndexes while the indexes a large first import deferred are
+	// built.
 	Phase string `json:"phase"`
 	Done  bool   `json:"done"`
+}
+
+// The phases of an import (Progress.Phase).
+const (
+	PhaseRows    = "rows"
+	PhaseIndexes = "indexes"
+)
+
+// IndexingNote says what an import does while it builds its indexes.
+func (p Progress) IndexingNote() string {
+	return fmt.Sprintf("已写入 %d 行，正在建立索引……", p.Inserted+p.Updated)
 }
 
 // defaultBatchSize is the number of rows per transaction.
@@ -388,7 +400,7 @@ func (s *Service) write(ctx context.Context, produce func(context.Context, emitF
 		}()
 	}
 	totalRows := 0
-	phase := "rows"
+	phase := PhaseRows
 	report := func(done bool) {
 		if progress != nil {
 			progress(Progress{Read: res.Read, Inserted: res.Inserted, Updated: res.Updated, Unchanged: res.Unchanged,
@@ -486,7 +498,7 @@ func (s *Service) write(ctx context.Context, produce func(context.Context, emitF
 	}
 	w.close()
 	if fresh {
-		phase = "indexes"
+		phase = PhaseIndexes
 		report(false)
 		if err := s.restoreIndexes(ctx, settle); err != nil {
 			return nil, err

@@ -119,7 +119,11 @@ func (s *ImportRuns) Run(ctx context.Context, j *jobs.Job) error {
 	defer f.Close()
 	opts := ImportOptions{Strict: run.Strict, DryRun: run.DryRun, Size: run.Size}
 	res, ierr := s.Enterprises.Import(ctx, f, run.Format, opts, func(pr Progress) {
-		_ = j.Progress(ctx, pr.Bytes, pr.TotalBytes, "已读取 "+strconv.Itoa(pr.Read)+" 行，拒绝 "+strconv.Itoa(pr.Rejected)+" 行")
+		note := "已读取 " + strconv.Itoa(pr.Read) + " 行，拒绝 " + strconv.Itoa(pr.Rejected) + " 行"
+		if pr.Phase == PhaseIndexes {
+			note = pr.IndexingNote()
+		}
+		_ = j.Progress(ctx, pr.Bytes, pr.TotalBytes, note)
 	})
 	if ierr == nil && !run.DryRun && res != nil && res.Inserted+res.Updated > 0 && s.Changed != nil {
 		s.Changed(ctx)

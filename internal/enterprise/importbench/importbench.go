@@ -226,7 +226,7 @@ func runImport(ctx context.Context, db *store.DB, path string, m *Measurement) e
 	var indexes time.Time
 	w := startWatch()
 	res, err := s.Import(ctx, f, enterprise.FormatCSV, enterprise.ImportOptions{}, func(p enterprise.Progress) {
-		if p.Phase == "indexes" && indexes.IsZero() {
+		if p.Phase == enterprise.PhaseIndexes && indexes.IsZero() {
 			indexes = time.Now()
 		}
 	})
