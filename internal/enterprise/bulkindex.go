@@ -13,9 +13,9 @@ import (
 	"github.com/qinqing/qinqing/internal/store"
 )
 
-// Deferred indexes: a large import into an empty registry drops the
-// indexes of enterprises and enterprise_tags but their primary keys — the
-// unique index of the credit code among them — and builds them at its end
+// Deferred indexes: a large import into an empty registry drops every
+// index of enterprises and enterprise_tags except their primary keys — the
+// unique index of the credit code too — and builds them at its end
 // (see the table enterprise_deferred_indexes in 0002_enterprise.sql). On
 // PostgreSQL it also drops the foreign key of enterprise_tags, whose check
 // is a query per tag row, and adds it back NOT VALID: every tag row the
@@ -30,7 +30,7 @@ const deferredTables = "'enterprises', 'enterprise_tags'"
 const usccIndex = "enterprises_uscc"
 
 // deferIndexes reports whether enterprises is empty and, if it is, drops
-// the indexes of enterprises and enterprise_tags but their primary keys
+// every index of enterprises and enterprise_tags except their primary keys
 // (and on PostgreSQL the foreign key of enterprise_tags) and records their
 // definitions, in one transaction.
 func (s *Service) deferIndexes(ctx context.Context) (bool, error) {
