@@ -203,31 +203,25 @@ func (s *Service) restoreIndexes(ctx context.Context, settle func(context.Contex
 // duplicateCodes returns the Conflict error that names the codes stored
 // more than once.
 func (s *Service) duplicateCodes(ctx context.Context) error {
-	codes, err := s.duplicated(ctx, s.DB)
+	rows, err := s.DB.QueryContext(ctx, "SELECT uscc FROM enterprises GROUP BY uscc HAVING COUNT(*) > 1 ORDER BY uscc")
 	if err != nil {
 		return errs.Wrap(err, "find repeated codes")
-	}
-	shown := codes[:min(len(codes), 10)]
-	return errs.Errorf(errs.Conflict, "统一社会信用代码的唯一索引无法建立：%d个代码各有多条企业记录（%s）。请为每个代码只保留一条记录后重试",
-		len(codes), strings.Join(shown, "、"))
-}
-
-// duplicated returns the codes stored more than once, sorted.
-func (s *Service) duplicated(ctx context.Context, q store.Querier) ([]string, error) {
-	rows, err := q.QueryContext(ctx, "SELECT uscc FROM enterprises GROUP BY uscc HAVING COUNT(*) > 1 ORDER BY uscc")
-	if err != nil {
-		return nil, err
 	}
 	defer rows.Close()
 	var codes []string
 	for rows.Next() {
 		var c string
 		if err := rows.Scan(&c); err != nil {
-			return nil, err
+			return errs.Wrap(err, "find repeated codes")
 		}
 		codes = append(codes, c)
 	}
-	return codes, rows.Err()
+	if err := rows.Err(); err != nil {
+		return errs.Wrap(err, "find repeated codes")
+	}
+	shown := codes[:min(len(codes), 10)]
+	return errs.Errorf(errs.Conflict, "统一社会信用代码的唯一索引无法建立：%d个代码各有多条企业记录（%s）。请为每个代码只保留一条记录后重试",
+		len(codes), strings.Join(shown, "、"))
 }
 
 // idRuns is the set of ids an import inserted, as runs of consecutive ids
