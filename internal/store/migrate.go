@@ -76,11 +76,28 @@ func (db *DB) AppliedVersion(ctx context.Context) (int, error) {
 	return v, nil
 }
 
-// Pending returns the migrations not yet applied.
+// Pending returns the migrations not yet applied, in version order. A
+// migration counts as applied by its own version, not by the highest one:
+// a migration merged after a later-numbered one has run is still pending.
 func (db *DB) Pending(ctx context.Context) ([]Migration, error) {
-	applied, err := db.AppliedVersion(ctx)
+	if _, err := db.ExecContext(ctx, createMigrationsTable); err != nil {
+		return nil, errs.Wrap(err, "create schema_migrations")
+	}
+	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
-		return nil, err
+		return nil, errs.Wrap(err, "read applied migrations")
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, errs.Wrap(err, "read applied migrations")
+		}
+		applied[v] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "read applied migrations")
 	}
 	all, err := db.Migrations()
 	if err != nil {
@@ -88,7 +105,7 @@ func (db *DB) Pending(ctx context.Context) ([]Migration, error) {
 	}
 	var pending []Migration
 	for _, m := range all {
-		if m.Version > applied {
+		if !applied[m.Version] {
 			pending = append(pending, m)
 		}
 	}
