@@ -16,6 +16,7 @@ import (
 	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/config"
 	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/store"
 )
 
 // Env is the process environment a command runs in, injectable for tests.
@@ -145,14 +146,67 @@ func newFlagSet(env Env, name, synopsis, description string) *flag.FlagSet {
 }
 
 // parse parses args, turning a flag error into a usage error (exit 2).
+// Flags may come before, between or after the positional arguments (the
+// usage lines write `ARGS [--db DSN]`); after parse, fs.Args() holds the
+// positional arguments in their order. "--" ends the flags: what follows is
+// positional even when it starts with "-".
 func parse(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
+	flags, pos := splitFlags(fs, args)
+	if len(pos) > 0 {
+		flags = append(append(flags, "--"), pos...)
+	}
+	if err := fs.Parse(flags); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
 		return exitError{code: 2}
 	}
 	return nil
+}
+
+// splitFlags separates the flags in args (with the values of those that take
+// one) from the positional arguments, keeping the order of each. An unknown
+// flag stays with the flags, so that fs.Parse reports it.
+func splitFlags(fs *flag.FlagSet, args []string) (flags, pos []string) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			return flags, append(pos, args[i+1:]...)
+		}
+		if len(a) < 2 || a[0] != '-' {
+			pos = append(pos, a)
+			continue
+		}
+		flags = append(flags, a)
+		name := strings.TrimLeft(a, "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		f := fs.Lookup(name)
+		if f == nil {
+			continue
+		}
+		if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+			continue
+		}
+		if i+1 < len(args) {
+			i++
+			flags = append(flags, args[i])
+		}
+	}
+	return flags, pos
+}
+
+// databaseAbsent reports whether dsn names a SQLite file that does not
+// exist, and its path. A command that only reads answers without such a
+// database instead of creating an empty one.
+func databaseAbsent(dsn string) (bool, string) {
+	dsn = strings.TrimSpace(dsn)
+	if dsn == "" || store.IsPostgres(dsn) {
+		return false, dsn
+	}
+	_, err := os.Stat(dsn)
+	return errors.Is(err, os.ErrNotExist), dsn
 }
 
 // loadConfig returns the defaults overridden by the environment.

@@ -3,11 +3,16 @@ package cli_test
 import (
 	"bytes"
 	"context"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/cli"
+	"github.com/qinqing/qinqing/internal/config"
+	"github.com/qinqing/qinqing/internal/workday"
 )
 
 // run runs the command line with stdin and returns exit code, stdout, stderr.
@@ -37,16 +42,23 @@ func TestWorkdayCommands(t *testing.T) {
 		{[]string{"workday", "add", "2026/2/13", "1"}, "2026-02-14"},
 		{[]string{"workday", "between", "2026-09-30", "2026-10-10"}, "3"}, // 10月8日、9日与调休的10日
 	}
+	// The default database does not exist here: the official calendar
+	// answers, nothing is created, and a note says nothing is overridden.
+	t.Chdir(t.TempDir())
+	const noDB = "note: no database at ./qinqing-data/qinqing.db; the official calendar answers, nothing is overridden\n"
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args[1:], " "), func(t *testing.T) {
 			code, out, errOut := run(t, "", nil, tt.args...)
 			if code != 0 || strings.TrimSpace(out) != tt.want {
 				t.Fatalf("exit %d, stdout %q, stderr %q; want %q", code, out, errOut, tt.want)
 			}
-			if errOut != "" {
-				t.Errorf("unexpected stderr for an officially covered year: %q", errOut)
+			if errOut != noDB {
+				t.Errorf("stderr for an officially covered year %q, want only %q", errOut, noDB)
 			}
 		})
+	}
+	if _, err := os.Stat("qinqing-data"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("workday created the default database's directory (stat: %v)", err)
 	}
 	t.Run("FallbackWarns", func(t *testing.T) {
 		code, out, errOut := run(t, "", nil, "workday", "is", "2030-05-01")
@@ -60,6 +72,81 @@ func TestWorkdayCommands(t *testing.T) {
 			t.Fatalf("exit %d, stderr %q", code, errOut)
 		}
 	})
+}
+
+// TestWorkdayOverrides checks that every way of naming the database —
+// the default, QINQING_DB, --db before or after the arguments — reads the
+// overrides an administrator stored.
+func TestWorkdayOverrides(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if code, _, e := run(t, "", nil, "migrate"); code != 0 {
+		t.Fatalf("migrate the default database: %s", e)
+	}
+	cfg := config.Default()
+	a, err := app.Open(context.Background(), cfg, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2026-12-12 is a Saturday; the office makes it a working day.
+	if err := a.Overrides.Save(context.Background(), workday.Override{Date: workday.MustParseDate("2026-12-12"), Workday: true, Note: "调休"}); err != nil {
+		t.Fatal(err)
+	}
+	a.Close()
+	abs := filepath.Join(dir, "qinqing-data", "qinqing.db")
+	other := filepath.Join(t.TempDir(), "other.db")
+	if code, _, e := run(t, "", nil, "migrate", "--db", other); code != 0 {
+		t.Fatal(e)
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"OKDefaultDB", nil, []string{"workday", "add", "2026-12-11", "1"}, "2026-12-12"},
+		{"OKDefaultDBIs", nil, []string{"workday", "is", "2026-12-12"}, "workday"},
+		{"OKEnv", map[string]string{"QINQING_DB": abs}, []string{"workday", "add", "2026-12-11", "1"}, "2026-12-12"},
+		{"OKFlagAfterArgs", nil, []string{"workday", "add", "2026-12-11", "1", "--db", abs}, "2026-12-12"},
+		{"OKFlagBetweenArgs", nil, []string{"workday", "between", "2026-12-11", "--db=" + abs, "2026-12-14"}, "2"},
+		{"OKFlagBeforeArgs", nil, []string{"workday", "add", "--db", other, "2026-12-11", "1"}, "2026-12-14"},
+		{"OKOtherDBAfterArgs", nil, []string{"workday", "add", "2026-12-11", "1", "--db", other}, "2026-12-14"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			code, out, errOut := run(t, "", tt.env, tt.args...)
+			if code != 0 || strings.TrimSpace(out) != tt.want || errOut != "" {
+				t.Fatalf("exit %d, stdout %q, stderr %q; want %q and no stderr", code, out, errOut, tt.want)
+			}
+		})
+	}
+	t.Run("ErrTooManyArgs", func(t *testing.T) {
+		code, _, errOut := run(t, "", nil, "workday", "add", "2026-12-11", "1", "--db", abs, "2")
+		if code != 2 || !strings.Contains(errOut, "takes 2 argument(s), got 3") {
+			t.Fatalf("exit %d, stderr %q", code, errOut)
+		}
+	})
+}
+
+// TestFlagsAfterArguments checks that every command accepts its flags after
+// its positional arguments, as the usage lines write them.
+func TestFlagsAfterArguments(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "q.db")
+	if code, _, e := run(t, "", nil, "migrate", "--db", db); code != 0 {
+		t.Fatal(e)
+	}
+	if code, out, e := run(t, "a-long-password\n", nil, "user", "add", "--username", "boss", "--role", "admin", "--db", db); code != 0 || !strings.Contains(out, "created user boss") {
+		t.Fatalf("user add: exit %d, %s %s", code, out, e)
+	}
+	if code, _, e := run(t, "", nil, "user", "disable", "boss", "--db", db); code != 0 {
+		t.Fatalf("user disable boss --db: exit %d, %s", code, e)
+	}
+	if code, out, e := run(t, "", nil, "user", "list", "--db", db); code != 0 || !strings.Contains(out, "boss") {
+		t.Fatalf("user list: exit %d, %s %s", code, out, e)
+	}
+	if code, _, e := run(t, "", nil, "token", "revoke", "999", "--db", db); code != 1 || !strings.Contains(e, "不存在") {
+		t.Fatalf("token revoke 999 --db: exit %d, %s", code, e)
+	}
 }
 
 func TestBadInput(t *testing.T) {

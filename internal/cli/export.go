@@ -48,10 +48,10 @@ func runExport(ctx context.Context, env Env, args []string) error {
 	fs.StringVar(&f.Query, "query", "", "part of the name, or the beginning of the 统一社会信用代码")
 	fs.StringVar(&f.Sort, "sort", "", "name, founded, revenue or employees (default: import order)")
 	fs.BoolVar(&f.Desc, "desc", false, "sort descending")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if len(pos) != 1 || pos[0] != "enterprises" {
 		fs.Usage()
 		return exitError{code: 2}

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -50,10 +49,10 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the summary as JSON on stdout")
 	rejects := fs.String("rejects", "", "write the rejected rows' errors to this .csv or .xlsx file")
 	source := fs.String("source", enterprise.SourceImport, "source recorded for the imported values: "+strings.Join(enterprise.Sources, ", "))
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if len(pos) != 2 || pos[0] != "enterprises" {
 		fs.Usage()
 		return exitError{code: 2}
@@ -182,26 +181,6 @@ func enterpriseService(a *app.App) (*enterprise.Service, error) {
 		return nil, err
 	}
 	return &enterprise.Service{DB: a.DB, Audit: a.Audit, Now: a.Now, City: city}, nil
-}
-
-// parseInterspersed parses flags that may come before, between or after the
-// positional arguments, and returns the positional arguments.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := parse(fs, args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		if rest[0] == "--" {
-			return append(pos, rest[1:]...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }
 
 // progress shows how a long import goes: a progress bar on a terminal,

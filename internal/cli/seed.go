@@ -32,10 +32,10 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	seed := fs.Int64("seed", 1, "random seed")
 	todayFlag := fs.String("today", "", "reference date of the data (founding dates fall on or before it); default today")
 	asJSON := fs.Bool("json", false, "print the summary as JSON on stdout")
-	pos, err := parseInterspersed(fs, args)
-	if err != nil {
+	if err := parse(fs, args); err != nil {
 		return err
 	}
+	pos := fs.Args()
 	if len(pos) != 1 || pos[0] != "city" {
 		fs.Usage()
 		return exitError{code: 2}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"strconv"
 
@@ -14,7 +13,9 @@ import (
 const workdayUsage = `
 Workday answers questions about the official working-day calendar (State
 Council holiday notices, with make-up working days), plus the overrides an
-administrator stored in the database when --db or QINQING_DB is given.
+administrator stored in the database (--db, QINQING_DB or the default
+database). A database that does not exist is not created: the official
+calendar answers alone, and a note on standard error says so.
 
 	qinqing workday is DATE            prints "workday" or "offday"
 	qinqing workday add DATE N         prints the N-th working day after DATE
@@ -51,14 +52,17 @@ func runWorkday(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	dbSet := env.Getenv("QINQING_DB") != ""
-	fs.Visit(func(f *flag.Flag) { dbSet = dbSet || f.Name == "db" })
-	if dbSet {
+	if absent, path := databaseAbsent(cfg.DB); absent {
+		fmt.Fprintf(env.Stderr, "note: no database at %s; the official calendar answers, nothing is overridden\n", path)
+	} else {
 		db, err := store.Open(ctx, cfg.DB)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
+		if err := db.CheckSchema(ctx); err != nil {
+			return err
+		}
 		if err := workday.LoadOverrides(ctx, db, cal); err != nil {
 			return err
 		}
