@@ -456,10 +456,13 @@ type Token struct {
 
 // TokenInput is what creating a token takes.
 type TokenInput struct {
-	Name      string        `json:"name"`
-	Role      Role          `json:"role"`
-	UnitID    *int64        `json:"unit_id"`
-	Scopes    []Action      `json:"scopes"`
+	Name   string   `json:"name"`
+	Role   Role     `json:"role"`
+	UnitID *int64   `json:"unit_id"`
+	Scopes []Action `json:"scopes"`
+	// AllScopes is the explicit choice of every action the role allows;
+	// without it Scopes must name at least one action.
+	AllScopes bool          `json:"all_scopes"`
 	ExpiresIn time.Duration `json:"-"`
 	CreatedBy *int64        `json:"-"`
 }
@@ -468,11 +471,17 @@ type TokenInput struct {
 const TokenPrefix = "qq_"
 
 // CreateToken creates an API token and returns its secret, shown only now.
-// Admins only. Errors: Invalid (name, role, unknown scope), Conflict? never.
+// A token gets the least by default: its role must be chosen, and its scopes
+// listed or explicitly all that role allows (AllScopes). Admins only.
+// Errors: Invalid (name; a missing, unknown or enterprise role; scopes
+// neither listed nor explicitly all; an unknown scope).
 func (s *Service) CreateToken(ctx context.Context, in TokenInput) (string, *Token, error) {
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || len([]rune(in.Name)) > 64 {
 		return "", nil, errs.FieldErrorf("name", "令牌名称应为1–64字")
+	}
+	if in.Role == "" {
+		return "", nil, errs.FieldErrorf("role", "请选择令牌的角色：令牌只能做所选角色允许的事")
 	}
 	if !in.Role.Valid() || in.Role == RoleEnterprise {
 		return "", nil, errs.FieldErrorf("role", "令牌角色“%s”无效", in.Role)
@@ -486,6 +495,12 @@ func (s *Service) CreateToken(ctx context.Context, in TokenInput) (string, *Toke
 			return "", nil, errs.FieldErrorf("scopes", "未知的权限范围“%s”", sc)
 		}
 		scopes = append(scopes, string(sc))
+	}
+	switch {
+	case len(scopes) == 0 && !in.AllScopes:
+		return "", nil, errs.FieldErrorf("scopes", "请选择令牌的权限范围：至少一项，或明确选择“所选角色的全部权限”")
+	case len(scopes) > 0 && in.AllScopes:
+		return "", nil, errs.FieldErrorf("scopes", "已选择“所选角色的全部权限”，就不要再列出单项权限")
 	}
 	secret, h := newSecret(TokenPrefix)
 	now := s.Now()

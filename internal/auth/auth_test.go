@@ -171,7 +171,7 @@ func TestTokens(t *testing.T) {
 		if _, err := s.TokenActor(ctx, secret); errs.CodeOf(err) != errs.Unauthenticated {
 			t.Errorf("expired token: %v", err)
 		}
-		secret2, tok2, _ := s.CreateToken(ctx, auth.TokenInput{Name: "b", Role: auth.RoleLeader})
+		secret2, tok2, _ := s.CreateToken(ctx, auth.TokenInput{Name: "b", Role: auth.RoleLeader, AllScopes: true})
 		if err := s.RevokeToken(ctx, tok2.ID); err != nil {
 			t.Fatal(err)
 		}

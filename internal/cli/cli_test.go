@@ -165,6 +165,8 @@ func TestBadInput(t *testing.T) {
 		{"BadEnv", []string{"serve"}, map[string]string{"QINQING_MIGRATE": "perhaps"}, 1, "QINQING_MIGRATE"},
 		{"BadAddr", []string{"serve", "--addr", "nonsense"}, nil, 1, "监听地址"},
 		{"UserNoRole", []string{"user", "add", "--username", "x"}, nil, 2, "--role"},
+		{"TokenNoRole", []string{"token", "create", "--name", "x", "--scopes", "all"}, nil, 2, "--role"},
+		{"TokenNoScopes", []string{"token", "create", "--name", "x", "--role", "leader"}, nil, 2, "--scopes"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -217,7 +219,7 @@ func TestUserTokenBackup(t *testing.T) {
 	if code, _, e := run(t, "short\n", nil, "user", "passwd", "--db", db, "boss"); code != 1 || !strings.Contains(e, "密码至少8位") {
 		t.Fatalf("short password: %d %q", code, e)
 	}
-	code, out, e := run(t, "", nil, "token", "create", "--db", db, "--role", "admin", "--name", "12345热线")
+	code, out, e := run(t, "", nil, "token", "create", "--db", db, "--role", "admin", "--name", "12345热线", "--scopes", "all")
 	if code != 0 || !strings.HasPrefix(out, "qq_") {
 		t.Fatalf("token create: %d %q %q", code, out, e)
 	}

@@ -16,11 +16,13 @@ const tokenUsage = `
 Token manages API tokens for machine clients such as a 12345 hotline system.
 The API accepts a token as "Authorization: Bearer TOKEN".
 
-	qinqing token create --role ROLE --name NAME [--unit 单位] [--scopes a,b] [--expires 720h]
+	qinqing token create --role ROLE --name NAME --scopes a,b|all [--unit 单位] [--expires 720h]
 	qinqing token list
 	qinqing token revoke ID
 
-create prints the new token on standard output, once; only its hash is kept.`
+create prints the new token on standard output, once; only its hash is kept.
+A token gets only what is asked for: --role and --scopes are required
+(--scopes all for everything the role allows).`
 
 func runToken(ctx context.Context, env Env, args []string) error {
 	cfg, err := loadConfig(env)
@@ -36,7 +38,7 @@ func runToken(ctx context.Context, env Env, args []string) error {
 	role := fs.String("role", "", "role the token acts as (create)")
 	name := fs.String("name", "", "name of the client (create)")
 	unit := fs.String("unit", "", "unit name for a unit_staff token (create)")
-	scopes := fs.String("scopes", "", "comma-separated actions the token is limited to (create; empty: all its role allows)")
+	scopes := fs.String("scopes", "", "comma-separated actions the token is limited to, or all for everything its role allows (create)")
 	expires := fs.Duration("expires", 0, "lifetime, e.g. 720h (create; 0: no expiry)")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -49,6 +51,9 @@ func runToken(ctx context.Context, env Env, args []string) error {
 	default:
 		return usageErrorf("unknown subcommand %q (create, list, revoke)", sub)
 	}
+	if sub == "create" && (*role == "" || *name == "" || strings.TrimSpace(*scopes) == "") {
+		return usageErrorf("token create needs --role, --name and --scopes (comma-separated actions, or all)")
+	}
 	a, err := openApp(ctx, env, cfg)
 	if err != nil {
 		return err
@@ -57,10 +62,11 @@ func runToken(ctx context.Context, env Env, args []string) error {
 	ctx = audit.WithActor(ctx, audit.Who{Name: "cli"})
 	switch sub {
 	case "create":
-		if *role == "" || *name == "" {
-			return usageErrorf("token create needs --role and --name")
-		}
 		in := auth.TokenInput{Name: *name, Role: auth.Role(*role), ExpiresIn: *expires}
+		if strings.TrimSpace(*scopes) == "all" {
+			in.AllScopes = true
+			*scopes = ""
+		}
 		for _, s := range strings.Split(*scopes, ",") {
 			if s = strings.TrimSpace(s); s != "" {
 				in.Scopes = append(in.Scopes, auth.Action(s))

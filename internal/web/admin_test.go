@@ -491,6 +491,24 @@ func TestAdminTokens(t *testing.T) {
 	anon := ts.Client(t)
 
 	var secret string
+	t.Run("the form chooses no role and no scope", func(t *testing.T) {
+		res := ts.Get(t, admin, "/admin/tokens")
+		wantStatus(t, res, http.StatusOK)
+		wantContains(t, res.Body, `<option value="">（请选择角色）</option>`, "所选角色的全部权限")
+		if strings.Contains(res.Body, " selected>") || strings.Contains(res.Body, " checked>") {
+			t.Fatalf("the new-token form preselects a role or a scope:\n%s", res.Body)
+		}
+	})
+	t.Run("form create with every scope of the role, explicitly", func(t *testing.T) {
+		res := ts.PostForm(t, admin, "/admin/tokens", url.Values{"name": {"大屏"}, "role": {"leader"}, "all_scopes": {"on"}, "days": {"1"}})
+		wantStatus(t, res, http.StatusCreated)
+		wantContains(t, res.Body, "请立即复制", "角色全部权限")
+		toks, err := ts.App.Auth.FindTokens(context.Background())
+		if err != nil || len(toks) != 1 {
+			t.Fatalf("tokens %+v, %v", toks, err)
+		}
+		wantStatus(t, ts.PostForm(t, admin, "/admin/tokens/"+strconv.FormatInt(toks[0].ID, 10)+"/revoke", nil), http.StatusSeeOther)
+	})
 	t.Run("form create shows the secret once", func(t *testing.T) {
 		res := ts.PostForm(t, admin, "/admin/tokens", url.Values{"name": {"12345热线对接"}, "role": {"admin"},
 			"scopes": {"units.manage", "calendar.manage"}, "days": {"30"}})
@@ -523,6 +541,9 @@ func TestAdminTokens(t *testing.T) {
 		want string
 	}{
 		{"ErrName", url.Values{"name": {""}, "role": {"admin"}}, "令牌名称应为1–64字"},
+		{"ErrNoRole", url.Values{"name": {"x"}, "scopes": {"units.manage"}}, "请选择令牌的角色"},
+		{"ErrNoScopes", url.Values{"name": {"x"}, "role": {"admin"}}, "请选择令牌的权限范围"},
+		{"ErrScopesAndAll", url.Values{"name": {"x"}, "role": {"admin"}, "scopes": {"units.manage"}, "all_scopes": {"on"}}, "就不要再列出单项权限"},
 		{"ErrRole", url.Values{"name": {"x"}, "role": {"enterprise"}}, "令牌角色“enterprise”无效"},
 		{"ErrUnit", url.Values{"name": {"x"}, "role": {"unit_staff"}}, "责任单位令牌必须指定所属单位"},
 		{"ErrScope", url.Values{"name": {"x"}, "role": {"admin"}, "scopes": {"root.all"}}, "未知的权限范围“root.all”"},
@@ -539,7 +560,7 @@ func TestAdminTokens(t *testing.T) {
 	}
 	t.Run("form revoke", func(t *testing.T) {
 		toks, err := ts.App.Auth.FindTokens(context.Background())
-		if err != nil || len(toks) != 1 {
+		if err != nil || len(toks) != 2 || toks[0].Name != "12345热线对接" {
 			t.Fatalf("tokens %+v, %v", toks, err)
 		}
 		res := ts.PostForm(t, admin, "/admin/tokens/"+strconv.FormatInt(toks[0].ID, 10)+"/revoke", nil)
@@ -553,7 +574,7 @@ func TestAdminTokens(t *testing.T) {
 	})
 
 	t.Run("API create, list and revoke", func(t *testing.T) {
-		res := ts.SendJSON(t, admin, "POST", "/api/v1/tokens", "", map[string]any{"name": "数据大屏", "role": "leader", "expires_in_days": 7})
+		res := ts.SendJSON(t, admin, "POST", "/api/v1/tokens", "", map[string]any{"name": "数据大屏", "role": "leader", "all_scopes": true, "expires_in_days": 7})
 		wantStatus(t, res, http.StatusCreated)
 		var created struct {
 			Token     string     `json:"token"`
@@ -587,7 +608,7 @@ func TestAdminTokens(t *testing.T) {
 		r = ts.Get(t, admin, "/api/v1/tokens")
 		wantStatus(t, r, http.StatusOK)
 		r.JSON(t, &list)
-		if list.Total != 2 || list.Items[0].ID != created.ID || list.Items[0].State != "active" || list.Items[1].State != "revoked" {
+		if list.Total != 3 || list.Items[0].ID != created.ID || list.Items[0].State != "active" || list.Items[1].State != "revoked" {
 			t.Fatalf("list %+v", list)
 		}
 		if strings.Contains(r.Body, created.Token) {
@@ -604,6 +625,9 @@ func TestAdminTokens(t *testing.T) {
 		field string
 	}{
 		{"ErrName", map[string]any{"name": "", "role": "admin"}, "name"},
+		{"ErrNoRole", map[string]any{"name": "x", "all_scopes": true}, "role"},
+		{"ErrNoScopes", map[string]any{"name": "x", "role": "admin"}, "scopes"},
+		{"ErrEmptyScopes", map[string]any{"name": "x", "role": "leader", "scopes": []string{}}, "scopes"},
 		{"ErrRole", map[string]any{"name": "x", "role": "enterprise"}, "role"},
 		{"ErrScope", map[string]any{"name": "x", "role": "admin", "scopes": []string{"root.all"}}, "scopes"},
 		{"ErrDays", map[string]any{"name": "x", "role": "admin", "expires_in_days": 99999}, "expires_in_days"},
@@ -618,14 +642,14 @@ func TestBearerTokens(t *testing.T) {
 	ts := newTestServer(t)
 	ctx := context.Background()
 	c := ts.Client(t)
-	full, _ := ts.Token(t, auth.TokenInput{Name: "全权", Role: auth.RoleAdmin})
+	full, _ := ts.Token(t, auth.TokenInput{Name: "全权", Role: auth.RoleAdmin, AllScopes: true})
 	scoped, _ := ts.Token(t, auth.TokenInput{Name: "只管单位", Role: auth.RoleAdmin, Scopes: []auth.Action{auth.ManageUnits}})
-	revoked, rt := ts.Token(t, auth.TokenInput{Name: "已吊销", Role: auth.RoleAdmin})
+	revoked, rt := ts.Token(t, auth.TokenInput{Name: "已吊销", Role: auth.RoleAdmin, AllScopes: true})
 	if err := ts.App.Auth.RevokeToken(ctx, rt.ID); err != nil {
 		t.Fatal(err)
 	}
-	shortLived, _ := ts.Token(t, auth.TokenInput{Name: "一小时", Role: auth.RoleAdmin, ExpiresIn: time.Hour})
-	leader, _ := ts.Token(t, auth.TokenInput{Name: "领导", Role: auth.RoleLeader})
+	shortLived, _ := ts.Token(t, auth.TokenInput{Name: "一小时", Role: auth.RoleAdmin, AllScopes: true, ExpiresIn: time.Hour})
+	leader, _ := ts.Token(t, auth.TokenInput{Name: "领导", Role: auth.RoleLeader, AllScopes: true})
 
 	for _, tc := range []struct {
 		name, token, method, path string

@@ -48,6 +48,7 @@ type tokenRow struct {
 type tokenForm struct {
 	Name, Role, UnitID, Days string
 	Scopes                   map[auth.Action]bool
+	AllScopes                bool
 }
 
 // tokensData is what admin_tokens.html shows.
@@ -100,7 +101,7 @@ func (s *Server) tokensData(r *http.Request) (*tokensData, error) {
 	now := s.app.Now()
 	p := newPager(r.URL.Path, r.URL.Query(), 20)
 	data := &tokensData{Page: p, Roles: tokenRoles(), Units: treeRows(units), Scopes: auth.Actions(),
-		Form: tokenForm{Role: string(auth.RoleAdmin), Days: "90"}}
+		Form: tokenForm{Days: "90"}}
 	for _, t := range pageOf(tokens, p) {
 		st := tokenState(&t, now)
 		data.Tokens = append(data.Tokens, tokenRow{Token: t, State: st, StateLabel: tokenStateLabels[st], UnitName: nameOf(names, t.UnitID)})
@@ -124,8 +125,9 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	v := r.PostForm
-	f := tokenForm{Name: v.Get("name"), Role: v.Get("role"), UnitID: v.Get("unit_id"), Days: v.Get("days"), Scopes: map[auth.Action]bool{}}
-	in := auth.TokenInput{Name: f.Name, Role: auth.Role(f.Role)}
+	f := tokenForm{Name: v.Get("name"), Role: v.Get("role"), UnitID: v.Get("unit_id"), Days: v.Get("days"), Scopes: map[auth.Action]bool{},
+		AllScopes: v.Get("all_scopes") == "on"}
+	in := auth.TokenInput{Name: f.Name, Role: auth.Role(f.Role), AllScopes: f.AllScopes}
 	for _, sc := range v["scopes"] {
 		f.Scopes[auth.Action(sc)] = true
 		in.Scopes = append(in.Scopes, auth.Action(sc))
@@ -206,6 +208,7 @@ type tokenRequest struct {
 	Role          auth.Role     `json:"role"`
 	UnitID        *int64        `json:"unit_id"`
 	Scopes        []auth.Action `json:"scopes"`
+	AllScopes     bool          `json:"all_scopes"`
 	ExpiresInDays int           `json:"expires_in_days"`
 }
 
@@ -214,7 +217,7 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &req); err != nil {
 		return err
 	}
-	in := auth.TokenInput{Name: req.Name, Role: req.Role, UnitID: req.UnitID, Scopes: req.Scopes}
+	in := auth.TokenInput{Name: req.Name, Role: req.Role, UnitID: req.UnitID, Scopes: req.Scopes, AllScopes: req.AllScopes}
 	var err error
 	if in.ExpiresIn, err = expiryOf(req.ExpiresInDays); err != nil {
 		return err
