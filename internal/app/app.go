@@ -96,7 +96,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Network.RegisterJobs(a.Jobs)
 	a.SelfService = &enterprise.SelfService{DB: db, Audit: a.Audit, Now: a.Now, Enterprises: a.Enterprises, Users: a.Auth}
 	a.Policy = policy.New(db, policy.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Events: a.Events, Now: a.Now,
-		Logger: a.Log, City: city})
+		Logger: a.Log, City: city, AllowSelfReview: cfg.AllowSelfReview})
 	// Registry searches are answered from the engine's snapshot once it is
 	// loaded and current, by the database before.
 	a.Enterprises.Index = a.Policy.Engine()

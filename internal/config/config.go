@@ -28,6 +28,9 @@ type Config struct {
 	City          string // the city whose divisions are embedded
 	MaxBodyBytes  int64  // limit of a request body
 	MaxUpload     int64  // limit of an uploaded file
+	// AllowSelfReview lets an administrator review a policy they submitted
+	// (a one-person office); off, the four-eyes rule holds.
+	AllowSelfReview bool
 }
 
 // Default returns the configuration used when nothing is set.
@@ -81,7 +84,8 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str("QINQING_LOG_FORMAT", &c.LogFormat)
 	str("QINQING_WORK_HOURS", &c.WorkHours)
 	str("QINQING_CITY", &c.City)
-	for name, dst := range map[string]*bool{"QINQING_MIGRATE": &c.Migrate, "QINQING_SECURE_COOKIES": &c.SecureCookies} {
+	for name, dst := range map[string]*bool{"QINQING_MIGRATE": &c.Migrate, "QINQING_SECURE_COOKIES": &c.SecureCookies,
+		"QINQING_ALLOW_SELF_REVIEW": &c.AllowSelfReview} {
 		if err := boolean(name, dst); err != nil {
 			return err
 		}

@@ -53,6 +53,8 @@ type fixtureOptions struct {
 	events bool // subscribe through store.Events (and run its listener)
 	worker string
 	batch  int // push batch size; default 50
+	// selfReview allows an administrator to review their own submission.
+	selfReview bool
 }
 
 // newFixture builds the services on db. Accounts and units are created
@@ -67,7 +69,7 @@ func newFixture(t testing.TB, db *store.DB, o fixtureOptions) *fixture {
 	f.Notify = notify.New(db, f.Jobs, notify.Options{Now: c.Now})
 	f.Ents = &enterprise.Service{DB: db, Audit: f.Audit, Now: c.Now}
 	opts := policy.Options{Audit: f.Audit, Notify: f.Notify, Jobs: f.Jobs, Now: c.Now, PushBatch: cmp.Or(o.batch, 50),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AllowSelfReview: o.selfReview}
 	if o.events {
 		f.Events = store.NewEvents(db, nil)
 		opts.Events = f.Events

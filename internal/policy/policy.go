@@ -79,6 +79,7 @@ type Policy struct {
 	Status          Status        `json:"status"`
 	ReviewNote      string        `json:"review_note,omitempty"`
 	CreatedBy       *int64        `json:"created_by"`
+	SubmittedBy     *int64        `json:"submitted_by,omitempty"`
 	ReviewedBy      *int64        `json:"reviewed_by,omitempty"`
 	SubmittedAt     *time.Time    `json:"submitted_at,omitempty"`
 	PublishedAt     *time.Time    `json:"published_at,omitempty"`

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/policy"
@@ -286,6 +287,59 @@ func TestValidationMessages(t *testing.T) {
 		want, _ := json.Marshal(mustRule(t, hongshanHighTech))
 		if string(got) != string(want) {
 			t.Errorf("expression stored as %s, want %s", got, want)
+		}
+	})
+}
+
+// TestFourEyes checks that an administrator cannot review a policy they
+// submitted (四眼原则) unless the service allows self-review.
+func TestFourEyes(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for _, tc := range []struct {
+			name       string
+			selfReview bool
+		}{{"ErrOwnSubmission", false}, {"OKOnePersonOffice", true}} {
+			t.Run(tc.name, func(t *testing.T) {
+				f := newFixture(t, db, fixtureOptions{selfReview: tc.selfReview})
+				p, err := f.Svc.CreatePolicy(ctx, f.Admin, policy.PolicyInput{Title: "四眼原则" + tc.name, Category: "资金扶持"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := f.Svc.AddClause(ctx, f.Admin, p.ID, clauseInput("奖励", hongshanHighTech)); err != nil {
+					t.Fatal(err)
+				}
+				p, err = f.Svc.Submit(ctx, f.Admin, p.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if p.SubmittedBy == nil || *p.SubmittedBy != f.Admin.UserID {
+					t.Fatalf("submitted by %v, want the admin %d", p.SubmittedBy, f.Admin.UserID)
+				}
+				if got := f.Svc.CanDecide(f.Admin, p); got != tc.selfReview {
+					t.Errorf("CanDecide(submitter) = %v, want %v", got, tc.selfReview)
+				}
+				other := &auth.Actor{UserID: userID(t, db, "admin2", auth.RoleAdmin, nil), Name: "admin2", Role: auth.RoleAdmin}
+				if !f.Svc.CanDecide(other, p) {
+					t.Error("CanDecide(another admin) = false")
+				}
+				for _, approve := range []bool{true, false} {
+					_, err := f.Svc.Review(ctx, f.Admin, p.ID, approve, "自审")
+					if tc.selfReview {
+						if err != nil {
+							t.Fatalf("self-review allowed, approve=%v: %v", approve, err)
+						}
+						return
+					}
+					if errs.CodeOf(err) != errs.Forbidden || !strings.Contains(errs.MessageOf(err), "四眼原则") {
+						t.Fatalf("own submission, approve=%v: %v, want forbidden naming 四眼原则", approve, err)
+					}
+				}
+				pp, err := f.Svc.Review(ctx, other, p.ID, true, "")
+				if err != nil || pp.Status != policy.StatusPublished || pp.ReviewedBy == nil || *pp.ReviewedBy != other.UserID {
+					t.Fatalf("another admin approves: %v %+v", err, pp)
+				}
+			})
 		}
 	})
 }

@@ -30,6 +30,10 @@ type Options struct {
 	// PushBatch is how many enterprises one push transaction covers;
 	// default 500.
 	PushBatch int
+	// AllowSelfReview lets an administrator review a policy they submitted
+	// themselves: a one-person office has no second reviewer. Off, the
+	// four-eyes rule (四眼原则) holds.
+	AllowSelfReview bool
 }
 
 // Service manages policies and clauses, answers eligibility questions
@@ -45,6 +49,8 @@ type Service struct {
 	city   *enterprise.City
 	batch  int
 	engine *Engine
+	// selfReview: see Options.AllowSelfReview.
+	selfReview bool
 }
 
 // New returns the policy service on db with its Engine (not yet loaded:
@@ -53,7 +59,7 @@ type Service struct {
 // TopicPolicy.
 func New(db *store.DB, opts Options) *Service {
 	s := &Service{db: db, audit: opts.Audit, notify: opts.Notify, jobs: opts.Jobs, events: opts.Events,
-		now: opts.Now, log: opts.Logger, city: opts.City, batch: opts.PushBatch}
+		now: opts.Now, log: opts.Logger, city: opts.City, batch: opts.PushBatch, selfReview: opts.AllowSelfReview}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -165,6 +171,19 @@ func CanManage(a *auth.Actor, p *Policy) bool { return canManage(a, p) }
 
 // CanReview reports whether a may review, publish and end policies.
 func CanReview(a *auth.Actor) bool { return a.Can(auth.ReviewPolicies, auth.Resource{}) }
+
+// OwnSubmission reports whether a submitted p for review: under the
+// four-eyes rule (四眼原则) someone else must review it.
+func OwnSubmission(a *auth.Actor, p *Policy) bool {
+	return a != nil && a.UserID != 0 && p.SubmittedBy != nil && *p.SubmittedBy == a.UserID
+}
+
+// CanDecide reports whether a may approve or reject p now: p is pending,
+// a may review policies, and a did not submit p — unless the service allows
+// self-review (a one-person office).
+func (s *Service) CanDecide(a *auth.Actor, p *Policy) bool {
+	return p.Status == StatusPending && CanReview(a) && (s.selfReview || !OwnSubmission(a, p))
+}
 
 func authorizeManage(a *auth.Actor, p *Policy) error {
 	if err := auth.Authorize(a, auth.ManagePolicies, auth.Resource{}); err != nil {
@@ -669,7 +688,7 @@ func (s *Service) Submit(ctx context.Context, a *auth.Actor, id int64) (*Policy,
 		return nil, errs.Errorf(errs.Invalid, "请至少添加一个条款后再提交审核")
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		return s.transition(ctx, tx, p, StatusDraft, StatusPending, "submitted_at = ?, review_note = ?", store.Millis(s.now()), "")
+		return s.transition(ctx, tx, p, StatusDraft, StatusPending, "submitted_at = ?, submitted_by = ?, review_note = ?", store.Millis(s.now()), userID(a), "")
 	})
 	if err != nil {
 		return nil, err
@@ -680,9 +699,11 @@ func (s *Service) Submit(ctx context.Context, a *auth.Actor, id int64) (*Policy,
 // Review decides on a policy pending review: approve publishes it (待审核 →
 // 已发布) and starts pushing its clauses to the enterprises that fit them
 // and notifying the category's subscribers; reject returns it to its unit
-// as a draft with note. Only admins (ReviewPolicies) may call it. Errors:
-// Unauthenticated, Forbidden, NotFound, Invalid (reject without a note),
-// Conflict (not pending).
+// as a draft with note. Only admins (ReviewPolicies) may call it, and not
+// on a policy they submitted themselves (四眼原则) unless the service allows
+// self-review (CanDecide). Errors: Unauthenticated, Forbidden (also: one's
+// own submission), NotFound, Invalid (reject without a note), Conflict
+// (not pending).
 func (s *Service) Review(ctx context.Context, a *auth.Actor, id int64, approve bool, note string) (*Policy, error) {
 	if err := auth.Authorize(a, auth.ReviewPolicies, auth.Resource{}); err != nil {
 		return nil, err
@@ -693,6 +714,9 @@ func (s *Service) Review(ctx context.Context, a *auth.Actor, id int64, approve b
 	}
 	if p.Status != StatusPending {
 		return nil, errs.Errorf(errs.Conflict, "只有待审核的政策可以审核（当前：%s）", p.Status)
+	}
+	if !s.CanDecide(a, p) {
+		return nil, errs.Errorf(errs.Forbidden, "本政策由您提交审核，须由另一位管理员审核（四眼原则）")
 	}
 	note = strings.TrimSpace(note)
 	if !approve && note == "" {

@@ -16,7 +16,7 @@ import (
 // (for the deadline) and precede any other argument.
 const policySelect = `SELECT p.id, p.title, p.doc_no, p.issuing_unit_id, COALESCE(iu.name, '') AS issuing_unit, p.redeeming_unit_id, COALESCE(ru.name, '') AS redeeming_unit,
 	p.source_text, p.source_url, p.category, p.district, p.effective_from, p.effective_to, p.status, p.review_note,
-	p.created_by, p.reviewed_by, p.submitted_at, p.published_at, p.ended_at, p.created_at, p.updated_at,
+	p.created_by, p.submitted_by, p.reviewed_by, p.submitted_at, p.published_at, p.ended_at, p.created_at, p.updated_at,
 	COALESCE((SELECT MIN(c.window_to) FROM policy_clauses c WHERE c.policy_id = p.id AND c.is_current AND c.window_to >= ?),
 		CASE WHEN p.effective_to >= ? THEN p.effective_to END) AS deadline
 	FROM policies p LEFT JOIN units iu ON iu.id = p.issuing_unit_id LEFT JOIN units ru ON ru.id = p.redeeming_unit_id`
@@ -36,7 +36,7 @@ func scanPolicy(sc interface{ Scan(...any) error }) (*Policy, error) {
 	var created, updated int64
 	if err := sc.Scan(&p.ID, &p.Title, &p.DocNo, &p.IssuingUnitID, &p.IssuingUnit, &p.RedeemingUnitID, &p.RedeemingUnit,
 		&p.SourceText, &p.SourceURL, &p.Category, &p.District, &p.EffectiveFrom, &p.EffectiveTo, &status, &p.ReviewNote,
-		&p.CreatedBy, &p.ReviewedBy, &submitted, &published, &ended, &created, &updated, &p.Deadline); err != nil {
+		&p.CreatedBy, &p.SubmittedBy, &p.ReviewedBy, &submitted, &published, &ended, &created, &updated, &p.Deadline); err != nil {
 		return nil, err
 	}
 	p.Status = Status(status)

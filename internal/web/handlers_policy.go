@@ -350,6 +350,7 @@ type policyDetailData struct {
 	Clauses      []clauseView
 	CanManage    bool
 	CanReview    bool
+	CanDecide    bool // may approve or reject now (pending, not one's own submission)
 	CanStats     bool
 	Editable     bool // clauses may be added and edited
 	Deletable    bool // clauses may be deleted (draft, pending)
@@ -378,6 +379,7 @@ func (s *Server) policyDetail(r *http.Request, id int64) (*policyDetailData, err
 	}
 	data := &policyDetailData{Policy: p, CanManage: policy.CanManage(a, p), CanReview: policy.CanReview(a),
 		CanStats: a.Can(auth.ViewPolicyStats, auth.Resource{}) && (a.Role != auth.RoleUnitStaff || policy.CanManage(a, p))}
+	data.CanDecide = s.app.Policy.CanDecide(a, p)
 	data.Editable = data.CanManage && p.Status != policy.StatusEnded
 	data.Deletable = data.CanManage && (p.Status == policy.StatusDraft || p.Status == policy.StatusPending)
 	if p.District != nil {

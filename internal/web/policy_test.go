@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/config"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/notify"
 	"github.com/qinqing/qinqing/internal/policy"
@@ -266,3 +267,52 @@ func TestPolicyPages(t *testing.T) {
 const hongshan = `{"all":[{"field":"district","op":"in","value":["420111"]},{"field":"tags","op":"has","value":"高新技术企业"},{"field":"revenue","op":">=","value":20000000}]}`
 
 func ptr[T any](v T) *T { return &v }
+
+// TestPolicyFourEyes checks over HTTP that an administrator cannot approve
+// a policy they submitted (四眼原则) — the page says so instead of offering
+// the buttons — and that a one-person office may be configured to.
+func TestPolicyFourEyes(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		selfReview bool
+	}{{"ErrOwnSubmission", false}, {"OKOnePersonOffice", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := newTestServer(t, func(c *config.Config) { c.AllowSelfReview = tc.selfReview })
+			admin := ts.LoginAs(t, "admin")
+			res := ts.PostForm(t, admin, "/policies", url.Values{"title": {"全市专精特新企业奖励"}, "category": {"资金扶持"}})
+			wantStatus(t, res, http.StatusSeeOther)
+			m := idInPath.FindStringSubmatch(res.Header.Get("Location"))
+			if m == nil {
+				t.Fatalf("redirect %q", res.Header.Get("Location"))
+			}
+			pid := m[1]
+			wantStatus(t, ts.PostForm(t, admin, "/policies/"+pid+"/clauses", url.Values{"title": {"奖励"}, "rule": {hongshan},
+				"benefit_kind": {"资金奖补"}, "amount": {`{"fixed": 200000}`}, "mode": {"免申即享"}}), http.StatusSeeOther)
+			wantStatus(t, ts.PostForm(t, admin, "/policies/"+pid+"/submit", nil), http.StatusSeeOther)
+			page := ts.Get(t, admin, "/policies/"+pid)
+			wantStatus(t, page, http.StatusOK)
+			if tc.selfReview {
+				wantContains(t, page.Body, "同意发布")
+				wantStatus(t, ts.PostForm(t, admin, "/policies/"+pid+"/review", url.Values{"decision": {"approve"}}), http.StatusSeeOther)
+				return
+			}
+			wantContains(t, page.Body, "须由另一位管理员审核（四眼原则）")
+			if strings.Contains(page.Body, "同意发布") {
+				t.Error("the submitter is offered the approve button")
+			}
+			res = ts.PostForm(t, admin, "/policies/"+pid+"/review", url.Values{"decision": {"approve"}})
+			wantStatus(t, res, http.StatusForbidden)
+			wantContains(t, res.Body, "四眼原则")
+			wantProblem(t, ts.SendJSON(t, admin, "POST", "/api/v1/policies/"+pid+"/review", "", map[string]any{"approve": true}),
+				http.StatusForbidden, "forbidden", "")
+			// A second administrator reviews it.
+			if _, err := ts.App.Auth.CreateUser(context.Background(), auth.UserInput{Username: "admin2", DisplayName: "副主任",
+				Role: auth.RoleAdmin, Password: testPassword}); err != nil {
+				t.Fatal(err)
+			}
+			other := ts.LoginAs(t, "admin2")
+			wantContains(t, ts.Get(t, other, "/policies/"+pid).Body, "同意发布")
+			wantStatus(t, ts.PostForm(t, other, "/policies/"+pid+"/review", url.Values{"decision": {"approve"}}), http.StatusSeeOther)
+		})
+	}
+}

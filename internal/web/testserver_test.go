@@ -57,13 +57,17 @@ type testServer struct {
 }
 
 // newTestServer builds a testServer; its clock starts at 10:00 on Monday
-// 2 March 2026 in Asia/Shanghai.
-func newTestServer(t *testing.T) *testServer {
+// 2 March 2026 in Asia/Shanghai. Each of configure, if any, adjusts the
+// configuration first.
+func newTestServer(t *testing.T, configure ...func(*config.Config)) *testServer {
 	t.Helper()
 	ctx := context.Background()
 	clock := &testClock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, workday.Shanghai)}
 	cfg := config.Default()
 	cfg.DB = filepath.Join(t.TempDir(), "test.db")
+	for _, c := range configure {
+		c(&cfg)
+	}
 	a, err := app.Open(ctx, cfg, app.Options{Now: clock.Now})
 	if err != nil {
 		t.Fatal(err)
