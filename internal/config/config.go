@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -31,6 +32,10 @@ type Config struct {
 	// AllowSelfReview lets an administrator review a policy they submitted
 	// (a one-person office); off, the four-eyes rule holds.
 	AllowSelfReview bool
+	// PublicURL is the address users reach the platform at (e.g.
+	// https://qinqing.example.gov.cn), for links shown to be passed on;
+	// empty: the address of the request.
+	PublicURL string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -84,6 +89,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str("QINQING_LOG_FORMAT", &c.LogFormat)
 	str("QINQING_WORK_HOURS", &c.WorkHours)
 	str("QINQING_CITY", &c.City)
+	str("QINQING_PUBLIC_URL", &c.PublicURL)
 	for name, dst := range map[string]*bool{"QINQING_MIGRATE": &c.Migrate, "QINQING_SECURE_COOKIES": &c.SecureCookies,
 		"QINQING_ALLOW_SELF_REVIEW": &c.AllowSelfReview} {
 		if err := boolean(name, dst); err != nil {
@@ -108,6 +114,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	c.DBFlag(fs)
 	fs.StringVar(&c.Addr, "addr", c.Addr, "listen address (env QINQING_ADDR)")
 	fs.StringVar(&c.DataDir, "data-dir", c.DataDir, "directory for uploads; shared storage when several instances run (env QINQING_DATA_DIR)")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "address users reach the platform at, for links to pass on; default: the request's (env QINQING_PUBLIC_URL)")
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "migrate and load demo data into an empty database")
 	fs.IntVar(&c.DemoSize, "demo-enterprises", c.DemoSize, "enterprises in the demo city")
 	fs.BoolVar(&c.Migrate, "migrate", c.Migrate, "apply pending migrations before serving (env QINQING_MIGRATE)")
@@ -134,6 +141,12 @@ func (c *Config) Validate() error {
 	}
 	if c.DemoSize < 0 || c.DemoSize > 3_000_000 {
 		return errs.Errorf(errs.Invalid, "演示企业数 %d 超出范围", c.DemoSize)
+	}
+	if c.PublicURL != "" {
+		u, err := url.Parse(c.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return errs.Errorf(errs.Invalid, "公开地址 %q 无效（应为 https://主机[/路径]，如 https://qinqing.example.gov.cn）", c.PublicURL)
+		}
 	}
 	if c.City != "wuhan" {
 		return errs.Errorf(errs.Invalid, "暂不支持城市 %q（当前内置：wuhan）", c.City)

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -557,6 +558,8 @@ type visitsData struct {
 	Invitations []enterprise.Invitation
 	Pending     int
 	Code        string // an invitation code just created, shown once
+	JoinURL     string // where the enterprise redeems Code, in full
+	JoinPage    string // the join page's full address, without the code
 	Now         any
 }
 
@@ -667,6 +670,8 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	data.Code = code
+	data.JoinURL = s.publicURL(r, "/join?code="+url.QueryEscape(code))
+	data.JoinPage = s.publicURL(r, "/join")
 	w.Header().Set("Cache-Control", "no-store")
 	s.render(w, r, http.StatusOK, "visits_enterprise.html", data)
 	return nil

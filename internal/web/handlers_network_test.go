@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/config"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/network"
 	"github.com/qinqing/qinqing/internal/store"
@@ -27,9 +28,9 @@ type networkFixture struct {
 	Owner        *auth.User // enterprise account of Mine
 }
 
-func newNetworkFixture(t *testing.T) *networkFixture {
+func newNetworkFixture(t *testing.T, configure ...func(*config.Config)) *networkFixture {
 	t.Helper()
-	ts := newTestServer(t)
+	ts := newTestServer(t, configure...)
 	ctx := context.Background()
 	f := &networkFixture{testServer: ts}
 	admin, err := ts.App.Auth.FindUserByUsername(ctx, "admin")
@@ -253,6 +254,10 @@ func TestInvitationAndSelfReportFlow(t *testing.T) {
 	if res.Status != http.StatusOK || code == "" || !strings.Contains(res.Body, "用地指标紧张") {
 		t.Fatalf("invitation page: %d code %q", res.Status, code)
 	}
+	// The card gives the join page's full address, and a link with the code.
+	joinURL := f.HTTP.URL + "/join?code=" + code
+	wantContains(t, res.Body, "打开 <strong style=\"word-break:break-all\">"+f.HTTP.URL+"/join</strong>", `href="`+joinURL+`"`)
+	wantContains(t, f.Get(t, f.Client(t), strings.TrimPrefix(joinURL, f.HTTP.URL)).Body, `value="`+code+`"`)
 	// Anonymous sign-up with the code logs in and lands on 我的档案.
 	anon := f.Client(t)
 	form := url.Values{"code": {strings.ToLower(code)}, "username": {"guanggu"}, "password": {"guanggu-123"}, "again": {"guanggu-123"}}
@@ -321,5 +326,28 @@ func TestInvitationAndSelfReportFlow(t *testing.T) {
 	res = f.SendJSON(t, f.LoginAs(t, "qiye"), "POST", "/api/v1/self-reports", "", map[string]any{"fields": map[string]string{"employees": "80"}})
 	if res.Status != http.StatusCreated || !strings.Contains(res.Body, `"pending":[{`) {
 		t.Fatalf("report via API: %d %s", res.Status, res.Body)
+	}
+}
+
+// TestJoinAddress checks that the login page links the join page and that a
+// new invitation names the configured public address in full.
+func TestJoinAddress(t *testing.T) {
+	f := newNetworkFixture(t, func(c *config.Config) { c.PublicURL = "https://qinqing.example.gov.cn/" })
+	login := f.Get(t, f.Client(t), "/login")
+	wantStatus(t, login, http.StatusOK)
+	wantContains(t, login.Body, `<a href="/join">有邀请码？凭邀请码开通企业账号</a>`)
+	sp := f.LoginAs(t, "specialist")
+	res := f.PostForm(t, sp, fmt.Sprintf("/workbench/%d/invitations", f.Mine), nil)
+	code := codePattern.FindString(res.Body)
+	wantContains(t, res.Body, "https://qinqing.example.gov.cn/join</strong>", `href="https://qinqing.example.gov.cn/join?code=`+code+`"`)
+	api := f.SendJSON(t, sp, "POST", "/api/v1/invitations", "", map[string]any{"enterprise_id": f.Mine})
+	wantStatus(t, api, http.StatusCreated)
+	var created struct {
+		Code    string `json:"code"`
+		JoinURL string `json:"join_url"`
+	}
+	api.JSON(t, &created)
+	if created.JoinURL != "https://qinqing.example.gov.cn/join?code="+created.Code {
+		t.Fatalf("join_url %q for code %q", created.JoinURL, created.Code)
 	}
 }

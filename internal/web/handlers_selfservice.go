@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -400,6 +401,21 @@ type joinForm struct {
 	Error, Field                       string
 }
 
+// publicURL is the full address of path on this platform: under the
+// configured public URL when there is one, else at the request's host (over
+// https when the request came over TLS or cookies are marked Secure, i.e.
+// behind an HTTPS proxy).
+func (s *Server) publicURL(r *http.Request, path string) string {
+	if base := strings.TrimRight(s.app.Config.PublicURL, "/"); base != "" {
+		return base + path
+	}
+	scheme := "http"
+	if r.TLS != nil || s.app.Config.SecureCookies {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host + path
+}
+
 func (s *Server) joinPage(w http.ResponseWriter, r *http.Request) error {
 	s.render(w, r, http.StatusOK, "join.html", joinForm{Code: r.URL.Query().Get("code")})
 	return nil
@@ -451,7 +467,7 @@ func (s *Server) apiCreateInvitation(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"code": code, "invitation": inv, "join_url": "/join?code=" + code})
+	writeJSON(w, http.StatusCreated, map[string]any{"code": code, "invitation": inv, "join_url": s.publicURL(r, "/join?code="+url.QueryEscape(code))})
 	return nil
 }
 
