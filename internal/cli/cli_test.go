@@ -164,6 +164,7 @@ func TestBadInput(t *testing.T) {
 		{"UnreachableDB", []string{"migrate", "--db", "postgres://nobody@127.0.0.1:1/none?connect_timeout=2"}, nil, 1, "无法连接数据库"},
 		{"BadEnv", []string{"serve"}, map[string]string{"QINQING_MIGRATE": "perhaps"}, 1, "QINQING_MIGRATE"},
 		{"BadAddr", []string{"serve", "--addr", "nonsense"}, nil, 1, "监听地址"},
+		{"BadPublicURL", []string{"serve", "--public-url", "qinqing.example.gov.cn"}, nil, 1, "公开地址"},
 		{"UserNoRole", []string{"user", "add", "--username", "x"}, nil, 2, "--role"},
 		{"TokenNoRole", []string{"token", "create", "--name", "x", "--scopes", "all"}, nil, 2, "--role"},
 		{"TokenNoScopes", []string{"token", "create", "--name", "x", "--role", "leader"}, nil, 2, "--scopes"},
