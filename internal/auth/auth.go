@@ -47,16 +47,31 @@ type Service struct {
 	SessionIdle time.Duration // a session ends after this long unused
 	SessionMax  time.Duration // and at the latest this long after login
 
-	MaxFailures  int           // failed logins allowed per window …
-	FailWindow   time.Duration // … within this window …
-	LockDuration time.Duration // … before the username or address is locked this long
+	MaxFailures        int           // login attempts allowed per account and window …
+	MaxAddressFailures int           // … and per client address (much higher: many people share one) …
+	FailWindow         time.Duration // … within this window …
+	LockDuration       time.Duration // … before the account or address is locked this long
+
+	hashing *hashGate // bounds concurrent password hashing (see login.go)
 }
 
-// NewService returns a Service with the default session and throttling policy.
+// Default login throttling and hashing bounds (see NewService).
+const (
+	DefaultMaxFailures        = 5
+	DefaultMaxAddressFailures = 100
+	DefaultMaxHashing         = 4
+	DefaultHashWait           = 2 * time.Second
+)
+
+// NewService returns a Service with the default session and throttling
+// policy: 5 attempts per account and 100 per address in 15 minutes, and at
+// most DefaultMaxHashing password hashes computed at once.
 func NewService(db *store.DB, log *audit.Log, now func() time.Time) *Service {
 	return &Service{DB: db, Audit: log, Now: now,
 		SessionIdle: 12 * time.Hour, SessionMax: 7 * 24 * time.Hour,
-		MaxFailures: 5, FailWindow: 15 * time.Minute, LockDuration: 15 * time.Minute}
+		MaxFailures: DefaultMaxFailures, MaxAddressFailures: DefaultMaxAddressFailures,
+		FailWindow: 15 * time.Minute, LockDuration: 15 * time.Minute,
+		hashing: newHashGate(DefaultMaxHashing, DefaultHashWait)}
 }
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.-]{2,31}$`)
@@ -84,7 +99,7 @@ func validatePassword(p string) error {
 
 // CreateUser creates an account. Admins only (the caller checks). Errors:
 // Invalid for a bad username, password, role or missing unit; Conflict when
-// the username is taken.
+// the username is taken; TooMany when the server is busy hashing passwords.
 func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
@@ -103,10 +118,14 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 	if in.Role == RoleUnitStaff && in.UnitID == nil {
 		return nil, errs.FieldErrorf("unit_id", "责任单位账号必须指定所属单位")
 	}
+	hash, err := s.hashPassword(ctx, in.Password)
+	if err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	u := &User{Username: in.Username, DisplayName: in.DisplayName, Role: in.Role, UnitID: in.UnitID,
 		EnterpriseID: in.EnterpriseID, Phone: in.Phone, CreatedAt: now.UTC().Truncate(time.Millisecond)}
-	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
+	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		if in.UnitID != nil {
 			var n int
 			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM units WHERE id = ?`, *in.UnitID).Scan(&n); err != nil {
@@ -118,7 +137,7 @@ func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
 		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO users (username, display_name, password_hash, role, unit_id, enterprise_id, phone, disabled, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, FALSE, ?, ?) RETURNING id`,
-			u.Username, u.DisplayName, HashPassword(in.Password), string(u.Role), u.UnitID, u.EnterpriseID, u.Phone,
+			u.Username, u.DisplayName, hash, string(u.Role), u.UnitID, u.EnterpriseID, u.Phone,
 			store.Millis(now), store.Millis(now)).Scan(&u.ID)
 		if store.IsUniqueViolation(err) {
 			return errs.Errorf(errs.Conflict, "用户名“%s”已存在", u.Username)
@@ -221,13 +240,17 @@ func (s *Service) FindUsers(ctx context.Context, f UserFilter) ([]User, int, err
 
 // SetPassword replaces a user's password and ends their sessions. The user
 // themself (with the old password checked by the caller) or an admin.
-// Errors: Invalid, NotFound.
+// Errors: Invalid, NotFound, TooMany (busy hashing passwords).
 func (s *Service) SetPassword(ctx context.Context, id int64, password string) error {
 	if err := validatePassword(password); err != nil {
 		return err
 	}
+	hash, err := s.hashPassword(ctx, password)
+	if err != nil {
+		return err
+	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, HashPassword(password), store.Millis(s.Now()), id)
+		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?`, hash, store.Millis(s.Now()), id)
 		if err != nil {
 			return errs.Wrap(err, "set password")
 		}
@@ -275,49 +298,6 @@ func newSecret(prefix string) (secret, hash string) {
 func hashSecret(secret string) string {
 	h := sha256.Sum256([]byte(secret))
 	return hex.EncodeToString(h[:])
-}
-
-// Login checks a username and password and starts a session, returning the
-// session secret for the cookie. Repeated failures lock the username and the
-// client address for a while. Errors: Unauthenticated (wrong credentials or
-// disabled account, same message for both), TooMany when locked.
-func (s *Service) Login(ctx context.Context, username, password, ip, userAgent string) (string, *User, error) {
-	username = strings.ToLower(strings.TrimSpace(username))
-	keys := []string{"user:" + username, "ip:" + ip}
-	if err := s.checkThrottle(ctx, keys); err != nil {
-		return "", nil, err
-	}
-	var hash string
-	var disabled bool
-	var id int64
-	err := s.DB.QueryRowContext(ctx, `SELECT id, password_hash, disabled FROM users WHERE username = ?`, username).Scan(&id, &hash, &disabled)
-	if err != nil && err != sql.ErrNoRows {
-		return "", nil, errs.Wrap(err, "login")
-	}
-	if err == sql.ErrNoRows {
-		hash = dummyHash
-	}
-	if !CheckPassword(hash, password) || err == sql.ErrNoRows || disabled {
-		if ferr := s.recordFailure(ctx, keys); ferr != nil {
-			return "", nil, ferr
-		}
-		return "", nil, errs.Errorf(errs.Unauthenticated, "用户名或密码错误，或账号已停用")
-	}
-	if err := s.clearThrottle(ctx, keys[:1]); err != nil {
-		return "", nil, err
-	}
-	u, err := s.FindUserByID(ctx, id)
-	if err != nil {
-		return "", nil, err
-	}
-	secret, h := newSecret("")
-	now := s.Now()
-	_, err = s.DB.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen, ip, user_agent) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		h, id, store.Millis(now), store.Millis(now.Add(s.SessionIdle)), store.Millis(now), ip, truncate(userAgent, 200))
-	if err != nil {
-		return "", nil, errs.Wrap(err, "create session")
-	}
-	return secret, u, nil
 }
 
 func truncate(s string, n int) string {
@@ -381,62 +361,6 @@ func (s *Service) PurgeExpiredSessions(ctx context.Context) (int64, error) {
 	n, _ := res.RowsAffected()
 	_, err = s.DB.ExecContext(ctx, `DELETE FROM login_throttle WHERE locked_until < ? AND window_start < ?`, now, now-s.FailWindow.Milliseconds())
 	return n, errs.Wrap(err, "purge throttle")
-}
-
-func (s *Service) checkThrottle(ctx context.Context, keys []string) error {
-	now := store.Millis(s.Now())
-	for _, k := range keys {
-		var locked int64
-		err := s.DB.QueryRowContext(ctx, `SELECT locked_until FROM login_throttle WHERE key = ?`, k).Scan(&locked)
-		if err != nil && err != sql.ErrNoRows {
-			return errs.Wrap(err, "check throttle")
-		}
-		if locked > now {
-			mins := (locked - now + 59_999) / 60_000
-			return errs.Errorf(errs.TooMany, "登录失败次数过多，请 %d 分钟后再试", mins)
-		}
-	}
-	return nil
-}
-
-func (s *Service) recordFailure(ctx context.Context, keys []string) error {
-	now := store.Millis(s.Now())
-	window := s.FailWindow.Milliseconds()
-	return s.DB.InTx(ctx, func(tx *store.Tx) error {
-		for _, k := range keys {
-			var failures int
-			var start int64
-			err := tx.QueryRowContext(ctx, `SELECT failures, window_start FROM login_throttle WHERE key = ?`, k).Scan(&failures, &start)
-			if err != nil && err != sql.ErrNoRows {
-				return errs.Wrap(err, "throttle")
-			}
-			if err == sql.ErrNoRows || now-start > window {
-				failures, start = 0, now
-			}
-			failures++
-			var locked int64
-			if failures >= s.MaxFailures {
-				locked = now + s.LockDuration.Milliseconds()
-				failures, start = 0, now
-			}
-			_, err = tx.ExecContext(ctx, `INSERT INTO login_throttle (key, failures, window_start, locked_until) VALUES (?, ?, ?, ?)
-				ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, window_start = excluded.window_start, locked_until = excluded.locked_until`,
-				k, failures, start, locked)
-			if err != nil {
-				return errs.Wrap(err, "throttle")
-			}
-		}
-		return nil
-	})
-}
-
-func (s *Service) clearThrottle(ctx context.Context, keys []string) error {
-	for _, k := range keys {
-		if _, err := s.DB.ExecContext(ctx, `DELETE FROM login_throttle WHERE key = ?`, k); err != nil {
-			return errs.Wrap(err, "clear throttle")
-		}
-	}
-	return nil
 }
 
 // Token is an API token's record; the secret itself is shown once, at

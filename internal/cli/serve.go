@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"syscall"
 	"time"
 
 	"github.com/qinqing/qinqing/internal/app"
@@ -29,7 +30,7 @@ first administrator with
 
 Environment: QINQING_ADDR, QINQING_DB, QINQING_MIGRATE, QINQING_LOG_LEVEL,
 QINQING_LOG_FORMAT, QINQING_SECURE_COOKIES, QINQING_MAX_BODY_BYTES,
-QINQING_MAX_UPLOAD_BYTES.`
+QINQING_MAX_UPLOAD_BYTES, QINQING_TRUSTED_PROXIES.`
 
 func runServe(ctx context.Context, env Env, args []string) error {
 	started := time.Now()
@@ -81,7 +82,7 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		return &errs.Error{Code: errs.Unavailable, Message: fmt.Sprintf("无法监听 %s（端口被占用？）", cfg.Addr), Err: err}
+		return listenError(cfg.Addr, err)
 	}
 	if err := a.Start(ctx); err != nil {
 		ln.Close()
@@ -129,6 +130,23 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// listenError says in Chinese why the server could not listen on addr.
+func listenError(addr string, err error) error {
+	why := "原因：" + err.Error()
+	var dnsErr *net.DNSError
+	switch {
+	case errors.Is(err, syscall.EADDRINUSE):
+		why = "端口已被占用"
+	case errors.Is(err, syscall.EACCES):
+		why = "没有权限监听该端口（1024 以下的端口需要特权）"
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		why = "本机没有这个地址"
+	case errors.As(err, &dnsErr):
+		why = "主机名无法解析"
+	}
+	return &errs.Error{Code: errs.Unavailable, Message: fmt.Sprintf("无法监听 %s：%s", addr, why), Err: err}
 }
 
 // newLogger returns the structured logger of the server.

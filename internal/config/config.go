@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"strconv"
 	"strings"
@@ -36,6 +37,10 @@ type Config struct {
 	// https://qinqing.example.gov.cn), for links shown to be passed on;
 	// empty: the address of the request.
 	PublicURL string
+	// TrustedProxies lists the reverse proxies (addresses or CIDR ranges,
+	// comma-separated) whose X-Forwarded-For header names the client; from
+	// any other peer the header is ignored.
+	TrustedProxies string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -90,6 +95,7 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str("QINQING_WORK_HOURS", &c.WorkHours)
 	str("QINQING_CITY", &c.City)
 	str("QINQING_PUBLIC_URL", &c.PublicURL)
+	str("QINQING_TRUSTED_PROXIES", &c.TrustedProxies)
 	for name, dst := range map[string]*bool{"QINQING_MIGRATE": &c.Migrate, "QINQING_SECURE_COOKIES": &c.SecureCookies,
 		"QINQING_ALLOW_SELF_REVIEW": &c.AllowSelfReview} {
 		if err := boolean(name, dst); err != nil {
@@ -121,12 +127,37 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LogLevel, "log-level", c.LogLevel, "debug, info, warn or error (env QINQING_LOG_LEVEL)")
 	fs.StringVar(&c.LogFormat, "log-format", c.LogFormat, "json or text (env QINQING_LOG_FORMAT)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", c.SecureCookies, "mark cookies Secure; set when served over HTTPS (env QINQING_SECURE_COOKIES)")
+	fs.StringVar(&c.TrustedProxies, "trusted-proxies", c.TrustedProxies, "reverse proxies whose X-Forwarded-For names the client: addresses or CIDR ranges, comma-separated (env QINQING_TRUSTED_PROXIES)")
+}
+
+// Proxies returns TrustedProxies parsed: each address as a one-address
+// prefix. Errors: Invalid naming the entry that is neither an address nor
+// a CIDR range.
+func (c *Config) Proxies() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(c.TrustedProxies, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, errs.Errorf(errs.Invalid, "可信代理 %q 既不是 IP 地址也不是 CIDR 网段（如 10.0.0.5 或 10.0.0.0/24）", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // Validate checks the configuration as a whole. Errors: Invalid.
 func (c *Config) Validate() error {
-	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
-		return errs.Errorf(errs.Invalid, "监听地址 %q 无效（应为 主机:端口，如 127.0.0.1:8080）", c.Addr)
+	if err := checkAddr(c.Addr); err != nil {
+		return err
 	}
 	if strings.TrimSpace(c.DB) == "" {
 		return errs.Errorf(errs.Invalid, "未指定数据库（--db 或 QINQING_DB）")
@@ -148,8 +179,37 @@ func (c *Config) Validate() error {
 			return errs.Errorf(errs.Invalid, "公开地址 %q 无效（应为 https://主机[/路径]，如 https://qinqing.example.gov.cn）", c.PublicURL)
 		}
 	}
+	if _, err := c.Proxies(); err != nil {
+		return err
+	}
 	if c.City != "wuhan" {
 		return errs.Errorf(errs.Invalid, "暂不支持城市 %q（当前内置：wuhan）", c.City)
+	}
+	return nil
+}
+
+// checkAddr checks a listen address: host:port with a port number from 0
+// to 65535 and a host that is empty, an IP address or a name.
+func checkAddr(addr string) error {
+	bad := errs.Errorf(errs.Invalid, "监听地址 %q 无效（应为 主机:端口，端口 0–65535，如 127.0.0.1:8080 或 :8080）", addr)
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return bad
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 || strings.ContainsAny(port, "+-") {
+		return bad
+	}
+	if host == "" {
+		return nil
+	}
+	if _, err := netip.ParseAddr(host); err == nil {
+		return nil
+	}
+	for _, label := range strings.Split(host, ".") {
+		if label == "" || len(label) > 63 || strings.Trim(label, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") != "" {
+			return bad
+		}
 	}
 	return nil
 }

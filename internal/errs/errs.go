@@ -6,6 +6,7 @@ package errs
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code classifies an error. Codes are stable: API clients switch on them.
@@ -31,6 +32,9 @@ type Error struct {
 	Message string // in Simplified Chinese, safe to show to the user
 	Field   string // the input field the error concerns, if any
 	Err     error  // the underlying cause, never shown to users
+	// RetryAfter, on a TooMany or Unavailable error, says when trying again
+	// may succeed; the web layer sends it as the Retry-After header.
+	RetryAfter time.Duration
 }
 
 func (e *Error) Error() string {
@@ -103,4 +107,14 @@ func FieldOf(err error) string {
 		return e.Field
 	}
 	return ""
+}
+
+// RetryAfterOf returns how long err asks the caller to wait before trying
+// again, or 0.
+func RetryAfterOf(err error) time.Duration {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.RetryAfter
+	}
+	return 0
 }

@@ -6,7 +6,9 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/errs"
@@ -84,6 +86,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := errs.CodeOf(err)
 	status := statusOf(code)
 	rid := audit.RequestID(r.Context())
+	setRetryAfter(w, err)
 	if code == errs.Internal {
 		s.log.Error("request failed", slog.String("request_id", rid), slog.String("method", r.Method),
 			slog.String("path", r.URL.Path), slog.Any("err", err))
@@ -108,6 +111,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	s.render(w, r, status, "error.html", map[string]any{"Title": titleOf(code), "Status": status,
 		"Message": errs.MessageOf(err), "Field": errs.FieldOf(err), "RequestID": rid})
+}
+
+// setRetryAfter sends the Retry-After header (whole seconds, at least 1)
+// of an error that says when to try again.
+func setRetryAfter(w http.ResponseWriter, err error) {
+	if d := errs.RetryAfterOf(err); d > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10))
+	}
 }
 
 // writeJSON writes v as JSON with status.

@@ -74,10 +74,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	username, password := r.PostForm.Get("username"), r.PostForm.Get("password")
 	next := safeNext(r.PostForm.Get("next"))
-	secret, _, err := s.app.Auth.Login(r.Context(), username, password, clientIP(r), r.UserAgent())
+	secret, _, err := s.app.Auth.Login(r.Context(), username, password, s.clientIP(r), r.UserAgent())
 	if err != nil {
 		switch errs.CodeOf(err) {
 		case errs.Unauthenticated, errs.TooMany:
+			setRetryAfter(w, err)
 			s.render(w, r, statusOf(errs.CodeOf(err)), "login.html", map[string]any{"Next": next, "Username": username,
 				"Error": errs.MessageOf(err), "Demo": s.app.Config.Demo})
 			return nil
@@ -165,7 +166,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if pw != again {
 		return fail("两次输入的新密码不一致")
 	}
-	if _, _, err := s.app.Auth.Login(r.Context(), u.Username, old, clientIP(r), r.UserAgent()); err != nil {
+	if _, _, err := s.app.Auth.Login(r.Context(), u.Username, old, s.clientIP(r), r.UserAgent()); err != nil {
 		return fail("原密码不正确")
 	}
 	if err := s.app.Auth.SetPassword(r.Context(), u.ID, pw); err != nil {
@@ -175,7 +176,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// SetPassword ended every session; start a fresh one for this browser.
-	secret, _, err := s.app.Auth.Login(r.Context(), u.Username, pw, clientIP(r), r.UserAgent())
+	secret, _, err := s.app.Auth.Login(r.Context(), u.Username, pw, s.clientIP(r), r.UserAgent())
 	if err != nil {
 		return err
 	}

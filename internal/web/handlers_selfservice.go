@@ -445,7 +445,7 @@ func (s *Server) join(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	secret, _, err := s.app.Auth.Login(r.Context(), in.Username, in.Password, clientIP(r), r.UserAgent())
+	secret, _, err := s.app.Auth.Login(r.Context(), in.Username, in.Password, s.clientIP(r), r.UserAgent())
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strings"
 	"time"
@@ -37,13 +38,17 @@ type Server struct {
 	pages    *pages
 	metrics  *metrics
 	handler  http.Handler
-	patterns []string // every registered route pattern, for the OpenAPI check
+	patterns []string       // every registered route pattern, for the OpenAPI check
+	proxies  []netip.Prefix // trusted reverse proxies (X-Forwarded-For)
 }
 
 // New builds the server's handler: routes, middleware and templates.
 func New(a *app.App) (*Server, error) {
 	s := &Server{app: a, log: a.Log}
 	var err error
+	if s.proxies, err = a.Config.Proxies(); err != nil {
+		return nil, err
+	}
 	if s.pages, err = loadPages(); err != nil {
 		return nil, err
 	}
@@ -238,12 +243,45 @@ func cacheForever(h http.Handler) http.Handler {
 	})
 }
 
-// clientIP returns the client address of r (the direct peer; put a proxy's
-// X-Forwarded-For handling in front deliberately, not by default).
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
+// clientIP returns the client address of r: the direct peer, unless the
+// peer is one of the configured trusted proxies, in which case the
+// X-Forwarded-For chain is read from the right, skipping trusted proxies,
+// and the first other address is the client. A header from an untrusted
+// peer is ignored, so that no client can choose its own address.
+func (s *Server) clientIP(r *http.Request) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(peer); err == nil {
+		peer = host
 	}
-	return host
+	addr, err := netip.ParseAddr(peer)
+	if err != nil || !s.trusted(addr) {
+		return peer
+	}
+	client := addr
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := strings.Split(hops[i], ",")
+		for j := len(parts) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(strings.TrimSpace(parts[j]))
+			if err != nil {
+				return client.String() // a malformed hop: trust nothing before it
+			}
+			client = a.Unmap()
+			if !s.trusted(client) {
+				return client.String()
+			}
+		}
+	}
+	return client.String()
+}
+
+// trusted reports whether a is one of the configured trusted proxies.
+func (s *Server) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, p := range s.proxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
