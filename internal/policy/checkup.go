@@ -22,12 +22,16 @@ type CheckupItem struct {
 	Clause  *Clause      `json:"clause"`
 	Outcome rule.Outcome `json:"outcome"`
 	// Amount is the estimated benefit in yuan for this enterprise; nil
-	// when the clause grants no money or its base is unknown
-	// (AmountUnknownBase).
-	Amount            *int64        `json:"amount"`
-	AmountUnknownBase bool          `json:"amount_unknown_base"`
-	Deadline          *workday.Date `json:"deadline"`
-	Open              bool          `json:"open"` // the application window includes today
+	// when the enterprise does not fit the clause (不符合: there is nothing
+	// to expect), when the clause grants no money, or when its base is
+	// unknown (AmountUnknownBase). For 待补充信息 it is what the enterprise
+	// would get once the missing facts show it fits.
+	Amount            *int64 `json:"amount"`
+	AmountUnknownBase bool   `json:"amount_unknown_base"`
+	// Claim says how the benefit is obtained (Clause.ClaimNote).
+	Claim    string        `json:"claim"`
+	Deadline *workday.Date `json:"deadline"`
+	Open     bool          `json:"open"` // the application window includes today
 	// Leaves explain the outcome: only the conditions that fail or whose
 	// value is missing, with the requirement and the enterprise's value.
 	Leaves []rule.LeafResult `json:"leaves"`
@@ -82,7 +86,10 @@ func (s *Service) Checkup(ctx context.Context, a *auth.Actor, id int64) (*Checku
 		if it.Deadline == nil {
 			it.Deadline = pol.EffectiveTo
 		}
-		if cl.Amount != nil {
+		if m.Outcome != rule.No {
+			it.Claim = cl.ClaimNote()
+		}
+		if cl.Amount != nil && m.Outcome != rule.No {
 			yuan, unknown := cl.Amount.For(e)
 			if unknown {
 				it.AmountUnknownBase = true

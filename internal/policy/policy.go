@@ -133,6 +133,22 @@ func (c *Clause) AmountText() string {
 	return c.Amount.Sentence()
 }
 
+// ClaimNote says in Chinese how an enterprise that fits the clause gets its
+// benefit. Online application and redemption come with the redemption
+// module; until then the note says so, rather than offering nothing on a
+// clause that must be applied for.
+func (c *Clause) ClaimNote() string {
+	switch c.Mode {
+	case ModeAutomatic:
+		return "免申即享：符合条件的企业无需申请，由兑现单位直接兑现。"
+	case ModeInstant:
+		return "即申即享：在线申请将随政策兑现功能开通，届时可在本页直接申请、即时兑现；开通前请联系兑现单位办理。"
+	case ModeReview:
+		return "申报审核：在线申报将随政策兑现功能开通；开通前请备齐申报材料，向兑现单位申报。"
+	}
+	return ""
+}
+
 // PolicyInput is a policy as created or edited.
 type PolicyInput struct {
 	Title           string        `json:"title"`

@@ -249,6 +249,14 @@ func TestCheckupExplains(t *testing.T) {
 			third.Leaves[0].Condition != "具有“外资企业”标签" || third.Leaves[0].Actual != "高新技术企业" {
 			t.Errorf("failing item: %+v", third)
 		}
+		// 不符合 promises nothing: no amount (the clause grants 20万 to those
+		// who fit) and no way to claim; the others say how to claim.
+		if third.Amount != nil || third.Claim != "" {
+			t.Errorf("failing item: amount %v, claim %q; want none", third.Amount, third.Claim)
+		}
+		if !strings.HasPrefix(first.Claim, "免申即享") || !strings.HasPrefix(second.Claim, "免申即享") {
+			t.Errorf("claims %q, %q", first.Claim, second.Claim)
+		}
 	})
 }
 

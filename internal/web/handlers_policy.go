@@ -405,8 +405,8 @@ func (s *Server) policyDetail(r *http.Request, id int64) (*policyDetailData, err
 		if c.Budget != nil {
 			v.Budget = FormatWan(*c.Budget)
 		}
-		if v.Mine != nil && v.Mine.Amount != nil {
-			v.MineAmount = FormatWan(*v.Mine.Amount)
+		if v.Mine != nil {
+			v.MineAmount = mineAmountText(v.Mine)
 		}
 		if data.CanManage || data.CanReview {
 			sim, err := s.app.Policy.Engine().Simulate(c.Rule, c.Amount, "district", names)
@@ -802,6 +802,26 @@ func (s *Server) simulateFragment(w http.ResponseWriter, r *http.Request) error 
 
 // ---- 政策体检 ----
 
+// mineAmountText says what an enterprise may expect from a clause: nothing
+// where it does not fit (不符合 shows no amount), the estimate where it
+// fits, and for 待补充信息 the estimate or the missing base, each said to
+// wait for the missing information.
+func mineAmountText(it *policy.CheckupItem) string {
+	switch {
+	case it.Outcome == rule.No:
+		return ""
+	case it.Clause.Amount == nil:
+		return "不涉及资金"
+	case it.AmountUnknownBase:
+		return "待补充信息后测算（" + it.Clause.Amount.Sentence() + "，计算基数未登记）"
+	case it.Amount == nil:
+		return ""
+	case it.Outcome == rule.Unknown:
+		return "预计 " + FormatWan(*it.Amount) + "（待补充信息，确认符合后可享）"
+	}
+	return "预计 " + FormatWan(*it.Amount)
+}
+
 type checkupLeaf struct {
 	rule.LeafResult
 	Link string // where to fill in a missing value
@@ -835,15 +855,7 @@ func (s *Server) checkupData(r *http.Request, id int64) (*checkupData, error) {
 	}
 	data := &checkupData{Checkup: c, Total: FormatWan(c.TotalAmount), Categories: policy.Categories, Subscribed: map[string]bool{}}
 	for _, it := range c.Items {
-		v := checkupItemView{CheckupItem: it}
-		switch {
-		case it.Amount != nil:
-			v.AmountText = FormatWan(*it.Amount)
-		case it.AmountUnknownBase:
-			v.AmountText = it.Clause.Amount.Sentence() + "（计算基数未登记）"
-		case it.Clause.Amount == nil:
-			v.AmountText = "不涉及资金"
-		}
+		v := checkupItemView{CheckupItem: it, AmountText: mineAmountText(&it)}
 		if it.Deadline != nil {
 			v.DeadlineText = it.Deadline.Chinese()
 		}

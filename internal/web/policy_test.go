@@ -316,3 +316,83 @@ func TestPolicyFourEyes(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckupAmounts checks what an enterprise is told it may expect: no
+// amount beside 不符合, the estimate beside 符合, a 待补充信息 wording where
+// the outcome or the base is unknown, and how to claim a 即申即享 clause
+// before online application exists.
+func TestCheckupAmounts(t *testing.T) {
+	ts := newTestServer(t)
+	ids := withCity(t, ts, 200)
+	ctx := context.Background()
+	me := ids[3]
+	if _, err := ts.App.Enterprises.UpdateEnterprise(ctx, me, enterprise.Update{District: ptr("420111"), Tags: &[]string{"高新技术企业"},
+		Revenue: ptr64(30000000), Clear: []string{"export_value"}, Source: enterprise.SourceSpecialist}); err != nil {
+		t.Fatal(err)
+	}
+	ts.App.EnterpriseChanged(ctx, me)
+	enterpriseUser(t, ts, "ent", me)
+
+	staff, admin := ts.LoginAs(t, "staff"), ts.LoginAs(t, "admin")
+	res := ts.PostForm(t, staff, "/policies", url.Values{"title": {"规上企业与外贸企业奖励"}, "category": {"资金扶持"}})
+	wantStatus(t, res, http.StatusSeeOther)
+	pid := idInPath.FindStringSubmatch(res.Header.Get("Location"))[1]
+	for _, c := range []url.Values{
+		{"title": {"亿元企业奖励"}, "rule": {`{"field":"revenue","op":">=","value":100000000}`}, "amount": {`{"rate": 0.01, "of": "revenue", "cap": 500000}`}, "mode": {"即申即享"}},
+		{"title": {"高企即申即享"}, "rule": {hongshan}, "amount": {`{"fixed": 100000}`}, "mode": {"即申即享"}},
+		{"title": {"出口奖励"}, "rule": {`{"field":"export_value","op":">=","value":1000000}`}, "amount": {`{"rate": 0.02, "of": "export_value"}`}, "mode": {"申报审核"}},
+	} {
+		c.Set("benefit_kind", "资金奖补")
+		wantStatus(t, ts.PostForm(t, staff, "/policies/"+pid+"/clauses", c), http.StatusSeeOther)
+	}
+	wantStatus(t, ts.PostForm(t, staff, "/policies/"+pid+"/submit", nil), http.StatusSeeOther)
+	wantStatus(t, ts.PostForm(t, admin, "/policies/"+pid+"/review", url.Values{"decision": {"approve"}}), http.StatusSeeOther)
+
+	ent := ts.LoginAs(t, "ent")
+	page := ts.Get(t, ent, fmt.Sprintf("/enterprises/%d/policies", me))
+	wantStatus(t, page, http.StatusOK)
+	// 30.00万元 would be 1 % of the enterprise's revenue: the amount of the
+	// clause it does not fit.
+	if strings.Contains(page.Body, "30.00万元") {
+		t.Error("政策体检 shows an amount beside 不符合")
+	}
+	wantContains(t, page.Body, "预计 10.00万元", "待补充信息后测算", "在线申请将随政策兑现功能开通")
+	detail := ts.Get(t, ent, "/policies/"+pid)
+	wantStatus(t, detail, http.StatusOK)
+	if strings.Contains(detail.Body, "30.00万元") {
+		t.Error("the policy page shows an amount beside 不符合")
+	}
+	wantContains(t, detail.Body, "贵企业：<b>不符合</b>", "贵企业：<b>符合</b>", "（贵企业：预计 10.00万元）", "贵企业：<b>待补充信息</b>",
+		"即申即享：在线申请将随政策兑现功能开通")
+
+	// The API says the same: no amount where the enterprise does not fit.
+	api := ts.Get(t, ent, fmt.Sprintf("/api/v1/enterprises/%d/policies", me))
+	wantStatus(t, api, http.StatusOK)
+	var c struct {
+		Items []struct {
+			Clause  struct{ Title string } `json:"clause"`
+			Outcome string                 `json:"outcome"`
+			Amount  *int64                 `json:"amount"`
+			Claim   string                 `json:"claim"`
+		} `json:"items"`
+	}
+	api.JSON(t, &c)
+	seen := 0
+	for _, it := range c.Items {
+		switch it.Clause.Title {
+		case "亿元企业奖励":
+			seen++
+			if it.Amount != nil || it.Claim != "" {
+				t.Errorf("不符合 item: amount %v, claim %q; want none", it.Amount, it.Claim)
+			}
+		case "高企即申即享":
+			seen++
+			if it.Amount == nil || *it.Amount != 100000 || !strings.Contains(it.Claim, "即申即享") {
+				t.Errorf("符合 item: amount %v, claim %q", it.Amount, it.Claim)
+			}
+		}
+	}
+	if seen != 2 {
+		t.Fatalf("checkup items %+v", c.Items)
+	}
+}
