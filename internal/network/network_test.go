@@ -652,7 +652,7 @@ func TestReminders(t *testing.T) {
 		}
 		inbox := func(a *auth.Actor) []notify.Notification {
 			t.Helper()
-			list, _, err := e.svc.Notify.Inbox(e.ctx, notify.User(a.UserID), notify.InboxFilter{})
+			list, _, err := e.svc.Notify.Inbox(e.ctx, a, notify.InboxFilter{})
 			if err != nil {
 				t.Fatal(err)
 			}

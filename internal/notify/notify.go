@@ -16,6 +16,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/jobs"
 	"github.com/qinqing/qinqing/internal/store"
@@ -65,6 +66,25 @@ func User(id int64) Recipient { return Recipient{UserID: id} }
 
 // Enterprise returns the recipient for enterprise id.
 func Enterprise(id int64) Recipient { return Recipient{EnterpriseID: id} }
+
+// RecipientOf returns whose inbox actor a reads: its own user's and, for an
+// enterprise account, also its enterprise's — pushes and notices are
+// addressed to the enterprise, so that every account of it sees them.
+// Errors: Unauthenticated without an actor; Forbidden for an API token,
+// which has no inbox.
+func RecipientOf(a *auth.Actor) (Recipient, error) {
+	if a == nil {
+		return Recipient{}, errs.Errorf(errs.Unauthenticated, "请先登录")
+	}
+	if a.UserID == 0 {
+		return Recipient{}, errs.Errorf(errs.Forbidden, "API 令牌没有消息箱")
+	}
+	r := Recipient{UserID: a.UserID}
+	if a.Role == auth.RoleEnterprise && a.EnterpriseID != nil {
+		r.EnterpriseID = *a.EnterpriseID
+	}
+	return r, nil
+}
 
 // InboxFilter selects and pages an inbox.
 type InboxFilter struct {
@@ -276,6 +296,15 @@ func scanNotification(s rowScanner) (Notification, error) {
 	return n, nil
 }
 
+// inboxOf returns the condition selecting the notifications of a's inbox.
+func inboxOf(a *auth.Actor) (string, []any, error) {
+	r, err := RecipientOf(a)
+	if err != nil {
+		return "", nil, err
+	}
+	return whose(r)
+}
+
 // whose returns the condition selecting r's notifications.
 func whose(r Recipient) (string, []any, error) {
 	var parts []string
@@ -292,12 +321,12 @@ func whose(r Recipient) (string, []any, error) {
 	return "(" + strings.Join(parts, " OR ") + ")", args, nil
 }
 
-// Inbox returns r's notifications matching f, newest first, and how many
-// match in all. The web layer must pass the signed-in account's own
-// recipient, derived from its session, never from request input. Errors:
-// Invalid for an empty recipient; Internal on a database error.
-func (s *Service) Inbox(ctx context.Context, r Recipient, f InboxFilter) ([]Notification, int, error) {
-	cond, args, err := whose(r)
+// Inbox returns the notifications of actor a's inbox (RecipientOf) matching
+// f, newest first, and how many match in all. Any signed-in account may call
+// it for its own inbox. Errors: Unauthenticated, Forbidden (API tokens);
+// Internal on a database error.
+func (s *Service) Inbox(ctx context.Context, a *auth.Actor, f InboxFilter) ([]Notification, int, error) {
+	cond, args, err := inboxOf(a)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -333,11 +362,10 @@ func (s *Service) Inbox(ctx context.Context, r Recipient, f InboxFilter) ([]Noti
 	return list, total, nil
 }
 
-// UnreadCount returns how many of r's notifications are unread, for the
-// badge in the page header. Callers as for Inbox. Errors: Invalid for an
-// empty recipient; Internal on a database error.
-func (s *Service) UnreadCount(ctx context.Context, r Recipient) (int, error) {
-	cond, args, err := whose(r)
+// UnreadCount returns how many notifications of actor a's inbox are
+// unread, for the badge in the page header. Callers and errors as for Inbox.
+func (s *Service) UnreadCount(ctx context.Context, a *auth.Actor) (int, error) {
+	cond, args, err := inboxOf(a)
 	if err != nil {
 		return 0, err
 	}
@@ -346,12 +374,14 @@ func (s *Service) UnreadCount(ctx context.Context, r Recipient) (int, error) {
 	return n, errs.Wrap(err, "count unread")
 }
 
-// MarkRead marks notification id read, if it is r's; marking a read one
-// again keeps the first read time. Callers as for Inbox. Errors: Invalid for
-// an empty recipient; NotFound if there is no such notification or it is
-// not r's (the two are not told apart); Internal on a database error.
-func (s *Service) MarkRead(ctx context.Context, r Recipient, id int64) error {
-	cond, args, err := whose(r)
+// MarkRead marks notification id read, if it is in actor a's inbox; marking
+// a read one again keeps the first read time. A push read this way counts as
+// read (已阅读) in the policy statistics. Callers as for Inbox. Errors:
+// Unauthenticated, Forbidden (API tokens); NotFound if there is no such
+// notification or it is not in a's inbox (the two are not told apart);
+// Internal on a database error.
+func (s *Service) MarkRead(ctx context.Context, a *auth.Actor, id int64) error {
+	cond, args, err := inboxOf(a)
 	if err != nil {
 		return err
 	}
@@ -366,11 +396,10 @@ func (s *Service) MarkRead(ctx context.Context, r Recipient, id int64) error {
 	return nil
 }
 
-// MarkAllRead marks all of r's unread notifications read and returns how
-// many it marked. Callers as for Inbox. Errors: Invalid for an empty
-// recipient; Internal on a database error.
-func (s *Service) MarkAllRead(ctx context.Context, r Recipient) (int64, error) {
-	cond, args, err := whose(r)
+// MarkAllRead marks every unread notification of actor a's inbox read and
+// returns how many it marked. Callers and errors as for Inbox.
+func (s *Service) MarkAllRead(ctx context.Context, a *auth.Actor) (int64, error) {
+	cond, args, err := inboxOf(a)
 	if err != nil {
 		return 0, err
 	}

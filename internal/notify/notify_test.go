@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/jobs"
 	"github.com/qinqing/qinqing/internal/notify"
@@ -51,6 +52,14 @@ func mustUser(t *testing.T, db *store.DB, name string) int64 {
 
 func ptr(v int64) *int64 { return &v }
 
+// user is the actor of a government account with user id.
+func user(id int64) *auth.Actor { return &auth.Actor{UserID: id, Role: auth.RoleAdmin} }
+
+// member is the actor of user id, an account of enterprise ent.
+func member(id, ent int64) *auth.Actor {
+	return &auth.Actor{UserID: id, Role: auth.RoleEnterprise, EnterpriseID: &ent}
+}
+
 func mustNotify(t *testing.T, s *notify.Service, db *store.DB, n notify.Notification) int64 {
 	t.Helper()
 	id, created, err := s.Notify(context.Background(), db, n)
@@ -84,6 +93,8 @@ func TestInbox(t *testing.T) {
 		s := notify.New(db, nil, notify.Options{Now: c.Now, Logger: quiet})
 		alice, bob := mustUser(t, db, "alice"), mustUser(t, db, "bob")
 		const acme, other = 7, 8
+		// Accounts of the enterprises with nothing addressed to them.
+		acmeUser, otherUser := member(mustUser(t, db, "acme"), acme), member(mustUser(t, db, "other"), other)
 		var aliceIDs []int64
 		for i := range 3 {
 			aliceIDs = append(aliceIDs, mustNotify(t, s, db, notify.Notification{UserID: &alice, Kind: "appeal.reply",
@@ -97,7 +108,7 @@ func TestInbox(t *testing.T) {
 		}
 
 		t.Run("OKPerUser", func(t *testing.T) {
-			list, total, err := s.Inbox(ctx, notify.User(alice), notify.InboxFilter{})
+			list, total, err := s.Inbox(ctx, user(alice), notify.InboxFilter{})
 			if err != nil || total != 3 || len(list) != 3 {
 				t.Fatalf("Inbox = %d items, total %d, %v", len(list), total, err)
 			}
@@ -108,26 +119,26 @@ func TestInbox(t *testing.T) {
 				n.EnterpriseID != nil || n.ReadAt != nil || !n.CreatedAt.Equal(newClock().Now()) {
 				t.Fatalf("notification %+v", n)
 			}
-			page, total, err := s.Inbox(ctx, notify.User(alice), notify.InboxFilter{Limit: 2, Offset: 2})
+			page, total, err := s.Inbox(ctx, user(alice), notify.InboxFilter{Limit: 2, Offset: 2})
 			if err != nil || total != 3 || len(page) != 1 || page[0].ID != aliceIDs[0] {
 				t.Fatalf("page 2 = %+v, total %d, %v", page, total, err)
 			}
 		})
 		t.Run("OKPerEnterprise", func(t *testing.T) {
-			list, total, err := s.Inbox(ctx, notify.Enterprise(acme), notify.InboxFilter{})
+			list, total, err := s.Inbox(ctx, acmeUser, notify.InboxFilter{})
 			if err != nil || total != 2 || len(list) != 2 || *list[0].EnterpriseID != acme {
 				t.Fatalf("Inbox = %+v, total %d, %v", list, total, err)
 			}
-			if _, total, _ := s.Inbox(ctx, notify.Enterprise(other), notify.InboxFilter{}); total != 0 {
+			if _, total, _ := s.Inbox(ctx, otherUser, notify.InboxFilter{}); total != 0 {
 				t.Fatalf("other enterprise sees %d", total)
 			}
-			both, total, err := s.Inbox(ctx, notify.Recipient{UserID: bob, EnterpriseID: acme}, notify.InboxFilter{})
+			both, total, err := s.Inbox(ctx, member(bob, acme), notify.InboxFilter{})
 			if err != nil || total != 3 || len(both) != 3 {
 				t.Fatalf("user+enterprise inbox total %d, %v", total, err)
 			}
 		})
 		t.Run("OKUnreadAndMarkRead", func(t *testing.T) {
-			unread := func(r notify.Recipient) int {
+			unread := func(r *auth.Actor) int {
 				t.Helper()
 				n, err := s.UnreadCount(ctx, r)
 				if err != nil {
@@ -135,20 +146,20 @@ func TestInbox(t *testing.T) {
 				}
 				return n
 			}
-			if n := unread(notify.User(alice)); n != 3 {
+			if n := unread(user(alice)); n != 3 {
 				t.Fatalf("unread %d", n)
 			}
-			if err := s.MarkRead(ctx, notify.User(alice), aliceIDs[1]); err != nil {
+			if err := s.MarkRead(ctx, user(alice), aliceIDs[1]); err != nil {
 				t.Fatal(err)
 			}
 			c.Add(time.Hour)
-			if err := s.MarkRead(ctx, notify.User(alice), aliceIDs[1]); err != nil {
+			if err := s.MarkRead(ctx, user(alice), aliceIDs[1]); err != nil {
 				t.Fatalf("marking read twice: %v", err)
 			}
-			if n := unread(notify.User(alice)); n != 2 {
+			if n := unread(user(alice)); n != 2 {
 				t.Fatalf("unread after MarkRead %d", n)
 			}
-			list, total, err := s.Inbox(ctx, notify.User(alice), notify.InboxFilter{UnreadOnly: true})
+			list, total, err := s.Inbox(ctx, user(alice), notify.InboxFilter{UnreadOnly: true})
 			if err != nil || total != 2 || len(list) != 2 {
 				t.Fatalf("unread inbox %d, %v", total, err)
 			}
@@ -157,32 +168,32 @@ func TestInbox(t *testing.T) {
 					t.Fatal("read notification listed as unread")
 				}
 			}
-			all, _, _ := s.Inbox(ctx, notify.User(alice), notify.InboxFilter{})
+			all, _, _ := s.Inbox(ctx, user(alice), notify.InboxFilter{})
 			for _, n := range all {
 				if n.ID == aliceIDs[1] && (n.ReadAt == nil || !n.ReadAt.Equal(c.Now().Add(-time.Hour))) {
 					t.Fatalf("read at %v; want the first read time kept", n.ReadAt)
 				}
 			}
-			if n, err := s.MarkAllRead(ctx, notify.Enterprise(acme)); n != 2 || err != nil {
+			if n, err := s.MarkAllRead(ctx, acmeUser); n != 2 || err != nil {
 				t.Fatalf("MarkAllRead = %d, %v", n, err)
 			}
-			if n := unread(notify.Enterprise(acme)); n != 0 {
+			if n := unread(acmeUser); n != 0 {
 				t.Fatalf("enterprise unread %d", n)
 			}
-			if n := unread(notify.User(alice)); n != 2 {
+			if n := unread(user(alice)); n != 2 {
 				t.Fatalf("alice's unread changed by the enterprise's MarkAllRead: %d", n)
 			}
 		})
 		t.Run("ErrOwnership", func(t *testing.T) {
 			for _, tc := range []struct {
 				name string
-				r    notify.Recipient
+				r    *auth.Actor
 				id   int64
 			}{
-				{"another user's", notify.User(alice), bobID},
-				{"a user's as an enterprise", notify.Enterprise(acme), aliceIDs[0]},
-				{"another enterprise's", notify.Enterprise(other), acmeIDs[0]},
-				{"missing", notify.User(alice), 999999},
+				{"another user's", user(alice), bobID},
+				{"a user's as an enterprise", acmeUser, aliceIDs[0]},
+				{"another enterprise's", otherUser, acmeIDs[0]},
+				{"missing", user(alice), 999999},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					if err := s.MarkRead(ctx, tc.r, tc.id); errs.CodeOf(err) != errs.NotFound {
@@ -190,13 +201,34 @@ func TestInbox(t *testing.T) {
 					}
 				})
 			}
-			if n, _ := s.UnreadCount(ctx, notify.User(bob)); n != 1 {
+			if n, _ := s.UnreadCount(ctx, user(bob)); n != 1 {
 				t.Fatalf("bob's notification was marked read by someone else: unread %d", n)
 			}
 		})
-		t.Run("ErrEmptyRecipient", func(t *testing.T) {
-			if _, _, err := s.Inbox(ctx, notify.Recipient{}, notify.InboxFilter{}); errs.CodeOf(err) != errs.Invalid {
-				t.Fatalf("got %v", err)
+		t.Run("ErrNoInbox", func(t *testing.T) {
+			if _, _, err := s.Inbox(ctx, nil, notify.InboxFilter{}); errs.CodeOf(err) != errs.Unauthenticated {
+				t.Fatalf("no actor: got %v", err)
+			}
+			token := &auth.Actor{TokenID: 3, Role: auth.RoleAdmin}
+			if _, _, err := s.Inbox(ctx, token, notify.InboxFilter{}); errs.CodeOf(err) != errs.Forbidden {
+				t.Fatalf("API token: got %v", err)
+			}
+			if _, err := s.MarkAllRead(ctx, token); errs.CodeOf(err) != errs.Forbidden {
+				t.Fatalf("API token marks all read: got %v", err)
+			}
+		})
+		t.Run("OKRecipientOf", func(t *testing.T) {
+			for _, tc := range []struct {
+				a    *auth.Actor
+				want notify.Recipient
+			}{
+				{user(alice), notify.User(alice)},
+				{member(bob, acme), notify.Recipient{UserID: bob, EnterpriseID: acme}},
+				{&auth.Actor{UserID: bob, Role: auth.RoleEnterprise}, notify.User(bob)}, // not yet bound
+			} {
+				if got, err := notify.RecipientOf(tc.a); err != nil || got != tc.want {
+					t.Errorf("RecipientOf(%v) = %+v, %v; want %+v", tc.a, got, err, tc.want)
+				}
 			}
 		})
 	})
@@ -231,7 +263,7 @@ func TestNotifyValidation(t *testing.T) {
 		t.Run("OKCleansText", func(t *testing.T) {
 			id := mustNotify(t, s, db, notify.Notification{UserID: &u, Kind: "k", Title: "第一行\r\nBcc: x@y " + strings.Repeat("长", 300),
 				Link: "https://zwfw.example.gov.cn/x"})
-			list, _, _ := s.Inbox(ctx, notify.User(u), notify.InboxFilter{})
+			list, _, _ := s.Inbox(ctx, user(u), notify.InboxFilter{})
 			if len(list) != 1 || list[0].ID != id {
 				t.Fatalf("inbox %+v", list)
 			}
@@ -264,7 +296,7 @@ func TestDedupeKey(t *testing.T) {
 		if err != nil || created || again != first {
 			t.Fatalf("second Notify = %d, created %v, %v; want %d, false", again, created, err, first)
 		}
-		if n, _ := s.UnreadCount(ctx, notify.User(u)); n != 1 {
+		if n, _ := s.UnreadCount(ctx, user(u)); n != 1 {
 			t.Fatalf("unread %d, want 1", n)
 		}
 		if _, total, _ := r.List(ctx, jobs.JobFilter{Kind: notify.DeliverKind}); total != 1 {
@@ -281,7 +313,7 @@ func TestDedupeKey(t *testing.T) {
 			if !errors.Is(err, boom) {
 				t.Fatal(err)
 			}
-			if n, _ := s.UnreadCount(ctx, notify.User(u)); n != 1 {
+			if n, _ := s.UnreadCount(ctx, user(u)); n != 1 {
 				t.Fatalf("rolled-back notification visible: unread %d", n)
 			}
 			if _, total, _ := r.List(ctx, jobs.JobFilter{Kind: notify.DeliverKind}); total != 1 {

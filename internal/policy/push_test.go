@@ -10,7 +10,6 @@ import (
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
-	"github.com/qinqing/qinqing/internal/notify"
 	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/policy/rule"
 	"github.com/qinqing/qinqing/internal/store"
@@ -143,13 +142,15 @@ func TestPushIdempotent(t *testing.T) {
 	})
 }
 
-func notifyEnterprise(ids []int64, eligible map[int64]bool) notify.Recipient {
+// notifyEnterprise returns an account of the first eligible enterprise,
+// which has nothing addressed to itself: its inbox is its enterprise's.
+func notifyEnterprise(ids []int64, eligible map[int64]bool) *auth.Actor {
 	for _, id := range ids {
 		if eligible[id] {
-			return notify.Enterprise(id)
+			return &auth.Actor{UserID: 1 << 40, Role: auth.RoleEnterprise, EnterpriseID: &id}
 		}
 	}
-	return notify.Recipient{}
+	return nil
 }
 
 // TestPushUnknown checks the "please fill in" push and its upgrade once the

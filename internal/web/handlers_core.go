@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/notify"
@@ -185,34 +186,21 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// recipient is the inbox of the actor: their own user inbox.
-func recipient(a *auth.Actor) (notify.Recipient, error) {
-	if a.UserID == 0 {
-		return notify.Recipient{}, errs.Errorf(errs.Forbidden, "API 令牌没有消息箱")
-	}
-	return notify.User(a.UserID), nil
-}
-
+// unreadCount is the unread badge of the page header: the number, or -1
+// when it could not be read (the header then says so instead of hiding it).
 func (s *Server) unreadCount(r *http.Request) int {
-	rc, err := recipient(actorOf(r))
+	n, err := s.app.Notify.UnreadCount(r.Context(), actorOf(r))
 	if err != nil {
-		return 0
-	}
-	n, err := s.app.Notify.UnreadCount(r.Context(), rc)
-	if err != nil {
-		s.log.Warn("unread count", "err", err)
+		s.log.Warn("unread count", "request_id", audit.RequestID(r.Context()), "err", err)
+		return -1
 	}
 	return n
 }
 
 func (s *Server) inboxPage(w http.ResponseWriter, r *http.Request) error {
-	rc, err := recipient(actorOf(r))
-	if err != nil {
-		return err
-	}
 	p := newPager(r.URL.Path, r.URL.Query(), 20)
 	unread := r.URL.Query().Get("unread") == "1"
-	list, total, err := s.app.Notify.Inbox(r.Context(), rc, notify.InboxFilter{UnreadOnly: unread, Limit: p.Size, Offset: p.Offset()})
+	list, total, err := s.app.Notify.Inbox(r.Context(), actorOf(r), notify.InboxFilter{UnreadOnly: unread, Limit: p.Size, Offset: p.Offset()})
 	if err != nil {
 		return err
 	}
@@ -230,15 +218,11 @@ func pathID(r *http.Request, name string) (int64, error) {
 }
 
 func (s *Server) markRead(w http.ResponseWriter, r *http.Request) error {
-	rc, err := recipient(actorOf(r))
-	if err != nil {
-		return err
-	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.app.Notify.MarkRead(r.Context(), rc, id); err != nil {
+	if err := s.app.Notify.MarkRead(r.Context(), actorOf(r), id); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/inbox?ok=read", http.StatusSeeOther)
@@ -246,11 +230,7 @@ func (s *Server) markRead(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) markAllRead(w http.ResponseWriter, r *http.Request) error {
-	rc, err := recipient(actorOf(r))
-	if err != nil {
-		return err
-	}
-	if _, err := s.app.Notify.MarkAllRead(r.Context(), rc); err != nil {
+	if _, err := s.app.Notify.MarkAllRead(r.Context(), actorOf(r)); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/inbox?ok=read", http.StatusSeeOther)
@@ -281,15 +261,11 @@ func listQuery(q url.Values) (limit, offset int, err error) {
 }
 
 func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) error {
-	rc, err := recipient(actorOf(r))
-	if err != nil {
-		return err
-	}
 	limit, offset, err := listQuery(r.URL.Query())
 	if err != nil {
 		return err
 	}
-	list, total, err := s.app.Notify.Inbox(r.Context(), rc, notify.InboxFilter{UnreadOnly: r.URL.Query().Get("unread") == "true", Limit: limit, Offset: offset})
+	list, total, err := s.app.Notify.Inbox(r.Context(), actorOf(r), notify.InboxFilter{UnreadOnly: r.URL.Query().Get("unread") == "true", Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}
@@ -301,15 +277,11 @@ func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) apiMarkRead(w http.ResponseWriter, r *http.Request) error {
-	rc, err := recipient(actorOf(r))
-	if err != nil {
-		return err
-	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.app.Notify.MarkRead(r.Context(), rc, id); err != nil {
+	if err := s.app.Notify.MarkRead(r.Context(), actorOf(r), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

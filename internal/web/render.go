@@ -184,7 +184,7 @@ type view struct {
 	Actor  *auth.Actor
 	Nav    []navItem
 	Active string
-	Unread int
+	Unread int // unread messages; -1 when they could not be counted
 	Flash  string
 	Query  url.Values
 	Path   string
