@@ -90,18 +90,21 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.Enterprises = &enterprise.Service{DB: db, Audit: a.Audit, Now: a.Now, City: city}
 	a.Network = &network.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Notify: a.Notify, Jobs: a.Jobs, Now: a.Now, City: city,
 		ReminderDays: network.DefaultReminderDays}
 	a.Network.RegisterJobs(a.Jobs)
+	// Facts owned by one package reach the others here: the network knows
+	// each enterprise's specialist, the organisation the units above a
+	// unit. Every change to an enterprise reaches the policy engine through
+	// the registry's Changed hook.
+	a.Enterprises = &enterprise.Service{DB: db, Audit: a.Audit, Now: a.Now, City: city, Owners: a.Network, Changed: a.EnterpriseChanged}
 	a.SelfService = &enterprise.SelfService{DB: db, Audit: a.Audit, Now: a.Now, Enterprises: a.Enterprises, Users: a.Auth}
 	a.Policy = policy.New(db, policy.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Events: a.Events, Now: a.Now,
-		Logger: a.Log, City: city, AllowSelfReview: cfg.AllowSelfReview})
+		Logger: a.Log, City: city, AllowSelfReview: cfg.AllowSelfReview, Owners: a.Network, Units: a.Org})
 	// Registry searches are answered from the engine's snapshot once it is
 	// loaded and current, by the database before.
 	a.Enterprises.Index = a.Policy.Engine()
-	a.Imports = &enterprise.ImportRuns{Enterprises: a.Enterprises, Jobs: a.Jobs, Dir: filepath.Join(cfg.DataDir, "uploads"), Now: a.Now,
-		Changed: func(ctx context.Context) { a.EnterpriseChanged(ctx, 0) }}
+	a.Imports = &enterprise.ImportRuns{Enterprises: a.Enterprises, Jobs: a.Jobs, Dir: filepath.Join(cfg.DataDir, "uploads"), Now: a.Now}
 	a.Jobs.Register(enterprise.ImportJobKind, a.Imports.Run)
 	a.Overrides = &workday.Overrides{DB: db, Audit: a.Audit, Calendar: a.Calendar, Events: a.Events, Now: a.Now}
 	a.Events.Subscribe(workday.Topic, func(string) {
@@ -212,10 +215,11 @@ func (a *App) Stop(ctx context.Context) error {
 
 // EnterpriseChanged announces that enterprise id changed (0: many changed,
 // as after an import), so that every instance's policy engine takes the
-// change in and the enterprise's new policy pushes go out. Every path that
-// writes the enterprises table calls it after the commit: profile updates,
-// accepted self-reports, imports. A failure is logged, not returned: the
-// change itself stands, and the daily push sweep catches up.
+// change in and the enterprise's new policy pushes go out. It is the
+// registry's Changed hook: enterprise.Service calls it after every commit
+// that changed enterprises (updates, accepted self-reports, imports), so no
+// handler or command does. A failure is logged, not returned: the change
+// itself stands, and the daily push sweep catches up.
 func (a *App) EnterpriseChanged(ctx context.Context, id int64) {
 	if err := a.Policy.EnterpriseChanged(ctx, id); err != nil {
 		a.Log.Error("announce enterprise change", "enterprise", id, "err", err)

@@ -194,16 +194,19 @@ func TestTokens(t *testing.T) {
 // TestPermissionMatrix checks role × action × ownership in one table.
 func TestPermissionMatrix(t *testing.T) {
 	ent, otherEnt := int64(7), int64(8)
-	unit := int64(3)
+	unit, parent := int64(3), int64(2) // unit 3 is under unit 2, under the city (1)
 	actors := map[string]*auth.Actor{
 		"admin":      {UserID: 1, Role: auth.RoleAdmin},
 		"leader":     {UserID: 2, Role: auth.RoleLeader},
 		"unit":       {UserID: 3, Role: auth.RoleUnitStaff, UnitID: &unit},
+		"parent":     {UserID: 6, Role: auth.RoleUnitStaff, UnitID: &parent},
 		"specialist": {UserID: 4, Role: auth.RoleSpecialist},
 		"enterprise": {UserID: 5, Role: auth.RoleEnterprise, EnterpriseID: &ent},
 	}
 	mine := auth.Resource{EnterpriseID: ent, SpecialistID: 4}
 	theirs := auth.Resource{EnterpriseID: otherEnt, SpecialistID: 99}
+	unitHeld := auth.Resource{UnitIDs: []int64{unit}, ParentUnitIDs: []int64{parent, 1}}
+	otherUnit := auth.Resource{UnitIDs: []int64{9}, ParentUnitIDs: []int64{1}}
 	type row struct {
 		action auth.Action
 		res    auth.Resource
@@ -223,27 +226,64 @@ func TestPermissionMatrix(t *testing.T) {
 		{auth.ViewAudit, auth.Resource{}, all("admin")},
 		{auth.ManageCalendar, auth.Resource{}, all("admin")},
 		{auth.ViewJobs, auth.Resource{}, all("admin")},
+		{auth.ManageWebhooks, auth.Resource{}, all("admin")},
 		{auth.ViewDashboard, auth.Resource{}, all("admin", "leader")},
-		{auth.ViewEnterprises, auth.Resource{}, all("admin", "leader", "unit", "specialist")},
-		{auth.ViewEnterprise, mine, all("admin", "leader", "unit", "specialist", "enterprise")},
-		{auth.ViewEnterprise, theirs, all("admin", "leader", "unit")},
+		{auth.ViewEnterprises, auth.Resource{}, all("admin", "leader", "unit", "parent", "specialist")},
+		{auth.ViewEnterprise, mine, all("admin", "leader", "unit", "parent", "specialist", "enterprise")},
+		{auth.ViewEnterprise, theirs, all("admin", "leader", "unit", "parent")},
 		{auth.EditEnterprise, mine, all("admin", "specialist", "enterprise")},
 		{auth.EditEnterprise, theirs, all("admin")},
 		{auth.ImportEnterprise, auth.Resource{}, all("admin")},
+		{auth.ManageNetwork, auth.Resource{}, all("admin")},
 		{auth.RecordVisit, mine, all("admin", "specialist")},
 		{auth.RecordVisit, theirs, all("admin")},
-		{auth.ManagePolicies, auth.Resource{}, all("admin", "unit")},
+		{auth.ManagePolicies, unitHeld, all("admin", "unit")},
+		{auth.ManagePolicies, otherUnit, all("admin")},
+		{auth.ManagePolicies, auth.Resource{}, all("admin")},
 		{auth.ReviewPolicies, auth.Resource{}, all("admin")},
-		{auth.ViewPolicyStats, auth.Resource{}, all("admin", "leader", "unit")},
+		{auth.ViewPolicyStats, unitHeld, all("admin", "leader", "unit", "parent")},
+		{auth.ViewPolicyStats, otherUnit, all("admin", "leader")},
 	}
 	for _, r := range rows {
 		for name, a := range actors {
 			if got := a.Can(r.action, r.res); got != r.allow[name] {
 				t.Errorf("%s %s on %+v: got %v, want %v", name, r.action, r.res, got, r.allow[name])
 			}
+			if r.allow[name] && !a.CanSome(r.action) {
+				t.Errorf("%s may %s on %+v but not on some resource", name, r.action, r.res)
+			}
 		}
 		if err := auth.Authorize(nil, r.action, r.res); errs.CodeOf(err) != errs.Unauthenticated {
 			t.Errorf("nil actor %s: %v", r.action, err)
 		}
 	}
+	t.Run("OKCanSome", func(t *testing.T) {
+		// Whether a role is granted an action at all, for routes and menus.
+		for _, tc := range []struct {
+			who    string
+			action auth.Action
+			want   bool
+		}{
+			{"unit", auth.ManagePolicies, true},
+			{"specialist", auth.RecordVisit, true},
+			{"enterprise", auth.EditEnterprise, true},
+			{"leader", auth.ManagePolicies, false},
+			{"enterprise", auth.ViewEnterprises, false},
+			{"specialist", auth.ViewPolicyStats, false},
+		} {
+			if got := actors[tc.who].CanSome(tc.action); got != tc.want {
+				t.Errorf("%s CanSome(%s) = %v, want %v", tc.who, tc.action, got, tc.want)
+			}
+		}
+		if err := auth.AuthorizeSome(actors["leader"], auth.ManagePolicies); errs.CodeOf(err) != errs.Forbidden {
+			t.Errorf("AuthorizeSome of a leader: %v", err)
+		}
+	})
+	t.Run("ErrScopes", func(t *testing.T) {
+		// A token may do only what its role and its scopes both allow.
+		tok := &auth.Actor{TokenID: 1, Role: auth.RoleUnitStaff, UnitID: &unit, Scopes: []auth.Action{auth.ViewPolicyStats}}
+		if !tok.Can(auth.ViewPolicyStats, unitHeld) || tok.Can(auth.ManagePolicies, unitHeld) || tok.CanSome(auth.ManagePolicies) {
+			t.Errorf("scoped token: stats %v, manage %v", tok.Can(auth.ViewPolicyStats, unitHeld), tok.Can(auth.ManagePolicies, unitHeld))
+		}
+	})
 }

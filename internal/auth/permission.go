@@ -1,6 +1,9 @@
 package auth
 
 import (
+	"context"
+	"slices"
+
 	"github.com/qinqing/qinqing/internal/errs"
 )
 
@@ -82,46 +85,78 @@ const (
 	ViewPolicyStats  Action = "policies.metrics"   // eligibility and push figures per policy
 )
 
-// Resource names the owner of the thing an action touches, for ownership
-// checks; zero fields mean "not owned by such a party".
+// Resource names who owns the record an action touches, for ownership
+// checks; zero fields mean "not owned by such a party". The domain that
+// holds the record fills it — from its own rows, and from the packages that
+// own the other facts through EnterpriseOwners and UnitTree — and asks
+// Authorize; handlers never build one from facts they gathered.
 type Resource struct {
 	EnterpriseID int64 // the enterprise the record belongs to
 	SpecialistID int64 // the user id of the specialist who looks after it
+	// UnitIDs are the units that hold the record: the unit an appeal is
+	// dispatched to, a task's responsible units, a policy's issuing and
+	// redeeming units. Their staff act on it.
+	UnitIDs []int64
+	// ParentUnitIDs are the units above UnitIDs in the organisation tree:
+	// their staff read what their units hold (a district government sees
+	// its streets' records) but do not act on it. UnitTree fills both.
+	ParentUnitIDs []int64
 }
 
-// rule decides whether actor a may act on res.
-type rule func(a *Actor, res Resource) bool
-
-func roles(rs ...Role) rule {
-	return func(a *Actor, _ Resource) bool {
-		for _, r := range rs {
-			if a.Role == r {
-				return true
-			}
-		}
-		return false
-	}
+// EnterpriseOwners gives the ownership of an enterprise's records: the
+// enterprise and the specialist assigned to it. The service network
+// (network.Service) implements it; internal/app hands it to the domains
+// that need it.
+type EnterpriseOwners interface {
+	EnterpriseResource(ctx context.Context, enterpriseID int64) (Resource, error)
 }
 
-func anyOf(rules ...rule) rule {
-	return func(a *Actor, res Resource) bool {
-		for _, r := range rules {
-			if r(a, res) {
-				return true
-			}
-		}
-		return false
-	}
+// UnitTree gives the unit part of a Resource: the holding units and every
+// unit above them. The organisation (org.Service) implements it;
+// internal/app hands it to the domains that need it.
+type UnitTree interface {
+	Holders(ctx context.Context, unitIDs ...int64) (Resource, error)
 }
 
-// ownEnterprise: an enterprise account acting on its own records.
-func ownEnterprise(a *Actor, res Resource) bool {
-	return a.Role == RoleEnterprise && a.EnterpriseID != nil && res.EnterpriseID != 0 && *a.EnterpriseID == res.EnterpriseID
+// grant lets some roles perform an action: on every resource when owns is
+// nil, else on the resources one of owns accepts.
+type grant struct {
+	roles []Role
+	owns  []func(a *Actor, res Resource) bool
 }
 
-// ownSpecialist: a specialist acting on an enterprise they look after.
-func ownSpecialist(a *Actor, res Resource) bool {
-	return a.Role == RoleSpecialist && a.UserID != 0 && res.SpecialistID == a.UserID
+// rule is the grants of one action.
+type rule []grant
+
+// every grants roles the action on every resource.
+func every(rs ...Role) grant { return grant{roles: rs} }
+
+// when grants role the action on the resources one of owns accepts.
+func when(r Role, owns ...func(a *Actor, res Resource) bool) grant {
+	return grant{roles: []Role{r}, owns: owns}
+}
+
+func (g grant) has(r Role) bool { return slices.Contains(g.roles, r) }
+
+// enterpriseOf: the actor is an account of the record's enterprise.
+func enterpriseOf(a *Actor, res Resource) bool {
+	return a.EnterpriseID != nil && res.EnterpriseID != 0 && *a.EnterpriseID == res.EnterpriseID
+}
+
+// specialistOf: the actor is the specialist who looks after the record's
+// enterprise.
+func specialistOf(a *Actor, res Resource) bool {
+	return a.UserID != 0 && res.SpecialistID == a.UserID
+}
+
+// unitHolds: the actor's unit holds the record.
+func unitHolds(a *Actor, res Resource) bool {
+	return a.UnitID != nil && slices.Contains(res.UnitIDs, *a.UnitID)
+}
+
+// unitAbove: the actor's unit is above a unit that holds the record.
+func unitAbove(a *Actor, res Resource) bool {
+	return a.UnitID != nil && slices.Contains(res.ParentUnitIDs, *a.UnitID)
 }
 
 // ActionInfo names an action in Chinese, for the API token form.
@@ -155,46 +190,83 @@ var actionLabels = []ActionInfo{
 // Actions lists every action with its Chinese label, in display order.
 func Actions() []ActionInfo { return append([]ActionInfo(nil), actionLabels...) }
 
-// permissions is the one table that says who may do what.
+// permissions is the one table that says who may do what. A module adds
+// its actions here, with their labels above, and its rows to the matrix
+// test (permission_test.go).
 var permissions = map[Action]rule{
-	ManageUnits:      roles(RoleAdmin),
-	ManageUsers:      roles(RoleAdmin),
-	ManageTokens:     roles(RoleAdmin),
-	ViewAudit:        roles(RoleAdmin),
-	ManageCalendar:   roles(RoleAdmin),
-	ViewJobs:         roles(RoleAdmin),
-	ManageWebhooks:   roles(RoleAdmin),
-	ViewDashboard:    roles(RoleAdmin, RoleLeader),
-	ViewEnterprises:  roles(RoleAdmin, RoleLeader, RoleUnitStaff, RoleSpecialist),
-	ViewEnterprise:   anyOf(roles(RoleAdmin, RoleLeader, RoleUnitStaff), ownSpecialist, ownEnterprise),
-	EditEnterprise:   anyOf(roles(RoleAdmin), ownSpecialist, ownEnterprise),
-	ImportEnterprise: roles(RoleAdmin),
-	ManageNetwork:    roles(RoleAdmin),
-	RecordVisit:      anyOf(roles(RoleAdmin), ownSpecialist),
-	ManagePolicies:   roles(RoleAdmin, RoleUnitStaff),
-	ReviewPolicies:   roles(RoleAdmin),
-	ViewPolicyStats:  roles(RoleAdmin, RoleLeader, RoleUnitStaff),
+	ManageUnits:      {every(RoleAdmin)},
+	ManageUsers:      {every(RoleAdmin)},
+	ManageTokens:     {every(RoleAdmin)},
+	ViewAudit:        {every(RoleAdmin)},
+	ManageCalendar:   {every(RoleAdmin)},
+	ViewJobs:         {every(RoleAdmin)},
+	ManageWebhooks:   {every(RoleAdmin)},
+	ViewDashboard:    {every(RoleAdmin, RoleLeader)},
+	ViewEnterprises:  {every(RoleAdmin, RoleLeader, RoleUnitStaff, RoleSpecialist)},
+	ViewEnterprise:   {every(RoleAdmin, RoleLeader, RoleUnitStaff), when(RoleSpecialist, specialistOf), when(RoleEnterprise, enterpriseOf)},
+	EditEnterprise:   {every(RoleAdmin), when(RoleSpecialist, specialistOf), when(RoleEnterprise, enterpriseOf)},
+	ImportEnterprise: {every(RoleAdmin)},
+	ManageNetwork:    {every(RoleAdmin)},
+	RecordVisit:      {every(RoleAdmin), when(RoleSpecialist, specialistOf)},
+	ManagePolicies:   {every(RoleAdmin), when(RoleUnitStaff, unitHolds)},
+	ReviewPolicies:   {every(RoleAdmin)},
+	ViewPolicyStats:  {every(RoleAdmin, RoleLeader), when(RoleUnitStaff, unitHolds, unitAbove)},
+}
+
+// scoped reports whether a token's scopes (none: all its role allows)
+// include act.
+func (a *Actor) scoped(act Action) bool {
+	return len(a.Scopes) == 0 || slices.Contains(a.Scopes, act)
 }
 
 // Can reports whether a may perform act on res. A nil actor may do nothing;
 // a token may do only what both its role and its scopes allow.
 func (a *Actor) Can(act Action, res Resource) bool {
-	if a == nil {
+	if a == nil || !a.scoped(act) {
 		return false
 	}
-	r, ok := permissions[act]
-	if !ok || !r(a, res) {
+	for _, g := range permissions[act] {
+		if !g.has(a.Role) {
+			continue
+		}
+		if g.owns == nil {
+			return true
+		}
+		for _, owns := range g.owns {
+			if owns(a, res) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// CanSome reports whether a may perform act on some resource: whether its
+// role is granted act at all, whatever the ownership. Routes, menus and
+// actions that create a record or touch none (a simulation) ask it; an
+// action on an existing record asks Can with the record's Resource.
+func (a *Actor) CanSome(act Action) bool {
+	if a == nil || !a.scoped(act) {
 		return false
 	}
-	if len(a.Scopes) == 0 {
-		return true
-	}
-	for _, s := range a.Scopes {
-		if s == act {
+	for _, g := range permissions[act] {
+		if g.has(a.Role) {
 			return true
 		}
 	}
 	return false
+}
+
+// AuthorizeSome is Authorize for CanSome. Errors: Unauthenticated,
+// Forbidden.
+func AuthorizeSome(a *Actor, act Action) error {
+	if a == nil {
+		return errs.Errorf(errs.Unauthenticated, "请先登录")
+	}
+	if !a.CanSome(act) {
+		return errs.Errorf(errs.Forbidden, "无权执行此操作")
+	}
+	return nil
 }
 
 // Authorize returns nil if a may perform act on res, Unauthenticated if
@@ -207,4 +279,11 @@ func Authorize(a *Actor, act Action, res Resource) error {
 		return errs.Errorf(errs.Forbidden, "无权执行此操作")
 	}
 	return nil
+}
+
+// Operator returns the actor of whoever runs the platform itself — the
+// command line (qinqing import, seed …) and the demo loader — with the
+// office's rights; name is what the audit log records ("cli", "demo").
+func Operator(name string) *Actor {
+	return &Actor{Name: name, DisplayName: name, Role: RoleAdmin}
 }

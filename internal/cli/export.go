@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/auth"
 	"io"
 	"os"
 	"strings"
@@ -72,10 +73,7 @@ func runExport(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	svc, err := enterpriseService(a)
-	if err != nil {
-		return err
-	}
+	svc := a.Enterprises
 	var w io.Writer = env.Stdout
 	var file *os.File
 	if *out != "" {
@@ -86,7 +84,7 @@ func runExport(ctx context.Context, env Env, args []string) error {
 		w = file
 	}
 	bw := bufio.NewWriterSize(w, 1<<16)
-	n, err := svc.Export(ctx, bw, *format, f)
+	n, err := svc.Export(ctx, auth.Operator("cli"), bw, *format, f)
 	if err != nil {
 		if file != nil {
 			file.Close()

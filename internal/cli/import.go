@@ -12,7 +12,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
@@ -78,18 +77,12 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	svc, err := enterpriseService(a)
-	if err != nil {
-		return err
-	}
+	svc := a.Enterprises
 	ctx = audit.WithActor(ctx, audit.Who{Name: "cli"})
 	limitImportMemory(env)
 	pr := newProgress(env, "导入", 0)
 	res, ierr := svc.Import(ctx, f, format, enterprise.ImportOptions{Strict: *strict, DryRun: *dryRun, Source: *source}, pr.update)
 	pr.finish()
-	if res != nil && !*dryRun && res.Inserted+res.Updated > 0 {
-		a.EnterpriseChanged(ctx, 0) // running servers reload their policy engines (PostgreSQL: NOTIFY)
-	}
 	if res == nil {
 		return ierr
 	}
@@ -168,19 +161,6 @@ func limitImportMemory(env Env) {
 	if env.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(256 << 20)
 	}
-}
-
-// enterpriseService returns the enterprise registry of an opened app, with
-// the configured city.
-func enterpriseService(a *app.App) (*enterprise.Service, error) {
-	if a.Enterprises != nil {
-		return a.Enterprises, nil
-	}
-	city, err := enterprise.LookupCity(a.Config.City)
-	if err != nil {
-		return nil, err
-	}
-	return &enterprise.Service{DB: a.DB, Audit: a.Audit, Now: a.Now, City: city}, nil
 }
 
 // progress shows how a long import goes: a progress bar on a terminal,

@@ -54,10 +54,7 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	svc, err := enterpriseService(a)
-	if err != nil {
-		return err
-	}
+	svc := a.Enterprises
 	ctx = audit.WithActor(ctx, audit.Who{Name: "cli"})
 	limitImportMemory(env)
 	opts := enterprise.SynthOptions{N: *n, Seed: *seed, City: svc.City, Today: today}
@@ -70,7 +67,6 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	a.EnterpriseChanged(ctx, 0) // running servers reload their policy engines (PostgreSQL: NOTIFY)
 	if *asJSON {
 		return errs.Wrap(json.NewEncoder(env.Stdout).Encode(res), "write summary")
 	}

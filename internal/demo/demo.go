@@ -145,10 +145,10 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 	fmt.Fprintf(out, "demo: %d enterprises\n", res.Inserted)
 	// The demo enterprise account looks after a high-tech firm in 洪山区.
 	var own *int64
-	if list, _, err := a.Enterprises.FindEnterprises(ctx, enterprise.Filter{District: "420111", Tags: []string{"高新技术企业"}, Limit: 1}); err != nil {
+	if list, _, err := a.Enterprises.FindEnterprises(ctx, auth.Operator("demo"), enterprise.Filter{District: "420111", Tags: []string{"高新技术企业"}, Limit: 1}); err != nil {
 		return err
 	} else if len(list) == 0 {
-		list, _, err = a.Enterprises.FindEnterprises(ctx, enterprise.Filter{Limit: 1})
+		list, _, err = a.Enterprises.FindEnterprises(ctx, auth.Operator("demo"), enterprise.Filter{Limit: 1})
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/auth"
 	"io"
 	"strconv"
 	"strings"
@@ -38,9 +39,12 @@ var xlsxMaxRows = 1_048_575
 // which Import removes again, so that an export imports unchanged; numbers
 // are written as numbers and never quoted. An XLSX export of more than
 // 1,048,575 rows continues on further sheets, each with the header.
-// Government users may call it. Errors: Invalid for a bad format or filter,
-// Internal.
-func (s *Service) Export(ctx context.Context, w io.Writer, format string, f Filter) (int, error) {
+// The office may call it (auth.ImportEnterprise). Errors: Unauthenticated,
+// Forbidden, Invalid for a bad format or filter, Internal.
+func (s *Service) Export(ctx context.Context, a *auth.Actor, w io.Writer, format string, f Filter) (int, error) {
+	if err := auth.AuthorizeSome(a, auth.ImportEnterprise); err != nil {
+		return 0, err
+	}
 	if format != FormatCSV && format != FormatXLSX {
 		return 0, errs.Errorf(errs.Invalid, "不支持的导出格式“%s”（可用：csv、xlsx）", format)
 	}

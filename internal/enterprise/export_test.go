@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"github.com/qinqing/qinqing/internal/auth"
 	"os"
 	"reflect"
 	"strings"
@@ -32,7 +33,7 @@ func allEnterprises(t *testing.T, s *enterprise.Service) map[string]enterprise.E
 	t.Helper()
 	out := map[string]enterprise.Enterprise{}
 	for off := 0; ; off += 1000 {
-		es, _, err := s.FindEnterprises(context.Background(), enterprise.Filter{Limit: 1000, Offset: off})
+		es, _, err := s.FindEnterprises(context.Background(), auth.Operator("test"), enterprise.Filter{Limit: 1000, Offset: off})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,7 +87,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		for _, format := range []string{enterprise.FormatCSV, enterprise.FormatXLSX} {
 			t.Run(format, func(t *testing.T) {
 				var buf bytes.Buffer
-				n, err := src.Export(ctx, &buf, format, enterprise.Filter{})
+				n, err := src.Export(ctx, auth.Operator("test"), &buf, format, enterprise.Filter{})
 				if err != nil || n != 603 {
 					t.Fatalf("export: %d, %v", n, err)
 				}
@@ -129,7 +130,7 @@ func TestExportFormulaInjection(t *testing.T) {
 	}
 	mustImportCSV(t, s, csvText(rows...), enterprise.ImportOptions{})
 	var buf bytes.Buffer
-	if _, err := s.Export(context.Background(), &buf, enterprise.FormatCSV, enterprise.Filter{}); err != nil {
+	if _, err := s.Export(context.Background(), auth.Operator("test"), &buf, enterprise.FormatCSV, enterprise.Filter{}); err != nil {
 		t.Fatal(err)
 	}
 	recs, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(buf.String(), "\uFEFF"))).ReadAll()
@@ -178,7 +179,7 @@ func TestExportFormulaInjection(t *testing.T) {
 	}
 	// A leading quote before a formula character is an escape and goes;
 	// any other leading quote is data and stays.
-	e, _ := s.FindEnterpriseByUSCC(context.Background(), regUSCC(t, 602))
+	e, _ := s.FindEnterpriseByUSCC(context.Background(), auth.Operator("test"), regUSCC(t, 602))
 	if e.Name != "=已转义的公司" || *e.Street != "'老街" || e.Tags[0] != "'自定义" {
 		t.Errorf("stored %q, %q, %v", e.Name, *e.Street, e.Tags)
 	}
@@ -190,7 +191,7 @@ func TestExportFilterAndXLSX(t *testing.T) {
 		s := newRegistry(db)
 		searchFixture(t, s)
 		var buf bytes.Buffer
-		n, err := s.Export(ctx, &buf, enterprise.FormatXLSX, enterprise.Filter{District: "江岸区", Sort: "name", Limit: 1})
+		n, err := s.Export(ctx, auth.Operator("test"), &buf, enterprise.FormatXLSX, enterprise.Filter{District: "江岸区", Sort: "name", Limit: 1})
 		if err != nil || n != 2 {
 			t.Fatalf("export %d, %v", n, err)
 		}
@@ -210,10 +211,10 @@ func TestExportFilterAndXLSX(t *testing.T) {
 		if err != nil || (typ != excelize.CellTypeNumber && typ != excelize.CellTypeUnset) { // no type attribute: a number
 			t.Errorf("revenue cell type %v, %v; want a number", typ, err)
 		}
-		if _, err := s.Export(ctx, &buf, "pdf", enterprise.Filter{}); errs.CodeOf(err) != errs.Invalid {
+		if _, err := s.Export(ctx, auth.Operator("test"), &buf, "pdf", enterprise.Filter{}); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("pdf: %v", err)
 		}
-		if _, err := s.Export(ctx, &buf, enterprise.FormatCSV, enterprise.Filter{Size: "巨型"}); errs.CodeOf(err) != errs.Invalid {
+		if _, err := s.Export(ctx, auth.Operator("test"), &buf, enterprise.FormatCSV, enterprise.Filter{Size: "巨型"}); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("bad filter: %v", err)
 		}
 	})

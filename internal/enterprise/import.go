@@ -200,7 +200,8 @@ type batch struct {
 
 // Import reads enterprises from r in format (FormatCSV or FormatXLSX) and
 // upserts them as described above, calling progress (if not nil) after
-// every batch. It returns the summary, also when rows were rejected. Admins
+// every batch, and Changed once rows were written. It returns the summary,
+// also when rows were rejected. Admins
 // may call it (the web layer runs it as a background job). Errors: Invalid
 // for an unreadable file or bad header (nothing written), Invalid under
 // Strict when rows were rejected (with the result, nothing written),
@@ -234,7 +235,19 @@ func (s *Service) Import(ctx context.Context, r io.Reader, format string, opts I
 	default:
 		return nil, errs.Errorf(errs.Invalid, "不支持的文件格式“%s”（可用：csv、xlsx）", format)
 	}
-	return s.run(ctx, produce, cr.n.Load, total, opts, progress)
+	return s.imported(ctx, opts)(s.run(ctx, produce, cr.n.Load, total, opts, progress))
+}
+
+// imported returns a function that passes an import's result through after
+// calling Changed (0: many changed) when rows were written — also when the
+// import failed after some batches committed.
+func (s *Service) imported(ctx context.Context, opts ImportOptions) func(*ImportResult, error) (*ImportResult, error) {
+	return func(res *ImportResult, err error) (*ImportResult, error) {
+		if !opts.DryRun && res != nil && res.Inserted+res.Updated > 0 {
+			s.changed(ctx, 0)
+		}
+		return res, err
+	}
 }
 
 // ImportRecords upserts the enterprises that records yields, exactly as
@@ -257,7 +270,7 @@ func (s *Service) ImportRecords(ctx context.Context, records func(yield func(*En
 			return emit(c, line, nil, 0)
 		})
 	}
-	return s.run(ctx, produce, func() int64 { return 0 }, 0, opts, progress)
+	return s.imported(ctx, opts)(s.run(ctx, produce, func() int64 { return 0 }, 0, opts, progress))
 }
 
 // checkRecord validates a record handed to ImportRecords as the row parser

@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/auth"
 	"slices"
 	"strings"
 	"testing"
@@ -83,7 +84,7 @@ func TestDeferredIndexes(t *testing.T) {
 		}
 		// Name search and tag filters work on the rebuilt indexes (the
 		// database answers: this Service has no search index).
-		if _, total, err := s.FindEnterprises(ctx, Filter{Query: "有限公司", Tags: []string{"民营企业"}}); err != nil || total == 0 {
+		if _, total, err := s.FindEnterprises(ctx, auth.Operator("test"), Filter{Query: "有限公司", Tags: []string{"民营企业"}}); err != nil || total == 0 {
 			t.Errorf("search after the import: %d, %v", total, err)
 		}
 		// A second large import finds rows and defers nothing.
@@ -216,7 +217,7 @@ func TestImportFresh(t *testing.T) {
 		if n := countTable(t, db, "enterprise_tags"); n != wantTags || n == 0 {
 			t.Errorf("%d tag rows, want %d", n, wantTags)
 		}
-		stored, err := s.FindEnterpriseByUSCC(ctx, recs[20][col("uscc")])
+		stored, err := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), recs[20][col("uscc")])
 		if err != nil || stored.Name != recs[20][col("name")] {
 			t.Errorf("the first of two rows with one code: %+v, %v", stored, err)
 		}
@@ -276,7 +277,7 @@ func TestImportFreshSettlesRace(t *testing.T) {
 		if e := res.Errors[0]; e.Line != 1901 || e.Field != "uscc" || !strings.Contains(e.Reason, "已由其他操作登记") {
 			t.Errorf("rejected %+v", e)
 		}
-		if got, err := s.FindEnterpriseByUSCC(ctx, code); err != nil || got.Name != "抢先登记的企业" {
+		if got, err := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), code); err != nil || got.Name != "抢先登记的企业" {
 			t.Errorf("the code's row: %+v, %v", got, err)
 		}
 		if n := countTable(t, db, "enterprises"); n != 2000 {

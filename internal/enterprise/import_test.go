@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"errors"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/auth"
 	"slices"
 	"strings"
 	"testing"
@@ -156,7 +157,7 @@ func TestImportRejects(t *testing.T) {
 				t.Errorf("line %d: reason %q does not mention %q", line, reasons[line], sub)
 			}
 		}
-		e, err := s.FindEnterpriseByUSCC(context.Background(), good)
+		e, err := s.FindEnterpriseByUSCC(context.Background(), auth.Operator("test"), good)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -228,11 +229,11 @@ func TestImportIdempotent(t *testing.T) {
 		if err := db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM enterprise_tags").Scan(&tagged); err != nil {
 			t.Fatal(err)
 		}
-		es, _, err := s.FindEnterprises(context.Background(), enterprise.Filter{Limit: 1000})
+		es, _, err := s.FindEnterprises(context.Background(), auth.Operator("test"), enterprise.Filter{Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
-		es2, _, _ := s.FindEnterprises(context.Background(), enterprise.Filter{Limit: 1000, Offset: 1000})
+		es2, _, _ := s.FindEnterprises(context.Background(), auth.Operator("test"), enterprise.Filter{Limit: 1000, Offset: 1000})
 		for _, e := range append(es, es2...) {
 			stored += len(e.Tags)
 		}
@@ -264,15 +265,15 @@ func TestImportUpdates(t *testing.T) {
 			[]string{b, "武汉乙贸易有限公司", "F5131", "5", "1000000", "", "", "珞南街道"},
 			[]string{c, "武汉丙餐饮有限公司", "", "", "", "", "未知", ""},
 		), enterprise.ImportOptions{})
-		ea, _ := s.FindEnterpriseByUSCC(ctx, a)
+		ea, _ := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), a)
 		if ea.Size == nil || *ea.Size != *sizeBefore {
 			t.Fatalf("size of a = %v, want %s", ea.Size, *sizeBefore)
 		}
-		eb, _ := s.FindEnterpriseByUSCC(ctx, b)
+		eb, _ := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), b)
 		if eb.Tags == nil || len(eb.Tags) != 0 {
 			t.Errorf("empty tags cell stored as %#v, want the known empty set", eb.Tags)
 		}
-		ec, _ := s.FindEnterpriseByUSCC(ctx, c)
+		ec, _ := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), c)
 		if ec.Tags != nil || ec.Street != nil || ec.Revenue != nil {
 			t.Errorf("unknown values stored as %+v", ec)
 		}
@@ -289,11 +290,11 @@ func TestImportUpdates(t *testing.T) {
 		if res.Updated != 3 || res.Unchanged != 0 {
 			t.Fatalf("got %+v, want 3 updated", res)
 		}
-		ea, _ = s.FindEnterpriseByUSCC(ctx, a)
+		ea, _ = s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), a)
 		if *ea.Revenue != 60000000 || *ea.Employees != 150 || *ea.Street != "关山街道" || ea.Size == nil || *ea.Size != *sizeAfter {
 			t.Errorf("a after update: revenue %v employees %v street %v size %v", *ea.Revenue, ea.Employees, ea.Street, ea.Size)
 		}
-		h, err := s.FindEnterpriseHistory(ctx, ea.ID, 0)
+		h, err := s.FindEnterpriseHistory(ctx, auth.Operator("test"), ea.ID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -306,7 +307,7 @@ func TestImportUpdates(t *testing.T) {
 			!fields["revenue"].At.Equal(regNow) {
 			t.Errorf("history of a: %+v", h)
 		}
-		src, err := s.FindEnterpriseSources(ctx, ea.ID)
+		src, err := s.FindEnterpriseSources(ctx, auth.Operator("test"), ea.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -319,12 +320,12 @@ func TestImportUpdates(t *testing.T) {
 		// The renamed enterprise is found by its new name only (the name
 		// index follows updates in both dialects).
 		for q, want := range map[string]int{"乙新贸易": 1, "乙贸易": 0} {
-			_, n, err := s.FindEnterprises(ctx, enterprise.Filter{Query: q})
+			_, n, err := s.FindEnterprises(ctx, auth.Operator("test"), enterprise.Filter{Query: q})
 			if err != nil || n != want {
 				t.Errorf("search %q: %d results (err %v), want %d", q, n, err, want)
 			}
 		}
-		ec, _ = s.FindEnterpriseByUSCC(ctx, c)
+		ec, _ = s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), c)
 		if !slices.Equal(ec.Tags, []string{"限上商贸"}) {
 			t.Errorf("c tags %v", ec.Tags)
 		}
@@ -334,7 +335,7 @@ func TestImportUpdates(t *testing.T) {
 		}
 		// An empty tags cell clears known tags.
 		res = mustImportCSV(t, s, csvText([]string{"uscc", "name", "tags"}, []string{c, "武汉丙餐饮有限公司", ""}), enterprise.ImportOptions{})
-		ec, _ = s.FindEnterpriseByUSCC(ctx, c)
+		ec, _ = s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), c)
 		if res.Updated != 1 || ec.Tags == nil || len(ec.Tags) != 0 {
 			t.Errorf("empty tags cell: %+v, tags %#v", res, ec.Tags)
 		}
@@ -398,7 +399,7 @@ func TestImportHeaders(t *testing.T) {
 			}
 		}
 		for _, code := range []string{a, b} {
-			e, err := s.FindEnterpriseByUSCC(ctx, code)
+			e, err := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), code)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -468,11 +469,11 @@ func TestImportXLSX(t *testing.T) {
 		if res.Inserted != 2 || res.Rejected != 1 || res.Errors[0].Line != 4 || res.Errors[0].Field != "uscc" {
 			t.Fatalf("got %+v", res)
 		}
-		ea, _ := s.FindEnterpriseByUSCC(ctx, a)
+		ea, _ := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), a)
 		if ea.Founded.String() != "2024-03-29" || *ea.Revenue != 12345678901 || *ea.Employees != 12 || len(ea.Tags) != 2 || *ea.District != "420102" {
 			t.Errorf("a stored as %+v", ea)
 		}
-		eb, _ := s.FindEnterpriseByUSCC(ctx, b)
+		eb, _ := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), b)
 		if eb.Founded.String() != "2024-03-27" || *eb.Revenue != 1000 || eb.Employees != nil || eb.Tags == nil || len(eb.Tags) != 0 || *eb.District != "420102" {
 			t.Errorf("b stored as %+v", eb)
 		}
@@ -606,7 +607,7 @@ func TestImportRecordsChecked(t *testing.T) {
 	if res.Inserted != 1 || res.Rejected != 4 || len(res.Errors) != 5 {
 		t.Fatalf("got %+v", res)
 	}
-	e, _ := s.FindEnterpriseByUSCC(context.Background(), regUSCC(t, 81))
+	e, _ := s.FindEnterpriseByUSCC(context.Background(), auth.Operator("test"), regUSCC(t, 81))
 	if !slices.Equal(e.Tags, []string{"a", "b"}) || !slices.Equal(records[0].Tags, []string{"b", "a", "b"}) {
 		t.Errorf("tags stored %v, record changed to %v", e.Tags, records[0].Tags)
 	}

@@ -46,8 +46,6 @@ type ImportRuns struct {
 	Jobs        *jobs.Runner
 	Dir         string
 	Now         func() time.Time
-	// Changed is called after an import wrote rows (to refresh caches).
-	Changed func(ctx context.Context)
 }
 
 // Start saves the upload r (named filename) and queues its import. Admins
@@ -125,9 +123,6 @@ func (s *ImportRuns) Run(ctx context.Context, j *jobs.Job) error {
 		}
 		_ = j.Progress(ctx, pr.Bytes, pr.TotalBytes, note)
 	})
-	if ierr == nil && !run.DryRun && res != nil && res.Inserted+res.Updated > 0 && s.Changed != nil {
-		s.Changed(ctx)
-	}
 	return s.finish(ctx, run, res, ierr)
 }
 

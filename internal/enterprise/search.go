@@ -3,6 +3,7 @@ package enterprise
 import (
 	"context"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/auth"
 	"strings"
 
 	"github.com/qinqing/qinqing/internal/errs"
@@ -237,8 +238,12 @@ func (s *Service) plan(q Query) *queryPlan {
 // FindEnterprises returns one page of the enterprises matching f and the
 // number of all matches, capped at CountLimit+1. The search index answers
 // when it can, the database otherwise; both give the same page. Government
-// users may call it. Errors: Invalid for a malformed filter.
-func (s *Service) FindEnterprises(ctx context.Context, f Filter) ([]Enterprise, int, error) {
+// users may call it (auth.ViewEnterprises). Errors: Unauthenticated,
+// Forbidden, Invalid for a malformed filter.
+func (s *Service) FindEnterprises(ctx context.Context, a *auth.Actor, f Filter) ([]Enterprise, int, error) {
+	if err := auth.AuthorizeSome(a, auth.ViewEnterprises); err != nil {
+		return nil, 0, err
+	}
 	q, err := s.Resolve(f)
 	if err != nil {
 		return nil, 0, err

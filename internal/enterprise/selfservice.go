@@ -40,7 +40,7 @@ import (
 //
 // Ownership is checked here with auth.Authorize: an enterprise account acts
 // only on its own enterprise, a specialist only on the enterprises assigned
-// to them (table enterprise_assignments, written by internal/network).
+// to them (Service.Owners: the service network's assignments).
 type SelfService struct {
 	DB          *store.DB
 	Audit       *audit.Log
@@ -62,60 +62,27 @@ func (s *SelfService) now() time.Time {
 	return s.Now()
 }
 
-// assignedSpecialist returns the user id of the enterprise's specialist, or
-// 0. The assignments belong to internal/network; this reads them only to
-// decide ownership.
-func assignedSpecialist(ctx context.Context, q store.Querier, enterpriseID int64) (int64, error) {
-	var id int64
-	err := q.QueryRowContext(ctx, `SELECT specialist_user_id FROM enterprise_assignments WHERE enterprise_id = ?`, enterpriseID).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	}
-	return id, errs.Wrap(err, "find specialist of enterprise")
-}
-
 func (s *SelfService) resource(ctx context.Context, enterpriseID int64) (auth.Resource, error) {
-	sp, err := assignedSpecialist(ctx, s.DB, enterpriseID)
-	return auth.Resource{EnterpriseID: enterpriseID, SpecialistID: sp}, err
+	return s.Enterprises.Resource(ctx, enterpriseID)
 }
 
 // authorizeCaretaker allows administrators and the enterprise's own
-// specialist: auth.EditEnterprise, except the enterprise itself.
+// specialist (Permitted.Care). Errors: Unauthenticated, Forbidden.
 func (s *SelfService) authorizeCaretaker(ctx context.Context, a *auth.Actor, enterpriseID int64, what string) error {
+	if err := auth.AuthorizeSome(a, auth.EditEnterprise); err != nil {
+		return err
+	}
 	res, err := s.resource(ctx, enterpriseID)
 	if err != nil {
 		return err
 	}
-	if err := auth.Authorize(a, auth.EditEnterprise, res); err != nil {
-		return err
-	}
-	if a.Role == auth.RoleEnterprise {
-		return errs.Errorf(errs.Forbidden, "企业账号不能%s", what)
+	if !PermittedTo(a, res).Care {
+		if a.Role == auth.RoleEnterprise {
+			return errs.Errorf(errs.Forbidden, "企业账号不能%s", what)
+		}
+		return errs.Errorf(errs.Forbidden, "无权执行此操作")
 	}
 	return nil
-}
-
-// Profile returns an enterprise's profile and the source of each known
-// field. Whoever may view the enterprise (auth.ViewEnterprise: government
-// users, its specialist, its own accounts) may call it. Errors:
-// Unauthenticated, Forbidden, NotFound.
-func (s *SelfService) Profile(ctx context.Context, a *auth.Actor, enterpriseID int64) (*Enterprise, map[string]Source, error) {
-	res, err := s.resource(ctx, enterpriseID)
-	if err != nil {
-		return nil, nil, err
-	}
-	if err := auth.Authorize(a, auth.ViewEnterprise, res); err != nil {
-		return nil, nil, err
-	}
-	e, err := s.Enterprises.FindEnterpriseByID(ctx, enterpriseID)
-	if err != nil {
-		return nil, nil, err
-	}
-	src, err := s.Enterprises.FindEnterpriseSources(ctx, enterpriseID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return e, src, nil
 }
 
 // ---- Invitations ----
@@ -194,7 +161,7 @@ func (s *SelfService) CreateInvitation(ctx context.Context, a *auth.Actor, enter
 	if err := s.authorizeCaretaker(ctx, a, enterpriseID, "生成邀请码"); err != nil {
 		return "", nil, err
 	}
-	if _, err := s.Enterprises.FindEnterpriseByID(ctx, enterpriseID); err != nil {
+	if _, err := s.Enterprises.findByID(ctx, enterpriseID); err != nil {
 		return "", nil, err
 	}
 	ttl := s.InvitationTTL
@@ -298,7 +265,7 @@ func (s *SelfService) RedeemInvitation(ctx context.Context, in Redemption) (*aut
 	if !now.Before(inv.ExpiresAt) {
 		return nil, errs.FieldErrorf("code", "该邀请码已于%s过期，请联系服务专员重新获取", inv.ExpiresAt.In(workday.Shanghai).Format("2006年1月2日 15:04"))
 	}
-	e, err := s.Enterprises.FindEnterpriseByID(ctx, inv.EnterpriseID)
+	e, err := s.Enterprises.findByID(ctx, inv.EnterpriseID)
 	if err != nil {
 		return nil, err
 	}
@@ -528,7 +495,7 @@ func (s *SelfService) SubmitSelfReport(ctx context.Context, a *auth.Actor, enter
 			return nil, errs.FieldErrorf(f, "“%s”不能由企业自报", FieldLabel(f))
 		}
 	}
-	cur, err := s.Enterprises.FindEnterpriseByID(ctx, enterpriseID)
+	cur, err := s.Enterprises.findByID(ctx, enterpriseID)
 	if err != nil {
 		return nil, err
 	}
@@ -567,7 +534,7 @@ func (s *SelfService) SubmitSelfReport(ctx context.Context, a *auth.Actor, enter
 		return out, nil
 	}
 	if slices.ContainsFunc(items, func(it item) bool { return !it.key }) {
-		if _, err := s.Enterprises.UpdateEnterprise(ctx, enterpriseID, apply); err != nil {
+		if _, err := s.Enterprises.update(ctx, enterpriseID, apply); err != nil {
 			return nil, err
 		}
 	}
@@ -715,7 +682,7 @@ func (s *SelfService) ReviewSelfReport(ctx context.Context, a *auth.Actor, id in
 		return nil, err
 	}
 	if accept {
-		if _, err := s.Enterprises.UpdateEnterprise(ctx, r.EnterpriseID, u); err != nil {
+		if _, err := s.Enterprises.update(ctx, r.EnterpriseID, u); err != nil {
 			rerr := s.DB.InTx(ctx, func(tx *store.Tx) error {
 				if _, err := tx.ExecContext(ctx, `UPDATE self_reports SET status = ?, reviewed_by = NULL, reviewed_at = NULL, note = '' WHERE id = ?`, ReportPending, id); err != nil {
 					return errs.Wrap(err, "revert review")
@@ -755,7 +722,7 @@ func (s *SelfService) FindSelfReports(ctx context.Context, a *auth.Actor, f Self
 	var where []string
 	var args []any
 	switch {
-	case a.Can(auth.ManageNetwork, auth.Resource{}) || a.Can(auth.ViewDashboard, auth.Resource{}):
+	case a.CanSome(auth.ManageNetwork) || a.CanSome(auth.ViewDashboard):
 	case a.Role == auth.RoleEnterprise:
 		if a.EnterpriseID == nil || (f.EnterpriseID != 0 && f.EnterpriseID != *a.EnterpriseID) {
 			return nil, 0, errs.Errorf(errs.Forbidden, "只能查看本企业的自报")

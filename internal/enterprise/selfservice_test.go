@@ -3,6 +3,7 @@ package enterprise_test
 import (
 	"context"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/network"
 	"strings"
 	"sync"
 	"testing"
@@ -47,7 +48,9 @@ func newSSEnv(t *testing.T, db *store.DB) *ssEnv {
 	c := &ssClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workday.Shanghai)}
 	log := &audit.Log{DB: db, Now: c.Now}
 	users := auth.NewService(db, log, c.Now)
-	reg := &enterprise.Service{DB: db, Audit: log, Now: c.Now}
+	// The service network tells who looks after an enterprise, as in
+	// internal/app.
+	reg := &enterprise.Service{DB: db, Audit: log, Now: c.Now, Owners: &network.Service{DB: db}}
 	e := &ssEnv{t: t, ctx: context.Background(), db: db, clock: c, audit: log, users: users, reg: reg,
 		ss: &enterprise.SelfService{DB: db, Audit: log, Now: c.Now, Enterprises: reg, Users: users}}
 	e.admin = e.user("admin", auth.RoleAdmin, nil)
@@ -219,10 +222,11 @@ func TestSelfReports(t *testing.T) {
 			}
 			pending = res.Pending[0]
 			// The street applies at once with source 企业自报; the revenue waits.
-			got, src, err := e.ss.Profile(e.ctx, owner, e.one)
+			file, err := e.reg.FindEnterpriseFile(e.ctx, owner, e.one)
 			if err != nil {
 				t.Fatal(err)
 			}
+			got, src := file.Enterprise, file.Sources
 			if *got.Street != "珞南街道" || *got.Revenue != 10_000_000 || got.Tags != nil {
 				t.Fatalf("profile %+v", got)
 			}
@@ -284,11 +288,14 @@ func TestSelfReports(t *testing.T) {
 			if r.Status != enterprise.ReportAccepted || r.ReviewerName != "sp-one" || r.ReviewedAt == nil {
 				t.Fatalf("report %+v", r)
 			}
-			got, src, err := e.ss.Profile(e.ctx, e.spOne, e.one)
-			if err != nil || *got.Revenue != 12_000_000 || src["revenue"].Source != enterprise.SourceSelf {
-				t.Fatalf("profile %+v %+v %v", got, src, err)
+			file, err := e.reg.FindEnterpriseFile(e.ctx, e.spOne, e.one)
+			if err != nil || *file.Enterprise.Revenue != 12_000_000 || file.Sources["revenue"].Source != enterprise.SourceSelf {
+				t.Fatalf("profile %+v %v", file, err)
 			}
-			hist, err := e.reg.FindEnterpriseHistory(e.ctx, e.one, 10)
+			if !file.Permitted.Edit || !file.Permitted.Care {
+				t.Errorf("the enterprise's specialist may not edit or care: %+v", file.Permitted)
+			}
+			hist, err := e.reg.FindEnterpriseHistory(e.ctx, auth.Operator("test"), e.one, 10)
 			if err != nil || hist[0].Field != "revenue" || hist[0].Source != enterprise.SourceSelf || hist[0].Actor != "sp-one" {
 				t.Fatalf("history %+v %v", hist, err)
 			}
@@ -304,7 +311,7 @@ func TestSelfReports(t *testing.T) {
 			if err != nil || r.Status != enterprise.ReportRejected || r.Note != "未提供专精特新认定文件" {
 				t.Fatalf("report %+v %v", r, err)
 			}
-			got, _, err := e.ss.Profile(e.ctx, owner, e.one)
+			got, err := e.reg.FindEnterpriseByID(e.ctx, owner, e.one)
 			if err != nil || got.Tags != nil {
 				t.Fatalf("tags changed after rejection: %+v %v", got, err)
 			}

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/qinqing/qinqing/internal/audit"
+	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/workday"
@@ -29,6 +30,14 @@ type Service struct {
 	City  *City // districts for parsing and display; nil means Wuhan()
 	// Index answers FindEnterprises when set and able (see SearchIndex).
 	Index SearchIndex
+	// Owners tells who looks after an enterprise (its specialist), for
+	// ownership checks; the service network. Nil: only the enterprise's
+	// own accounts and government roles are owners.
+	Owners auth.EnterpriseOwners
+	// Changed is called after a commit that changed enterprise id (0: many
+	// enterprises, after an import), so that the policy engine takes the
+	// change in; internal/app sets it once. Nil: nothing is told.
+	Changed func(ctx context.Context, id int64)
 }
 
 func (s *Service) now() time.Time {
@@ -115,10 +124,19 @@ func rowValues(e *Enterprise) []any {
 		joinTags(e.Tags), e.Credit, e.Status, e.Size}
 }
 
-// FindEnterpriseByID returns the enterprise with the given id. Any signed-in
-// government user may call it; an enterprise user only for its own id (the
-// caller checks). Errors: NotFound.
-func (s *Service) FindEnterpriseByID(ctx context.Context, id int64) (*Enterprise, error) {
+// FindEnterpriseByID returns the enterprise with the given id. Those who
+// may view it (auth.ViewEnterprise: government users, its specialist, its
+// own accounts) may call it. Errors: Unauthenticated, Forbidden, NotFound.
+func (s *Service) FindEnterpriseByID(ctx context.Context, a *auth.Actor, id int64) (*Enterprise, error) {
+	if err := s.authorize(ctx, a, auth.ViewEnterprise, id); err != nil {
+		return nil, err
+	}
+	return s.findByID(ctx, id)
+}
+
+// findByID reads enterprise id, for callers that authorized. Errors:
+// NotFound.
+func (s *Service) findByID(ctx context.Context, id int64) (*Enterprise, error) {
 	e, err := scanRow(s.DB.QueryRowContext(ctx, selectEnterprise+" WHERE id = ?", id))
 	if err != nil {
 		return nil, store.NotFound(err, "企业（编号%d）不存在", id)
@@ -128,8 +146,12 @@ func (s *Service) FindEnterpriseByID(ctx context.Context, id int64) (*Enterprise
 
 // FindEnterpriseByUSCC returns the enterprise with the given 统一社会信用代码,
 // accepted in any form ParseUSCC normalises (lower case, full-width).
-// Errors: Invalid for a malformed code, NotFound.
-func (s *Service) FindEnterpriseByUSCC(ctx context.Context, uscc string) (*Enterprise, error) {
+// Callers as for FindEnterpriseByID. Errors: Unauthenticated, Invalid for a
+// malformed code, NotFound, Forbidden.
+func (s *Service) FindEnterpriseByUSCC(ctx context.Context, a *auth.Actor, uscc string) (*Enterprise, error) {
+	if err := auth.AuthorizeSome(a, auth.ViewEnterprise); err != nil {
+		return nil, err
+	}
 	code, err := ParseUSCC(uscc)
 	if err != nil && code == "" {
 		return nil, err
@@ -137,6 +159,9 @@ func (s *Service) FindEnterpriseByUSCC(ctx context.Context, uscc string) (*Enter
 	e, err := scanRow(s.DB.QueryRowContext(ctx, selectEnterprise+" WHERE uscc = ?", code))
 	if err != nil {
 		return nil, store.NotFound(err, "统一社会信用代码为%s的企业不存在", code)
+	}
+	if err := s.authorize(ctx, a, auth.ViewEnterprise, e.ID); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
@@ -349,15 +374,25 @@ func (s *Service) validate(u Update) (*Enterprise, error) {
 // in the history with its source, updates the field sources, recomputes
 // the size and writes an audit entry, all in one transaction. It returns
 // the enterprise as stored afterwards; an update that changes nothing
-// writes nothing. Admins, specialists (for their enterprises) and
-// enterprise users (for their own record) may call it; callers check.
-// Errors: Invalid on a field, NotFound.
-func (s *Service) UpdateEnterprise(ctx context.Context, id int64, u Update) (*Enterprise, error) {
+// writes nothing. After a change it calls Changed. Admins, specialists (for
+// their enterprises) and enterprise users (for their own record) may call
+// it (auth.EditEnterprise). Errors: Unauthenticated, Forbidden, Invalid on
+// a field, NotFound.
+func (s *Service) UpdateEnterprise(ctx context.Context, a *auth.Actor, id int64, u Update) (*Enterprise, error) {
+	if err := s.authorize(ctx, a, auth.EditEnterprise, id); err != nil {
+		return nil, err
+	}
+	return s.update(ctx, id, u)
+}
+
+// update is UpdateEnterprise for callers that authorized.
+func (s *Service) update(ctx context.Context, id int64, u Update) (*Enterprise, error) {
 	in, err := s.validate(u)
 	if err != nil {
 		return nil, err
 	}
 	var out *Enterprise
+	changed := false
 	err = s.DB.InTx(ctx, func(tx *store.Tx) error {
 		lock := ""
 		if tx.Dialect() == store.Postgres {
@@ -412,12 +447,23 @@ func (s *Service) UpdateEnterprise(ctx context.Context, id int64, u Update) (*En
 		}
 		cur.UpdatedAt = store.FromMillis(ms)
 		out = cur
+		changed = true
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
+	if changed {
+		s.changed(ctx, id)
+	}
 	return out, nil
+}
+
+// changed tells Changed that enterprise id (0: many) changed.
+func (s *Service) changed(ctx context.Context, id int64) {
+	if s.Changed != nil {
+		s.Changed(ctx, id)
+	}
 }
 
 // syncTags makes enterprise_tags hold exactly tags for the enterprise.
@@ -482,8 +528,15 @@ func knownFields(e *Enterprise) []string {
 
 // FindEnterpriseSources returns, for each known field of the enterprise,
 // where its value came from and when. Callers as for FindEnterpriseByID.
-// Errors: NotFound.
-func (s *Service) FindEnterpriseSources(ctx context.Context, id int64) (map[string]Source, error) {
+// Errors: Unauthenticated, Forbidden, NotFound.
+func (s *Service) FindEnterpriseSources(ctx context.Context, a *auth.Actor, id int64) (map[string]Source, error) {
+	if err := s.authorize(ctx, a, auth.ViewEnterprise, id); err != nil {
+		return nil, err
+	}
+	return s.findSources(ctx, id)
+}
+
+func (s *Service) findSources(ctx context.Context, id int64) (map[string]Source, error) {
 	var stored string
 	e, err := scanRow(s.DB.QueryRowContext(ctx, "SELECT id, "+dbColumns+", updated_at, sources FROM enterprises WHERE id = ?", id), &stored)
 	if err != nil {
@@ -524,8 +577,12 @@ type HistoryEntry struct {
 
 // FindEnterpriseHistory returns the recorded field changes of an
 // enterprise, newest first, at most limit (default 100). Callers as for
-// FindEnterpriseByID. Errors: Internal only; an unknown id has no history.
-func (s *Service) FindEnterpriseHistory(ctx context.Context, id int64, limit int) ([]HistoryEntry, error) {
+// FindEnterpriseByID. Errors: Unauthenticated, Forbidden; an unknown id has
+// no history.
+func (s *Service) FindEnterpriseHistory(ctx context.Context, a *auth.Actor, id int64, limit int) ([]HistoryEntry, error) {
+	if err := s.authorize(ctx, a, auth.ViewEnterprise, id); err != nil {
+		return nil, err
+	}
 	if limit <= 0 || limit > 10000 {
 		limit = 100
 	}

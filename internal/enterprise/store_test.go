@@ -2,6 +2,7 @@ package enterprise_test
 
 import (
 	"context"
+	"github.com/qinqing/qinqing/internal/auth"
 	"slices"
 	"strings"
 	"testing"
@@ -89,7 +90,7 @@ func TestFindEnterprises(t *testing.T) {
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
-				es, total, err := s.FindEnterprises(ctx, tt.f)
+				es, total, err := s.FindEnterprises(ctx, auth.Operator("test"), tt.f)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -100,7 +101,7 @@ func TestFindEnterprises(t *testing.T) {
 				if tt.f.Limit > 0 {
 					f := tt.f
 					f.Limit, f.Offset = 1000, 0
-					all, _, _ := s.FindEnterprises(ctx, f)
+					all, _, _ := s.FindEnterprises(ctx, auth.Operator("test"), f)
 					wantTotal = len(all)
 				}
 				if total != wantTotal {
@@ -116,13 +117,13 @@ func TestFindEnterprises(t *testing.T) {
 			"ErrSort":     {Sort: "uscc; DROP TABLE enterprises"},
 		} {
 			t.Run(name, func(t *testing.T) {
-				if _, _, err := s.FindEnterprises(ctx, f); errs.CodeOf(err) != errs.Invalid {
+				if _, _, err := s.FindEnterprises(ctx, auth.Operator("test"), f); errs.CodeOf(err) != errs.Invalid {
 					t.Fatalf("got %v, want invalid", err)
 				}
 			})
 		}
 		t.Run("Size", func(t *testing.T) {
-			es, _, err := s.FindEnterprises(ctx, enterprise.Filter{Size: "微型"})
+			es, _, err := s.FindEnterprises(ctx, auth.Operator("test"), enterprise.Filter{Size: "微型"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,13 +143,13 @@ func TestFindEnterpriseNotFound(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s := newRegistry(db)
-		if _, err := s.FindEnterpriseByID(ctx, 42); errs.CodeOf(err) != errs.NotFound || !strings.Contains(errs.MessageOf(err), "不存在") {
+		if _, err := s.FindEnterpriseByID(ctx, auth.Operator("test"), 42); errs.CodeOf(err) != errs.NotFound || !strings.Contains(errs.MessageOf(err), "不存在") {
 			t.Errorf("by id: %v", err)
 		}
-		if _, err := s.FindEnterpriseByUSCC(ctx, regUSCC(t, 1)); errs.CodeOf(err) != errs.NotFound || !strings.Contains(errs.MessageOf(err), "不存在") {
+		if _, err := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), regUSCC(t, 1)); errs.CodeOf(err) != errs.NotFound || !strings.Contains(errs.MessageOf(err), "不存在") {
 			t.Errorf("by code: %v", err)
 		}
-		if _, err := s.FindEnterpriseByUSCC(ctx, "123"); errs.CodeOf(err) != errs.Invalid {
+		if _, err := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), "123"); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("malformed code: %v", err)
 		}
 	})
@@ -159,14 +160,14 @@ func TestUpdateEnterprise(t *testing.T) {
 		ctx := audit.WithActor(context.Background(), audit.Who{Name: "zhangsan"})
 		s := newRegistry(db)
 		codes := searchFixture(t, s)
-		e, err := s.FindEnterpriseByUSCC(ctx, codes["武汉光谷软件有限公司"])
+		e, err := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), codes["武汉光谷软件有限公司"])
 		if err != nil {
 			t.Fatal(err)
 		}
 		emp := int64(120)
 		newName := "武汉光谷云软件有限公司"
 		tags := []string{"瞪羚企业", "高新技术企业", "瞪羚企业"}
-		u, err := s.UpdateEnterprise(ctx, e.ID, enterprise.Update{Name: &newName, Employees: &emp, Tags: &tags, Clear: []string{"credit"}, Source: enterprise.SourceSpecialist})
+		u, err := s.UpdateEnterprise(ctx, auth.Operator("test"), e.ID, enterprise.Update{Name: &newName, Employees: &emp, Tags: &tags, Clear: []string{"credit"}, Source: enterprise.SourceSpecialist})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -175,11 +176,11 @@ func TestUpdateEnterprise(t *testing.T) {
 			u.Size == nil || *u.Size != *wantSize {
 			t.Fatalf("updated %+v", u)
 		}
-		got, _ := s.FindEnterpriseByID(ctx, e.ID)
+		got, _ := s.FindEnterpriseByID(ctx, auth.Operator("test"), e.ID)
 		if got.Name != newName || got.Credit != nil || !slices.Equal(got.Tags, u.Tags) {
 			t.Errorf("stored %+v", got)
 		}
-		h, err := s.FindEnterpriseHistory(ctx, e.ID, 0)
+		h, err := s.FindEnterpriseHistory(ctx, auth.Operator("test"), e.ID, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -199,7 +200,7 @@ func TestUpdateEnterprise(t *testing.T) {
 		if !slices.Equal(fields, wantFields) {
 			t.Errorf("history fields %v, want %v", fields, wantFields)
 		}
-		src, _ := s.FindEnterpriseSources(ctx, e.ID)
+		src, _ := s.FindEnterpriseSources(ctx, auth.Operator("test"), e.ID)
 		if src["employees"].Source != enterprise.SourceSpecialist || src["revenue"].Source != enterprise.SourceImport {
 			t.Errorf("sources %+v", src)
 		}
@@ -211,7 +212,7 @@ func TestUpdateEnterprise(t *testing.T) {
 			t.Errorf("tag rows %d, %v", n, err)
 		}
 		for q, want := range map[string]int{"光谷云软件": 1, "光谷软件": 0} {
-			if _, total, _ := s.FindEnterprises(ctx, enterprise.Filter{Query: q}); total != want {
+			if _, total, _ := s.FindEnterprises(ctx, auth.Operator("test"), enterprise.Filter{Query: q}); total != want {
 				t.Errorf("search %q after rename: %d, want %d", q, total, want)
 			}
 		}
@@ -221,7 +222,7 @@ func TestUpdateEnterprise(t *testing.T) {
 		}
 		t.Run("OKNoChange", func(t *testing.T) {
 			before := countRows(t, db, "enterprise_history")
-			if _, err := s.UpdateEnterprise(ctx, e.ID, enterprise.Update{Employees: &emp, Source: enterprise.SourceSelf}); err != nil {
+			if _, err := s.UpdateEnterprise(ctx, auth.Operator("test"), e.ID, enterprise.Update{Employees: &emp, Source: enterprise.SourceSelf}); err != nil {
 				t.Fatal(err)
 			}
 			if countRows(t, db, "enterprise_history") != before {
@@ -241,13 +242,13 @@ func TestUpdateEnterprise(t *testing.T) {
 				"employees": {Employees: &neg, Source: enterprise.SourceSelf},
 				"clear":     {Clear: []string{"uscc"}, Source: enterprise.SourceSelf},
 			} {
-				if _, err := s.UpdateEnterprise(ctx, e.ID, u); errs.CodeOf(err) != errs.Invalid {
+				if _, err := s.UpdateEnterprise(ctx, auth.Operator("test"), e.ID, u); errs.CodeOf(err) != errs.Invalid {
 					t.Errorf("%s: got %v, want invalid", name, err)
 				}
 			}
 		})
 		t.Run("ErrNotFound", func(t *testing.T) {
-			if _, err := s.UpdateEnterprise(ctx, 999999, enterprise.Update{Employees: &emp, Source: enterprise.SourceSelf}); errs.CodeOf(err) != errs.NotFound {
+			if _, err := s.UpdateEnterprise(ctx, auth.Operator("test"), 999999, enterprise.Update{Employees: &emp, Source: enterprise.SourceSelf}); errs.CodeOf(err) != errs.NotFound {
 				t.Errorf("got %v", err)
 			}
 		})

@@ -422,7 +422,7 @@ type Assignment struct {
 // Unauthenticated, Forbidden, NotFound when the enterprise has no
 // specialist.
 func (s *Service) FindAssignment(ctx context.Context, a *auth.Actor, enterpriseID int64) (*Assignment, error) {
-	res, err := s.Resource(ctx, enterpriseID)
+	res, err := s.EnterpriseResource(ctx, enterpriseID)
 	if err != nil {
 		return nil, err
 	}

@@ -95,9 +95,11 @@ func specialistOf(ctx context.Context, q store.Querier, enterpriseID int64) (int
 	return id, errs.Wrap(err, "find specialist of enterprise")
 }
 
-// Resource returns the ownership of an enterprise's records for
-// auth.Authorize: the enterprise and its specialist. Errors: Internal.
-func (s *Service) Resource(ctx context.Context, enterpriseID int64) (auth.Resource, error) {
+// EnterpriseResource returns the ownership of an enterprise's records for
+// auth.Authorize: the enterprise and its specialist (auth.EnterpriseOwners;
+// internal/app hands it to the domains that check enterprise ownership).
+// Errors: Internal.
+func (s *Service) EnterpriseResource(ctx context.Context, enterpriseID int64) (auth.Resource, error) {
 	sp, err := s.SpecialistOf(ctx, enterpriseID)
 	return auth.Resource{EnterpriseID: enterpriseID, SpecialistID: sp}, err
 }

@@ -49,6 +49,14 @@ type VisitInput struct {
 	Problems     string       `json:"problems"`
 }
 
+// CanRecordVisit reports whether a may record a visit to the enterprise
+// whose ownership is res (auth.RecordVisit: the office, its specialist);
+// RecordVisit enforces the same rule. Only accounts record visits, not
+// API tokens.
+func CanRecordVisit(a *auth.Actor, res auth.Resource) bool {
+	return a != nil && a.UserID != 0 && a.Can(auth.RecordVisit, res)
+}
+
 // RecordVisit records a visit made by the actor. The enterprise's own
 // specialist and administrators may call it (auth.RecordVisit: a
 // specialist records only for the enterprises assigned to them); the
@@ -57,7 +65,7 @@ type VisitInput struct {
 // API token; NotFound for an unknown enterprise; Invalid on a field (a
 // date in the future, an unknown form, empty content).
 func (s *Service) RecordVisit(ctx context.Context, a *auth.Actor, in VisitInput) (*Visit, error) {
-	res, err := s.Resource(ctx, in.EnterpriseID)
+	res, err := s.EnterpriseResource(ctx, in.EnterpriseID)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +138,7 @@ func (s *Service) FindVisits(ctx context.Context, a *auth.Actor, f VisitFilter) 
 	if !canRead(a) {
 		switch {
 		case f.EnterpriseID != 0:
-			res, err := s.Resource(ctx, f.EnterpriseID)
+			res, err := s.EnterpriseResource(ctx, f.EnterpriseID)
 			if err != nil {
 				return nil, 0, err
 			}

@@ -12,6 +12,7 @@ import (
 	"unicode"
 
 	"github.com/qinqing/qinqing/internal/audit"
+	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/store"
 )
@@ -301,4 +302,36 @@ func (s *Service) Resolve(ctx context.Context, name string) (*Unit, error) {
 		return nil, store.NotFound(err, "未找到名为“%s”的单位", name)
 	}
 	return s.FindUnitByID(ctx, id)
+}
+
+// Holders returns the unit part of a permission check for a record held by
+// unitIDs: those units and every unit above them (auth.UnitTree), so that
+// a parent unit reads what its units hold. Ids of no unit are kept as
+// holders and have no parents. Errors: Internal.
+func (s *Service) Holders(ctx context.Context, unitIDs ...int64) (auth.Resource, error) {
+	res := auth.Resource{UnitIDs: unitIDs}
+	if len(unitIDs) == 0 {
+		return res, nil
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(unitIDs)), ", ")
+	args := make([]any, len(unitIDs))
+	for i, id := range unitIDs {
+		args[i] = id
+	}
+	rows, err := s.DB.QueryContext(ctx, `WITH RECURSIVE up(id) AS (
+			SELECT parent_id FROM units WHERE id IN (`+marks+`) AND parent_id IS NOT NULL
+			UNION SELECT u.parent_id FROM units u JOIN up ON u.id = up.id WHERE u.parent_id IS NOT NULL)
+		SELECT id FROM up ORDER BY id`, args...)
+	if err != nil {
+		return res, errs.Wrap(err, "find parent units")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return res, errs.Wrap(err, "find parent units")
+		}
+		res.ParentUnitIDs = append(res.ParentUnitIDs, id)
+	}
+	return res, errs.Wrap(rows.Err(), "find parent units")
 }

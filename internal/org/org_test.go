@@ -2,6 +2,7 @@ package org_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -34,6 +35,26 @@ func TestUnits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		t.Run("OKHolders", func(t *testing.T) {
+			// A record held by the street is read by the district above it.
+			team, err := s.CreateUnit(ctx, org.UnitInput{ParentID: &street.ID, Name: "珞南街道营商服务组", Kind: org.KindOther})
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.Holders(ctx, team.ID, fgw.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(res.UnitIDs, []int64{team.ID, fgw.ID}) || !slices.Equal(res.ParentUnitIDs, []int64{hs.ID, street.ID}) {
+				t.Errorf("Holders = %+v, want the team and 发改委 holding, the street and the district above", res)
+			}
+			if res, err := s.Holders(ctx); err != nil || res.UnitIDs != nil || res.ParentUnitIDs != nil {
+				t.Errorf("Holders() = %+v, %v", res, err)
+			}
+			if res, err := s.Holders(ctx, hs.ID); err != nil || len(res.ParentUnitIDs) != 0 {
+				t.Errorf("a top unit has parents: %+v, %v", res, err)
+			}
+		})
 		t.Run("OKResolve", func(t *testing.T) {
 			for _, name := range []string{"市发改委", "市发展改革委", "市发展和改革委员会", "市 发改委", "市发改委\u3000"} {
 				u, err := s.Resolve(ctx, name)

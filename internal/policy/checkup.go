@@ -49,6 +49,10 @@ type Checkup struct {
 	// TotalAmount sums the known amounts of the eligible clauses.
 	TotalAmount int64   `json:"total_amount"`
 	TookMS      float64 `json:"took_ms"`
+	// CanSubscribe says whether the actor may change the enterprise's
+	// subscriptions (SetSubscriptions: its accounts, its specialist, the
+	// office).
+	CanSubscribe bool `json:"can_subscribe"`
 }
 
 // Checkup lists every current clause of every published policy as 符合,
@@ -75,7 +79,7 @@ func (s *Service) Checkup(ctx context.Context, a *auth.Actor, id int64) (*Checku
 	today := s.today()
 	idx := s.engine.Index()
 	names := s.Names()
-	out := &Checkup{Enterprise: e, Items: []CheckupItem{}}
+	out := &Checkup{Enterprise: e, Items: []CheckupItem{}, CanSubscribe: a.Can(auth.EditEnterprise, res)}
 	for _, m := range idx.Match(e, today) {
 		cl, pol, ok := idx.Clause(m.ID)
 		if !ok {
@@ -173,18 +177,18 @@ type Metrics struct {
 }
 
 // PolicyMetrics returns the eligibility and push figures of a policy.
-// Admins and leaders may read any policy's, unit staff their unit's
-// (ViewPolicyStats). Errors: Unauthenticated, Forbidden, NotFound, Unavailable before the engine loaded.
+// Admins and leaders may read any policy's, unit staff those their unit or
+// a unit below it holds (CanViewStats). Errors: Unauthenticated, Forbidden, NotFound, Unavailable before the engine loaded.
 func (s *Service) PolicyMetrics(ctx context.Context, a *auth.Actor, id int64) (*Metrics, error) {
-	if err := auth.Authorize(a, auth.ViewPolicyStats, auth.Resource{}); err != nil {
+	if err := auth.AuthorizeSome(a, auth.ViewPolicyStats); err != nil {
 		return nil, err
 	}
 	p, err := s.FindPolicyByID(ctx, a, id)
 	if err != nil {
 		return nil, err
 	}
-	if a.Role == auth.RoleUnitStaff && !canManage(a, p) {
-		return nil, errs.Errorf(errs.Forbidden, "只能查看本单位政策的统计")
+	if !CanViewStats(a, p) {
+		return nil, errs.Errorf(errs.Forbidden, "只能查看本单位及下级单位政策的统计")
 	}
 	if err := s.engine.ready(); err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"github.com/qinqing/qinqing/internal/network"
 	"io"
 	"log/slog"
 	"sync"
@@ -67,9 +68,13 @@ func newFixture(t testing.TB, db *store.DB, o fixtureOptions) *fixture {
 	f.Audit = &audit.Log{DB: db, Now: c.Now}
 	f.Jobs = jobs.New(db, jobs.Options{Now: c.Now, Worker: o.worker})
 	f.Notify = notify.New(db, f.Jobs, notify.Options{Now: c.Now})
-	f.Ents = &enterprise.Service{DB: db, Audit: f.Audit, Now: c.Now}
+	// Wired as internal/app wires them: the network knows each
+	// enterprise's specialist, the organisation the units above a unit.
+	owners := &network.Service{DB: db}
+	orgs := &org.Service{DB: db, Audit: f.Audit, Now: c.Now}
+	f.Ents = &enterprise.Service{DB: db, Audit: f.Audit, Now: c.Now, Owners: owners}
 	opts := policy.Options{Audit: f.Audit, Notify: f.Notify, Jobs: f.Jobs, Now: c.Now, PushBatch: cmp.Or(o.batch, 50),
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AllowSelfReview: o.selfReview}
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AllowSelfReview: o.selfReview, Owners: owners, Units: orgs}
 	if o.events {
 		f.Events = store.NewEvents(db, nil)
 		opts.Events = f.Events
@@ -86,7 +91,6 @@ func newFixture(t testing.TB, db *store.DB, o fixtureOptions) *fixture {
 			t.Fatal("event listener not ready")
 		}
 	}
-	orgs := &org.Service{DB: db, Audit: f.Audit, Now: c.Now}
 	unit := func(name string) *org.Unit {
 		if u, err := orgs.Resolve(ctx, name); err == nil {
 			return u
@@ -180,7 +184,7 @@ func (f *fixture) seedIDs(t testing.TB) []int64 {
 func (f *fixture) set(t *testing.T, id int64, u enterprise.Update) {
 	t.Helper()
 	u.Source = enterprise.SourceSpecialist
-	if _, err := f.Ents.UpdateEnterprise(context.Background(), id, u); err != nil {
+	if _, err := f.Ents.UpdateEnterprise(context.Background(), auth.Operator("test"), id, u); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.Svc.EnterpriseChanged(context.Background(), id); err != nil {

@@ -92,6 +92,8 @@ type Policy struct {
 	Deadline *workday.Date `json:"deadline,omitempty"`
 	// Clauses are the current versions, in order. Set by FindPolicyByID.
 	Clauses []*Clause `json:"clauses,omitempty"`
+
+	parentUnits []int64 // the units above its units; set by FindPolicyByID
 }
 
 // Clause is one version of a clause (条款).

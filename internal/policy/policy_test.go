@@ -9,6 +9,7 @@ import (
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/org"
 	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/store/storetest"
@@ -338,6 +339,69 @@ func TestFourEyes(t *testing.T) {
 				pp, err := f.Svc.Review(ctx, other, p.ID, true, "")
 				if err != nil || pp.Status != policy.StatusPublished || pp.ReviewedBy == nil || *pp.ReviewedBy != other.UserID {
 					t.Fatalf("another admin approves: %v %+v", err, pp)
+				}
+			})
+		}
+	})
+}
+
+// TestUnitOwnership: a policy belongs to its issuing and redeeming units;
+// a unit above them reads its figures but does not manage it, and other
+// units neither.
+func TestUnitOwnership(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, fixtureOptions{})
+		orgs := &org.Service{DB: db, Audit: f.Audit, Now: f.Clock.Now}
+		office, err := orgs.CreateUnit(ctx, org.UnitInput{ParentID: &f.Unit.ID, Name: "市科技创新局高新技术处", Kind: org.KindOther})
+		if err != nil {
+			t.Fatal(err)
+		}
+		officeStaff := &auth.Actor{UserID: userID(t, db, "office", auth.RoleUnitStaff, &office.ID), Name: "office", Role: auth.RoleUnitStaff, UnitID: &office.ID}
+		if _, err := f.Svc.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p, err := f.Svc.CreatePolicy(ctx, officeStaff, policy.PolicyInput{Title: "高企认定奖励", Category: "资金扶持"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.AddClause(ctx, officeStaff, p.ID, clauseInput("认定奖励", hongshanHighTech)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.Submit(ctx, officeStaff, p.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Svc.Review(ctx, f.Admin, p.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name          string
+			a             *auth.Actor
+			manage, stats bool
+		}{
+			{"the issuing unit", officeStaff, true, true},
+			{"the unit above it", f.Staff, false, true},
+			{"another unit", f.OtherStaff, false, false},
+			{"a leader", f.Leader, false, true},
+			{"the office", f.Admin, true, true},
+		} {
+			t.Run("OK"+tc.name, func(t *testing.T) {
+				got, err := f.Svc.FindPolicyByID(ctx, tc.a, p.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				can := f.Svc.PermittedTo(tc.a, got)
+				if can.Manage != tc.manage || can.Stats != tc.stats {
+					t.Errorf("permitted %+v, want manage %v, stats %v", can, tc.manage, tc.stats)
+				}
+				_, err = f.Svc.PolicyMetrics(ctx, tc.a, p.ID)
+				if (err == nil) != tc.stats {
+					t.Errorf("PolicyMetrics: %v, want allowed %v", err, tc.stats)
+				}
+				_, err = f.Svc.UpdatePolicy(ctx, tc.a, p.ID, policy.PolicyInput{Title: "高企认定奖励（修订）", Category: "资金扶持",
+					IssuingUnitID: &office.ID})
+				if want := map[bool]errs.Code{true: "", false: errs.Forbidden}[tc.manage]; errs.CodeOf(err) != want {
+					t.Errorf("UpdatePolicy: %v, want %q", err, want)
 				}
 			})
 		}

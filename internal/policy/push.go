@@ -3,7 +3,6 @@ package policy
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -521,15 +520,13 @@ func (s *Service) runNotifySubscribers(ctx context.Context, j *jobs.Job) error {
 
 // ---- Subscriptions ----
 
-// resource returns the ownership facts of an enterprise for auth checks:
-// its id and its specialist (from the service network's assignments).
+// resource returns the ownership of an enterprise's records: the enterprise
+// and its specialist, as the service network (Options.Owners) knows it.
 func (s *Service) resource(ctx context.Context, enterpriseID int64) (auth.Resource, error) {
-	var sp int64
-	err := s.db.QueryRowContext(ctx, `SELECT specialist_user_id FROM enterprise_assignments WHERE enterprise_id = ?`, enterpriseID).Scan(&sp)
-	if err != nil && !errors.Is(err, store.ErrNoRows) {
-		return auth.Resource{}, errs.Wrap(err, "find specialist of enterprise")
+	if s.owners == nil {
+		return auth.Resource{EnterpriseID: enterpriseID}, nil
 	}
-	return auth.Resource{EnterpriseID: enterpriseID, SpecialistID: sp}, nil
+	return s.owners.EnterpriseResource(ctx, enterpriseID)
 }
 
 // Subscriptions returns the categories enterprise id subscribes to. Those

@@ -3,6 +3,7 @@ package policy_test
 import (
 	"context"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/auth"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -30,7 +31,7 @@ func TestSearchIndexMatchesDatabase(t *testing.T) {
 		// Names with Latin letters of both cases, and a deleted enterprise.
 		for i, name := range []string{"武汉ABC科技有限公司", "abc商贸（武汉）有限公司", "AbC数据服务有限公司"} {
 			id := int64(10 + i)
-			if _, err := sqlSvc.UpdateEnterprise(ctx, id, enterprise.Update{Name: &name, Source: enterprise.SourceImport}); err != nil {
+			if _, err := sqlSvc.UpdateEnterprise(ctx, auth.Operator("test"), id, enterprise.Update{Name: &name, Source: enterprise.SourceImport}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -43,7 +44,7 @@ func TestSearchIndexMatchesDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		memSvc := &enterprise.Service{DB: db, Now: time.Now, Index: engine}
-		all, _, err := sqlSvc.FindEnterprises(ctx, enterprise.Filter{Limit: 1000})
+		all, _, err := sqlSvc.FindEnterprises(ctx, auth.Operator("test"), enterprise.Filter{Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,11 +59,11 @@ func TestSearchIndexMatchesDatabase(t *testing.T) {
 			if _, _, ok := engine.Search(ctx, q); !ok {
 				t.Fatal("a loaded engine with no announced change declined a search")
 			}
-			want, wantTotal, err := sqlSvc.FindEnterprises(ctx, f)
+			want, wantTotal, err := sqlSvc.FindEnterprises(ctx, auth.Operator("test"), f)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, gotTotal, err := memSvc.FindEnterprises(ctx, f)
+			got, gotTotal, err := memSvc.FindEnterprises(ctx, auth.Operator("test"), f)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -145,13 +146,13 @@ func TestSearchFreshness(t *testing.T) {
 		}
 		for i := range 5 {
 			name := fmt.Sprintf("甲乙丙%d号有限公司", i)
-			if _, err := f.Ents.UpdateEnterprise(ctx, int64(1+i), enterprise.Update{Name: &name, Source: enterprise.SourceImport}); err != nil {
+			if _, err := f.Ents.UpdateEnterprise(ctx, auth.Operator("test"), int64(1+i), enterprise.Update{Name: &name, Source: enterprise.SourceImport}); err != nil {
 				t.Fatal(err)
 			}
 			if err := f.Svc.EnterpriseChanged(ctx, int64(1+i)); err != nil {
 				t.Fatal(err)
 			}
-			list, total, err := f.Ents.FindEnterprises(ctx, enterprise.Filter{Query: "甲乙丙", Sort: "name"})
+			list, total, err := f.Ents.FindEnterprises(ctx, auth.Operator("test"), enterprise.Filter{Query: "甲乙丙", Sort: "name"})
 			if err != nil || total != i+1 || list[i].Name != name {
 				t.Fatalf("after renaming %d enterprises: %d found (%v)", i+1, total, err)
 			}
@@ -177,7 +178,7 @@ func TestSearchFarPages(t *testing.T) {
 	memSvc := &enterprise.Service{DB: db, Now: time.Now, Index: engine}
 	for _, svc := range []*enterprise.Service{sqlSvc, memSvc} {
 		for _, off := range []int{50, 1 << 40, math.MaxInt} {
-			list, total, err := svc.FindEnterprises(ctx, enterprise.Filter{Offset: off, Limit: 20, Sort: "revenue"})
+			list, total, err := svc.FindEnterprises(ctx, auth.Operator("test"), enterprise.Filter{Offset: off, Limit: 20, Sort: "revenue"})
 			if err != nil || len(list) != 0 || total != 50 {
 				t.Errorf("offset %d: %d rows of %d (%v), want none of 50", off, len(list), total, err)
 			}

@@ -27,6 +27,12 @@ type Options struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 	City   *enterprise.City // district names; nil means Wuhan
+	// Owners tells who looks after an enterprise (its specialist), for
+	// the subscriptions and 政策体检 of an enterprise; network.Service.
+	Owners auth.EnterpriseOwners
+	// Units gives the units above a policy's units, whose staff read its
+	// figures; org.Service. Nil: no unit reads a lower unit's policies.
+	Units auth.UnitTree
 	// PushBatch is how many enterprises one push transaction covers;
 	// default 500.
 	PushBatch int
@@ -47,6 +53,8 @@ type Service struct {
 	now    func() time.Time
 	log    *slog.Logger
 	city   *enterprise.City
+	owners auth.EnterpriseOwners
+	units  auth.UnitTree
 	batch  int
 	engine *Engine
 	// selfReview: see Options.AllowSelfReview.
@@ -59,7 +67,8 @@ type Service struct {
 // TopicPolicy.
 func New(db *store.DB, opts Options) *Service {
 	s := &Service{db: db, audit: opts.Audit, notify: opts.Notify, jobs: opts.Jobs, events: opts.Events,
-		now: opts.Now, log: opts.Logger, city: opts.City, batch: opts.PushBatch, selfReview: opts.AllowSelfReview}
+		now: opts.Now, log: opts.Logger, city: opts.City, owners: opts.Owners, units: opts.Units, batch: opts.PushBatch,
+		selfReview: opts.AllowSelfReview}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -151,26 +160,80 @@ func (s *Service) EnterpriseChanged(ctx context.Context, id int64) error {
 
 // ---- Authorization ----
 
-func isAdmin(a *auth.Actor) bool { return a != nil && a.Role == auth.RoleAdmin }
-
-// canManage reports whether a may edit p: admins any policy, unit staff
-// the policies their unit issues or redeems.
-func canManage(a *auth.Actor, p *Policy) bool {
-	if a == nil || !a.Can(auth.ManagePolicies, auth.Resource{}) {
-		return false
+// Resource returns who holds p, for the permission table: its issuing and
+// redeeming units and, as FindPolicyByID loaded them, the units above.
+func (p *Policy) Resource() auth.Resource {
+	var units []int64
+	for _, id := range []*int64{p.IssuingUnitID, p.RedeemingUnitID} {
+		if id != nil {
+			units = append(units, *id)
+		}
 	}
-	if a.Role != auth.RoleUnitStaff {
-		return true
-	}
-	return a.UnitID != nil && (p.IssuingUnitID != nil && *p.IssuingUnitID == *a.UnitID ||
-		p.RedeemingUnitID != nil && *p.RedeemingUnitID == *a.UnitID)
+	return auth.Resource{UnitIDs: units, ParentUnitIDs: p.parentUnits}
 }
 
-// CanManage reports whether a may edit policy p (for showing buttons).
-func CanManage(a *auth.Actor, p *Policy) bool { return canManage(a, p) }
+// holders loads the units above p's units into p.
+func (s *Service) holders(ctx context.Context, p *Policy) error {
+	if s.units == nil {
+		return nil
+	}
+	res, err := s.units.Holders(ctx, p.Resource().UnitIDs...)
+	p.parentUnits = res.ParentUnitIDs
+	return err
+}
 
-// CanReview reports whether a may review, publish and end policies.
-func CanReview(a *auth.Actor) bool { return a.Can(auth.ReviewPolicies, auth.Resource{}) }
+// CanManage reports whether a may manage p (auth.ManagePolicies on p's
+// units): admins any policy, unit staff those their unit issues or redeems.
+func CanManage(a *auth.Actor, p *Policy) bool { return a.Can(auth.ManagePolicies, p.Resource()) }
+
+// CanReview reports whether a may review, publish and end p
+// (auth.ReviewPolicies).
+func CanReview(a *auth.Actor, p *Policy) bool { return a.Can(auth.ReviewPolicies, p.Resource()) }
+
+// CanViewStats reports whether a may read p's eligibility and push figures
+// (auth.ViewPolicyStats): admins and leaders any policy's, unit staff those
+// of the policies their unit or a unit below it holds.
+func CanViewStats(a *auth.Actor, p *Policy) bool { return a.Can(auth.ViewPolicyStats, p.Resource()) }
+
+// Editable reports whether p's description and clauses may still change
+// (until it has ended).
+func (p *Policy) Editable() bool { return p.Status != StatusEnded }
+
+// ClausesDeletable reports whether p's clauses may be deleted: published
+// clauses never are (the policy is ended instead).
+func (p *Policy) ClausesDeletable() bool { return p.Status == StatusDraft || p.Status == StatusPending }
+
+// Permitted is what an actor may do with one policy: the policy page offers
+// a button for each true field, the API returns it with the policy, and
+// the Service method named beside each field enforces the same rule (with
+// Forbidden for the actor, Conflict for the state).
+type Permitted struct {
+	Manage        bool `json:"manage"`         // the policy's own unit or the office
+	Edit          bool `json:"edit"`           // UpdatePolicy, AddClause, UpdateClause
+	DeleteClauses bool `json:"delete_clauses"` // DeleteClause
+	Submit        bool `json:"submit"`         // Submit
+	Review        bool `json:"review"`         // the review card: a reviewer and a policy pending review
+	Decide        bool `json:"decide"`         // Review: also not one's own submission (四眼原则, CanDecide)
+	End           bool `json:"end"`            // End
+	Stats         bool `json:"stats"`          // PolicyMetrics
+	Simulate      bool `json:"simulate"`       // the simulation of each clause on the policy page
+}
+
+// PermittedTo returns what a may do with p.
+func (s *Service) PermittedTo(a *auth.Actor, p *Policy) Permitted {
+	manage, review := CanManage(a, p), CanReview(a, p)
+	return Permitted{
+		Manage:        manage,
+		Edit:          manage && p.Editable(),
+		DeleteClauses: manage && p.ClausesDeletable(),
+		Submit:        manage && p.Status == StatusDraft,
+		Review:        review && p.Status == StatusPending,
+		Decide:        s.CanDecide(a, p),
+		End:           review && p.Status == StatusPublished,
+		Stats:         CanViewStats(a, p) && p.Status != StatusDraft,
+		Simulate:      manage || review,
+	}
+}
 
 // OwnSubmission reports whether a submitted p for review: under the
 // four-eyes rule (四眼原则) someone else must review it.
@@ -182,14 +245,14 @@ func OwnSubmission(a *auth.Actor, p *Policy) bool {
 // a may review policies, and a did not submit p — unless the service allows
 // self-review (a one-person office).
 func (s *Service) CanDecide(a *auth.Actor, p *Policy) bool {
-	return p.Status == StatusPending && CanReview(a) && (s.selfReview || !OwnSubmission(a, p))
+	return p.Status == StatusPending && CanReview(a, p) && (s.selfReview || !OwnSubmission(a, p))
 }
 
 func authorizeManage(a *auth.Actor, p *Policy) error {
-	if err := auth.Authorize(a, auth.ManagePolicies, auth.Resource{}); err != nil {
+	if err := auth.AuthorizeSome(a, auth.ManagePolicies); err != nil {
 		return err
 	}
-	if !canManage(a, p) {
+	if !CanManage(a, p) {
 		return errs.Errorf(errs.Forbidden, "只能管理本单位发布或兑现的政策")
 	}
 	return nil
@@ -204,7 +267,7 @@ func canView(a *auth.Actor, p *Policy) bool {
 	if p.Status == StatusPublished || p.Status == StatusEnded {
 		return true
 	}
-	return canManage(a, p) || CanReview(a)
+	return CanManage(a, p) || CanReview(a, p)
 }
 
 // ---- Policies ----
@@ -214,7 +277,7 @@ func canView(a *auth.Actor, p *Policy) bool {
 // defaults to the actor's unit). Errors: Unauthenticated, Forbidden,
 // Invalid (field and Chinese message).
 func (s *Service) CreatePolicy(ctx context.Context, a *auth.Actor, in PolicyInput) (*Policy, error) {
-	if err := auth.Authorize(a, auth.ManagePolicies, auth.Resource{}); err != nil {
+	if err := auth.AuthorizeSome(a, auth.ManagePolicies); err != nil {
 		return nil, err
 	}
 	if err := normalizePolicy(&in); err != nil {
@@ -290,6 +353,9 @@ func (s *Service) FindPolicyByID(ctx context.Context, a *auth.Actor, id int64) (
 	if err != nil {
 		return nil, err
 	}
+	if err := s.holders(ctx, p); err != nil {
+		return nil, err
+	}
 	if !canView(a, p) {
 		return nil, errs.Errorf(errs.NotFound, "政策（编号%d）不存在", id)
 	}
@@ -355,7 +421,7 @@ func (s *Service) FindPolicies(ctx context.Context, a *auth.Actor, f PolicyFilte
 	var args []any
 	add := func(cond string, vs ...any) { where = append(where, cond); args = append(args, vs...) }
 	if f.Manage {
-		if !a.Can(auth.ManagePolicies, auth.Resource{}) && !CanReview(a) {
+		if !a.CanSome(auth.ManagePolicies) && !a.CanSome(auth.ReviewPolicies) {
 			return nil, 0, errs.Errorf(errs.Forbidden, "无权管理政策")
 		}
 		if a.Role == auth.RoleUnitStaff {
@@ -443,7 +509,7 @@ func (s *Service) UpdatePolicy(ctx context.Context, a *auth.Actor, id int64, in 
 	if err := authorizeManage(a, cur); err != nil {
 		return nil, err
 	}
-	if cur.Status == StatusEnded {
+	if !cur.Editable() {
 		return nil, errs.Errorf(errs.Conflict, "政策已结束，不能再修改")
 	}
 	if err := normalizePolicy(&in); err != nil {
@@ -490,7 +556,7 @@ func (s *Service) AddClause(ctx context.Context, a *auth.Actor, policyID int64, 
 	if err := authorizeManage(a, p); err != nil {
 		return nil, err
 	}
-	if p.Status == StatusEnded {
+	if !p.Editable() {
 		return nil, errs.Errorf(errs.Conflict, "政策已结束，不能再添加条款")
 	}
 	pc, err := parseClause(in)
@@ -561,7 +627,7 @@ func (s *Service) UpdateClause(ctx context.Context, a *auth.Actor, clauseID int6
 	if err := authorizeManage(a, p); err != nil {
 		return nil, err
 	}
-	if p.Status == StatusEnded {
+	if !p.Editable() {
 		return nil, errs.Errorf(errs.Conflict, "政策已结束，不能再修改条款")
 	}
 	pc, err := parseClause(in)
@@ -636,7 +702,7 @@ func (s *Service) DeleteClause(ctx context.Context, a *auth.Actor, clauseID int6
 	if err := authorizeManage(a, p); err != nil {
 		return err
 	}
-	if p.Status != StatusDraft && p.Status != StatusPending {
+	if !p.ClausesDeletable() {
 		return errs.Errorf(errs.Conflict, "已发布政策的条款不能删除；如需停止，请结束该政策")
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
@@ -705,11 +771,14 @@ func (s *Service) Submit(ctx context.Context, a *auth.Actor, id int64) (*Policy,
 // own submission), NotFound, Invalid (reject without a note), Conflict
 // (not pending).
 func (s *Service) Review(ctx context.Context, a *auth.Actor, id int64, approve bool, note string) (*Policy, error) {
-	if err := auth.Authorize(a, auth.ReviewPolicies, auth.Resource{}); err != nil {
+	if err := auth.AuthorizeSome(a, auth.ReviewPolicies); err != nil {
 		return nil, err
 	}
 	p, err := s.FindPolicyByID(ctx, a, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := auth.Authorize(a, auth.ReviewPolicies, p.Resource()); err != nil {
 		return nil, err
 	}
 	if p.Status != StatusPending {
@@ -755,11 +824,14 @@ func (s *Service) Review(ctx context.Context, a *auth.Actor, id int64, approve b
 // and 政策体检, and no more pushes go out. Only admins (ReviewPolicies) may
 // call it. Errors: Unauthenticated, Forbidden, NotFound, Conflict.
 func (s *Service) End(ctx context.Context, a *auth.Actor, id int64) (*Policy, error) {
-	if err := auth.Authorize(a, auth.ReviewPolicies, auth.Resource{}); err != nil {
+	if err := auth.AuthorizeSome(a, auth.ReviewPolicies); err != nil {
 		return nil, err
 	}
 	p, err := s.FindPolicyByID(ctx, a, id)
 	if err != nil {
+		return nil, err
+	}
+	if err := auth.Authorize(a, auth.ReviewPolicies, p.Resource()); err != nil {
 		return nil, err
 	}
 	if p.Status != StatusPublished {

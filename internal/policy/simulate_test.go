@@ -3,6 +3,7 @@ package policy_test
 import (
 	"context"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/auth"
 	"math/rand/v2"
 	"testing"
 
@@ -39,7 +40,7 @@ func TestSimulateGroups(t *testing.T) {
 		}
 		ents := make([]*enterprise.Enterprise, len(ids))
 		for i, id := range ids {
-			e, err := f.Ents.FindEnterpriseByID(ctx, id)
+			e, err := f.Ents.FindEnterpriseByID(ctx, auth.Operator("test"), id)
 			if err != nil {
 				t.Fatal(err)
 			}

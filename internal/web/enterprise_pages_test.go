@@ -25,7 +25,7 @@ func seedEnterprises(t *testing.T, ts *testServer, n int) (first, second enterpr
 	if err != nil {
 		t.Fatal(err)
 	}
-	list, _, err := svc.FindEnterprises(ctx, enterprise.Filter{Limit: 2})
+	list, _, err := svc.FindEnterprises(ctx, auth.Operator("test"), enterprise.Filter{Limit: 2})
 	if err != nil || len(list) < 2 {
 		t.Fatalf("seeded enterprises: %v %v", list, err)
 	}

@@ -108,7 +108,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
 	today := workday.Today(s.app.Now)
 	data["IsWorkday"] = s.app.Calendar.IsWorkday(today)
 	data["Next5"] = s.app.Calendar.AddWorkdays(today, 5)
-	if a.Can(auth.ManageUsers, auth.Resource{}) {
+	if a.CanSome(auth.ManageUsers) {
 		_, users, err := s.app.Auth.FindUsers(r.Context(), auth.UserFilter{Limit: 1})
 		if err != nil {
 			return err

@@ -50,7 +50,7 @@ func (s *Server) enterprisesPage(w http.ResponseWriter, r *http.Request) error {
 	f := enterpriseFilter(q)
 	p := newPager(r.URL.Path, q, 20)
 	f.Limit, f.Offset = p.Size, p.Offset()
-	list, total, err := s.app.Enterprises.FindEnterprises(r.Context(), f)
+	list, total, err := s.app.Enterprises.FindEnterprises(r.Context(), actorOf(r), f)
 	if err != nil {
 		if errs.CodeOf(err) != errs.Invalid {
 			return err
@@ -65,7 +65,7 @@ func (s *Server) enterprisesPage(w http.ResponseWriter, r *http.Request) error {
 	data := s.enterpriseFormData()
 	data["Items"], data["Page"] = list, p
 	data["Capped"] = total > enterprise.CountLimit
-	data["CanExport"] = actorOf(r).Can(auth.ImportEnterprise, auth.Resource{})
+	data["CanExport"] = actorOf(r).CanSome(auth.ImportEnterprise)
 	city := s.app.Enterprises.City
 	data["DistrictName"] = func(code *string) string {
 		if code == nil {
@@ -77,38 +77,22 @@ func (s *Server) enterprisesPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// enterpriseResource returns the ownership of an enterprise for checks.
-func (s *Server) enterpriseResource(r *http.Request, id int64) (auth.Resource, error) {
-	return s.app.Network.Resource(r.Context(), id)
-}
-
 func (s *Server) enterprisePage(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	a := actorOf(r)
-	res, err := s.enterpriseResource(r, id)
+	file, err := s.app.Enterprises.FindEnterpriseFile(r.Context(), a, id)
 	if err != nil {
 		return err
 	}
-	if err := auth.Authorize(a, auth.ViewEnterprise, res); err != nil {
-		return err
-	}
-	e, err := s.app.Enterprises.FindEnterpriseByID(r.Context(), id)
+	history, err := s.app.Enterprises.FindEnterpriseHistory(r.Context(), a, id, 50)
 	if err != nil {
 		return err
 	}
-	sources, err := s.app.Enterprises.FindEnterpriseSources(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	history, err := s.app.Enterprises.FindEnterpriseHistory(r.Context(), id, 50)
-	if err != nil {
-		return err
-	}
-	data := map[string]any{"E": e, "Sources": sources, "History": history, "Rows": profileRows(e, s.app.Enterprises.City, workday.Today(s.app.Now)),
-		"CanEdit": a.Can(auth.EditEnterprise, res)}
+	data := map[string]any{"E": file.Enterprise, "Sources": file.Sources, "History": history,
+		"Rows": profileRows(file.Enterprise, s.app.Enterprises.City, workday.Today(s.app.Now)), "CanEdit": file.Permitted.Edit}
 	if as, err := s.app.Network.FindAssignment(r.Context(), a, id); err == nil {
 		data["Assignment"] = as
 	} else if errs.CodeOf(err) != errs.NotFound {
@@ -211,7 +195,7 @@ func (s *Server) exportEnterprises(w http.ResponseWriter, r *http.Request) error
 		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	}
 	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
-	_, err := s.app.Enterprises.Export(r.Context(), w, format, f)
+	_, err := s.app.Enterprises.Export(r.Context(), actorOf(r), w, format, f)
 	return err
 }
 
@@ -313,7 +297,7 @@ func (s *Server) apiEnterprises(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := enterpriseFilter(r.URL.Query())
 	f.Limit, f.Offset = limit, offset
-	list, total, err := s.app.Enterprises.FindEnterprises(r.Context(), f)
+	list, total, err := s.app.Enterprises.FindEnterprises(r.Context(), actorOf(r), f)
 	if err != nil {
 		return err
 	}
@@ -329,22 +313,11 @@ func (s *Server) apiEnterprise(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.enterpriseResource(r, id)
+	file, err := s.app.Enterprises.FindEnterpriseFile(r.Context(), actorOf(r), id)
 	if err != nil {
 		return err
 	}
-	if err := auth.Authorize(actorOf(r), auth.ViewEnterprise, res); err != nil {
-		return err
-	}
-	e, err := s.app.Enterprises.FindEnterpriseByID(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	sources, err := s.app.Enterprises.FindEnterpriseSources(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"enterprise": e, "sources": sources})
+	writeJSON(w, http.StatusOK, file)
 	return nil
 }
 
@@ -353,19 +326,9 @@ func (s *Server) apiEnterpriseHistory(w http.ResponseWriter, r *http.Request) er
 	if err != nil {
 		return err
 	}
-	res, err := s.enterpriseResource(r, id)
+	h, err := s.app.Enterprises.FindEnterpriseHistory(r.Context(), actorOf(r), id, 500)
 	if err != nil {
 		return err
-	}
-	if err := auth.Authorize(actorOf(r), auth.ViewEnterprise, res); err != nil {
-		return err
-	}
-	h, err := s.app.Enterprises.FindEnterpriseHistory(r.Context(), id, 500)
-	if err != nil {
-		return err
-	}
-	if h == nil {
-		h = []enterprise.HistoryEntry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": h, "total": len(h)})
 	return nil

@@ -224,7 +224,7 @@ func (s *Server) findEnterpriseRef(r *http.Request, ref, field string) (int64, e
 	if id, err := strconv.ParseInt(ref, 10, 64); err == nil && len(ref) < 18 {
 		return id, nil
 	}
-	e, err := s.app.Enterprises.FindEnterpriseByUSCC(r.Context(), ref)
+	e, err := s.app.Enterprises.FindEnterpriseByUSCC(r.Context(), actorOf(r), ref)
 	if err != nil {
 		return 0, &errs.Error{Code: errs.Invalid, Field: field, Message: errs.MessageOf(err)}
 	}
@@ -578,9 +578,11 @@ func (s *Server) visitsData(r *http.Request) (*visitsData, error) {
 		return nil, err
 	}
 	data.Visits, data.Page.Total = visits, total
-	if data.Enterprise, _, err = s.app.SelfService.Profile(ctx, a, id); err != nil {
+	file, err := s.app.Enterprises.FindEnterpriseFile(ctx, a, id)
+	if err != nil {
 		return nil, err
 	}
+	data.Enterprise = file.Enterprise
 	if data.Enterprise.District != nil {
 		data.District = s.city().DistrictName(*data.Enterprise.District)
 	}
@@ -591,12 +593,8 @@ func (s *Server) visitsData(r *http.Request) (*visitsData, error) {
 	default:
 		return nil, err
 	}
-	res, err := s.app.Network.Resource(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	data.CanRecord = a.UserID != 0 && a.Can(auth.RecordVisit, res)
-	data.Caretaker = a.Role != auth.RoleEnterprise && a.Can(auth.EditEnterprise, res)
+	data.CanRecord = network.CanRecordVisit(a, file.Resource())
+	data.Caretaker = file.Permitted.Care
 	if data.Caretaker {
 		if data.Invitations, err = s.app.SelfService.FindInvitations(ctx, a, id); err != nil {
 			return nil, err

@@ -162,7 +162,7 @@ func TestNetworkAdminFlow(t *testing.T) {
 		t.Fatalf("non-specialist: %d", res.Status)
 	}
 	// Manual reassignment by 统一社会信用代码 is audited.
-	e, err := f.App.Enterprises.FindEnterpriseByID(context.Background(), f.Mine)
+	e, err := f.App.Enterprises.FindEnterpriseByID(context.Background(), auth.Operator("test"), f.Mine)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -306,11 +306,11 @@ func TestInvitationAndSelfReportFlow(t *testing.T) {
 	if res := f.PostForm(t, sp, "/reviews/"+m[1]+"/accept", url.Values{"note": {"核对无误"}}); res.Status != http.StatusSeeOther {
 		t.Fatalf("accept: %d %s", res.Status, res.Body)
 	}
-	e, err := f.App.Enterprises.FindEnterpriseByID(context.Background(), f.Mine)
+	e, err := f.App.Enterprises.FindEnterpriseByID(context.Background(), auth.Operator("test"), f.Mine)
 	if err != nil || *e.Revenue != 12_005_000 || *e.Street != "珞南街道" {
 		t.Fatalf("enterprise %+v %v", e, err)
 	}
-	src, err := f.App.Enterprises.FindEnterpriseSources(context.Background(), f.Mine)
+	src, err := f.App.Enterprises.FindEnterpriseSources(context.Background(), auth.Operator("test"), f.Mine)
 	if err != nil || src["revenue"].Source != enterprise.SourceSelf || src["street"].Source != enterprise.SourceSelf {
 		t.Fatalf("sources %+v %v", src, err)
 	}

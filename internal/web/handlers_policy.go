@@ -158,7 +158,7 @@ func (s *Server) policyList(w http.ResponseWriter, r *http.Request, manage bool)
 	q := r.URL.Query()
 	p := newPager(r.URL.Path, q, 20)
 	data := &policyListData{Page: p, Q: q, Categories: policy.Categories, Statuses: policy.Statuses, Districts: s.districtOptions(),
-		Manage: manage, CanCreate: a.Can(auth.ManagePolicies, auth.Resource{})}
+		Manage: manage, CanCreate: a.CanSome(auth.ManagePolicies)}
 	units, err := s.app.Org.FindUnits(r.Context())
 	if err != nil {
 		return err
@@ -295,8 +295,8 @@ func (s *Server) editPolicyPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !policy.CanManage(actorOf(r), p) {
-		return errs.Errorf(errs.Forbidden, "只能管理本单位发布或兑现的政策")
+	if !s.app.Policy.PermittedTo(actorOf(r), p).Edit {
+		return errs.Errorf(errs.Forbidden, "只能管理本单位发布或兑现、且尚未结束的政策")
 	}
 	return s.policyFormPage(w, r, http.StatusOK, &policyFormData{Policy: p, Form: policyFormOf(p)})
 }
@@ -348,12 +348,7 @@ type policyDetailData struct {
 	Policy       *policy.Policy
 	DistrictName string
 	Clauses      []clauseView
-	CanManage    bool
-	CanReview    bool
-	CanDecide    bool // may approve or reject now (pending, not one's own submission)
-	CanStats     bool
-	Editable     bool // clauses may be added and edited
-	Deletable    bool // clauses may be deleted (draft, pending)
+	Can          policy.Permitted
 	EnterpriseID int64
 	Error        string
 }
@@ -377,11 +372,7 @@ func (s *Server) policyDetail(r *http.Request, id int64) (*policyDetailData, err
 	if err != nil {
 		return nil, err
 	}
-	data := &policyDetailData{Policy: p, CanManage: policy.CanManage(a, p), CanReview: policy.CanReview(a),
-		CanStats: a.Can(auth.ViewPolicyStats, auth.Resource{}) && (a.Role != auth.RoleUnitStaff || policy.CanManage(a, p))}
-	data.CanDecide = s.app.Policy.CanDecide(a, p)
-	data.Editable = data.CanManage && p.Status != policy.StatusEnded
-	data.Deletable = data.CanManage && (p.Status == policy.StatusDraft || p.Status == policy.StatusPending)
+	data := &policyDetailData{Policy: p, Can: s.app.Policy.PermittedTo(a, p)}
 	if p.District != nil {
 		data.DistrictName = s.app.Policy.City().DistrictName(*p.District)
 	}
@@ -408,7 +399,7 @@ func (s *Server) policyDetail(r *http.Request, id int64) (*policyDetailData, err
 		if v.Mine != nil {
 			v.MineAmount = mineAmountText(v.Mine)
 		}
-		if data.CanManage || data.CanReview {
+		if data.Can.Simulate {
 			sim, err := s.app.Policy.Engine().Simulate(c.Rule, c.Amount, "district", names)
 			switch {
 			case errs.CodeOf(err) == errs.Unavailable:
@@ -654,8 +645,8 @@ func (s *Server) managedPolicy(r *http.Request) (*policy.Policy, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !policy.CanManage(actorOf(r), p) {
-		return nil, errs.Errorf(errs.Forbidden, "只能管理本单位发布或兑现的政策")
+	if !s.app.Policy.PermittedTo(actorOf(r), p).Edit {
+		return nil, errs.Errorf(errs.Forbidden, "只能管理本单位发布或兑现、且尚未结束的政策")
 	}
 	return p, nil
 }
@@ -878,16 +869,14 @@ func (s *Server) checkupData(r *http.Request, id int64) (*checkupData, error) {
 			data.NotEligible = append(data.NotEligible, v)
 		}
 	}
-	if subs, err := s.app.Policy.Subscriptions(r.Context(), a, id); err == nil {
-		for _, c := range subs {
-			data.Subscribed[c] = true
-		}
+	subs, err := s.app.Policy.Subscriptions(r.Context(), a, id)
+	if err != nil {
+		return nil, err
 	}
-	res := auth.Resource{EnterpriseID: id}
-	if a.Role == auth.RoleSpecialist {
-		res.SpecialistID = a.UserID // the domain checks the real assignment
+	for _, c := range subs {
+		data.Subscribed[c] = true
 	}
-	data.CanSubscribe = a.Can(auth.EditEnterprise, res)
+	data.CanSubscribe = c.CanSubscribe
 	return data, nil
 }
 
@@ -1016,7 +1005,10 @@ func (s *Server) apiPolicy(w http.ResponseWriter, r *http.Request) error {
 	if p.Clauses == nil {
 		p.Clauses = []*policy.Clause{}
 	}
-	writeJSON(w, http.StatusOK, p)
+	writeJSON(w, http.StatusOK, struct {
+		*policy.Policy
+		Permitted policy.Permitted `json:"permitted"`
+	}{p, s.app.Policy.PermittedTo(actorOf(r), p)})
 	return nil
 }
 

@@ -225,10 +225,11 @@ func (s *Server) profileData(r *http.Request) (*profileData, error) {
 	if err != nil {
 		return nil, err
 	}
-	e, src, err := s.app.SelfService.Profile(r.Context(), a, id)
+	file, err := s.app.Enterprises.FindEnterpriseFile(r.Context(), a, id)
 	if err != nil {
 		return nil, err
 	}
+	e, src := file.Enterprise, file.Sources
 	pending, _, err := s.app.SelfService.FindSelfReports(r.Context(), a, enterprise.SelfReportFilter{EnterpriseID: id, Status: enterprise.ReportPending, Limit: 100})
 	if err != nil {
 		return nil, err
@@ -299,9 +300,6 @@ func (s *Server) submitProfile(w http.ResponseWriter, r *http.Request) error {
 	var res *enterprise.SubmitResult
 	if err == nil {
 		res, err = s.app.SelfService.SubmitSelfReport(r.Context(), a, id, values)
-		if err == nil && len(res.Applied) > 0 {
-			s.app.EnterpriseChanged(r.Context(), id) // the policy engine takes the change in
-		}
 	}
 	if formProblem(err) {
 		data, derr := s.profileData(r)
@@ -372,10 +370,7 @@ func (s *Server) reviewReport(accept bool) handlerFunc {
 		if err != nil {
 			return err
 		}
-		rep, err := s.app.SelfService.ReviewSelfReport(r.Context(), actorOf(r), id, accept, r.PostForm.Get("note"))
-		if err == nil && accept {
-			s.app.EnterpriseChanged(r.Context(), rep.EnterpriseID) // the policy engine takes the change in
-		}
+		_, err = s.app.SelfService.ReviewSelfReport(r.Context(), actorOf(r), id, accept, r.PostForm.Get("note"))
 		if formProblem(err) {
 			data, derr := s.reviewsData(r)
 			if derr != nil {
@@ -520,9 +515,6 @@ func (s *Server) apiSubmitSelfReport(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if len(res.Applied) > 0 {
-		s.app.EnterpriseChanged(r.Context(), in.EnterpriseID) // the policy engine takes the change in
-	}
 	writeJSON(w, http.StatusCreated, res)
 	return nil
 }
@@ -542,9 +534,6 @@ func (s *Server) apiReviewSelfReport(accept bool) handlerFunc {
 		rep, err := s.app.SelfService.ReviewSelfReport(r.Context(), actorOf(r), id, accept, in.Note)
 		if err != nil {
 			return err
-		}
-		if accept {
-			s.app.EnterpriseChanged(r.Context(), rep.EnterpriseID) // the policy engine takes the change in
 		}
 		writeJSON(w, http.StatusOK, rep)
 		return nil

@@ -49,11 +49,10 @@ func TestEnterpriseInbox(t *testing.T) {
 	ctx := context.Background()
 	me, other := ids[5], ids[6]
 	for _, id := range []int64{me, other} {
-		if _, err := ts.App.Enterprises.UpdateEnterprise(ctx, id, enterprise.Update{District: ptr("420111"), Tags: &[]string{"高新技术企业"},
+		if _, err := ts.App.Enterprises.UpdateEnterprise(ctx, auth.Operator("test"), id, enterprise.Update{District: ptr("420111"), Tags: &[]string{"高新技术企业"},
 			Revenue: ptr64(30000000), Source: enterprise.SourceSpecialist}); err != nil {
 			t.Fatal(err)
 		}
-		ts.App.EnterpriseChanged(ctx, id)
 	}
 	enterpriseUser(t, ts, "ent", me)
 	enterpriseUser(t, ts, "ent2", other)

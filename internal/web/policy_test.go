@@ -156,11 +156,10 @@ func TestPolicyPages(t *testing.T) {
 	ids := withCity(t, ts, 500)
 	ctx := context.Background()
 	me := ids[7]
-	if _, err := ts.App.Enterprises.UpdateEnterprise(ctx, me, enterprise.Update{District: ptr("420111"), Tags: &[]string{"高新技术企业"},
+	if _, err := ts.App.Enterprises.UpdateEnterprise(ctx, auth.Operator("test"), me, enterprise.Update{District: ptr("420111"), Tags: &[]string{"高新技术企业"},
 		Revenue: ptr64(30000000), Source: enterprise.SourceSpecialist}); err != nil {
 		t.Fatal(err)
 	}
-	ts.App.EnterpriseChanged(ctx, me)
 	enterpriseUser(t, ts, "ent", me)
 
 	staff := ts.LoginAs(t, "staff")
@@ -327,11 +326,10 @@ func TestCheckupAmounts(t *testing.T) {
 	ids := withCity(t, ts, 200)
 	ctx := context.Background()
 	me := ids[3]
-	if _, err := ts.App.Enterprises.UpdateEnterprise(ctx, me, enterprise.Update{District: ptr("420111"), Tags: &[]string{"高新技术企业"},
+	if _, err := ts.App.Enterprises.UpdateEnterprise(ctx, auth.Operator("test"), me, enterprise.Update{District: ptr("420111"), Tags: &[]string{"高新技术企业"},
 		Revenue: ptr64(30000000), Clear: []string{"export_value"}, Source: enterprise.SourceSpecialist}); err != nil {
 		t.Fatal(err)
 	}
-	ts.App.EnterpriseChanged(ctx, me)
 	enterpriseUser(t, ts, "ent", me)
 
 	staff, admin := ts.LoginAs(t, "staff"), ts.LoginAs(t, "admin")

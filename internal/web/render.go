@@ -162,7 +162,7 @@ func navFor(a *auth.Actor) []navItem {
 	}
 	var out []navItem
 	for _, n := range navigation {
-		if n.Action != "" && !a.Can(n.Action, auth.Resource{}) {
+		if n.Action != "" && !a.CanSome(n.Action) {
 			continue
 		}
 		if n.Roles != nil {

@@ -110,7 +110,7 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.fail(w, r, errs.Errorf(errs.Unauthenticated, "请先登录"))
 				return
 			}
-			if rt.access.action != "" && !a.Can(rt.access.action, auth.Resource{}) {
+			if rt.access.action != "" && !a.CanSome(rt.access.action) {
 				s.fail(w, r, errs.Errorf(errs.Forbidden, "无权访问此页面"))
 				return
 			}
