@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -101,4 +102,29 @@ func TestClientAddress(t *testing.T) {
 		res := ts.PostForm(t, ts.Client(t), "/login", url.Values{"username": {"leader"}, "password": {testPassword}})
 		wantStatus(t, res, http.StatusTooManyRequests)
 	})
+}
+
+// TestRuleParseBounded sends the rule parser the inputs that used to take
+// a gigabyte or crash the process, and a rule with a syntax error: each is
+// a 422 on the field rule with a Chinese message.
+func TestRuleParseBounded(t *testing.T) {
+	ts := newTestServer(t)
+	staff := ts.LoginAs(t, "staff")
+	for _, tc := range []struct {
+		name string
+		body map[string]any
+		want string
+	}{
+		{"ErrParens", map[string]any{"expr": strings.Repeat("(", 400_000) + "revenue > 1" + strings.Repeat(")", 400_000)}, "规则过大"},
+		{"ErrNots", map[string]any{"expr": strings.Repeat("!", 800_000) + "(revenue > 1)"}, "规则过大"},
+		{"ErrDeepJSON", map[string]any{"rule": json.RawMessage(strings.Repeat(`{"not":`, 40) + `{"field":"revenue","op":">","value":1}` + strings.Repeat("}", 40))}, "规则过大"},
+		{"ErrSyntax", map[string]any{"expr": "revenue >= >= 5"}, "表达式有语法错误（第 12 个字符处"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := wantProblem(t, ts.SendJSON(t, staff, http.MethodPost, "/api/v1/policies/rules/parse", "", tc.body), http.StatusUnprocessableEntity, "invalid", "rule")
+			if !strings.Contains(p.Detail, tc.want) || strings.Contains(p.Detail, "unexpected") {
+				t.Fatalf("detail %q, want it to say %q in Chinese", p.Detail, tc.want)
+			}
+		})
+	}
 }

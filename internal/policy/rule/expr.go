@@ -27,14 +27,19 @@ import (
 // has(tags, "x"), has_any(tags, [...]), has_all(tags, [...]),
 // prefix(industry, [...] or "C39"), known(field) and unknown(field). Dates
 // are strings (or date("2019-01-01")). Chains of && and of || become one
-// all or any node. Errors are *errs.Error (Invalid, field "rule").
+// all or any node. The text may be at most MaxRuleBytes long and nest at
+// most MaxRuleDepth levels. Errors are *errs.Error (Invalid, field "rule")
+// in Chinese; a syntax error names its position.
 func ParseExpr(src string) (*Rule, error) {
 	if strings.TrimSpace(src) == "" {
 		return nil, &errs.Error{Code: errs.Invalid, Field: "rule", Message: "表达式为空"}
 	}
+	if err := checkExprBounds(src); err != nil {
+		return nil, err
+	}
 	tree, err := parser.Parse(src)
 	if err != nil {
-		return nil, &errs.Error{Code: errs.Invalid, Field: "rule", Message: "表达式有语法错误：" + firstLine(err.Error()), Err: err}
+		return nil, syntaxError(src, err)
 	}
 	r, err := fromExpr(tree.Node, src, "")
 	if err != nil {
@@ -44,13 +49,6 @@ func ParseExpr(src string) (*Rule, error) {
 		return nil, err
 	}
 	return r, nil
-}
-
-func firstLine(s string) string {
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }
 
 // exprErr reports an unsupported construct at node n, quoting its text.

@@ -32,12 +32,17 @@ func invalid(path, format string, args ...any) *errs.Error {
 // may be written in any form workday.ParseDate reads. Every error is an
 // *errs.Error with code Invalid, field "rule" and a Chinese message that
 // names the node path, such as "条件 all[2].any[0]：字段“employes”不存在".
+// The JSON may be at most MaxRuleBytes long; the rule is held to the
+// bounds Validate checks.
 func Parse(data []byte) (*Rule, error) {
+	if err := checkJSONBounds(data); err != nil {
+		return nil, err
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
-		return nil, &errs.Error{Code: errs.Invalid, Field: "rule", Message: "规则不是合法的 JSON：" + err.Error(), Err: err}
+		return nil, jsonError(data, err)
 	}
 	if dec.More() {
 		return nil, &errs.Error{Code: errs.Invalid, Field: "rule", Message: "规则 JSON 之后还有多余的内容"}
@@ -347,10 +352,15 @@ func (r *Rule) Validate() error {
 	if r == nil {
 		return invalid("", "规则为空")
 	}
-	return r.validate("")
+	leaves := 0
+	return r.validate("", 1, &leaves)
 }
 
-func (r *Rule) validate(path string) error {
+// validate checks r at path, depth levels down, counting leaves.
+func (r *Rule) validate(path string, depth int, leaves *int) error {
+	if depth > MaxRuleDepth {
+		return tooBig("条件嵌套超过 %d 层", MaxRuleDepth)
+	}
 	kinds := 0
 	if r.All != nil {
 		kinds++
@@ -373,11 +383,14 @@ func (r *Rule) validate(path string) error {
 	}
 	switch {
 	case r.All != nil:
-		return validateKids(r.All, path, "all")
+		return validateKids(r.All, path, "all", depth, leaves)
 	case r.Any != nil:
-		return validateKids(r.Any, path, "any")
+		return validateKids(r.Any, path, "any", depth, leaves)
 	case r.Not != nil:
-		return r.Not.validate(childPath(path, "not", -1))
+		return r.Not.validate(childPath(path, "not", -1), depth+1, leaves)
+	}
+	if *leaves++; *leaves > MaxRuleLeaves {
+		return tooBig("条件超过 %d 个", MaxRuleLeaves)
 	}
 	if r.Field == "" {
 		return invalid(path, "缺少字段名（field）")
@@ -397,6 +410,9 @@ func (r *Rule) validate(path string) error {
 		return invalid(path, "字段“%s”的值应为%s", f.label(), valueNoun(f))
 	}
 	n := len(r.Values) + len(r.Numbers)
+	if n > MaxRuleValues {
+		return tooBig("条件 %s 的值超过 %d 个", path, MaxRuleValues)
+	}
 	ar, _ := arity(r.Op)
 	switch ar {
 	case arityNone:
@@ -442,16 +458,19 @@ func (r *Rule) validate(path string) error {
 	return nil
 }
 
-func validateKids(kids []*Rule, path, kind string) error {
+func validateKids(kids []*Rule, path, kind string, depth int, leaves *int) error {
 	if len(kids) == 0 {
 		return invalid(path, "%s 应为非空数组", kind)
+	}
+	if len(kids) > MaxRuleLeaves {
+		return tooBig("条件超过 %d 个", MaxRuleLeaves)
 	}
 	for i, c := range kids {
 		p := childPath(path, kind, i)
 		if c == nil {
 			return invalid(p, "条件为空")
 		}
-		if err := c.validate(p); err != nil {
+		if err := c.validate(p, depth+1, leaves); err != nil {
 			return err
 		}
 	}

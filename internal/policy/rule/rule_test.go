@@ -98,7 +98,8 @@ func TestValidationMessages(t *testing.T) {
 		json string
 		msg  string
 	}{
-		{"ErrJSON", `{"all": [`, "规则不是合法的 JSON：unexpected EOF"},
+		{"ErrJSON", `{"all": [`, "规则不是合法的 JSON：内容不完整（括号或引号没有配对？）"},
+		{"ErrJSONSyntax", `{"all": [}`, "规则不是合法的 JSON：第 10 个字节处写法不对（“}”附近）"},
 		{"ErrTrailing", `{"field": "tags", "op": "known"} {}`, "规则 JSON 之后还有多余的内容"},
 		{"ErrNotObject", `[1]`, `根条件：应为 JSON 对象，如 {"field": "revenue", "op": ">=", "value": 20000000}`},
 		{"ErrEmpty", `{}`, "根条件：条件为空：应为 all、any、not 之一或一个字段条件"},
@@ -460,7 +461,14 @@ func TestParseExpr(t *testing.T) {
 	})
 	errCases := []struct{ expr, msg string }{
 		{``, "表达式为空"},
-		{`revenue >=`, "表达式有语法错误：unexpected token EOF (1:10)"},
+		{`revenue >=`, "表达式有语法错误（在表达式末尾）：表达式不完整，末尾缺少内容（少了值或右括号？）"},
+		{`revenue >= >= 5`, "表达式有语法错误（第 12 个字符处，“>= 5”）：这里不应出现运算符“>=”（运算符两边都应有内容，如 revenue >= 20000000）"},
+		{`(revenue > 1))`, "表达式有语法错误（第 14 个字符处，“)”）：这里不应出现括号“)”（括号是否成对？）"},
+		{`revenue > 1 employees < 3`, "表达式有语法错误（第 13 个字符处，“employees <…”）：这里不应出现“employees”（是否少了 && 或 || ？）"},
+		{"size == \"小型", "表达式有语法错误（第 9 个字符处，“\"小型”）：字符串缺少结束的引号"},
+		{`revenue > 1 @ 2`, "表达式有语法错误（第 13 个字符处，“@ 2”）：不认识的字符“@”"},
+		{"revenue > 1 &&\n营业收入 >", "表达式有语法错误（在表达式末尾）：表达式不完整，末尾缺少内容（少了值或右括号？）"},
+		{"revenue > 1 &&\n>= 2", "表达式有语法错误（第 2 行第 1 个字符处，“>= 2”）：这里不应出现运算符“>=”（运算符两边都应有内容，如 revenue >= 20000000）"},
 		{`revenue + 1 > 2`, "表达式“revenue + 1 > 2”：比较的一边应为字段名，如 revenue >= 20000000"},
 		{`revenue > 1 + 2`, "表达式“1 + 2”：这里应为一个常量值（数、字符串或列表）"},
 		{`revenue`, "表达式“revenue”：这里应为一个条件，如 revenue >= 20000000"},
