@@ -94,6 +94,7 @@ func (c *copyBuf) enterprise(e *Enterprise) {
 	c.textPtr(e.Credit)
 	c.textPtr(e.Status)
 	c.textPtr(e.Size)
+	c.textPtr(e.KindText)
 }
 
 // send ends the stream and COPYs it into table (columns cols) on conn.

@@ -13,10 +13,13 @@ import (
 // pointer is unknown, never zero. Tags follow the same rule: a nil slice is
 // unknown, an empty non-nil slice is the known empty set (JSON null vs []).
 type Enterprise struct {
-	ID       int64         `json:"id"`
-	USCC     string        `json:"uscc"`
-	Name     string        `json:"name"`
-	Kind     *string       `json:"kind"`     // 企业/个体工商户/农民专业合作社/其他
+	ID   int64   `json:"id"`
+	USCC string  `json:"uscc"`
+	Name string  `json:"name"`
+	Kind *string `json:"kind"` // 企业/个体工商户/农民专业合作社/其他
+	// KindText is the registered type as the source wrote it when that
+	// was not the canonical kind (有限责任公司, 个人独资企业 …); nil otherwise.
+	KindText *string       `json:"kind_text"`
 	Industry *string       `json:"industry"` // GB/T 4754-2017, e.g. C3911
 	District *string       `json:"district"` // 6-digit division code
 	Street   *string       `json:"street"`

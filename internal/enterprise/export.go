@@ -108,6 +108,11 @@ func exportCell(city *City, e *Enterprise, k int) any {
 	case "name":
 		return escapeCell(e.Name)
 	case "kind":
+		// The registered type as the source wrote it, when there is one:
+		// it imports back to the same kind and text.
+		if e.KindText != nil {
+			return str(e.KindText)
+		}
 		return str(e.Kind)
 	case "industry":
 		return str(e.Industry)

@@ -113,24 +113,24 @@ func TestImportRejects(t *testing.T) {
 			{badCheck(regUSCC(t, 4)), "校验位不对公司", "", "", "", "", "", "", "", ""},                              // 5
 			{regUSCC(t, 5), "日期不对公司", "", "", "", "2024-02-30", "", "", "", ""},                               // 6
 			{regUSCC(t, 6), "金额不对公司", "", "", "", "", "12.5", "", "", ""},                                     // 7
-			{regUSCC(t, 7), "类型不对公司", "公司", "", "", "", "", "", "良好", ""},                                     // 8: two bad enums
+			{regUSCC(t, 7), "类型不对公司", "外星机构", "", "", "", "", "", "良好", ""},                                   // 8: two bad enums
 			{regUSCC(t, 8), "行业不对公司", "", "Z99", "", "", "", "", "", ""},                                      // 9
 			{regUSCC(t, 9), "区不对公司", "", "", "海淀区", "", "", "", "", ""},                                       // 10
 			{regUSCC(t, 10), "", "", "", "", "", "", "", "", ""},                                              // 11: no name
 			{"", "没有代码公司", "", "", "", "", "", "", "", ""},                                                    // 12: no code
 			{good, "重复的公司", "", "", "", "", "", "", "", ""},                                                   // 13: duplicate of line 2
-			{regUSCC(t, 11), "多处错误公司", "个体", "", "", "2024年13月1日", "十万", "", "", "关门"},                        // 14: four errors
+			{regUSCC(t, 11), "多处错误公司", "散户", "", "", "2024年13月1日", "十万", "", "", "关门"},                        // 14: four errors
 			{regUSCC(t, 12), "未来公司", "", "", "", "2099-01-01", "", "", "", ""},                                // 15: founded in the future
-			{regUSCC(t, 13), "金额单位公司", "", "", "", "", "5万", "", "", ""},                                      // 16
+			{regUSCC(t, 13), "金额单位公司", "有限责任公司", "", "", "", "5万", "", "", ""},                                // 16: good, in the units registers write
 		}
 		res := mustImportCSV(t, s, csvText(rows...), enterprise.ImportOptions{})
-		if res.Read != 15 || res.Inserted != 1 || res.Rejected != 14 {
+		if res.Read != 15 || res.Inserted != 2 || res.Rejected != 13 {
 			t.Fatalf("got %+v", res)
 		}
 		want := map[int][]string{
 			3: {"uscc"}, 4: {"uscc"}, 5: {"uscc"}, 6: {"founded"}, 7: {"revenue"}, 8: {"kind", "credit"}, 9: {"industry"},
 			10: {"district"}, 11: {"name"}, 12: {"uscc"}, 13: {"uscc"}, 14: {"kind", "founded", "revenue", "status"}, 15: {"founded"},
-			16: {"revenue"},
+			16: nil,
 		}
 		got := map[int][]string{}
 		for _, e := range res.Errors {
@@ -152,7 +152,7 @@ func TestImportRejects(t *testing.T) {
 			reasons[e.Line] += e.Reason
 		}
 		for line, sub := range map[int]string{3: "长度", 4: "非法字符", 5: "校验位", 6: "不存在", 7: "整数元", 8: "可填", 9: "不存在",
-			10: "不是武汉市的区", 11: "不能为空", 12: "不能为空", 13: "第2行重复", 15: "晚于今天", 16: "以元为单位"} {
+			10: "不是武汉市的区", 11: "不能为空", 12: "不能为空", 13: "第2行重复", 15: "晚于今天"} {
 			if !strings.Contains(reasons[line], sub) {
 				t.Errorf("line %d: reason %q does not mention %q", line, reasons[line], sub)
 			}
@@ -165,8 +165,12 @@ func TestImportRejects(t *testing.T) {
 			!slices.Equal(e.Tags, []string{"专精特新", "高新技术企业"}) || *e.Industry != "C3973" || *e.District != "420111" {
 			t.Errorf("stored %+v", e)
 		}
-		if countRows(t, db, "enterprises") != 1 {
+		if countRows(t, db, "enterprises") != 2 {
 			t.Error("rejected rows were written")
+		}
+		u, err := s.FindEnterpriseByUSCC(context.Background(), regUSCC(t, 13))
+		if err != nil || u.Revenue == nil || *u.Revenue != 50000 || u.Kind == nil || *u.Kind != "企业" || u.KindText == nil || *u.KindText != "有限责任公司" {
+			t.Errorf("line 16: %+v, %v", u, err)
 		}
 	})
 }

@@ -193,10 +193,10 @@ type rowParser struct {
 // parsedRow holds a parsed enterprise and the values its pointers refer
 // to, in one allocation (an import holds tens of thousands in flight).
 type parsedRow struct {
-	e                                                      Enterprise
-	kind, industry, district, street, credit, status, size string
-	founded                                                workday.Date
-	nums                                                   [7]int64 // in the order of the money and count columns
+	e                                                                Enterprise
+	kind, kindText, industry, district, street, credit, status, size string
+	founded                                                          workday.Date
+	nums                                                             [7]int64 // in the order of the money and count columns
 }
 
 func (p *rowParser) parse(cells []string, line int) (*Enterprise, []RowError) {
@@ -287,11 +287,18 @@ func (p *rowParser) set(r *parsedRow, k int, v string) error {
 			return err
 		}
 		e.Name = name
-	case colKind, colCredit, colStatus:
-		field, dst, store := "kind", &e.Kind, &r.kind
-		if k == colCredit {
-			field, dst, store = "credit", &e.Credit, &r.credit
-		} else if k == colStatus {
+	case colKind:
+		kind, text, err := ParseKind(v)
+		if err != nil {
+			return err
+		}
+		str(&e.Kind, &r.kind, kind)
+		if text != "" {
+			str(&e.KindText, &r.kindText, text)
+		}
+	case colCredit, colStatus:
+		field, dst, store := "credit", &e.Credit, &r.credit
+		if k == colStatus {
 			field, dst, store = "status", &e.Status, &r.status
 		}
 		s, err := ParseEnum(field, v)
@@ -419,6 +426,62 @@ func enumValues(field string) []string {
 	return nil
 }
 
+// kindWords map the registered types that registers and spreadsheets write
+// to the canonical kinds, tried in order on the text without its bracketed
+// detail: the first whose word the text contains wins. 民办非企业单位
+// comes before the words of 企业 because it contains 企业.
+var kindWords = []struct{ word, kind string }{
+	{"个体", "个体工商户"},    // 个体工商户, 个体户, 个体经营
+	{"合作社", "农民专业合作社"}, // 农民专业合作社, 专业合作社, 农民专业合作社联合社
+	{"民办非企业", "其他"},
+	{"事业单位", "其他"},
+	{"社会团体", "其他"},
+	{"基金会", "其他"},
+	{"机关", "其他"},
+	{"公司", "企业"}, // 有限责任公司, 股份有限公司, 分公司 …
+	{"企业", "企业"}, // 个人独资企业, 合伙企业, 外商投资企业, 全民所有制企业 …
+	{"合伙", "企业"},
+	{"独资", "企业"},
+	{"全民所有制", "企业"},
+	{"集体所有制", "企业"},
+	{"股份合作", "企业"},
+	{"联营", "企业"},
+	{"中外合资", "企业"},
+	{"中外合作", "企业"},
+	{"外资", "企业"},
+	{"非公司", "企业"},
+}
+
+// ParseKind reads a 市场主体类型 cell: a canonical kind (企业, 个体工商户,
+// 农民专业合作社, 其他) as it is, or a registered type as registers write it
+// — 有限责任公司, 股份有限公司, 有限责任公司（自然人独资）, 个人独资企业, 合伙企业,
+// 个体户, 农民专业合作社联合社, 事业单位 … — mapped to its canonical kind,
+// with the original text returned too ("" when v was canonical).
+// Errors: Invalid on field "kind", naming the accepted forms.
+func ParseKind(v string) (kind, text string, err error) {
+	v = trimSpace(v)
+	if slices.Contains(Kinds, v) {
+		return v, "", nil
+	}
+	base := v
+	if i := strings.IndexAny(base, "（("); i > 0 {
+		base = base[:i]
+	}
+	if utf8.RuneCountInString(v) <= maxKindTextLen {
+		for _, w := range kindWords {
+			if strings.Contains(base, w.word) {
+				return w.kind, v, nil
+			}
+		}
+	}
+	return "", "", errs.FieldErrorf("kind", "市场主体类型“%s”无法识别（可填：%s，或登记的企业类型，如 有限责任公司、股份有限公司、个人独资企业、合伙企业、个体工商户、农民专业合作社）",
+		v, strings.Join(Kinds, "、"))
+}
+
+// maxKindTextLen bounds the registered type's text (the longest in use,
+// such as 有限责任公司（港澳台自然人独资）, are about 20 characters).
+const maxKindTextLen = 60
+
 // ParseEnum validates v against the closed value set of field (kind, credit,
 // status or size). Errors: Invalid on field, listing the allowed values.
 func ParseEnum(field, v string) (string, error) {
@@ -474,11 +537,91 @@ func halfWidthDigits(s string) string {
 // negative, with or without thousands separators ("1,234,567"). A decimal
 // is accepted only when it is a whole number of yuan ("12.00", or "1.2E+7"
 // as spreadsheets write large numbers); "12.5" is refused, since amounts are
-// stored in whole yuan and silently rounding would change the figure.
+// stored in whole yuan and silently rounding would change the figure. The
+// units registers write are understood: 元, 万 (万元) and 亿 (亿元), as in
+// "3,000元", "500万", "500万元", "1.2亿", "0.5亿元"; a decimal in 万 or 亿
+// must still come to whole yuan ("12.3456万" is 123,456 元).
 // Errors: Invalid, with a Chinese message that the caller prefixes with the
 // field's label.
 func ParseMoney(s string) (int64, error) {
+	// Plain numbers, the common case at city scale, end in an ASCII byte
+	// and never look for a unit.
+	if t := trimSpace(s); t != "" && t[len(t)-1] >= utf8.RuneSelf {
+		if num, unit, ok := cutMoneyUnit(t); ok {
+			return parseInUnit(t, num, unit)
+		}
+	}
 	return parseInteger(s, true)
+}
+
+// cutMoneyUnit splits a trailing unit (元, 万, 万元, 亿, 亿元) from s and
+// returns the number before it and the unit's size in yuan.
+func cutMoneyUnit(s string) (num string, unit int64, ok bool) {
+	num, yuan := strings.CutSuffix(s, "元")
+	switch {
+	case strings.HasSuffix(num, "万"):
+		return strings.TrimSuffix(num, "万"), 10_000, true
+	case strings.HasSuffix(num, "亿"):
+		return strings.TrimSuffix(num, "亿"), 100_000_000, true
+	case yuan:
+		return num, 1, true
+	}
+	return "", 0, false
+}
+
+// parseInUnit reads num (a decimal, optionally signed, with thousands
+// separators) as an amount in units of unit yuan; orig is the cell, for
+// messages. Errors: Invalid.
+func parseInUnit(orig, num string, unit int64) (int64, error) {
+	num = trimSpace(num)
+	if unit == 1 {
+		if num == "" {
+			return 0, errs.Errorf(errs.Invalid, "“%s”缺少数字", orig)
+		}
+		return parseInteger(num, true)
+	}
+	bad := errs.Errorf(errs.Invalid, "应为金额（如 1234567、1,234,567、500万、1.2亿元），实际为“%s”", orig)
+	num = halfWidthDigits(num)
+	neg := false
+	if num != "" && (num[0] == '-' || num[0] == '+') {
+		neg, num = num[0] == '-', num[1:]
+	}
+	whole, frac, _ := strings.Cut(num, ".")
+	if strings.IndexByte(whole, ',') >= 0 {
+		groups := strings.Split(whole, ",")
+		for i, g := range groups {
+			if !isDigits(g) || len(g) > 3 || (i > 0 && len(g) != 3) {
+				return 0, errs.Errorf(errs.Invalid, "“%s”的千分位分隔符位置不对（应如 1,234,567）", orig)
+			}
+		}
+		whole = strings.Join(groups, "")
+	}
+	if whole == "" || !isDigits(whole) || (frac != "" && !isDigits(frac)) {
+		return 0, bad
+	}
+	places := 4 // digits of a unit: 万 = 10^4, 亿 = 10^8
+	if unit == 100_000_000 {
+		places = 8
+	}
+	if len(frac) > places {
+		if strings.Trim(frac[places:], "0") != "" {
+			return 0, errs.Errorf(errs.Invalid, "应为整数元（不含角、分），实际为“%s”", orig)
+		}
+		frac = frac[:places]
+	}
+	w, err := strconv.ParseInt(whole, 10, 64)
+	if err != nil || w > (math.MaxInt64-unit)/unit {
+		return 0, errs.Errorf(errs.Invalid, "“%s”超出范围", orig)
+	}
+	f := int64(0)
+	if frac != "" {
+		f, _ = strconv.ParseInt(frac+strings.Repeat("0", places-len(frac)), 10, 64)
+	}
+	n := w*unit + f
+	if neg {
+		n = -n
+	}
+	return n, nil
 }
 
 // ParseCount reads a non-negative whole number (a headcount) in the forms
@@ -523,7 +666,7 @@ func parseInteger(s string, negative bool) (int64, error) {
 	} else {
 		f, err := strconv.ParseFloat(body, 64)
 		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) || strings.ContainsAny(body, "xXpP_") {
-			return 0, errs.Errorf(errs.Invalid, "应为以元为单位的整数（如 1234567 或 1,234,567），实际为“%s”", orig)
+			return 0, errs.Errorf(errs.Invalid, "应为以元为单位的整数（如 1234567、1,234,567，或带单位：500万、1.2亿元），实际为“%s”", orig)
 		}
 		if f != math.Trunc(f) {
 			return 0, errs.Errorf(errs.Invalid, "应为整数元（不含角、分），实际为“%s”", orig)

@@ -77,10 +77,10 @@ const sourceAll = "*"
 
 // dbColumns are the stored profile columns, in the order of the scan and
 // write helpers below.
-const dbColumns = "uscc, name, kind, industry, district, street, founded, registered_capital, employees, revenue, rd_expense, tax_paid, export_value, total_assets, tags, credit, status, size"
+const dbColumns = "uscc, name, kind, industry, district, street, founded, registered_capital, employees, revenue, rd_expense, tax_paid, export_value, total_assets, tags, credit, status, size, kind_text"
 
 // nDBColumns is the number of columns in dbColumns.
-const nDBColumns = 18
+const nDBColumns = 19
 
 // selectEnterprise selects an enterprise row for scanRow.
 const selectEnterprise = "SELECT id, " + dbColumns + ", updated_at FROM enterprises"
@@ -96,7 +96,7 @@ func scanRow(sc scanner, extra ...any) (*Enterprise, error) {
 	var updated int64
 	dest := []any{&e.ID, &e.USCC, &e.Name, &e.Kind, &e.Industry, &e.District, &e.Street, &founded,
 		&e.RegisteredCapital, &e.Employees, &e.Revenue, &e.RDExpense, &e.TaxPaid, &e.ExportValue, &e.TotalAssets,
-		&tags, &e.Credit, &e.Status, &e.Size, &updated}
+		&tags, &e.Credit, &e.Status, &e.Size, &e.KindText, &updated}
 	if err := sc.Scan(append(dest, extra...)...); err != nil {
 		return nil, err
 	}
@@ -121,7 +121,7 @@ func rowValues(e *Enterprise) []any {
 	}
 	return []any{e.USCC, e.Name, e.Kind, e.Industry, e.District, e.Street, founded,
 		e.RegisteredCapital, e.Employees, e.Revenue, e.RDExpense, e.TaxPaid, e.ExportValue, e.TotalAssets,
-		joinTags(e.Tags), e.Credit, e.Status, e.Size}
+		joinTags(e.Tags), e.Credit, e.Status, e.Size, e.KindText}
 }
 
 // FindEnterpriseByID returns the enterprise with the given id. Those who
@@ -219,6 +219,11 @@ func mergeField[T comparable](ch *[]change, field string, dst **T, src *T, forma
 	*dst = &v
 }
 
+// equalText reports whether a and b are both unknown or the same text.
+func equalText(a, b *string) bool {
+	return (a == nil) == (b == nil) && (a == nil || *a == *b)
+}
+
 // merge applies the known fields of in to cur and returns the changes
 // (callers then call resize). Unknown fields of in leave cur's values
 // alone: an import that does not know a value does not erase it.
@@ -228,6 +233,14 @@ func merge(cur, in *Enterprise) []change {
 		old := cur.Name
 		ch = append(ch, change{field: "name", old: &old, new: &in.Name})
 		cur.Name = in.Name
+	}
+	// The registered type's text goes with its kind: a new text replaces
+	// the old, a new kind without one drops it, and the canonical kind
+	// given again keeps it.
+	kindChanged := in.Kind != nil && (cur.Kind == nil || *cur.Kind != *in.Kind)
+	if (in.KindText != nil || kindChanged) && !equalText(cur.KindText, in.KindText) {
+		ch = append(ch, change{field: "kind_text", old: cur.KindText, new: in.KindText})
+		cur.KindText = in.KindText
 	}
 	mergeField(&ch, "kind", &cur.Kind, in.Kind, ident)
 	mergeField(&ch, "industry", &cur.Industry, in.Industry, ident)
@@ -267,6 +280,10 @@ func clearField(cur *Enterprise, field string, ch []change) ([]change, error) {
 	switch field {
 	case "kind":
 		old, cur.Kind = cur.Kind, nil
+		if cur.KindText != nil {
+			ch = append(ch, change{field: "kind_text", old: cur.KindText})
+			cur.KindText = nil
+		}
 	case "industry":
 		old, cur.Industry = cur.Industry, nil
 	case "district":
@@ -423,7 +440,7 @@ func (s *Service) update(ctx context.Context, id int64, u Update) (*Enterprise, 
 		args := append(rowValues(cur)[1:], srcs, ms, id)
 		if _, err := tx.ExecContext(ctx, `UPDATE enterprises SET name = ?, kind = ?, industry = ?, district = ?, street = ?, founded = ?,
 			registered_capital = ?, employees = ?, revenue = ?, rd_expense = ?, tax_paid = ?, export_value = ?, total_assets = ?,
-			tags = ?, credit = ?, status = ?, size = ?, sources = ?, updated_at = ? WHERE id = ?`, args...); err != nil {
+			tags = ?, credit = ?, status = ?, size = ?, kind_text = ?, sources = ?, updated_at = ? WHERE id = ?`, args...); err != nil {
 			return errs.Wrap(err, "update enterprise")
 		}
 		actor := audit.ActorOf(ctx).Name
@@ -821,7 +838,7 @@ func (t *sqliteTx) update(ctx context.Context, rows []*updateRow, ms int64, sour
 	}{
 		{&t.upd, `UPDATE enterprises SET uscc = ?, name = ?, kind = ?, industry = ?, district = ?, street = ?, founded = ?,
 			registered_capital = ?, employees = ?, revenue = ?, rd_expense = ?, tax_paid = ?, export_value = ?, total_assets = ?,
-			tags = ?, credit = ?, status = ?, size = ?, sources = ?, updated_at = ? WHERE id = ?`},
+			tags = ?, credit = ?, status = ?, size = ?, kind_text = ?, sources = ?, updated_at = ? WHERE id = ?`},
 		{&t.tagDel, "DELETE FROM enterprise_tags WHERE enterprise_id = ?"},
 		{&t.tagIns, "INSERT INTO enterprise_tags (enterprise_id, tag) VALUES (?, ?)"},
 		{&t.history, `INSERT INTO enterprise_history (enterprise_id, at, field, old_value, new_value, source, actor) VALUES (?, ?, ?, ?, ?, ?, ?)`},
@@ -875,7 +892,8 @@ func appendValues(args []any, e *Enterprise) []any {
 	}
 	return append(args, e.USCC, e.Name, nullable(e.Kind), nullable(e.Industry), nullable(e.District), nullable(e.Street), founded,
 		nullable(e.RegisteredCapital), nullable(e.Employees), nullable(e.Revenue), nullable(e.RDExpense), nullable(e.TaxPaid),
-		nullable(e.ExportValue), nullable(e.TotalAssets), nullable(joinTags(e.Tags)), nullable(e.Credit), nullable(e.Status), nullable(e.Size))
+		nullable(e.ExportValue), nullable(e.TotalAssets), nullable(joinTags(e.Tags)), nullable(e.Credit), nullable(e.Status), nullable(e.Size),
+		nullable(e.KindText))
 }
 
 // pgBulk writes through its own pgx connection (database/sql cannot COPY):
@@ -917,7 +935,7 @@ func openPGBulk(ctx context.Context, db *store.DB) (*pgBulk, error) {
 	if _, err := conn.Exec(ctx, `CREATE TEMP TABLE IF NOT EXISTS enterprise_stage (
 		id BIGINT, uscc TEXT, name TEXT, kind TEXT, industry TEXT, district TEXT, street TEXT, founded TEXT,
 		registered_capital BIGINT, employees BIGINT, revenue BIGINT, rd_expense BIGINT, tax_paid BIGINT,
-		export_value BIGINT, total_assets BIGINT, tags TEXT, credit TEXT, status TEXT, size TEXT,
+		export_value BIGINT, total_assets BIGINT, tags TEXT, credit TEXT, status TEXT, size TEXT, kind_text TEXT,
 		sources TEXT, updated_at BIGINT)`); err != nil {
 		conn.Close(ctx)
 		return nil, errs.Wrap(err, "prepare import")

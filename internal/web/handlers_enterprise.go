@@ -139,6 +139,9 @@ func profileRows(e *enterprise.Enterprise, city *enterprise.City, today workday.
 		rows = append(rows, profileRow{Field: field, Label: f.Label, Value: v, Unknown: unknown})
 	}
 	v, u := str(e.Kind)
+	if e.Kind != nil && e.KindText != nil {
+		v += "（" + *e.KindText + "）"
+	}
 	add("kind", v, u)
 	if e.Industry == nil {
 		add("industry", "未知", true)
