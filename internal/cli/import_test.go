@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/qinqing/qinqing/internal/app"
+	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/cli"
 	"github.com/qinqing/qinqing/internal/config"
 	"github.com/qinqing/qinqing/internal/enterprise"
@@ -180,7 +181,7 @@ func TestImportRealWorldCells(t *testing.T) {
 	wantRevenue := map[string]int64{"500万": 5000000, "1.2亿": 120000000, "500万元": 5000000, "3,000元": 3000, "0": 0, "20万": 200000, "1234567": 1234567}
 	wantCapital := map[string]int64{"1.2亿": 120000000, "3,000": 3000, "0.5亿元": 50000000, "12.3456万": 123456, "100": 100}
 	for i, r := range rows {
-		e, err := a.Enterprises.FindEnterpriseByUSCC(context.Background(), code(i))
+		e, err := a.Enterprises.FindEnterpriseByUSCC(context.Background(), auth.Operator("test"), code(i))
 		if err != nil {
 			t.Fatalf("%s: %v", r.kind, err)
 		}

@@ -168,7 +168,7 @@ func TestImportRejects(t *testing.T) {
 		if countRows(t, db, "enterprises") != 2 {
 			t.Error("rejected rows were written")
 		}
-		u, err := s.FindEnterpriseByUSCC(context.Background(), regUSCC(t, 13))
+		u, err := s.FindEnterpriseByUSCC(context.Background(), auth.Operator("test"), regUSCC(t, 13))
 		if err != nil || u.Revenue == nil || *u.Revenue != 50000 || u.Kind == nil || *u.Kind != "企业" || u.KindText == nil || *u.KindText != "有限责任公司" {
 			t.Errorf("line 16: %+v, %v", u, err)
 		}
