@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"backup":  {"write a consistent copy of the database", runBackup},
 		"workday": {"the official working-day calendar: is, add, between", runWorkday},
 		"policy":  {"policy supermarket: simulate a rule over every enterprise", runPolicy},
+		"plan":    {"plan supervision: parse a work plan document", runPlan},
 		"import":  {"import enterprises from CSV or XLSX", runImport},
 		"export":  {"export enterprises to CSV or XLSX", runExport},
 		"seed":    {"fill the database with a synthetic city", runSeed},

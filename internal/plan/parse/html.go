@@ -1,0 +1,172 @@
+package parse
+
+import (
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// decodeHTML keeps the text of a portal page: scripts, styles, navigation,
+// forms and link lists are dropped, block elements end lines, and tables
+// become metadata, task lines or plain lines (see addTable).
+func decodeHTML(text string) *source {
+	src := &source{meta: map[string]string{}}
+	doc, err := html.Parse(strings.NewReader(text))
+	if err != nil { // html.Parse only fails on reader errors
+		return decodeText(text)
+	}
+	var line strings.Builder
+	flush := func() {
+		if t := strings.TrimSpace(line.String()); t != "" {
+			src.lines = append(src.lines, t)
+		}
+		line.Reset()
+	}
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		switch n.Type {
+		case html.TextNode:
+			line.WriteString(strings.Map(func(r rune) rune {
+				if r == '\n' || r == '\r' || r == '\t' {
+					return ' '
+				}
+				return r
+			}, n.Data))
+			return
+		case html.ElementNode:
+			switch n.DataAtom {
+			case atom.Script, atom.Style, atom.Noscript, atom.Head, atom.Nav, atom.Header, atom.Footer, atom.Aside,
+				atom.Form, atom.Select, atom.Button, atom.Iframe, atom.Svg, atom.Textarea, atom.Input, atom.Object:
+				return
+			case atom.Table:
+				flush()
+				if rows := tableRows(n); len(rows) > 0 {
+					src.addTable(rows)
+				}
+				return
+			case atom.Br:
+				flush()
+				return
+			}
+			if linkList(n) {
+				return
+			}
+		}
+		block := n.Type == html.ElementNode && isBlock(n.DataAtom)
+		if block {
+			flush()
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+		if block {
+			flush()
+		}
+	}
+	walk(doc)
+	flush()
+	return src
+}
+
+func isBlock(a atom.Atom) bool {
+	switch a {
+	case atom.P, atom.Div, atom.Li, atom.Ul, atom.Ol, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6,
+		atom.Section, atom.Article, atom.Blockquote, atom.Pre, atom.Dl, atom.Dt, atom.Dd, atom.Tr, atom.Center,
+		atom.Body, atom.Main, atom.Hr, atom.Address, atom.Figure, atom.Figcaption:
+		return true
+	}
+	return false
+}
+
+// linkList reports whether n is a list or block whose text is nearly all
+// links (a menu, breadcrumbs, a list of related articles).
+func linkList(n *html.Node) bool {
+	switch n.DataAtom {
+	case atom.Ul, atom.Ol, atom.Div, atom.Dl, atom.P, atom.Span, atom.Td:
+	default:
+		return false
+	}
+	total, linked := 0, 0
+	var count func(n *html.Node, inLink bool)
+	count = func(n *html.Node, inLink bool) {
+		if n.Type == html.TextNode {
+			k := len([]rune(strings.TrimSpace(n.Data)))
+			total += k
+			if inLink {
+				linked += k
+			}
+			return
+		}
+		if n.Type == html.ElementNode && (n.DataAtom == atom.Script || n.DataAtom == atom.Style) {
+			return
+		}
+		in := inLink || (n.Type == html.ElementNode && n.DataAtom == atom.A)
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			count(c, in)
+		}
+	}
+	count(n, false)
+	return total > 0 && linked*10 >= total*8 && total < 400
+}
+
+// tableRows returns the text of each cell of each row of a table (cells of
+// nested tables are flattened into their cell).
+func tableRows(t *html.Node) [][]string {
+	var rows [][]string
+	var findRows func(n *html.Node)
+	findRows = func(n *html.Node) {
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode {
+				continue
+			}
+			switch c.DataAtom {
+			case atom.Tr:
+				var row []string
+				for td := c.FirstChild; td != nil; td = td.NextSibling {
+					if td.Type == html.ElementNode && (td.DataAtom == atom.Td || td.DataAtom == atom.Th) {
+						row = append(row, strings.TrimSpace(nodeText(td)))
+					}
+				}
+				rows = append(rows, row)
+			case atom.Table:
+				// a nested table directly inside: read its rows too
+				findRows(c)
+			default:
+				findRows(c)
+			}
+		}
+	}
+	findRows(t)
+	return rows
+}
+
+// nodeText is the text of n with block boundaries as newlines.
+func nodeText(n *html.Node) string {
+	var b strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(strings.TrimSpace(n.Data))
+			return
+		}
+		if n.Type == html.ElementNode {
+			switch n.DataAtom {
+			case atom.Script, atom.Style:
+				return
+			case atom.Br:
+				b.WriteByte('\n')
+				return
+			}
+		}
+		block := n.Type == html.ElementNode && isBlock(n.DataAtom)
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+		if block {
+			b.WriteByte('\n')
+		}
+	}
+	walk(n)
+	return strings.TrimSpace(b.String())
+}

@@ -1,0 +1,217 @@
+package parse
+
+import (
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"unicode"
+)
+
+// measureUnits are the units of measure a target may carry, longest first.
+var measureUnits = func() []string {
+	us := []string{
+		"个工作日", "工作日", "个百分点", "百分点", "个月", "人次", "家次", "户次", "件次", "场次", "平方米", "平方公里", "立方米", "立方",
+		"公里", "千米", "千瓦时", "千瓦", "兆瓦", "小时", "分钟", "公顷", "家", "个", "名", "人", "亩", "吨", "件", "场", "次", "天",
+		"元", "台", "套", "项", "条", "所", "座", "栋", "辆", "批", "户", "张", "份", "篇", "种", "支", "期", "班", "宗", "笔", "位",
+		"倍", "%", "‰", "米", "床", "间", "单", "例", "起", "部", "本", "册", "款", "处", "级",
+	}
+	sort.SliceStable(us, func(i, j int) bool { return len([]rune(us[i])) > len([]rune(us[j])) })
+	return us
+}()
+
+var quantityRE = regexp.MustCompile(`(\d+(?:\.\d+)?)(万亿|亿|万|千)?(` + func() string {
+	q := make([]string, len(measureUnits))
+	for i, u := range measureUnits {
+		q[i] = regexp.QuoteMeta(u)
+	}
+	return strings.Join(q, "|")
+}() + `)?(\(\p{Han}{1,2}\))?(以上|以下|以内|左右|及以上)?`)
+
+// opWords are the comparison words before a number, with the legal
+// convention of Chinese documents (民法典第1259条: 以上、以下、以内 include the
+// number; 超过、不满 do not).
+var opWords = func() [][2]string {
+	w := [][2]string{
+		{"突破", ">"}, {"超过", ">"}, {"超", ">"}, {"高于", ">"}, {"多于", ">"}, {"大于", ">"}, {"逾", ">"},
+		{"达到", ">="}, {"达", ">="}, {"不低于", ">="}, {"不少于", ">="}, {"不小于", ">="}, {"扩大到", ">="}, {"扩大至", ">="},
+		{"增至", ">="}, {"增加到", ">="}, {"增加至", ">="}, {"提高到", ">="}, {"提高至", ">="}, {"提升到", ">="}, {"提升至", ">="},
+		{"增长到", ">="}, {"增长至", ">="}, {"至少", ">="}, {"达到或超过", ">="}, {"至", ">="},
+		{"不超过", "<="}, {"不高于", "<="}, {"不多于", "<="}, {"不大于", "<="}, {"控制在", "<="}, {"压缩至", "<="}, {"压缩到", "<="},
+		{"压减至", "<="}, {"压减到", "<="}, {"降至", "<="}, {"降到", "<="}, {"降低至", "<="}, {"降低到", "<="}, {"下降至", "<="},
+		{"下降到", "<="}, {"缩短至", "<="}, {"缩短到", "<="}, {"减少到", "<="}, {"减少至", "<="}, {"减至", "<="}, {"缩减至", "<="}, {"最多", "<="},
+		{"低于", "<"}, {"少于", "<"}, {"不满", "<"}, {"小于", "<"}, {"不足", "<"},
+		{"保持在", "=="}, {"保持", "=="}, {"为", "=="},
+	}
+	sort.SliceStable(w, func(i, j int) bool { return len(w[i][0]) > len(w[j][0]) })
+	return w
+}()
+
+// growthVerbs start a name that counts additions (新增民营企业10万家 is at least 10万).
+var growthVerbs = []string{"新增", "培育"}
+
+// nameFillers are words that open a clause but are not part of what is measured.
+var nameFillers = []string{"其中", "力争", "确保", "争取", "努力", "全年", "年内", "同时", "以及", "并", "及", "和", "使", "推动", "实现", "累计实现", "做到", "即"}
+
+var leadingYearRE = regexp.MustCompile(`^(?:到|至|在)?\d{4}年(?:底|末)?(?:前)?`)
+
+// findIndicators returns the quantitative targets in rs.
+func findIndicators(rs []rune) []Indicator {
+	f := fold(rs)
+	fs := string(f)
+	// quotes: numbers inside “…” are names (“三个100%”, “3+N”)
+	inQuote := make([]bool, len(f))
+	q := false
+	for i, r := range f {
+		if r == '“' || r == '「' {
+			q = true
+		}
+		inQuote[i] = q
+		if r == '”' || r == '」' {
+			q = false
+		}
+	}
+	off := newOffsets(fs)
+	var out []Indicator
+	prevClause, prevVerb, prevUnit := -1, "", ""
+	for _, m := range quantityRE.FindAllStringSubmatchIndex(fs, -1) {
+		s, e := off.rune(m[0]), off.rune(m[1])
+		mult, unit, tail := "", "", ""
+		if m[4] >= 0 {
+			mult = fs[m[4]:m[5]]
+		}
+		if m[6] >= 0 {
+			unit = fs[m[6]:m[7]]
+		}
+		if m[10] >= 0 {
+			tail = fs[m[10]:m[11]]
+		}
+		if unit == "" && mult == "" {
+			continue
+		}
+		if inQuote[s] {
+			continue
+		}
+		if s > 0 {
+			if p := f[s-1]; p == '.' || p == '+' || p == '第' || p == '前' || p == '-' || p == '/' || isASCIIAlnum(p) {
+				continue
+			}
+		}
+		if e < len(f) {
+			if n := f[e]; unicode.Is(unicode.Han, n) || isASCIIAlnum(n) || n == '+' || n == '“' || n == '(' {
+				continue // 15分钟服务圈, 13个区: a modifier, not a target
+			}
+		}
+		// the clause: back to the nearest separator outside quotes
+		cs := s
+		for cs > 0 {
+			c := f[cs-1]
+			if !inQuote[cs-1] && strings.ContainsRune(",;。:、!?\n()[]", c) {
+				break
+			}
+			cs--
+		}
+		prefix := string(rs[cs:s])
+		fprefix := string(f[cs:s])
+		op, opLen := "", 0
+		for _, w := range opWords {
+			if strings.HasSuffix(fprefix, w[0]) {
+				op, opLen = w[1], runeLen(w[0])
+				prefix = string([]rune(prefix)[:runeLen(prefix)-opLen])
+				break
+			}
+		}
+		name := cleanIndicatorName(prefix)
+		written := name + string(rs[s-opLen:e])
+		clauseSep := rune(0)
+		if cs > 0 {
+			clauseSep = f[cs-1]
+		}
+		verb := ""
+		for _, v := range growthVerbs {
+			if strings.HasPrefix(name, v) {
+				verb = v
+			}
+		}
+		if verb == "" && op == "" && clauseSep == '、' && prevClause >= 0 && prevVerb != "" && prevUnit == unit {
+			// 新增中试平台30家、科技成果转化中心10家: the verb carries over the list
+			verb = prevVerb
+			name = verb + name
+		}
+		if op == "" {
+			op = "=="
+			if verb != "" {
+				op = ">="
+			}
+		}
+		switch tail {
+		case "以上", "及以上":
+			if op == "==" {
+				op = ">="
+			}
+		case "以下", "以内":
+			if op != "<" {
+				op = "<="
+			}
+		}
+		value, ok := scaledValue(fs[m[2]:m[3]], mult)
+		if !ok {
+			continue
+		}
+		if unit == "立方" {
+			unit = "立方米"
+		}
+		if m[8] >= 0 {
+			unit += strings.Trim(fs[m[8]:m[9]], "()")
+		}
+		if tail == "左右" {
+			tail = ""
+		}
+		out = append(out, Indicator{
+			Text:  written,
+			Name:  name,
+			Op:    op,
+			Value: value,
+			Unit:  unit,
+		})
+		prevClause, prevVerb, prevUnit = cs, verb, unit
+	}
+	return out
+}
+
+// cleanIndicatorName removes clause openers and years from a name.
+func cleanIndicatorName(s string) string {
+	for changed := true; changed; {
+		changed = false
+		s = strings.TrimSpace(s)
+		if loc := leadingYearRE.FindStringIndex(s); loc != nil && loc[1] > 0 {
+			s, changed = s[loc[1]:], true
+		}
+		for _, w := range nameFillers {
+			if strings.HasPrefix(s, w) && runeLen(s) > runeLen(w) {
+				s, changed = s[len(w):], true
+			}
+		}
+	}
+	for _, w := range []string{"即", "其中", "做到"} {
+		if i := strings.LastIndex(s, w); i > 0 && runeLen(s[i+len(w):]) >= 2 {
+			s = s[i+len(w):]
+		}
+	}
+	return strings.TrimSuffix(strings.TrimSpace(s), "的")
+}
+
+// scaledValue reads a decimal number and multiplies it by 万/亿/千 exactly
+// (1.85万 → 18500).
+func scaledValue(num, mult string) (float64, bool) {
+	exp := map[string]int{"": 0, "千": 3, "万": 4, "亿": 8, "万亿": 12}[mult]
+	intPart, frac, _ := strings.Cut(num, ".")
+	digits := intPart + frac
+	point := len(intPart) + exp
+	for len(digits) < point {
+		digits += "0"
+	}
+	s := digits[:point] + "." + digits[point:]
+	v, err := strconv.ParseFloat(strings.TrimSuffix(s, "."), 64)
+	return v, err == nil
+}

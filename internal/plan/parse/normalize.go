@@ -1,0 +1,218 @@
+package parse
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// foldRune maps a rune to the form the grammar matches on: fullwidth ASCII
+// to ASCII, the bracket family to ( ) [ ], Chinese separators to their ASCII
+// twins, dashes to '-'. It maps one rune to one rune, so positions in the
+// folded text are positions in the original.
+func foldRune(r rune) rune {
+	switch {
+	case r >= 0xFF01 && r <= 0xFF5E:
+		r = r - 0xFF01 + 0x21
+	case r == '〔' || r == '【' || r == '〖':
+		return '['
+	case r == '〕' || r == '】' || r == '〗':
+		return ']'
+	case r == '﹙':
+		return '('
+	case r == '﹚':
+		return ')'
+	case r == '—' || r == '–' || r == '―' || r == '−' || r == '─':
+		return '-'
+	case r == '～' || r == '〜':
+		return '~'
+	case r == '\u3000' || r == '\u00a0':
+		return ' '
+	}
+	switch r {
+	case '{':
+		return '('
+	case '}':
+		return ')'
+	}
+	return r
+}
+
+// fold returns the folded runes of s.
+func fold(rs []rune) []rune {
+	f := make([]rune, len(rs))
+	for i, r := range rs {
+		f[i] = foldRune(r)
+	}
+	return f
+}
+
+// pinyinRE finds a parenthesised run of Latin letters right after a Han
+// character: 關(guān).
+var pinyinRE = regexp.MustCompile(`(\p{Han})[(（]([a-zāáǎàēéěèīíǐìōóǒòūúǔùüǖǘǚǜńňǹḿ]{1,6})[)）]`)
+
+// syllableRE is the shape of one pinyin syllable without tone marks.
+var syllableRE = regexp.MustCompile(`^(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?(?:a|ai|an|ang|ao|e|ei|en|eng|er|i|ia|ian|iang|iao|ie|in|ing|iong|iu|o|ong|ou|u|ua|uai|uan|uang|ue|ui|un|uo|v|ve|ü|üe|ve)$`)
+
+var toneless = strings.NewReplacer("ā", "a", "á", "a", "ǎ", "a", "à", "a", "ē", "e", "é", "e", "ě", "e", "è", "e",
+	"ī", "i", "í", "i", "ǐ", "i", "ì", "i", "ō", "o", "ó", "o", "ǒ", "o", "ò", "o", "ū", "u", "ú", "u", "ǔ", "u", "ù", "u",
+	"ǖ", "ü", "ǘ", "ü", "ǚ", "ü", "ǜ", "ü", "ń", "n", "ň", "n", "ǹ", "n", "ḿ", "m")
+
+// dropPinyin removes inline pinyin annotations: 關(guān)于 → 關于.
+func dropPinyin(s string) string {
+	if !strings.ContainsAny(s, "(（") {
+		return s
+	}
+	return pinyinRE.ReplaceAllStringFunc(s, func(m string) string {
+		sub := pinyinRE.FindStringSubmatch(m)
+		if syllableRE.MatchString(toneless.Replace(sub[2])) {
+			return sub[1]
+		}
+		return m
+	})
+}
+
+func isASCIIAlnum(r rune) bool {
+	return r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r))
+}
+
+// squeezeSpaces removes spaces that typesetting put between characters
+// ("1. 85 万" → "1.85万", "产 业" → "产业") and keeps one space between two
+// Latin words or numbers.
+func squeezeSpaces(s string) string {
+	if !strings.ContainsAny(s, " \t\u3000\u00a0\u200b\ufeff") {
+		return s
+	}
+	rs := []rune(s)
+	out := make([]rune, 0, len(rs))
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		if r == '\u200b' || r == '\ufeff' {
+			i++
+			continue
+		}
+		if r != ' ' && r != '\t' && r != '\u3000' && r != '\u00a0' {
+			out = append(out, r)
+			i++
+			continue
+		}
+		j := i
+		for j < len(rs) && (rs[j] == ' ' || rs[j] == '\t' || rs[j] == '\u3000' || rs[j] == '\u00a0' || rs[j] == '\u200b') {
+			j++
+		}
+		if len(out) > 0 && j < len(rs) && isASCIIAlnum(out[len(out)-1]) && isASCIIAlnum(rs[j]) {
+			out = append(out, ' ')
+		}
+		i = j
+	}
+	return string(out)
+}
+
+// cleanLine is the per-line normalisation: simplified characters, no pinyin
+// annotations, no stray spaces.
+func cleanLine(s string, ts *simplifier) string {
+	s = ts.convert(s)
+	s = dropPinyin(s)
+	return strings.TrimSpace(squeezeSpaces(s))
+}
+
+var (
+	pageNumberRE = regexp.MustCompile(`^[-—–－~·•\s]*(?:第\s*)?\d{1,4}(?:\s*页)?(?:\s*[/／]\s*\d{1,4})?(?:\s*[,，]?\s*共\s*\d{1,4}\s*页)?[-—–－~·•\s]*$`)
+	portalRE     = regexp.MustCompile(`^(?:浏览量|浏览次数|访问量|阅读量|阅读次数|点击数|点击量|来源|信息来源|作者|编辑|责任编辑|字号|【?字体|【?打印|【?关闭|分享到|扫一扫|当前位置|您当前的位置|您的位置|首页\s*[>＞]|上一篇|下一篇|相关链接|相关文件|相关阅读|返回顶部)`)
+	portalAnyRE  = regexp.MustCompile(`(?:发布时间|浏览量|浏览次数|发布日期)[:：]`)
+	fileLinkRE   = regexp.MustCompile(`(?i)\.(?:pdf|docx?|xlsx?|wps|ofd|zip|rar)$`)
+	thisFileRE   = regexp.MustCompile(`^[(（]此件[^)）]{0,12}[)）]$`)
+	printedRE    = regexp.MustCompile(`(?:\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|[〇○零一二三四五六七八九十]{4}年[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日)\s*印发$`)
+	mojibakeRE   = regexp.MustCompile(`\?\?|\x{FFFD}`)
+	publishedRE  = regexp.MustCompile(`发布(?:时间|日期)[:：]\s*(\d{4}-\d{1,2}-\d{1,2})`)
+)
+
+// normalize cleans every line and removes what is not the document's text:
+// page numbers and running headers, a portal's furniture, links to files,
+// the 抄送 … 印发 block.
+func normalize(raw []string, p *Plan) []string {
+	ts := loadSimplifier()
+	lines := make([]string, 0, len(raw))
+	pageBreak := make([]bool, 0, len(raw)) // line follows or precedes a page break
+	brk := false
+	warnedMojibake := false
+	for _, l := range raw {
+		if strings.Contains(l, "\f") {
+			brk = true
+			if len(pageBreak) > 0 {
+				pageBreak[len(pageBreak)-1] = true
+			}
+			l = strings.ReplaceAll(l, "\f", "")
+		}
+		c := cleanLine(l, ts)
+		if c == "" {
+			continue
+		}
+		if !warnedMojibake && mojibakeRE.MatchString(c) {
+			warnedMojibake = true
+			p.Warnings = append(p.Warnings, fmt.Sprintf("原文含有乱码（如“%s”），相关文字可能不准确", excerpt(c, 24)))
+		}
+		lines = append(lines, c)
+		pageBreak = append(pageBreak, brk)
+		brk = false
+	}
+	// Running headers and footers: short lines repeated next to page breaks.
+	near := map[string]int{}
+	for i, l := range lines {
+		if utf8.RuneCountInString(l) <= 30 && (pageBreak[i] || (i+1 < len(lines) && pageBreak[i+1])) {
+			near[l]++
+		}
+	}
+	out := lines[:0:0]
+	for i := 0; i < len(lines); i++ {
+		l := lines[i]
+		n := utf8.RuneCountInString(l)
+		switch {
+		case pageNumberRE.MatchString(l):
+			continue
+		case near[l] >= 3 && startMarker(l) == nil:
+			continue
+		case n < 80 && (portalRE.MatchString(l) || portalAnyRE.MatchString(l)):
+			if m := publishedRE.FindStringSubmatch(l); m != nil {
+				if _, ok := p.Meta["发布日期"]; !ok {
+					p.Meta["发布日期"] = m[1]
+				}
+			}
+			continue
+		case n < 200 && fileLinkRE.MatchString(l):
+			continue
+		case thisFileRE.MatchString(l):
+			continue
+		case l == "返回" || l == "打印" || l == "关闭" || l == "关闭窗口" || l == "【关闭】" || l == "【打印】":
+			continue
+		case strings.HasPrefix(l, "抄送") || strings.HasPrefix(l, "【抄送"):
+			// The 抄送 block runs to the line that ends in 印发 (a few lines on).
+			end := -1
+			for j := i; j < len(lines) && j < i+10; j++ {
+				if printedRE.MatchString(lines[j]) {
+					end = j
+					break
+				}
+			}
+			if end >= 0 {
+				i = end
+			}
+			continue
+		case printedRE.MatchString(l) && n < 40:
+			continue
+		}
+		out = append(out, l)
+	}
+	return out
+}
+
+// excerpt returns the first n runes of s.
+func excerpt(s string, n int) string {
+	rs := []rune(s)
+	if len(rs) <= n {
+		return s
+	}
+	return string(rs[:n]) + "…"
+}

@@ -1,0 +1,194 @@
+package parse
+
+import (
+	"strconv"
+	"strings"
+)
+
+// metaKeys are the field names of portal metadata tables (信息公开目录).
+var metaKeys = map[string]bool{
+	"索引号": true, "成文日期": true, "发文日期": true, "发布日期": true, "公开日期": true, "印发日期": true,
+	"文号": true, "发文字号": true, "发文机关": true, "发布机构": true, "发文单位": true, "发布单位": true,
+	"标题": true, "名称": true, "信息分类": true, "主题分类": true, "组配分类": true, "体裁分类": true,
+	"公开方式": true, "有效性": true, "主题词": true, "公开范围": true, "所属机构": true, "生成日期": true,
+	"信息来源": true, "统一编号": true, "公文种类": true, "废止日期": true, "实施日期": true, "时效": true,
+	"登记号": true, "公开形式": true, "公开时限": true, "文种": true, "效力状态": true, "生效日期": true,
+}
+
+// metaKey returns the cell as a metadata key ("文 号:" → "文号"), or "".
+func metaKey(cell string) string {
+	k := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u3000' || r == ':' || r == '：' {
+			return -1
+		}
+		return r
+	}, cell)
+	if metaKeys[k] {
+		return k
+	}
+	return ""
+}
+
+// metaTable returns the key/value pairs of a metadata table, or nil when
+// rows are not one.
+func metaTable(rows [][]string) map[string]string {
+	meta := map[string]string{}
+	cells, keys := 0, 0
+	for _, r := range rows {
+		for i := 0; i < len(r); i++ {
+			if strings.TrimSpace(r[i]) == "" {
+				continue
+			}
+			cells++
+			k := metaKey(r[i])
+			if k == "" {
+				continue
+			}
+			keys++
+			if i+1 < len(r) && metaKey(r[i+1]) == "" {
+				meta[k] = strings.TrimSpace(r[i+1])
+				cells++
+				i++
+			}
+		}
+	}
+	if keys < 2 || keys*2 < cells-1 {
+		return nil
+	}
+	return meta
+}
+
+// column kinds of a 责任分解表.
+const (
+	colNone = iota
+	colNum
+	colTask
+	colLead
+	colUnits
+	colCoop
+	colDeadline
+	colCategory
+)
+
+// taskColumn classifies a header cell of a task table.
+func taskColumn(cell string) int {
+	c := strings.Map(func(r rune) rune {
+		if r == ' ' || r == '\u3000' || r == '\n' {
+			return -1
+		}
+		return r
+	}, cell)
+	switch {
+	case c == "":
+		return colNone
+	case c == "序号" || c == "编号" || c == "序" || c == "项目编号" || c == "任务编号":
+		return colNum
+	case strings.Contains(c, "牵头") || c == "主责单位" || c == "主办单位":
+		return colLead
+	case strings.Contains(c, "配合") || strings.Contains(c, "协办") || strings.Contains(c, "参与单位") || strings.Contains(c, "协同单位"):
+		return colCoop
+	case strings.Contains(c, "责任单位") || strings.Contains(c, "责任部门") || strings.Contains(c, "承办单位") || strings.Contains(c, "实施单位") || strings.Contains(c, "责任主体"):
+		return colUnits
+	case strings.Contains(c, "时限") || strings.Contains(c, "完成时间") || strings.Contains(c, "时间节点") || strings.Contains(c, "进度安排") || c == "时间":
+		return colDeadline
+	case c == "类别" || c == "领域" || c == "方面" || c == "板块" || c == "分类" || c == "重点领域" || c == "项目类别" || c == "任务类别":
+		return colCategory
+	case strings.Contains(c, "任务") || strings.Contains(c, "措施") || strings.Contains(c, "内容") || strings.Contains(c, "事项") ||
+		strings.Contains(c, "项目") || strings.Contains(c, "举措") || strings.Contains(c, "目标"):
+		return colTask
+	}
+	return colNone
+}
+
+// taskTable turns a 责任分解表 into lines the structure stage reads like
+// text: a category column becomes 一、 headings, each row a numbered item
+// followed by 牵头单位:/责任单位:/配合单位:/完成时限: lines. It returns nil
+// when rows are not such a table.
+func taskTable(rows [][]string) []string {
+	head := -1
+	var cols []int
+	for i := 0; i < len(rows) && i < 3; i++ {
+		cs := make([]int, len(rows[i]))
+		task, unit := false, false
+		for j, c := range rows[i] {
+			cs[j] = taskColumn(c)
+			task = task || cs[j] == colTask
+			unit = unit || cs[j] == colLead || cs[j] == colUnits || cs[j] == colCoop || cs[j] == colDeadline
+		}
+		if task && unit {
+			head, cols = i, cs
+			break
+		}
+	}
+	if head < 0 {
+		return nil
+	}
+	var lines []string
+	category, cat, seq := "", 0, 0
+	for _, r := range rows[head+1:] {
+		var num, task, lead, units, coop, deadline, cg string
+		for j, c := range r {
+			if j >= len(cols) {
+				break
+			}
+			c = strings.TrimSpace(c)
+			switch cols[j] {
+			case colNum:
+				num = c
+			case colTask:
+				task = joinCell(task, c)
+			case colLead:
+				lead = joinCell(lead, c)
+			case colUnits:
+				units = joinCell(units, c)
+			case colCoop:
+				coop = joinCell(coop, c)
+			case colDeadline:
+				deadline = joinCell(deadline, c)
+			case colCategory:
+				cg = c
+			}
+		}
+		if task == "" {
+			if cg != "" && cg != category && num == "" {
+				category = cg
+				cat++
+				lines = append(lines, chineseNumeral(cat)+"、"+cg)
+			}
+			continue
+		}
+		if cg != "" && cg != category {
+			category = cg
+			cat++
+			lines = append(lines, chineseNumeral(cat)+"、"+cg)
+		}
+		seq++
+		marker := strconv.Itoa(seq) + "."
+		if n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSuffix(num, "."), "、")); err == nil && n > 0 {
+			marker = strconv.Itoa(n) + "."
+			seq = n
+		} else if n := parseChineseNumber(strings.TrimSuffix(num, "、")); n > 0 {
+			marker = chineseNumeral(n) + "、"
+		}
+		lines = append(lines, marker+strings.ReplaceAll(task, "\n", ""))
+		for _, l := range [][2]string{{"牵头单位", lead}, {"责任单位", units}, {"配合单位", coop}, {"完成时限", deadline}} {
+			if v := strings.TrimSpace(strings.ReplaceAll(l[1], "\n", "、")); v != "" && v != "/" && v != "—" && v != "-" {
+				lines = append(lines, l[0]+"："+v)
+			}
+		}
+	}
+	if len(lines) == 0 {
+		return nil
+	}
+	return lines
+}
+
+func joinCell(a, b string) string {
+	if a == "" {
+		return b
+	}
+	if b == "" {
+		return a
+	}
+	return a + "；" + b
+}

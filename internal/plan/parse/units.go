@@ -1,0 +1,430 @@
+package parse
+
+import (
+	"regexp"
+	"strings"
+)
+
+// Labels that open a unit group, and the role each gives.
+const unitLabelPattern = `牵头单位|牵头部门|责任单位|责任部门|配合单位|配合部门|协办单位|主办单位|承办单位|参与单位|协同单位|实施单位|实施主体|责任主体|主责单位|牵头|配合|协办|主办|承办|参与`
+
+// deadlineLabelPattern labels a deadline line or section.
+const deadlineLabelPattern = `完成时限|完成时间|时间节点|时限要求|完成期限|办结时限|时间安排|进度安排`
+
+var (
+	deadlineLabelRE = regexp.MustCompile(`^(?:` + deadlineLabelPattern + `)`)
+	labelRE        = regexp.MustCompile(`(` + unitLabelPattern + `|` + deadlineLabelPattern + `)\s*:`)
+	labelInTextRE  = regexp.MustCompile(`(^|[\n。;])\s*((?:` + unitLabelPattern + `|` + deadlineLabelPattern + `)\s*:)([^\n。]*)`)
+	conventionRE   = regexp.MustCompile(`(?:等)?(?:相关|有关)?(?:部门|单位)?(?:按职责分工负责|按照职责分工负责|按职责负责|按职能分工负责|按职能职责负责|按职责分工落实|按职责落实|分工负责|分别负责|共同负责|负责落实|具体负责|负责)$`)
+	leadEndRE      = regexp.MustCompile(`(?:牵头负责|牵头抓总|牵头落实|牵头)$`)
+	coopEndRE      = regexp.MustCompile(`(?:等)?(?:相关|有关)?(?:部门|单位)?(?:配合落实|共同配合|配合|参与|协同|协助|协办)$`)
+	trailingEtcRE  = regexp.MustCompile(`(?:等)(?:相关|有关|其他)?(?:部门|单位|机构)?$`)
+	leadNoteRE     = regexp.MustCompile(`(?:排在|列在|位列|排名|排序)?(?:第一位|首位|第一个|最前面?|第一)的?(?:单位|部门)?(?:为|是)(?:牵头|主责)(?:单位|部门)`)
+	restCoopNoteRE = regexp.MustCompile(`(?:其余|其他|其它)(?:单位|部门)?(?:为|是)(?:配合|协办|参与)(?:单位|部门)`)
+)
+
+// roleOf maps a label to a role: "lead", "units", "coop" or "deadline".
+func roleOf(label string) string {
+	switch {
+	case strings.HasPrefix(label, "牵头"), strings.HasPrefix(label, "主办"), strings.HasPrefix(label, "主责"):
+		return "lead"
+	case strings.HasPrefix(label, "配合"), strings.HasPrefix(label, "协办"), strings.HasPrefix(label, "参与"), strings.HasPrefix(label, "协同"):
+		return "coop"
+	case deadlineLabelRE.MatchString(label):
+		return "deadline"
+	}
+	return "units"
+}
+
+// unitSuffixes are the endings of an organisation's name. They are evidence
+// of shape only: a name is never recognised because it is known.
+var unitSuffixes = []string{
+	"局", "委", "办", "厅", "院", "会", "政府", "中心", "集团", "部", "行", "处", "队", "所", "站", "公司",
+	"室", "署", "馆", "社", "司", "校", "大学", "海关", "街道", "办事处", "乡", "镇", "区", "县", "市",
+	"部门", "单位", "机构", "小组", "专班", "指挥部", "台", "团", "组织", "分行", "支行", "监狱", "科", "庭", "联",
+}
+
+// unitShaped reports whether name has the shape of an organisation's name.
+func unitShaped(name string) bool {
+	n := runeLen(name)
+	if n < 2 || n > 40 || strings.ContainsAny(name, "。，,；;：:“”\"") {
+		return false
+	}
+	for _, bad := range []string{"以下简称", "以下称", "简称", "下同", "含", "包括"} {
+		if strings.HasPrefix(name, bad) {
+			return false
+		}
+	}
+	if strings.ContainsAny(name, "由的将要把被") {
+		return false
+	}
+	for _, s := range unitSuffixes {
+		if strings.HasSuffix(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// genericUnits are references to no unit in particular; they are dropped.
+var genericUnits = map[string]bool{
+	"相关部门": true, "有关部门": true, "各有关部门": true, "各相关部门": true, "有关单位": true, "相关单位": true,
+	"各有关单位": true, "各相关单位": true, "其他部门": true, "其他单位": true, "各成员单位": true, "成员单位": true,
+	"各部门": true, "各单位": true, "相关机构": true, "有关机构": true,
+}
+
+// group is a unit group found in an item's text.
+type group struct {
+	start, end int // rune span in the item text, brackets included
+	g          UnitGroup
+	deadlines  []string // text of 完成时限 sections
+	explicit   bool     // roles were written (牵头/配合), not inferred
+}
+
+// splitTop splits s at separators outside nested brackets.
+func splitTop(rs []rune, seps string) [][]rune {
+	var parts [][]rune
+	depth, start := 0, 0
+	f := fold(rs)
+	for i, r := range f {
+		switch {
+		case isOpen(r):
+			depth++
+		case isClose(r):
+			if depth > 0 {
+				depth--
+			}
+		case depth == 0 && strings.ContainsRune(seps, r):
+			parts = append(parts, rs[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, rs[start:])
+}
+
+func isOpen(r rune) bool  { return r == '(' || r == '[' || r == '〈' || r == '《' }
+func isClose(r rune) bool { return r == ')' || r == ']' || r == '〉' || r == '》' }
+
+// stripNested removes bracketed content: 各区人民政府〈含开发区,下同〉 →
+// 各区人民政府; it also returns the innermost texts it removed.
+func stripNested(rs []rune) (string, []string) {
+	var b []rune
+	var removed []string
+	depth, start := 0, 0
+	f := fold(rs)
+	for i, r := range f {
+		switch {
+		case isOpen(r) && r != '《':
+			if depth == 0 {
+				start = i
+			}
+			depth++
+		case isClose(r) && r != '》' && depth > 0:
+			depth--
+			if depth == 0 {
+				removed = append(removed, string(rs[start+1:i]))
+			}
+		case depth == 0:
+			b = append(b, rs[i])
+		}
+	}
+	return strings.TrimSpace(string(b)), removed
+}
+
+// cleanMember turns one listed name into a unit name: nested brackets,
+// conventions and 等 removed; role marks like 市发改委(牵头) returned.
+func cleanMember(rs []rune) (name, role string) {
+	s, inner := stripNested(rs)
+	for _, in := range inner {
+		switch strings.TrimSpace(in) {
+		case "牵头", "牵头单位", "主责":
+			role = "lead"
+		case "配合", "配合单位", "协办":
+			role = "coop"
+		}
+	}
+	s = strings.TrimSpace(strings.TrimPrefix(s, "由"))
+	if loc := conventionRE.FindStringIndex(s); loc != nil {
+		s = s[:loc[0]]
+	}
+	if loc := leadEndRE.FindStringIndex(s); loc != nil && loc[0] > 0 {
+		s, role = s[:loc[0]], "lead"
+	}
+	if loc := coopEndRE.FindStringIndex(s); loc != nil && loc[0] > 0 {
+		s, role = s[:loc[0]], "coop"
+	}
+	if loc := trailingEtcRE.FindStringIndex(s); loc != nil && loc[0] > 0 {
+		s = s[:loc[0]]
+	}
+	s = strings.Trim(s, " 、,，;；。")
+	if genericUnits[s] {
+		return "", role
+	}
+	return s, role
+}
+
+// members splits a list of units, keeping 各区、县（市）人民政府 whole.
+func members(rs []rune) [][]rune {
+	parts := splitTop(rs, "、,;")
+	var out [][]rune
+	for i := 0; i < len(parts); i++ {
+		p := []rune(strings.TrimSpace(string(parts[i])))
+		// 各区、县（市）人民政府: a bare 各区 joined with the next part.
+		if n := len(p); n >= 2 && n <= 3 && p[0] == '各' && strings.ContainsRune("区县市乡镇", p[n-1]) && i+1 < len(parts) {
+			nx := []rune(strings.TrimSpace(string(parts[i+1])))
+			if len(nx) > 0 && strings.ContainsRune("区县市乡镇", nx[0]) {
+				p = append(append(p, '、'), nx...)
+				i++
+			}
+		}
+		if len(p) > 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// addUnit appends name to list unless it is there already.
+func addUnit(list []string, name string) []string {
+	for _, x := range list {
+		if x == name {
+			return list
+		}
+	}
+	return append(list, name)
+}
+
+// parseLabeled reads the content of a labelled group or line: sections
+// 牵头单位:A、B;配合单位:C;完成时限:… . It returns false when no unit or
+// deadline came out of it.
+func parseLabeled(rs []rune) (group, bool) {
+	var gr group
+	f := string(fold(rs))
+	locs := labelRE.FindAllStringSubmatchIndex(f, -1)
+	if len(locs) == 0 {
+		return gr, false
+	}
+	// byte offsets → rune offsets
+	toRune := func(b int) int { return runeLen(f[:b]) }
+	if pre := strings.TrimSpace(strings.Trim(string(rs[:toRune(locs[0][0])]), " ;；,，")); pre != "" {
+		if cg, ok := parseConvention([]rune(pre), false); ok {
+			gr = cg
+		}
+	}
+	for k, loc := range locs {
+		label := f[loc[2]:loc[3]]
+		from := toRune(loc[1])
+		to := len(rs)
+		if k+1 < len(locs) {
+			to = toRune(locs[k+1][0])
+		}
+		content := rs[from:to]
+		role := roleOf(label)
+		if role == "deadline" {
+			gr.deadlines = append(gr.deadlines, strings.Trim(string(content), " ;；,，。"))
+			continue
+		}
+		gr.explicit = gr.explicit || role != "units"
+		for _, m := range members(content) {
+			name, mark := cleanMember(m)
+			if name == "" || !labeledMemberOK(name) {
+				continue
+			}
+			r := role
+			if mark != "" {
+				r, gr.explicit = mark, true
+			}
+			gr.add(r, name)
+		}
+	}
+	return gr, len(gr.g.Lead)+len(gr.g.Units)+len(gr.g.Coop)+len(gr.deadlines) > 0
+}
+
+// labeledMemberOK accepts a name listed under a label unless it reads as a
+// clause rather than a name.
+func labeledMemberOK(name string) bool {
+	n := runeLen(name)
+	if n < 2 || n > 40 {
+		return false
+	}
+	for _, verb := range []string{"按照", "抓好", "落实", "推进", "组织", "开展", "负责", "结合", "根据"} {
+		if strings.Contains(name, verb) {
+			return false
+		}
+	}
+	return !strings.ContainsAny(name, "。:：")
+}
+
+func (gr *group) add(role, name string) {
+	switch role {
+	case "lead":
+		gr.g.Lead = addUnit(gr.g.Lead, name)
+	case "coop":
+		gr.g.Coop = addUnit(gr.g.Coop, name)
+	default:
+		gr.g.Units = addUnit(gr.g.Units, name)
+	}
+}
+
+// parseConvention reads an unlabelled group: A、B等部门按职责分工负责;
+// A牵头,B配合; or (bare=true) a plain list of unit-shaped names.
+func parseConvention(rs []rune, bare bool) (group, bool) {
+	var gr group
+	clauses := splitTop(rs, ",;。")
+	conv := false
+	for _, c := range clauses {
+		cs := strings.TrimSpace(string(c))
+		if cs == "" {
+			continue
+		}
+		fc := string(fold([]rune(cs)))
+		if isDeadlineText(fc) {
+			gr.deadlines = append(gr.deadlines, cs)
+			continue
+		}
+		role := ""
+		switch {
+		case leadEndRE.MatchString(fc):
+			role, conv, gr.explicit = "lead", true, true
+		case coopEndRE.MatchString(fc):
+			role, conv, gr.explicit = "coop", true, true
+		case conventionRE.MatchString(fc):
+			role, conv = "units", true
+		case bare:
+			role = "units"
+		default:
+			return gr, false
+		}
+		for _, m := range members([]rune(cs)) {
+			name, mark := cleanMember(m)
+			if name == "" {
+				continue
+			}
+			if (bare && !conv && !unitShaped(name)) || !labeledMemberOK(name) {
+				return gr, false
+			}
+			r := role
+			if mark != "" {
+				r, gr.explicit = mark, true
+			}
+			gr.add(r, name)
+		}
+	}
+	if !conv && !bare {
+		return gr, false
+	}
+	return gr, len(gr.g.Lead)+len(gr.g.Units)+len(gr.g.Coop) > 0
+}
+
+// findGroups returns the unit groups of an item's text: bracketed groups
+// (labelled, with a convention, or a bare list in a task's final position)
+// and label lines (牵头单位:… to the end of the line or sentence).
+func findGroups(rs []rune) []group {
+	f := fold(rs)
+	var out []group
+	depth, start := 0, -1
+	for i, r := range f {
+		switch {
+		case isOpen(r) && r != '《':
+			if depth == 0 {
+				start = i
+			}
+			depth++
+		case isClose(r) && r != '》' && depth > 0:
+			depth--
+			if depth != 0 || start < 0 {
+				continue
+			}
+			inner := rs[start+1 : i]
+			fi := string(f[start+1 : i])
+			var gr group
+			ok := false
+			if labelRE.MatchString(fi) && strings.Index(fi, ":") < 40 {
+				gr, ok = parseLabeled(inner)
+			} else {
+				gr, ok = parseConvention(inner, false)
+				if !ok && finalPosition(f, start, i) {
+					gr, ok = parseConvention(inner, true)
+				}
+			}
+			if ok {
+				gr.start, gr.end = start, i+1
+				gr.g.Source = string(rs[start : i+1])
+				out = append(out, gr)
+			}
+			start = -1
+		}
+	}
+	// Label lines and sentences outside brackets.
+	fs := string(f)
+	for _, m := range labelInTextRE.FindAllStringSubmatchIndex(fs, -1) {
+		s, e := runeLen(fs[:m[4]]), runeLen(fs[:m[7]])
+		if inside(out, s) {
+			continue
+		}
+		gr, ok := parseLabeled(rs[s:e])
+		if !ok {
+			continue
+		}
+		gr.start, gr.end = s, e
+		gr.g.Source = string(rs[s:e])
+		out = append(out, gr)
+	}
+	sortGroups(out)
+	return out
+}
+
+func inside(gs []group, pos int) bool {
+	for _, g := range gs {
+		if pos >= g.start && pos < g.end {
+			return true
+		}
+	}
+	return false
+}
+
+func sortGroups(gs []group) {
+	for i := 1; i < len(gs); i++ {
+		for j := i; j > 0 && gs[j].start < gs[j-1].start; j-- {
+			gs[j], gs[j-1] = gs[j-1], gs[j]
+		}
+	}
+}
+
+// finalPosition reports whether the bracket f[open..close] closes a
+// sentence: after a sentence end, or followed by one, a newline or the end.
+func finalPosition(f []rune, open, close int) bool {
+	before := rune(0)
+	for k := open - 1; k >= 0; k-- {
+		if f[k] != ' ' {
+			before = f[k]
+			break
+		}
+	}
+	after := rune(0)
+	for k := close + 1; k < len(f); k++ {
+		if f[k] != ' ' {
+			after = f[k]
+			break
+		}
+	}
+	return before == '。' || before == ';' || before == 0 || before == '\n' ||
+		after == '。' || after == ';' || after == 0 || after == '\n'
+}
+
+// note is a document-level convention on how unit groups are read.
+type note struct {
+	line     int  // 1-based line in the cleaned text
+	restCoop bool // 其余为配合单位
+}
+
+// findNotes finds 排在第一位的为牵头单位 notes anywhere in the document.
+func findNotes(d *docLines) []note {
+	var ns []note
+	for i, l := range d.all {
+		if leadNoteRE.MatchString(l) {
+			ns = append(ns, note{line: i + 1, restCoop: restCoopNoteRE.MatchString(l)})
+		}
+	}
+	return ns
+}
