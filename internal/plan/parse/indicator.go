@@ -97,9 +97,14 @@ func findIndicators(rs []rune) []Indicator {
 				continue
 			}
 		}
+		object := "" // 新增20个集成办事项: the counted thing follows the number
 		if e < len(f) {
-			if n := f[e]; unicode.Is(unicode.Han, n) || isASCIIAlnum(n) || n == '+' || n == '“' || n == '(' {
-				continue // 15分钟服务圈, 13个区: a modifier, not a target
+			if n := f[e]; (unicode.Is(unicode.Han, n) && n != '和' && n != '及') || isASCIIAlnum(n) || n == '+' || n == '“' || n == '(' {
+				obj, ok := countedObject(rs, f, e, string(f[max(0, s-4):s]))
+				if !ok {
+					continue // 15分钟服务圈, 13个区: a modifier, not a target
+				}
+				object, e = obj, e+runeLen(obj)
 			}
 		}
 		// the clause: back to the nearest separator outside quotes
@@ -121,8 +126,8 @@ func findIndicators(rs []rune) []Indicator {
 				break
 			}
 		}
-		name := cleanIndicatorName(prefix)
-		written := name + string(rs[s-opLen:e])
+		name := cleanIndicatorName(prefix) + object
+		written := cleanIndicatorName(prefix) + string(rs[s-opLen:e])
 		clauseSep := rune(0)
 		if cs > 0 {
 			clauseSep = f[cs-1]
@@ -177,6 +182,35 @@ func findIndicators(rs []rune) []Indicator {
 		prevClause, prevVerb, prevUnit = cs, verb, unit
 	}
 	return out
+}
+
+// countVerbs put a count before what they count: 新增20个集成办事项.
+var countVerbs = []string{"新增", "培育", "建成", "新建", "引进", "承办", "举办", "组织", "开展", "打造", "建设", "完成", "发布", "设立", "创建", "认定", "提供", "投用", "支持", "推动", "实现", "服务", "惠及", "编制", "出台", "招引", "引育", "选树", "评选", "建立"}
+
+// countedObject returns the noun after a count (20个|集成办事项) when a verb
+// stands right before the number, the noun ends the clause and holds no number.
+func countedObject(rs, f []rune, e int, before string) (string, bool) {
+	verb := false
+	for _, v := range countVerbs {
+		if strings.HasSuffix(before, v) {
+			verb = true
+			break
+		}
+	}
+	if !verb {
+		return "", false
+	}
+	k := e
+	for k < len(f) && k-e <= 12 && !strings.ContainsRune(",;。:、!?\n()", f[k]) {
+		if f[k] >= '0' && f[k] <= '9' || f[k] == '“' {
+			return "", false
+		}
+		k++
+	}
+	if k-e > 12 || k == e {
+		return "", false
+	}
+	return string(rs[e:k]), true
 }
 
 // cleanIndicatorName removes clause openers and years from a name.

@@ -11,16 +11,16 @@ import (
 // Marker kinds. Their nesting is not fixed: a kind's level is decided by
 // where it first appears under the kinds open at that point.
 const (
-	kindCN        = iota + 1 // 一、
-	kindCNParen              // (一)
-	kindNum                  // 1.  1、  1．
-	kindNumParen             // (1)  ⑴
-	kindCircle               // ①
-	kindNumHalf              // 1)
-	kindChapter              // 第一章
-	kindSection              // 第一节
-	kindArticle              // 第一条
-	kindPart                 // 第一部分
+	kindCN       = iota + 1 // 一、
+	kindCNParen             // (一)
+	kindNum                 // 1.  1、  1．
+	kindNumParen            // (1)  ⑴
+	kindCircle              // ①
+	kindNumHalf             // 1)
+	kindChapter             // 第一章
+	kindSection             // 第一节
+	kindArticle             // 第一条
+	kindPart                // 第一部分
 )
 
 // strongKind reports whether a marker of kind k is never running text when
@@ -288,7 +288,7 @@ func (s *structurer) appendLine(rs, f []rune) {
 }
 
 // splitRunTogether splits headings run together on one line: "…负责)12.优化
-//工业产品管理制度。" becomes a new item when 12 is the number expected next.
+// 工业产品管理制度。" becomes a new item when 12 is the number expected next.
 func (s *structurer) splitRunTogether(from, lineNo int) {
 	for {
 		it := &s.items[len(s.items)-1]

@@ -13,14 +13,14 @@ const deadlineLabelPattern = `完成时限|完成时间|时间节点|时限要�
 
 var (
 	deadlineLabelRE = regexp.MustCompile(`^(?:` + deadlineLabelPattern + `)`)
-	labelRE        = regexp.MustCompile(`(` + unitLabelPattern + `|` + deadlineLabelPattern + `)\s*:`)
-	labelInTextRE  = regexp.MustCompile(`(^|[\n。;])\s*((?:` + unitLabelPattern + `|` + deadlineLabelPattern + `)\s*:)([^\n。]*)`)
-	conventionRE   = regexp.MustCompile(`(?:等)?(?:相关|有关)?(?:部门|单位)?(?:按职责分工负责|按照职责分工负责|按职责负责|按职能分工负责|按职能职责负责|按职责分工落实|按职责落实|分工负责|分别负责|共同负责|负责落实|具体负责|负责)$`)
-	leadEndRE      = regexp.MustCompile(`(?:牵头负责|牵头抓总|牵头落实|牵头)$`)
-	coopEndRE      = regexp.MustCompile(`(?:等)?(?:相关|有关)?(?:部门|单位)?(?:配合落实|共同配合|配合|参与|协同|协助|协办)$`)
-	trailingEtcRE  = regexp.MustCompile(`(?:等)(?:相关|有关|其他)?(?:部门|单位|机构)?$`)
-	leadNoteRE     = regexp.MustCompile(`(?:排在|列在|位列|排名|排序)?(?:第一位|首位|第一个|最前面?|第一)的?(?:单位|部门)?(?:为|是)(?:牵头|主责)(?:单位|部门)`)
-	restCoopNoteRE = regexp.MustCompile(`(?:其余|其他|其它)(?:单位|部门)?(?:为|是)(?:配合|协办|参与)(?:单位|部门)`)
+	labelRE         = regexp.MustCompile(`(` + unitLabelPattern + `|` + deadlineLabelPattern + `)\s*:`)
+	labelInTextRE   = regexp.MustCompile(`(^|[\n。;])\s*((?:` + unitLabelPattern + `|` + deadlineLabelPattern + `)\s*:)([^\n。]*)`)
+	conventionRE    = regexp.MustCompile(`(?:等)?(?:相关|有关)?(?:部门|单位)?(?:按职责分工负责|按照职责分工负责|按职责负责|按职能分工负责|按职能职责负责|按职责分工落实|按职责落实|分工负责|分别负责|共同负责|负责落实|具体负责|负责)$`)
+	leadEndRE       = regexp.MustCompile(`(?:牵头负责|牵头抓总|牵头落实|牵头)$`)
+	coopEndRE       = regexp.MustCompile(`(?:等)?(?:相关|有关)?(?:部门|单位)?(?:配合落实|共同配合|配合|参与|协同|协助|协办)$`)
+	trailingEtcRE   = regexp.MustCompile(`(?:等)(?:相关|有关|其他)?(?:部门|单位|机构)?$`)
+	leadNoteRE      = regexp.MustCompile(`(?:排在|列在|位列|排名|排序)?(?:第一位|首位|第一个|最前面?|第一)的?(?:单位|部门)?(?:为|是)(?:牵头|主责)(?:单位|部门)`)
+	restCoopNoteRE  = regexp.MustCompile(`(?:其余|其他|其它)(?:单位|部门)?(?:为|是)(?:配合|协办|参与)(?:单位|部门)`)
 )
 
 // roleOf maps a label to a role: "lead", "units", "coop" or "deadline".
@@ -247,7 +247,7 @@ func labeledMemberOK(name string) bool {
 	if n < 2 || n > 40 {
 		return false
 	}
-	for _, verb := range []string{"按照", "抓好", "落实", "推进", "组织", "开展", "负责", "结合", "根据"} {
+	for _, verb := range []string{"按照", "抓好", "落实", "推进", "开展", "负责", "结合", "根据"} {
 		if strings.Contains(name, verb) {
 			return false
 		}
