@@ -22,6 +22,7 @@ const (
 	Unauthenticated Code = "unauthenticated"
 	TooLarge        Code = "too_large"
 	TooMany         Code = "too_many_requests"
+	Unsupported     Code = "unsupported_media_type"
 	Unavailable     Code = "unavailable"
 	Internal        Code = "internal"
 )

@@ -31,6 +31,8 @@ func statusOf(code errs.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case errs.TooMany:
 		return http.StatusTooManyRequests
+	case errs.Unsupported:
+		return http.StatusUnsupportedMediaType
 	case errs.Unavailable:
 		return http.StatusServiceUnavailable
 	}
@@ -54,6 +56,8 @@ func titleOf(code errs.Code) string {
 		return "内容过大"
 	case errs.TooMany:
 		return "请求过于频繁"
+	case errs.Unsupported:
+		return "内容类型不支持"
 	case errs.Unavailable:
 		return "服务暂不可用"
 	}

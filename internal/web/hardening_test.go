@@ -1,16 +1,22 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/config"
+	"github.com/qinqing/qinqing/internal/store/storetest"
+	"github.com/qinqing/qinqing/internal/web"
 )
 
 // TestLoginParallelHTTP sends 100 parallel POST /login for one account, 99
@@ -126,5 +132,185 @@ func TestRuleParseBounded(t *testing.T) {
 				t.Fatalf("detail %q, want it to say %q in Chinese", p.Detail, tc.want)
 			}
 		})
+	}
+}
+
+// TestInputHygiene sends NUL bytes, invalid UTF-8, line breaks and
+// direction overrides through every kind of input — query, path, form and
+// JSON, on the endpoints where PostgreSQL answered 500 (SQLSTATE 22021)
+// and SQLite stored them — on both databases: each is a 422 naming the
+// field, and multi-line fields keep their line breaks.
+func TestInputHygiene(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			var ts *testServer
+			if dialect == "postgres" {
+				dsn := storetest.PostgresDSN(t)
+				ts = newTestServer(t, func(c *config.Config) { c.DB = dsn })
+			} else {
+				ts = newTestServer(t)
+			}
+			admin := ts.LoginAs(t, "admin")
+			ent := ts.LoginAs(t, "enterprise")
+			form := func(c *http.Client, path string, v url.Values) response {
+				return ts.PostForm(t, c, path, v)
+			}
+			raw := func(c *http.Client, method, path, body string) response {
+				req := ts.Request(t, method, path, strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				return ts.Do(t, c, req)
+			}
+			for _, tc := range []struct {
+				name  string
+				do    func() response
+				field string
+			}{
+				{"ErrSearchNUL", func() response { return ts.Get(t, admin, "/api/v1/enterprises?q=%E5%85%89%00") }, "q"},
+				{"ErrSearchBadUTF8", func() response { return ts.Get(t, admin, "/api/v1/enterprises?q=%FF%FE") }, "q"},
+				{"ErrSearchLineBreak", func() response { return ts.Get(t, admin, "/api/v1/enterprises?district=420111%0A") }, "district"},
+				{"ErrPathNUL", func() response { return ts.Get(t, admin, "/api/v1/workdays/2026-03-02%00") }, "path"},
+				{"ErrUnitNUL", func() response {
+					return ts.SendJSON(t, admin, "POST", "/api/v1/units", "", map[string]any{"name": "单位\x00", "kind": "其他"})
+				}, "name"},
+				{"ErrUnitBadUTF8", func() response {
+					return raw(admin, "POST", "/api/v1/units", "{\"name\": \"\xff\xfe\", \"kind\": \"其他\"}")
+				}, ""},
+				{"ErrUnitRTL", func() response {
+					return ts.SendJSON(t, admin, "POST", "/api/v1/units", "", map[string]any{"name": "单位\u202egpj.exe", "kind": "其他"})
+				}, "name"},
+				{"ErrUnitFormNUL", func() response {
+					return form(admin, "/admin/units", url.Values{"name": {"单位\x00"}, "kind": {"其他"}})
+				}, ""},
+				{"ErrUnitFormLineBreak", func() response {
+					return form(admin, "/admin/units", url.Values{"name": {"第一行\r\n第二行"}, "kind": {"其他"}})
+				}, ""},
+				{"ErrUserNUL", func() response {
+					return ts.SendJSON(t, admin, "POST", "/api/v1/users", "", map[string]any{"username": "newuser", "display_name": "新\x00用户",
+						"password": "a-long-password", "role": "leader"})
+				}, "display_name"},
+				{"ErrStationNUL", func() response {
+					return ts.SendJSON(t, admin, "POST", "/api/v1/network/stations", "", map[string]any{"name": "服务站", "address": "\x00"})
+				}, "address"},
+				{"ErrStationCoverageNested", func() response {
+					return ts.SendJSON(t, admin, "POST", "/api/v1/network/stations", "", map[string]any{"name": "服务站", "coverage": []string{"街道", "园区\x00"}})
+				}, "coverage[1]"},
+				{"ErrWebhookNUL", func() response {
+					return ts.SendJSON(t, admin, "POST", "/api/v1/webhooks", "", map[string]any{"name": "钩子\x00", "url": "https://example.gov.cn/hook"})
+				}, "name"},
+				{"ErrCalendarNoteNUL", func() response {
+					return ts.SendJSON(t, admin, "PUT", "/api/v1/calendar/overrides/2026-05-06", "", map[string]any{"workday": false, "note": "台风\x00"})
+				}, "note"},
+				{"ErrTokenNameNUL", func() response {
+					return ts.SendJSON(t, admin, "POST", "/api/v1/tokens", "", map[string]any{"name": "令牌\x00", "role": "leader", "all_scopes": true})
+				}, "name"},
+				{"ErrPolicyNUL", func() response {
+					return ts.SendJSON(t, admin, "POST", "/api/v1/policies", "", map[string]any{"title": "政策\x00"})
+				}, "title"},
+				{"ErrSelfReportNUL", func() response {
+					return ts.SendJSON(t, ent, "POST", "/api/v1/self-reports", "", map[string]any{"fields": map[string]string{"street": "街道\x00"}})
+				}, "fields.street"},
+				{"ErrKeyNUL", func() response { return raw(admin, "POST", "/api/v1/units", `{"na\u0000me": "x", "kind": "其他"}`) }, ""},
+				{"ErrDeepJSON", func() response {
+					return raw(admin, "POST", "/api/v1/units", `{"name": "x", "kind": "其他", "aliases": `+strings.Repeat("[", 100)+strings.Repeat("]", 100)+`}`)
+				}, ""},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					res := tc.do()
+					wantStatus(t, res, http.StatusUnprocessableEntity)
+					if strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {
+						p := wantProblem(t, res, http.StatusUnprocessableEntity, "invalid", tc.field)
+						if tc.field != "" && !strings.Contains(p.Detail, tc.field) {
+							t.Errorf("detail %q does not name %s", p.Detail, tc.field)
+						}
+					}
+				})
+			}
+			t.Run("OKMultiLine", func(t *testing.T) {
+				res := form(admin, "/admin/units", url.Values{"name": {"多行别名单位"}, "kind": {"其他"}, "aliases": {"别名一\r\n别名二"}})
+				wantStatus(t, res, http.StatusSeeOther)
+				u, err := ts.App.Org.Resolve(context.Background(), "别名二")
+				if err != nil || u.Name != "多行别名单位" {
+					t.Fatalf("aliases across lines: %v %v", u, err)
+				}
+			})
+			t.Run("OKNothingStored", func(t *testing.T) {
+				var n int
+				if err := ts.App.DB.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM units WHERE name LIKE '单位%'`).Scan(&n); err != nil || n != 0 {
+					t.Fatalf("%d refused units stored (%v)", n, err)
+				}
+			})
+		})
+	}
+}
+
+// TestAPIContentType checks that an API request with a body must send it
+// as JSON, and that uploads go only where a route takes them.
+func TestAPIContentType(t *testing.T) {
+	ts := newTestServer(t)
+	admin := ts.LoginAs(t, "admin")
+	body := `{"name": "类型测试单位", "kind": "其他"}`
+	for _, tc := range []struct {
+		name, ct string
+		status   int
+	}{
+		{"OK json", "application/json", http.StatusCreated},
+		{"OK json charset", "application/json; charset=utf-8", http.StatusCreated},
+		{"ErrTextPlain", "text/plain", http.StatusUnsupportedMediaType},
+		{"ErrNone", "", http.StatusUnsupportedMediaType},
+		{"ErrForm", "application/x-www-form-urlencoded", http.StatusUnsupportedMediaType},
+		{"ErrMultipart", "multipart/form-data; boundary=x", http.StatusUnsupportedMediaType},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := strings.Replace(body, "类型测试单位", "类型测试单位"+tc.name, 1)
+			req := ts.Request(t, "POST", "/api/v1/units", strings.NewReader(b))
+			if tc.ct != "" {
+				req.Header.Set("Content-Type", tc.ct)
+			}
+			res := ts.Do(t, admin, req)
+			if tc.status == http.StatusUnsupportedMediaType {
+				wantProblem(t, res, tc.status, "unsupported_media_type", "")
+			} else {
+				wantStatus(t, res, tc.status)
+			}
+		})
+	}
+	t.Run("OK no body needs no type", func(t *testing.T) {
+		wantStatus(t, ts.Do(t, admin, ts.Request(t, "GET", "/api/v1/units", nil)), http.StatusOK)
+	})
+}
+
+// TestInputRulesNameRoutes checks the input table of routes.go against the
+// route table and the templates: every entry is a route, and every
+// textarea's field is declared multi-line somewhere.
+func TestInputRulesNameRoutes(t *testing.T) {
+	ts := newTestServer(t)
+	patterns := map[string]bool{}
+	for _, p := range ts.Server.Patterns() {
+		patterns[p] = true
+	}
+	multi := map[string]bool{}
+	for pattern, in := range web.Inputs() {
+		if !patterns[pattern] {
+			t.Errorf("inputs() names %q, which is not a route", pattern)
+		}
+		for _, f := range in.MultiLine {
+			multi[f] = true
+		}
+	}
+	files, err := filepath.Glob("templates/*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	re := regexp.MustCompile(`<textarea[^>]*\sname="([^"]+)"`)
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range re.FindAllStringSubmatch(string(b), -1) {
+			if !multi[m[1]] {
+				t.Errorf("%s: textarea %q is not declared multi-line in routes.go's inputs()", f, m[1])
+			}
+		}
 	}
 }

@@ -181,3 +181,35 @@ func (s *Server) routes() []route {
 		{"PUT /api/v1/enterprises/{id}/subscriptions", loggedIn, s.apiSetSubscriptions},
 	}
 }
+
+// inputs lists the routes whose input goes beyond one-line text (see
+// hygiene.go): the fields whose text may span lines — each textarea of a
+// page's form, and the same text in the API — and the routes that take
+// uploads. Every other field of a form or JSON body is one line.
+func inputs() map[string]input {
+	return map[string]input{
+		"POST /admin/import":                      {upload: true},
+		"POST /api/v1/imports":                    {upload: true},
+		"POST /admin/units":                       {multiLine: []string{"aliases"}},
+		"POST /admin/units/{id}":                  {multiLine: []string{"aliases"}},
+		"POST /network/stations":                  {multiLine: []string{"coverage"}},
+		"POST /network/stations/{id}":             {multiLine: []string{"coverage"}},
+		"POST /network/specialists":               {multiLine: []string{"grid"}},
+		"POST /network/specialists/{id}":          {multiLine: []string{"grid"}},
+		"POST /workbench/{id}/visits":             {multiLine: []string{"content", "problems"}},
+		"POST /api/v1/visits":                     {multiLine: []string{"content", "problems"}},
+		"POST /policies":                          {multiLine: []string{"source_text"}},
+		"POST /policies/{id}":                     {multiLine: []string{"source_text"}},
+		"POST /api/v1/policies":                   {multiLine: []string{"source_text"}},
+		"PUT /api/v1/policies/{id}":               {multiLine: []string{"source_text"}},
+		"POST /policies/{id}/review":              {multiLine: []string{"note"}},
+		"POST /api/v1/policies/{id}/review":       {multiLine: []string{"note"}},
+		"POST /policies/simulate":                 {multiLine: []string{"rule", "expr"}},
+		"POST /api/v1/policies/simulate":          {multiLine: []string{"expr"}},
+		"POST /api/v1/policies/rules/parse":       {multiLine: []string{"expr"}},
+		"POST /policies/{id}/clauses":             {multiLine: []string{"rule", "expr", "materials"}},
+		"POST /policies/{id}/clauses/{cid}":       {multiLine: []string{"rule", "expr", "materials"}},
+		"POST /api/v1/policies/{id}/clauses":      {multiLine: []string{"expr"}},
+		"PUT /api/v1/policies/{id}/clauses/{cid}": {multiLine: []string{"expr"}},
+	}
+}

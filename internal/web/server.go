@@ -54,9 +54,10 @@ func New(a *app.App) (*Server, error) {
 	}
 	s.metrics = newMetrics(a)
 	mux := http.NewServeMux()
+	in := inputs()
 	for _, rt := range s.routes() {
 		s.patterns = append(s.patterns, rt.pattern)
-		mux.Handle(rt.pattern, s.wrap(rt))
+		mux.Handle(rt.pattern, s.wrap(rt, in[rt.pattern]))
 	}
 	static, _ := fs.Sub(assets, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", cacheForever(http.FileServerFS(static))))
@@ -101,7 +102,9 @@ type route struct {
 	h       handlerFunc
 }
 
-func (s *Server) wrap(rt route) http.Handler {
+// wrap is what every routed request passes through: who may reach the
+// route, then the hygiene of its input (hygiene.go), then the handler.
+func (s *Server) wrap(rt route, in input) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setPattern(r, rt.pattern)
 		if !rt.access.public {
@@ -114,6 +117,10 @@ func (s *Server) wrap(rt route) http.Handler {
 				s.fail(w, r, errs.Errorf(errs.Forbidden, "无权访问此页面"))
 				return
 			}
+		}
+		if err := s.checkInput(r, in); err != nil {
+			s.fail(w, r, err)
+			return
 		}
 		if err := rt.h(w, r); err != nil {
 			s.fail(w, r, err)
