@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/money"
 	"strconv"
 	"strings"
 
@@ -330,7 +331,7 @@ func (s *Service) pushNotification(pol *Policy, cl *Clause, e *enterprise.Enterp
 			if unknown {
 				fmt.Fprintf(&b, "扶持金额：%s（计算基数未登记，补充后可测算）\n", cl.Amount.Sentence())
 			} else {
-				fmt.Fprintf(&b, "预计金额：%s（按贵企业登记数据测算，以审核为准）\n", rule.Money(yuan))
+				fmt.Fprintf(&b, "预计金额：%s（按贵企业登记数据测算，以审核为准）\n", money.Exact(yuan))
 			}
 		}
 		switch cl.Mode {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/qinqing/qinqing/internal/money"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -125,7 +126,7 @@ func profileRows(e *enterprise.Enterprise, city *enterprise.City, today workday.
 		if p == nil {
 			return "未知", true
 		}
-		return FormatWan(*p), false
+		return money.FormatWan(*p), false
 	}
 	count := func(p *int64, unit string) (string, bool) {
 		if p == nil {

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/money"
 	"net/http"
 	"net/url"
 	"slices"
@@ -33,34 +34,24 @@ func (s *Server) districtOptions() []policyOption {
 	return out
 }
 
-// wanText writes yuan as an exact 万元 number for a form field.
+// wanText writes an optional amount as an exact 万元 number for a form
+// field ("" when unset).
 func wanText(p *int64) string {
 	if p == nil {
 		return ""
 	}
-	y := *p
-	s := strconv.FormatInt(y/10000, 10)
-	if f := y % 10000; f != 0 {
-		s += "." + strings.TrimRight(fmt.Sprintf("%04d", f), "0")
-	}
-	return s
+	return money.WanInput(*p)
 }
 
-// readWan reads an optional amount typed in 万元 (up to four decimals).
-// Errors: Invalid on field.
+// readWan reads an optional amount typed in 万元. Errors: Invalid on field.
 func readWan(field, label, v string) (*int64, error) {
-	v = strings.NewReplacer(",", "", "，", "", " ", "", "万元", "", "万", "").Replace(strings.TrimSpace(v))
-	if v == "" {
+	if strings.TrimSpace(v) == "" {
 		return nil, nil
 	}
-	bad := errs.FieldErrorf(field, "%s应为以万元为单位的正数（最多四位小数），如 50 或 12.5", label)
-	whole, frac, _ := strings.Cut(v, ".")
-	if whole == "" || len(frac) > 4 || len(whole) > 12 || strings.Trim(whole+frac, "0123456789") != "" {
-		return nil, bad
+	y, err := money.ParseWan(v)
+	if err != nil {
+		return nil, money.Field(err, field, label)
 	}
-	w, _ := strconv.ParseInt(whole, 10, 64)
-	f, _ := strconv.ParseInt((frac + "0000")[:4], 10, 64)
-	y := w*10000 + f
 	return &y, nil
 }
 
@@ -394,7 +385,7 @@ func (s *Server) policyDetail(r *http.Request, id int64) (*policyDetailData, err
 	for _, c := range p.Clauses {
 		v := clauseView{Clause: c, Sentence: c.Rule.Sentence(names), AmountText: c.AmountText(), Window: windowText(c), Mine: mine[c.ID]}
 		if c.Budget != nil {
-			v.Budget = FormatWan(*c.Budget)
+			v.Budget = money.FormatWan(*c.Budget)
 		}
 		if v.Mine != nil {
 			v.MineAmount = mineAmountText(v.Mine)
@@ -749,7 +740,7 @@ type simView struct {
 }
 
 func newSimView(sim *policy.Simulation, budgeted bool, chartID string) *simView {
-	v := &simView{Sim: sim, Budgeted: budgeted, Budget: FormatWan(sim.Budget), ChartID: chartID}
+	v := &simView{Sim: sim, Budgeted: budgeted, Budget: money.FormatWan(sim.Budget), ChartID: chartID}
 	type bar struct {
 		Label     string  `json:"label"`
 		Eligible  uint64  `json:"eligible"`
@@ -808,9 +799,9 @@ func mineAmountText(it *policy.CheckupItem) string {
 	case it.Amount == nil:
 		return ""
 	case it.Outcome == rule.Unknown:
-		return "预计 " + FormatWan(*it.Amount) + "（待补充信息，确认符合后可享）"
+		return "预计 " + money.FormatWan(*it.Amount) + "（待补充信息，确认符合后可享）"
 	}
-	return "预计 " + FormatWan(*it.Amount)
+	return "预计 " + money.FormatWan(*it.Amount)
 }
 
 type checkupLeaf struct {
@@ -844,7 +835,7 @@ func (s *Server) checkupData(r *http.Request, id int64) (*checkupData, error) {
 	if err != nil {
 		return nil, err
 	}
-	data := &checkupData{Checkup: c, Total: FormatWan(c.TotalAmount), Categories: policy.Categories, Subscribed: map[string]bool{}}
+	data := &checkupData{Checkup: c, Total: money.FormatWan(c.TotalAmount), Categories: policy.Categories, Subscribed: map[string]bool{}}
 	for _, it := range c.Items {
 		v := checkupItemView{CheckupItem: it, AmountText: mineAmountText(&it)}
 		if it.Deadline != nil {
@@ -951,9 +942,9 @@ func (s *Server) policyMetricsPage(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	data := &metricsData{M: m, RateText: percentText(m.Rate), Budget: FormatWan(m.Budget), Engine: s.app.Policy.Engine().Stats()}
+	data := &metricsData{M: m, RateText: percentText(m.Rate), Budget: money.FormatWan(m.Budget), Engine: s.app.Policy.Engine().Stats()}
 	for _, c := range m.Clauses {
-		data.Clauses = append(data.Clauses, clauseStatsView{ClauseStats: c, RateText: percentText(c.Rate), BudgetText: FormatWan(c.Budget)})
+		data.Clauses = append(data.Clauses, clauseStatsView{ClauseStats: c, RateText: percentText(c.Rate), BudgetText: money.FormatWan(c.Budget)})
 	}
 	s.render(w, r, http.StatusOK, "policy_metrics.html", data)
 	return nil

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/qinqing/qinqing/internal/money"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -30,50 +31,6 @@ type profileField struct {
 	Pending     string // a value waiting for review, for display
 }
 
-// wanForm writes yuan as an exact number of 万元 (up to four decimals), so
-// that a value shown in a form and sent back unchanged stays the same.
-func wanForm(yuan int64) string {
-	neg := yuan < 0
-	if neg {
-		yuan = -yuan
-	}
-	s := strconv.FormatInt(yuan/10000, 10)
-	if frac := yuan % 10000; frac != 0 {
-		s += "." + strings.TrimRight(strconv.FormatInt(10000+frac, 10)[1:], "0")
-	}
-	if neg {
-		s = "-" + s
-	}
-	return s
-}
-
-// parseWan reads an amount typed in 万元 ("1234.5678", "1,234.5") and
-// returns it in whole yuan. Errors: Invalid on field.
-func parseWan(field, label, s string) (int64, error) {
-	s = strings.NewReplacer(",", "", "，", "", " ", "", "万元", "", "万", "").Replace(strings.TrimSpace(s))
-	bad := errs.FieldErrorf(field, "%s应为以万元为单位的非负数字（最多四位小数），如 1234.56", label)
-	whole, frac, _ := strings.Cut(s, ".")
-	if whole == "" || len(frac) > 4 || len(whole) > 12 {
-		return 0, bad
-	}
-	for _, part := range []string{whole, frac} {
-		for _, c := range part {
-			if c < '0' || c > '9' {
-				return 0, bad
-			}
-		}
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil {
-		return 0, bad
-	}
-	f := int64(0)
-	if frac != "" {
-		f, _ = strconv.ParseInt((frac + "000")[:4], 10, 64)
-	}
-	return w*10000 + f, nil
-}
-
 // displayValue shows a stored text value of field for people.
 func displayValue(city *enterprise.City, field string, v *string) string {
 	if v == nil {
@@ -83,7 +40,7 @@ func displayValue(city *enterprise.City, field string, v *string) string {
 	switch f.Type {
 	case enterprise.TypeMoney:
 		if n, err := strconv.ParseInt(*v, 10, 64); err == nil {
-			return FormatWan(n)
+			return money.FormatWan(n)
 		}
 	case enterprise.TypeCount:
 		return *v + " 人"
@@ -157,7 +114,7 @@ func (s *Server) profileFields(e *enterprise.Enterprise, src map[string]enterpri
 			switch f.Type {
 			case enterprise.TypeMoney:
 				n, _ := strconv.ParseInt(*v, 10, 64)
-				pf.FormValue = wanForm(n)
+				pf.FormValue = money.WanInput(n)
 			case enterprise.TypeTags:
 				pf.FormValue = strings.ReplaceAll(*v, "|", "、")
 			default:
@@ -266,8 +223,9 @@ func selfReportValues(form map[string][]string) (map[string]string, map[string]s
 			continue
 		}
 		if fd, ok := enterprise.FieldByName(f); ok && fd.Type == enterprise.TypeMoney {
-			yuan, err := parseWan(f, fd.Label, v)
+			yuan, err := money.ParseWan(v)
 			if err != nil {
+				err = money.Field(err, f, fd.Label)
 				if firstErr == nil {
 					firstErr = err
 				}

@@ -3,12 +3,12 @@ package web
 import (
 	"bytes"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/money"
 	"html/template"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"time"
 
@@ -63,12 +63,12 @@ var funcs = template.FuncMap{
 	"wan": func(v any) string {
 		switch x := v.(type) {
 		case int64:
-			return FormatWan(x)
+			return money.FormatWan(x)
 		case *int64:
 			if x == nil {
 				return "未知"
 			}
-			return FormatWan(*x)
+			return money.FormatWan(*x)
 		}
 		return fmt.Sprint(v)
 	},
@@ -86,21 +86,6 @@ var funcs = template.FuncMap{
 		}
 		return "?" + q.Encode()
 	},
-}
-
-// FormatWan formats an amount in yuan as 万元 with two decimals, e.g.
-// 1234567 → "123.46万元".
-func FormatWan(yuan int64) string {
-	neg := yuan < 0
-	if neg {
-		yuan = -yuan
-	}
-	cents := (yuan + 50) / 100 // hundredths of 万元
-	s := strconv.FormatInt(cents/100, 10) + "." + fmt.Sprintf("%02d", cents%100) + "万元"
-	if neg {
-		s = "-" + s
-	}
-	return s
 }
 
 func loadPages() (*pages, error) {

@@ -24,6 +24,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/money"
 	"io"
 	"log/slog"
 	"math"
@@ -321,7 +322,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 				p.name, dur(m), fmt.Sprintf("%.1f×", float64(m)/float64(oneMed))})
 		}
 		rep.Notes = append(rep.Notes, fmt.Sprintf("%d leaves: %d eligible, %d unknown, budget %s (expr, unknown as zero: %d true)",
-			br.leaves, sim.Eligible, sim.Unknown, rule.Money(sim.Budget), exprYes))
+			br.leaves, sim.Eligible, sim.Unknown, money.Exact(sim.Budget), exprYes))
 	}
 
 	// Reverse evaluation: one enterprise against many clauses.

@@ -3,6 +3,7 @@ package rule
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/qinqing/qinqing/internal/money"
 	"math"
 	"math/bits"
 	"strconv"
@@ -147,7 +148,7 @@ func (a Amount) Validate() error {
 		return amountErr("cap 不能为负数")
 	}
 	if a.Floor != nil && a.Cap != nil && *a.Floor > *a.Cap {
-		return amountErr("floor（%s）不能大于 cap（%s）", Money(*a.Floor), Money(*a.Cap))
+		return amountErr("floor（%s）不能大于 cap（%s）", money.Exact(*a.Floor), money.Exact(*a.Cap))
 	}
 	return nil
 }
@@ -267,23 +268,23 @@ func (a Amount) For(e *enterprise.Enterprise) (yuan int64, unknownBase bool) {
 // "按研发费用的10%计算，不低于1万元，最高50万元" or "按从业人数每人1000元计算".
 func (a Amount) Sentence() string {
 	if a.Fixed > 0 {
-		return "每户" + Money(a.Fixed)
+		return "每户" + money.Exact(a.Fixed)
 	}
 	base, _ := amountBase(a.Of)
 	num, den, _ := rateFraction(a.Rate)
 	s := "按" + base.label() + "的" + percent(num, den) + "计算"
 	if base == fEmployees {
-		per := Money(int64(num / den))
+		per := money.Exact(int64(num / den))
 		if num%den != 0 {
-			per = decimal(num, den, len(strconv.FormatUint(den, 10))-1) + "元"
+			per = money.Decimal(num, den, len(strconv.FormatUint(den, 10))-1) + "元"
 		}
 		s = "按" + base.label() + "每人" + per + "计算"
 	}
 	if a.Floor != nil && *a.Floor > 0 {
-		s += "，不低于" + Money(*a.Floor)
+		s += "，不低于" + money.Exact(*a.Floor)
 	}
 	if a.Cap != nil {
-		s += "，最高" + Money(*a.Cap)
+		s += "，最高" + money.Exact(*a.Cap)
 	}
 	return s
 }
@@ -301,5 +302,5 @@ func percent(num, den uint64) string {
 	for range digits - 2 {
 		unit *= 10
 	}
-	return decimal(num, unit, digits-2) + "%"
+	return money.Decimal(num, unit, digits-2) + "%"
 }

@@ -275,23 +275,6 @@ func TestSentence(t *testing.T) {
 	}
 }
 
-func TestMoney(t *testing.T) {
-	cases := []struct {
-		yuan int64
-		want string
-	}{
-		{0, "0元"}, {5000, "5000元"}, {9999, "9999元"}, {10000, "1万元"}, {12345, "1.2345万元"},
-		{20000000, "2000万元"}, {500000, "50万元"}, {100000000, "1亿元"}, {150000000, "1.5亿元"},
-		{123456789, "12345.6789万元"}, {100010000, "10001万元"}, {-20000, "-2万元"},
-		{-9223372036854775808, "-922337203685477.5808万元"},
-	}
-	for _, c := range cases {
-		if got := Money(c.yuan); got != c.want {
-			t.Errorf("Money(%d) = %s, want %s", c.yuan, got, c.want)
-		}
-	}
-}
-
 func TestExplain(t *testing.T) {
 	r := MustParse(issueRule)
 	e := &enterprise.Enterprise{

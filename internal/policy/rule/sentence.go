@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"github.com/qinqing/qinqing/internal/money"
 	"strconv"
 	"strings"
 
@@ -286,37 +287,5 @@ func showNumber(f fieldID, x int64) string {
 	case fAgeYears:
 		return strconv.FormatInt(x, 10) + "年"
 	}
-	return Money(x)
-}
-
-// Money formats an amount in yuan the way rules and grants show it: under
-// 10,000 in 元 (5000元), from 1亿 in 亿元 when that needs at most two decimals
-// (1.5亿元), otherwise in 万元 with the decimals needed to be exact and no
-// trailing zeros (2000万元, 12.3456万元).
-func Money(yuan int64) string {
-	sign := ""
-	a := uint64(yuan)
-	if yuan < 0 {
-		sign = "-"
-		a = -a
-	}
-	switch {
-	case a < 10000:
-		return sign + strconv.FormatUint(a, 10) + "元"
-	case a >= 100000000 && a%1000000 == 0:
-		return sign + decimal(a, 100000000, 8) + "亿元"
-	}
-	return sign + decimal(a, 10000, 4) + "万元"
-}
-
-// decimal writes a/unit exactly, unit being 10^digits, without trailing zeros.
-func decimal(a, unit uint64, digits int) string {
-	whole := strconv.FormatUint(a/unit, 10)
-	rem := a % unit
-	if rem == 0 {
-		return whole
-	}
-	frac := strconv.FormatUint(rem, 10)
-	frac = strings.Repeat("0", digits-len(frac)) + frac
-	return whole + "." + strings.TrimRight(frac, "0")
+	return money.Exact(x)
 }
