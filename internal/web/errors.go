@@ -2,7 +2,7 @@ package web
 
 import (
 	"encoding/json"
-	"errors"
+	"github.com/qinqing/qinqing/internal/jsonbody"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -134,25 +134,10 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_ = enc.Encode(v)
 }
 
-// decodeJSON reads a JSON body into v, rejecting unknown fields and trailing
-// data. The body size is already limited by middleware. Errors: Invalid,
-// TooLarge.
-func decodeJSON(r *http.Request, v any) error {
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			return errs.Errorf(errs.TooLarge, "请求内容超过 %d 字节上限", tooBig.Limit)
-		}
-		var e *errs.Error
-		if errors.As(err, &e) {
-			return e
-		}
-		return errs.Errorf(errs.Invalid, "请求内容不是有效的 JSON：%v", err)
-	}
-	if dec.More() {
-		return errs.Errorf(errs.Invalid, "请求内容在 JSON 之后还有多余数据")
-	}
-	return nil
-}
+// decodeJSON reads the request's JSON body into v (jsonbody.Decode: one
+// value, unknown fields refused, errors in Chinese naming the field; the
+// size is limited by middleware). Errors: Invalid, TooLarge.
+func decodeJSON(r *http.Request, v any) error { return jsonbody.Decode(r.Body, 0, v) }
+
+// decodeOptionalJSON is decodeJSON for a body that may be empty.
+func decodeOptionalJSON(r *http.Request, v any) error { return jsonbody.DecodeOptional(r.Body, 0, v) }

@@ -1099,22 +1099,13 @@ func (s *Server) apiClauseVersions(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// optionalBody decodes an optional JSON body into v (an empty body is
-// fine).
-func optionalBody(r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	return decodeJSON(r, v)
-}
-
 func (s *Server) apiSubmitPolicy(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	var body struct{}
-	if err := optionalBody(r, &body); err != nil {
+	if err := decodeOptionalJSON(r, &body); err != nil {
 		return err
 	}
 	p, err := s.app.Policy.Submit(r.Context(), actorOf(r), id)
@@ -1151,7 +1142,7 @@ func (s *Server) apiEndPolicy(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var body struct{}
-	if err := optionalBody(r, &body); err != nil {
+	if err := decodeOptionalJSON(r, &body); err != nil {
 		return err
 	}
 	p, err := s.app.Policy.End(r.Context(), actorOf(r), id)

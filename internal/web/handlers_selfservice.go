@@ -497,11 +497,3 @@ func (s *Server) apiReviewSelfReport(accept bool) handlerFunc {
 		return nil
 	}
 }
-
-// decodeOptionalJSON is decodeJSON for a body that may be empty.
-func decodeOptionalJSON(r *http.Request, v any) error {
-	if r.ContentLength == 0 {
-		return nil
-	}
-	return decodeJSON(r, v)
-}
