@@ -17,7 +17,8 @@ const exportUsage = `
 Export writes enterprises as CSV (UTF-8 with BOM, for Excel) or XLSX, with
 Chinese headers, to --out or standard output. The file imports back
 unchanged with 'qinqing import enterprises'. Text cells that a spreadsheet
-would run as a formula (starting with = + - @) are prefixed with a single
+would run as a formula (starting with = + - @, a tab or CR, or a full-width
+＝ ＋ － ＠) are prefixed with a single
 quote, which the import removes.
 
 	qinqing export enterprises [--format csv|xlsx] [--out FILE] [--district 江岸区] [--industry C39]

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/sheet"
 	"io"
 	"strconv"
 	"strings"
@@ -33,10 +34,10 @@ var xlsxMaxRows = 1_048_575
 // returns the number of rows written. The header row holds the Chinese
 // labels; unknown values are empty cells, except tags, where an empty cell
 // is the known empty set and unknown is written TagsUnknown (未知); tags
-// are joined with 、; the
-// district is written by name. Text cells that a spreadsheet would read as
-// a formula (starting with = + - @, tab or CR) get a leading single quote,
-// which Import removes again, so that an export imports unchanged; numbers
+// are joined with 、; the district is written by name. Text cells that a
+// spreadsheet would read as a formula (sheet.Escape: = + - @, tab, CR and
+// the full-width ＝ ＋ － ＠) get a leading single quote, which Import
+// removes again, so that an export imports unchanged; numbers
 // are written as numbers and never quoted. An XLSX export of more than
 // 1,048,575 rows continues on further sheets, each with the header.
 // The office may call it (auth.ImportEnterprise). Errors: Unauthenticated,
@@ -94,7 +95,7 @@ func exportCell(city *City, e *Enterprise, k int) any {
 		if p == nil {
 			return nil
 		}
-		return escapeCell(*p)
+		return sheet.Escape(*p)
 	}
 	num := func(p *int64) any {
 		if p == nil {
@@ -104,9 +105,9 @@ func exportCell(city *City, e *Enterprise, k int) any {
 	}
 	switch exportFields[k].Name {
 	case "uscc":
-		return escapeCell(e.USCC)
+		return sheet.Escape(e.USCC)
 	case "name":
-		return escapeCell(e.Name)
+		return sheet.Escape(e.Name)
 	case "kind":
 		// The registered type as the source wrote it, when there is one:
 		// it imports back to the same kind and text.
@@ -123,7 +124,7 @@ func exportCell(city *City, e *Enterprise, k int) any {
 		if name := city.DistrictName(*e.District); name != "" {
 			return name
 		}
-		return escapeCell(*e.District)
+		return sheet.Escape(*e.District)
 	case "street":
 		return str(e.Street)
 	case "founded":
@@ -149,7 +150,7 @@ func exportCell(city *City, e *Enterprise, k int) any {
 		if e.Tags == nil {
 			return TagsUnknown
 		}
-		return escapeCell(strings.Join(e.Tags, "、"))
+		return sheet.Escape(strings.Join(e.Tags, "、"))
 	case "credit":
 		return str(e.Credit)
 	case "status":
@@ -232,15 +233,15 @@ func (s *Service) exportXLSX(w io.Writer, records func(yield func(*Enterprise) e
 	if err := newSheet(0); err != nil {
 		return 0, errs.Wrap(err, "export enterprises")
 	}
-	n, row, sheet := 0, 1, 0
+	n, row, sheetNo := 0, 1, 0
 	cells := make([]any, len(exportFields))
 	err := records(func(e *Enterprise) error {
 		if row > xlsxMaxRows {
 			if err := sw.Flush(); err != nil {
 				return errs.Wrap(err, "export enterprises")
 			}
-			sheet++
-			if err := newSheet(sheet); err != nil {
+			sheetNo++
+			if err := newSheet(sheetNo); err != nil {
 				return errs.Wrap(err, "export enterprises")
 			}
 			row = 1

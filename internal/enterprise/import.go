@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/sheet"
 	"io"
 	"io/fs"
 	"path/filepath"
@@ -948,18 +949,18 @@ func WriteRejects(w io.Writer, format string, rowErrors []RowError) error {
 		cw := csv.NewWriter(w)
 		_ = cw.Write(header)
 		for _, e := range rowErrors {
-			_ = cw.Write([]string{fmt.Sprint(e.Line), escapeCell(label(e.Field)), escapeCell(e.Reason)})
+			_ = cw.Write([]string{fmt.Sprint(e.Line), sheet.Escape(label(e.Field)), sheet.Escape(e.Reason)})
 		}
 		cw.Flush()
 		return errs.Wrap(cw.Error(), "write rejects")
 	case FormatXLSX:
 		f := excelize.NewFile()
 		defer f.Close()
-		sheet := "被拒绝的行"
-		if err := f.SetSheetName("Sheet1", sheet); err != nil {
+		name := "被拒绝的行"
+		if err := f.SetSheetName("Sheet1", name); err != nil {
 			return errs.Wrap(err, "write rejects")
 		}
-		sw, err := f.NewStreamWriter(sheet)
+		sw, err := f.NewStreamWriter(name)
 		if err != nil {
 			return errs.Wrap(err, "write rejects")
 		}
@@ -969,7 +970,7 @@ func WriteRejects(w io.Writer, format string, rowErrors []RowError) error {
 		}
 		for i, e := range rowErrors {
 			cell, _ := excelize.CoordinatesToCellName(1, i+2)
-			if err := sw.SetRow(cell, []any{e.Line, escapeCell(label(e.Field)), escapeCell(e.Reason)}); err != nil {
+			if err := sw.SetRow(cell, []any{e.Line, sheet.Escape(label(e.Field)), sheet.Escape(e.Reason)}); err != nil {
 				return errs.Wrap(err, "write rejects")
 			}
 		}

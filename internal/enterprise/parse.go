@@ -1,6 +1,7 @@
 package enterprise
 
 import (
+	"github.com/qinqing/qinqing/internal/sheet"
 	"math"
 	"slices"
 	"strconv"
@@ -120,29 +121,6 @@ func fieldList() string {
 	return strings.Join(parts, "、")
 }
 
-// formulaChars are the first characters that make a spreadsheet treat a text
-// cell as a formula (or that we escape so the escape is reversible).
-const formulaChars = "=+-@\t\r'"
-
-// escapeCell returns s with a leading single quote when it starts with a
-// character that a spreadsheet would read as a formula, or with a single
-// quote (so that unescapeCell is its exact inverse).
-func escapeCell(s string) string {
-	if s != "" && strings.IndexByte(formulaChars, s[0]) >= 0 {
-		return "'" + s
-	}
-	return s
-}
-
-// unescapeCell removes the quote escapeCell added: a leading single quote
-// followed by one of formulaChars.
-func unescapeCell(s string) string {
-	if len(s) >= 2 && s[0] == '\'' && strings.IndexByte(formulaChars, s[1]) >= 0 {
-		return s[1:]
-	}
-	return s
-}
-
 // trimSpace trims white space, including the ideographic space U+3000 and
 // the no-break space, which arrive from Word and web pages.
 func trimSpace(s string) string {
@@ -166,7 +144,7 @@ func mayStartSpace(b byte) bool { return b <= ' ' || b == 0xC2 || b == 0xE3 || b
 func mayEndSpace(b byte) bool   { return b <= ' ' || b == 0xA0 || b == 0x80 || b == 0xBF }
 
 // cleanCell undoes the export escape and trims space.
-func cleanCell(s string) string { return trimSpace(unescapeCell(s)) }
+func cleanCell(s string) string { return trimSpace(sheet.Unescape(s)) }
 
 // RowError is one problem with one row of an import file. Line is the line
 // (CSV) or row number (XLSX) of the row, counting the header as 1; Field is

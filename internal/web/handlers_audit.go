@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/qinqing/qinqing/internal/sheet"
 	"net/http"
 	"net/url"
 	"strings"
@@ -110,20 +111,6 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// csvSafe neutralises a cell that a spreadsheet would take for a formula
-// (one starting with = + - @, a tab or a carriage return) by prefixing a
-// single quote, so that an exported value cannot run in Excel or WPS.
-func csvSafe(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + s
-	}
-	return s
-}
-
 // auditCSV streams the entries matching the filter as CSV (UTF-8 with a byte
 // order mark so that Excel reads the Chinese), newest first, at most
 // auditCSVMax rows.
@@ -162,8 +149,8 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 			rows++
 			_ = cw.Write([]string{
 				e.At.In(workday.Shanghai).Format("2006-01-02 15:04:05"),
-				csvSafe(e.Actor), csvSafe(e.Entity), csvSafe(e.EntityID), csvSafe(e.Action),
-				csvSafe(string(e.Before)), csvSafe(string(e.After)), csvSafe(e.RequestID),
+				sheet.Escape(e.Actor), sheet.Escape(e.Entity), sheet.Escape(e.EntityID), sheet.Escape(e.Action),
+				sheet.Escape(string(e.Before)), sheet.Escape(string(e.After)), sheet.Escape(e.RequestID),
 			})
 		}
 		cw.Flush()
