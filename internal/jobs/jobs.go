@@ -303,17 +303,6 @@ func scanJob(s rowScanner) (*Job, error) {
 	return &j, nil
 }
 
-// inTx runs fn in q when q is already a transaction, and in a new
-// transaction when q is the database: statements with RETURNING must run on
-// SQLite's writer connection, which only a transaction reaches through
-// QueryRowContext.
-func inTx(ctx context.Context, q store.Querier, fn func(q store.Querier) error) error {
-	if db, ok := q.(*store.DB); ok {
-		return db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
-	}
-	return fn(q)
-}
-
 // truncate cuts s to at most n bytes on a rune boundary.
 func truncate(s string, n int) string {
 	if len(s) <= n {

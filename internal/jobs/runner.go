@@ -143,7 +143,7 @@ func (r *Runner) Enqueue(ctx context.Context, q store.Querier, kind string, payl
 		unique = o.uniqueKey
 	}
 	var id int64
-	err := inTx(ctx, q, func(q store.Querier) error {
+	err := store.InTx(ctx, q, func(q *store.Tx) error {
 		err := q.QueryRowContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, status, run_at, attempts, max_attempts, created_at, updated_at)
 			VALUES (?, ?, ?, 'queued', ?, 0, ?, ?, ?)
 			ON CONFLICT (unique_key) DO NOTHING RETURNING id`,

@@ -173,7 +173,7 @@ func (s *Service) Notify(ctx context.Context, q store.Querier, n Notification) (
 	if n.DedupeKey != "" {
 		dedupe = n.DedupeKey
 	}
-	err = inTx(ctx, q, func(q store.Querier) error {
+	err = store.InTx(ctx, q, func(q *store.Tx) error {
 		err := q.QueryRowContext(ctx, `INSERT INTO notifications (user_id, enterprise_id, kind, title, body, link, dedupe_key, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
 			userID, enterpriseID, n.Kind, n.Title, n.Body, n.Link, dedupe, store.Millis(now)).Scan(&id)
@@ -419,15 +419,6 @@ func (s *Service) findByID(ctx context.Context, id int64) (Notification, error) 
 		return n, store.NotFound(err, "通知 %d 不存在", id)
 	}
 	return n, nil
-}
-
-// inTx runs fn in q when q is a transaction and in a new one when q is the
-// database: INSERT … RETURNING must reach SQLite's writer connection.
-func inTx(ctx context.Context, q store.Querier, fn func(q store.Querier) error) error {
-	if db, ok := q.(*store.DB); ok {
-		return db.InTx(ctx, func(tx *store.Tx) error { return fn(tx) })
-	}
-	return fn(q)
 }
 
 func isForeignKeyViolation(err error) bool {

@@ -265,6 +265,21 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	return nil
 }
 
+// InTx runs fn in q's transaction when q is a *Tx and in a new transaction
+// when q is the *DB. A domain function that takes a Querier from its caller
+// (to join the caller's transaction, or to stand alone) writes through it:
+// its statements are atomic either way, and those with RETURNING reach
+// SQLite's writer connection. Errors: fn's; Internal for another Querier.
+func InTx(ctx context.Context, q Querier, fn func(tx *Tx) error) error {
+	switch q := q.(type) {
+	case *Tx:
+		return fn(q)
+	case *DB:
+		return q.InTx(ctx, fn)
+	}
+	return errs.Wrap(fmt.Errorf("store.InTx on %T", q), "transaction")
+}
+
 // IsUniqueViolation reports whether err is a unique-constraint violation in
 // either dialect.
 func IsUniqueViolation(err error) bool {
