@@ -142,5 +142,31 @@ func TestInTx(t *testing.T) {
 				t.Fatalf("got %v, want unique violation", err)
 			}
 		})
+		t.Run("OKJoinsTheCallersTransaction", func(t *testing.T) {
+			// store.InTx on a *Tx runs in it: the caller's rollback undoes it.
+			boom := errors.New("boom")
+			err := db.InTx(ctx, func(tx *store.Tx) error {
+				if err := store.InTx(ctx, tx, func(inner *store.Tx) error {
+					if inner != tx {
+						t.Error("a new transaction instead of the caller's")
+					}
+					return insert(inner, "丙")
+				}); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatal(err)
+			}
+			// On the *DB it commits on its own.
+			if err := store.InTx(ctx, db, func(tx *store.Tx) error { return insert(tx, "丁") }); err != nil {
+				t.Fatal(err)
+			}
+			var n int
+			if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM units WHERE name IN ('丙', '丁')`).Scan(&n); err != nil || n != 1 {
+				t.Fatalf("rows: %d, %v; want only 丁", n, err)
+			}
+		})
 	})
 }
