@@ -49,7 +49,7 @@ func decodeHTML(text string) *source {
 				flush()
 				return
 			}
-			if linkList(n) {
+			if linkList(n) || furniture(n) {
 				return
 			}
 		}
@@ -169,4 +169,21 @@ func nodeText(n *html.Node) string {
 	}
 	walk(n)
 	return strings.TrimSpace(b.String())
+}
+
+// furniture reports whether an element is a page's navigation, footer,
+// breadcrumbs or sharing bar by its class or id.
+func furniture(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if a.Key != "class" && a.Key != "id" {
+			continue
+		}
+		v := strings.ToLower(a.Val)
+		for _, w := range []string{"footer", "foot", "copyright", "nav", "menu", "crumb", "share", "sidebar", "header", "topbar"} {
+			if strings.Contains(v, w) {
+				return true
+			}
+		}
+	}
+	return false
 }

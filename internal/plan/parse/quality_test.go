@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -202,6 +203,12 @@ func checkScores(t *testing.T, cases []qualityCase) {
 		}
 		if err != nil {
 			t.Fatal(err)
+		}
+		if strings.HasSuffix(c.doc, ".pdf") {
+			if _, err := exec.LookPath("pdftotext"); err != nil {
+				t.Logf("SKIP %s: pdftotext (poppler-utils) is not installed", c.name)
+				continue
+			}
 		}
 		p, err := Parse(context.Background(), c.doc, data, Options{})
 		if err != nil {

@@ -122,7 +122,12 @@ func stripNested(rs []rune) (string, []string) {
 		case isClose(r) && r != '》' && depth > 0:
 			depth--
 			if depth == 0 {
-				removed = append(removed, string(rs[start+1:i]))
+				in := string(rs[start+1 : i])
+				if strings.Trim(in, "市区县旗、,，") == "" && in != "" {
+					b = append(b, rs[start:i+1]...) // 县（市、区）: part of the name
+					continue
+				}
+				removed = append(removed, in)
 			}
 		case depth == 0:
 			b = append(b, rs[i])
@@ -144,6 +149,11 @@ func cleanMember(rs []rune) (name, role string) {
 		}
 	}
 	s = strings.TrimSpace(strings.TrimPrefix(s, "由"))
+	for _, re := range []*regexp.Regexp{conventionRE, leadEndRE, coopEndRE} {
+		if loc := re.FindStringIndex(s); loc != nil && loc[0] == 0 {
+			return "", role // a role word alone: (配合)
+		}
+	}
 	if loc := conventionRE.FindStringIndex(s); loc != nil {
 		s = s[:loc[0]]
 	}
