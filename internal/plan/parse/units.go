@@ -73,6 +73,9 @@ var genericUnits = map[string]bool{
 	"各部门": true, "各单位": true, "相关机构": true, "有关机构": true,
 }
 
+// maxGroupRunes bounds the length of a bracket read as a unit group.
+const maxGroupRunes = 1200
+
 // group is a unit group found in an item's text.
 type group struct {
 	start, end int // rune span in the item text, brackets included
@@ -345,6 +348,10 @@ func findGroups(rs []rune) []group {
 			if depth != 0 || start < 0 {
 				continue
 			}
+			if i-start > maxGroupRunes {
+				start = -1
+				continue // a unit group is a short list, not a page
+			}
 			inner := rs[start+1 : i]
 			fi := string(f[start+1 : i])
 			var gr group
@@ -367,9 +374,10 @@ func findGroups(rs []rune) []group {
 	}
 	// Label lines and sentences outside brackets.
 	fs := string(f)
+	off := newOffsets(fs)
 	for _, m := range labelInTextRE.FindAllStringSubmatchIndex(fs, -1) {
-		s, e := runeLen(fs[:m[4]]), runeLen(fs[:m[7]])
-		if inside(out, s) {
+		s, e := off.rune(m[4]), off.rune(m[7])
+		if e-s > maxGroupRunes || inside(out, s) {
 			continue
 		}
 		gr, ok := parseLabeled(rs[s:e])

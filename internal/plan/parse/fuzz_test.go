@@ -1,0 +1,101 @@
+package parse
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzParse: no input panics, and the output is well-formed: JSON that
+// encodes, arrays never null, paths non-empty, valid UTF-8, ops from the set.
+func FuzzParse(f *testing.F) {
+	for _, dir := range []string{"testdata/docs", "../../../../shared/seeds"} {
+		files, _ := filepath.Glob(filepath.Join(dir, "*.txt"))
+		for _, name := range files {
+			if b, err := os.ReadFile(name); err == nil {
+				f.Add(b[:min(len(b), 4096)])
+			}
+		}
+	}
+	f.Add([]byte("一、(一)1.(1)①（责任单位：（（（（"))
+	f.Add([]byte("1. 85万家1.2.3.4.5.6.7.8.9.10.11.12."))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		p, err := Parse(context.Background(), "x.txt", data, Options{})
+		if err != nil {
+			return
+		}
+		if _, err := json.Marshal(p); err != nil {
+			t.Fatal(err)
+		}
+		if p.Items == nil || p.Warnings == nil || p.Meta == nil {
+			t.Fatal("nil array")
+		}
+		for _, it := range p.Items {
+			if len(it.Path) == 0 || it.LeadUnits == nil || it.Units == nil || it.CoopUnits == nil || it.Deadlines == nil || it.Indicators == nil {
+				t.Fatalf("malformed item %+v", it)
+			}
+			if !utf8.ValidString(it.Text) || !utf8.ValidString(it.Heading) {
+				t.Fatal("invalid UTF-8")
+			}
+			for _, ind := range it.Indicators {
+				if !strings.Contains(" >= > <= < == ", " "+ind.Op+" ") {
+					t.Fatalf("op %q", ind.Op)
+				}
+			}
+		}
+	})
+}
+
+// bigDocument repeats the seed-like task paragraphs to n bytes.
+func bigDocument(n int) []byte {
+	var b strings.Builder
+	b.WriteString("某市人民政府办公厅关于印发某市营商环境行动方案的通知\n某政办〔2024〕1号\n")
+	sec := 0
+	for b.Len() < n {
+		sec++
+		b.WriteString(chineseNumeral(sec%90+1) + "、重点任务\n")
+		for i := 1; i <= 30 && b.Len() < n; i++ {
+			b.WriteString("(一)优化发展环境,激发民营企业活力\n")
+			b.WriteString("1. 打造公平竞争市场环境。严格实施市场准入负面清单制度,新增民营企业10万家,6月底前完成,担保费率降至1%以下。(责任单位:市发改委、市市场监管局,各区人民政府〈含开发区,下同〉)\n")
+		}
+	}
+	return []byte(b.String())
+}
+
+// BenchmarkParse5MB parses a 5 MB document of seed-like paragraphs.
+func BenchmarkParse5MB(b *testing.B) {
+	doc := bigDocument(5 << 20)
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		if _, err := Parse(context.Background(), "big.txt", doc, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParsePathological parses inputs built to be slow: one giant line,
+// deep brackets, 100k headings, a line of digits.
+func BenchmarkParsePathological(b *testing.B) {
+	cases := map[string][]byte{
+		"giant-line":     []byte(strings.Repeat("推动民营经济发展,新增企业10万家、", 5<<20/48)),
+		"deep-brackets":  []byte("一、任务\n1.任务" + strings.Repeat("(", 1<<20) + strings.Repeat(")", 1<<20)),
+		"100k-headings":  []byte(strings.Repeat("1.任务。\n", 100000)),
+		"run-together":   []byte("一、任务\n" + strings.Repeat("1.任务。(责任单位:市发改委)", 50000)),
+		"digits":         []byte(strings.Repeat("1.2.3.4.5.6.7.8.9.", 5<<20/18)),
+		"unclosed-group": []byte("一、任务\n1.任务(责任单位:" + strings.Repeat("市发改委、", 300000)),
+	}
+	for name, doc := range cases {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			for b.Loop() {
+				if _, err := Parse(context.Background(), "p.txt", doc, Options{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
