@@ -44,6 +44,10 @@ type App struct {
 	Policy      *policy.Service         // policy supermarket, eligibility engine, push
 	Imports     *enterprise.ImportRuns  // imports uploaded through the web UI
 
+	// Labels names in Chinese every module's audited entities and actions
+	// and its job kinds, for the audit log and the jobs pages.
+	Labels *audit.Labels
+
 	stopEvents context.CancelFunc
 	eventsDone chan struct{}
 	loadDone   chan struct{}
@@ -112,6 +116,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			a.Log.Error("reload calendar overrides", "err", err)
 		}
 	})
+	a.Labels = audit.NewLabels(auth.Labels(), org.Labels(), workday.Labels(), notify.Labels(), enterprise.Labels(),
+		network.Labels(), policy.Labels(), audit.LabelSet{Jobs: map[string]string{jobPurgeSessions: "清理过期会话"}})
 	a.Jobs.Register(jobPurgeSessions, func(ctx context.Context, _ *jobs.Job) error {
 		n, err := a.Auth.PurgeExpiredSessions(ctx)
 		if err == nil && n > 0 {

@@ -32,12 +32,15 @@ func WithActor(ctx context.Context, w Who) context.Context {
 	return context.WithValue(ctx, actorKey, w)
 }
 
-// ActorOf returns the actor carried by ctx, or "system".
+// System is the name of the actor of changes no person or token made.
+const System = "system"
+
+// ActorOf returns the actor carried by ctx, or System.
 func ActorOf(ctx context.Context) Who {
 	if w, ok := ctx.Value(actorKey).(Who); ok {
 		return w
 	}
-	return Who{Name: "system"}
+	return Who{Name: System}
 }
 
 // WithRequestID returns ctx carrying a request id for log correlation.

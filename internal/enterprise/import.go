@@ -148,6 +148,11 @@ type ImportResult struct {
 	Errors    []RowError `json:"errors"`
 }
 
+// Summary says in one Chinese sentence what the import did.
+func (r *ImportResult) Summary() string {
+	return fmt.Sprintf("完成：读取 %d 行，新增 %d，更新 %d，未变 %d，拒绝 %d", r.Read, r.Inserted, r.Updated, r.Unchanged, r.Rejected)
+}
+
 // Progress reports how far an import has got, after every batch and once
 // at the end (Done).
 type Progress struct {

@@ -123,6 +123,10 @@ func (s *ImportRuns) Run(ctx context.Context, j *jobs.Job) error {
 		}
 		_ = j.Progress(ctx, pr.Bytes, pr.TotalBytes, note)
 	})
+	if res != nil && ierr == nil {
+		// The last report says what the import did, for the jobs pages.
+		_ = j.Progress(ctx, run.Size, run.Size, res.Summary())
+	}
 	return s.finish(ctx, run, res, ierr)
 }
 

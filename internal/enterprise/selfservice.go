@@ -333,8 +333,12 @@ func KeyField(field string) bool {
 	return ok && (f.Type == TypeMoney || field == "employees" || field == "tags" || field == "industry")
 }
 
-// FieldLabel returns the Chinese label of a canonical field, or the name.
+// FieldLabel returns the Chinese label of a canonical field (or of the
+// stored kind_text), or the name.
 func FieldLabel(field string) string {
+	if field == "kind_text" {
+		return "市场主体类型（登记原文）"
+	}
 	if f, ok := FieldByName(field); ok {
 		return f.Label
 	}

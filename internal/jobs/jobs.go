@@ -102,6 +102,10 @@ type Job struct {
 	LastError   string          `json:"last_error,omitempty"`
 	// LastProgress is the progress the handler last reported, if any.
 	LastProgress *Progress `json:"progress,omitempty"`
+	// EnqueuedBy names who enqueued the job (a username or "token:NAME");
+	// empty for the system. The handler runs as that actor.
+	EnqueuedBy   string    `json:"enqueued_by,omitempty"`
+	EnqueuedByID *int64    `json:"enqueued_by_id,omitempty"`
 	CreatedAt    time.Time `json:"created_at"`
 	UpdatedAt    time.Time `json:"updated_at"`
 
@@ -264,7 +268,7 @@ type JobFilter struct {
 }
 
 const jobColumns = `id, kind, payload, unique_key, status, run_at, attempts, max_attempts,
-	lease_until, locked_by, last_error, progress, created_at, updated_at`
+	lease_until, locked_by, last_error, progress, created_at, updated_at, enqueued_by, enqueued_by_id`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -273,13 +277,14 @@ func scanJob(s rowScanner) (*Job, error) {
 		j                              Job
 		payload                        string
 		uniqueKey, lockedBy, lastError sql.NullString
+		enqueuedBy                     sql.NullString
 		progress                       sql.NullString
 		leaseUntil                     sql.NullInt64
 		runAt, createdAt, updatedAt    int64
 		status                         string
 	)
 	if err := s.Scan(&j.ID, &j.Kind, &payload, &uniqueKey, &status, &runAt, &j.Attempts, &j.MaxAttempts,
-		&leaseUntil, &lockedBy, &lastError, &progress, &createdAt, &updatedAt); err != nil {
+		&leaseUntil, &lockedBy, &lastError, &progress, &createdAt, &updatedAt, &enqueuedBy, &j.EnqueuedByID); err != nil {
 		return nil, err
 	}
 	j.Payload = json.RawMessage(payload)
@@ -291,6 +296,7 @@ func scanJob(s rowScanner) (*Job, error) {
 		j.LeaseUntil = &t
 	}
 	j.LockedBy = lockedBy.String
+	j.EnqueuedBy = enqueuedBy.String
 	j.LastError = lastError.String
 	if progress.Valid && progress.String != "" {
 		var p Progress

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/jobs"
 	"github.com/qinqing/qinqing/internal/store"
@@ -725,6 +726,44 @@ func TestStartStop(t *testing.T) {
 		}
 		if err := r.Stop(ctx); err != nil {
 			t.Fatalf("Stop on a stopped runner: %v", err)
+		}
+	})
+}
+
+// TestJobRunsAsItsEnqueuer checks that a job records who enqueued it and
+// that its handler runs as that actor, so that what it changes is audited
+// as theirs; a job the system enqueued runs as the system.
+func TestJobRunsAsItsEnqueuer(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		r := newRunner(db, newClock(), "w1")
+		var seen []audit.Who
+		r.Register("test.who", func(ctx context.Context, _ *jobs.Job) error {
+			seen = append(seen, audit.ActorOf(ctx))
+			return nil
+		})
+		uid := int64(42)
+		byBoss, err := r.Enqueue(audit.WithActor(ctx, audit.Who{UserID: &uid, Name: "boss"}), db, "test.who", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		bySystem, err := r.Enqueue(ctx, db, "test.who", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j := mustFind(t, r, byBoss); j.EnqueuedBy != "boss" || j.EnqueuedByID == nil || *j.EnqueuedByID != 42 {
+			t.Errorf("enqueued by %q %v, want boss 42", j.EnqueuedBy, j.EnqueuedByID)
+		}
+		if j := mustFind(t, r, bySystem); j.EnqueuedBy != "" || j.EnqueuedByID != nil {
+			t.Errorf("system job enqueued by %q %v, want nobody", j.EnqueuedBy, j.EnqueuedByID)
+		}
+		for range 2 {
+			if ran, err := r.RunOnce(ctx); err != nil || !ran {
+				t.Fatalf("RunOnce: %v %v", ran, err)
+			}
+		}
+		if len(seen) != 2 || seen[0].Name != "boss" || seen[0].UserID == nil || *seen[0].UserID != 42 || seen[1].Name != audit.System {
+			t.Errorf("handlers ran as %+v, want boss then system", seen)
 		}
 	})
 }

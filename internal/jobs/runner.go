@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/store"
 )
@@ -142,12 +143,19 @@ func (r *Runner) Enqueue(ctx context.Context, q store.Querier, kind string, payl
 	if o.uniqueKey != "" {
 		unique = o.uniqueKey
 	}
+	// The job runs as whoever enqueued it (see run).
+	var by any
+	who := audit.ActorOf(ctx)
+	if who.Name != audit.System {
+		by = who.Name
+	}
 	var id int64
 	err := store.InTx(ctx, q, func(q *store.Tx) error {
-		err := q.QueryRowContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, status, run_at, attempts, max_attempts, created_at, updated_at)
-			VALUES (?, ?, ?, 'queued', ?, 0, ?, ?, ?)
+		err := q.QueryRowContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, status, run_at, attempts, max_attempts, created_at, updated_at,
+			enqueued_by, enqueued_by_id)
+			VALUES (?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?, ?)
 			ON CONFLICT (unique_key) DO NOTHING RETURNING id`,
-			kind, string(body), unique, store.Millis(o.runAt), o.maxAttempts, store.Millis(now), store.Millis(now)).Scan(&id)
+			kind, string(body), unique, store.Millis(o.runAt), o.maxAttempts, store.Millis(now), store.Millis(now), by, who.UserID).Scan(&id)
 		if errors.Is(err, store.ErrNoRows) && o.uniqueKey != "" {
 			err = q.QueryRowContext(ctx, `SELECT id FROM jobs WHERE unique_key = ?`, o.uniqueKey).Scan(&id)
 		}
@@ -279,6 +287,10 @@ func (r *Runner) run(ctx context.Context, j *Job) error {
 	}
 	hctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
+	if j.EnqueuedBy != "" {
+		// What the job changes is audited as done by whoever enqueued it.
+		hctx = audit.WithActor(hctx, audit.Who{UserID: j.EnqueuedByID, Name: j.EnqueuedBy})
+	}
 	stopRenew := make(chan struct{})
 	renewDone := make(chan struct{})
 	go func() {

@@ -823,7 +823,7 @@ func TestAdminAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := strings.Join(rows[0], ","); got != "时间,操作人,对象类型,对象编号,操作,变更前,变更后,请求编号" {
+		if got := strings.Join(rows[0], ","); got != "时间,操作人,对象类型,对象编号,操作,变更前,变更后,请求编号,对象类型名称,操作名称" {
 			t.Fatalf("header %q", got)
 		}
 		var evilRow, evilRow2 []string
@@ -860,7 +860,7 @@ func TestAdminAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(rows) != 2 || rows[1][1] != "admin" || rows[1][2] != "unit" || rows[1][4] != "create" {
+		if len(rows) != 2 || rows[1][1] != "admin" || rows[1][2] != "unit" || rows[1][4] != "create" || rows[1][8] != "组织单位" || rows[1][9] != "新建" {
 			t.Fatalf("rows %q", rows)
 		}
 		res = ts.Get(t, admin, "/admin/audit.csv?to=2026-03-03")
@@ -871,7 +871,8 @@ func TestAdminAudit(t *testing.T) {
 	t.Run("page", func(t *testing.T) {
 		res := ts.Get(t, admin, "/admin/audit?entity=unit&actor=admin")
 		wantStatus(t, res, http.StatusOK)
-		wantContains(t, res.Body, "审计测试单位", "<details>", "/admin/audit.csv?actor=admin&amp;entity=unit", "2026年3月4日 10:00")
+		wantContains(t, res.Body, "审计测试单位", "<details>", "/admin/audit.csv?actor=admin&amp;entity=unit", "2026年3月4日 10:00",
+			`<td title="unit">组织单位</td>`, `<td title="create">新建</td>`, `<option value="unit" selected>组织单位</option>`)
 		if strings.Contains(res.Body, "HYPERLINK") {
 			t.Fatal("entity filter ignored")
 		}

@@ -129,6 +129,31 @@ func TestImportAPI(t *testing.T) {
 		if page.Status != 200 || !strings.Contains(page.Body, `id="n-read">2<`) {
 			t.Fatalf("progress page: %d %.500s", page.Status, page.Body)
 		}
+
+		// The audit log records the import as the administrator's, in
+		// Chinese; the jobs pages name the kind, who started it, what it did
+		// and where its result is.
+		log := ts.Get(t, admin, "/admin/audit?entity=enterprise")
+		wantStatus(t, log, http.StatusOK)
+		wantContains(t, log.Body, `<td title="admin">admin</td>`, `<td title="enterprise">企业</td>`, `<td title="import">批量导入</td>`)
+		if strings.Contains(log.Body, `<td title="system">`) {
+			t.Error("the web import is audited as the system")
+		}
+		list := ts.Get(t, admin, "/admin/jobs")
+		wantStatus(t, list, http.StatusOK)
+		result := fmt.Sprintf("/admin/import/%d", run.ID)
+		wantContains(t, list.Body, `<td title="enterprise.import">企业导入 · <a href="`+result+`">查看结果</a></td>`, "<td>admin</td>",
+			"完成：读取 2 行，新增 1，更新 0，未变 0，拒绝 1")
+		job := ts.Get(t, admin, fmt.Sprintf("/admin/jobs/%d", run.JobID))
+		wantStatus(t, job, http.StatusOK)
+		wantContains(t, job.Body, "企业导入", "<dt>发起人</dt><dd>admin</dd>", `<a href="`+result+`">查看任务结果</a>`, "<dt><code>run</code></dt>")
+		var api struct {
+			EnqueuedBy string `json:"enqueued_by"`
+		}
+		ts.Get(t, admin, fmt.Sprintf("/api/v1/jobs/%d", run.JobID)).JSON(t, &api)
+		if api.EnqueuedBy != "admin" {
+			t.Errorf("job enqueued_by %q, want admin", api.EnqueuedBy)
+		}
 	})
 	t.Run("ErrForbidden", func(t *testing.T) {
 		leader := ts.LoginAs(t, "leader")

@@ -2,11 +2,13 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/csv"
 	"encoding/json"
 	"github.com/qinqing/qinqing/internal/sheet"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/qinqing/qinqing/internal/audit"
@@ -56,6 +58,21 @@ func auditFilterOf(q url.Values) (audit.Filter, auditQuery, error) {
 type auditRow struct {
 	audit.Entry
 	BeforeText, AfterText string
+	// The entity, action and actor as the labels table names them.
+	EntityLabel, ActionLabel, ActorLabel string
+}
+
+// option is one choice of a select: its value and what it shows.
+type option struct{ Value, Label string }
+
+// sortedOptions returns the options of m (value → label) by label.
+func sortedOptions(m map[string]string) []option {
+	out := make([]option, 0, len(m))
+	for v, l := range m {
+		out = append(out, option{v, l})
+	}
+	slices.SortFunc(out, func(a, b option) int { return cmp.Or(cmp.Compare(a.Label, b.Label), cmp.Compare(a.Value, b.Value)) })
+	return out
 }
 
 func indentJSON(raw json.RawMessage) string {
@@ -76,13 +93,18 @@ type auditData struct {
 	Filter    auditQuery
 	ExportURL string
 	Error     string
+	Entities  []option // the entities to filter by, named
 }
 
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	f, aq, ferr := auditFilterOf(q)
 	p := newPager(r.URL.Path, q, 50)
-	data := &auditData{Page: p, Filter: aq}
+	entities := s.app.Labels.Entities()
+	if _, ok := entities[aq.Entity]; !ok && aq.Entity != "" {
+		entities[aq.Entity] = aq.Entity
+	}
+	data := &auditData{Page: p, Filter: aq, Entities: sortedOptions(entities)}
 	export := url.Values{}
 	for k, v := range q {
 		if k != "page" && k != "ok" {
@@ -105,7 +127,9 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	p.Total = total
 	for _, e := range entries {
-		data.Entries = append(data.Entries, auditRow{Entry: e, BeforeText: indentJSON(e.Before), AfterText: indentJSON(e.After)})
+		l := s.app.Labels
+		data.Entries = append(data.Entries, auditRow{Entry: e, BeforeText: indentJSON(e.Before), AfterText: indentJSON(e.After),
+			EntityLabel: l.Entity(e.Entity), ActionLabel: l.Action(e.Entity, e.Action), ActorLabel: l.Actor(e.Actor)})
 	}
 	s.render(w, r, http.StatusOK, "admin_audit.html", data)
 	return nil
@@ -132,7 +156,8 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	_, _ = w.Write([]byte("\uFEFF"))
 	cw := csv.NewWriter(w)
-	_ = cw.Write([]string{"时间", "操作人", "对象类型", "对象编号", "操作", "变更前", "变更后", "请求编号"})
+	_ = cw.Write([]string{"时间", "操作人", "对象类型", "对象编号", "操作", "变更前", "变更后", "请求编号", "对象类型名称", "操作名称"})
+	l := s.app.Labels
 	rows := 0
 	// Newer entries may be appended while we read: they shift later pages
 	// down, so skip any id not below the last one written.
@@ -151,6 +176,7 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 				e.At.In(workday.Shanghai).Format("2006-01-02 15:04:05"),
 				sheet.Escape(e.Actor), sheet.Escape(e.Entity), sheet.Escape(e.EntityID), sheet.Escape(e.Action),
 				sheet.Escape(string(e.Before)), sheet.Escape(string(e.After)), sheet.Escape(e.RequestID),
+				sheet.Escape(l.Entity(e.Entity)), sheet.Escape(l.Action(e.Entity, e.Action)),
 			})
 		}
 		cw.Flush()

@@ -2,12 +2,15 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/jobs"
 )
 
@@ -17,10 +20,15 @@ type jobRow struct {
 	// Percent is the progress in whole percent, or -1 when the job has not
 	// reported a total.
 	Percent int
+	// KindLabel names the kind; By names who started it; Link is the page
+	// that shows what the job did ("" when none).
+	KindLabel, By, Link string
 }
 
-func jobRowOf(j jobs.Job) jobRow {
-	row := jobRow{Job: j, Percent: -1}
+func (s *Server) jobRowOf(j jobs.Job) jobRow {
+	l := s.app.Labels
+	row := jobRow{Job: j, Percent: -1, KindLabel: l.Job(j.Kind), By: l.Actor(cmp.Or(j.EnqueuedBy, audit.System)),
+		Link: l.JobLink(j.Kind, j.Payload)}
 	if j.LastProgress != nil {
 		if p := j.LastProgress.Percent(); p >= 0 {
 			row.Percent = int(math.Floor(p))
@@ -49,6 +57,7 @@ type jobsData struct {
 	Jobs     []jobRow
 	Page     *pager
 	Filter   jobsFilter
+	Kinds    []option // the kinds to filter by, named
 }
 
 func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request) error {
@@ -58,6 +67,11 @@ func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data := &jobsData{Statuses: jobs.Statuses(), Filter: jobsFilter{Status: strings.TrimSpace(q.Get("status")), Kind: strings.TrimSpace(q.Get("kind"))}}
+	kinds := s.app.Labels.JobKinds()
+	if _, ok := kinds[data.Filter.Kind]; !ok && data.Filter.Kind != "" {
+		kinds[data.Filter.Kind] = data.Filter.Kind
+	}
+	data.Kinds = sortedOptions(kinds)
 	for _, st := range jobs.Statuses() {
 		data.Counts = append(data.Counts, statusCount{Status: st, N: counts[st]})
 	}
@@ -69,7 +83,7 @@ func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	data.Page.Total = total
 	for _, j := range list {
-		data.Jobs = append(data.Jobs, jobRowOf(j))
+		data.Jobs = append(data.Jobs, s.jobRowOf(j))
 	}
 	s.render(w, r, http.StatusOK, "admin_jobs.html", data)
 	return nil
@@ -79,6 +93,8 @@ func (s *Server) jobsPage(w http.ResponseWriter, r *http.Request) error {
 type jobData struct {
 	Job     jobRow
 	Payload string
+	// Params are the payload's top-level values, for reading.
+	Params []option
 }
 
 func (s *Server) jobPage(w http.ResponseWriter, r *http.Request) error {
@@ -90,10 +106,17 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	data := &jobData{Job: jobRowOf(*j), Payload: string(j.Payload)}
+	data := &jobData{Job: s.jobRowOf(*j), Payload: string(j.Payload)}
 	var b bytes.Buffer
 	if json.Indent(&b, j.Payload, "", "  ") == nil {
 		data.Payload = b.String()
+	}
+	var params map[string]json.RawMessage
+	if json.Unmarshal(j.Payload, &params) == nil {
+		for k, v := range params {
+			data.Params = append(data.Params, option{k, strings.Trim(string(v), `"`)})
+		}
+		slices.SortFunc(data.Params, func(a, b option) int { return cmp.Compare(a.Value, b.Value) })
 	}
 	s.render(w, r, http.StatusOK, "admin_job.html", data)
 	return nil

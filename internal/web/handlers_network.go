@@ -87,7 +87,7 @@ func (s *Server) networkData(r *http.Request) (*networkData, error) {
 	if last, _, err := s.app.Jobs.List(r.Context(), jobs.JobFilter{Kind: network.JobAssign, Limit: 1}); err != nil {
 		return nil, err
 	} else if len(last) > 0 {
-		row := jobRowOf(last[0])
+		row := s.jobRowOf(last[0])
 		data.LastAssign = &row
 	}
 	return data, nil

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/workday"
 )
@@ -73,6 +74,8 @@ var funcs = template.FuncMap{
 		return fmt.Sprint(v)
 	},
 	"roleLabel": func(r auth.Role) string { return r.Label() },
+	// fieldLabel names an enterprise's stored field in Chinese.
+	"fieldLabel": enterprise.FieldLabel,
 	// known tells a known empty tag set from an unknown one (nil).
 	"known": func(tags []string) bool { return tags != nil },
 	"add":   func(a, b int) int { return a + b },
