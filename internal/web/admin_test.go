@@ -1029,7 +1029,7 @@ func TestAdminJobs(t *testing.T) {
 	t.Run("list", func(t *testing.T) {
 		res := ts.Get(t, admin, "/admin/jobs?status=failed")
 		wantStatus(t, res, http.StatusOK)
-		wantContains(t, res.Body, "test.fail", "模拟失败", "width: 30%", "处理第3个", "失败", "排队中")
+		wantContains(t, res.Body, "test.fail", "模拟失败", `<progress class="progress" max="100" value="30">`, "处理第3个", "失败", "排队中")
 		res = ts.Get(t, admin, "/admin/jobs?status=done")
 		if strings.Contains(res.Body, "test.fail") {
 			t.Fatal("status filter ignored")

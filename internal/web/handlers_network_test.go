@@ -256,7 +256,7 @@ func TestInvitationAndSelfReportFlow(t *testing.T) {
 	}
 	// The card gives the join page's full address, and a link with the code.
 	joinURL := f.HTTP.URL + "/join?code=" + code
-	wantContains(t, res.Body, "打开 <strong style=\"word-break:break-all\">"+f.HTTP.URL+"/join</strong>", `href="`+joinURL+`"`)
+	wantContains(t, res.Body, "打开 <strong class=\"break\">"+f.HTTP.URL+"/join</strong>", `href="`+joinURL+`"`)
 	wantContains(t, f.Get(t, f.Client(t), strings.TrimPrefix(joinURL, f.HTTP.URL)).Body, `value="`+code+`"`)
 	// Anonymous sign-up with the code logs in and lands on 我的档案.
 	anon := f.Client(t)

@@ -314,3 +314,103 @@ func TestInputRulesNameRoutes(t *testing.T) {
 		}
 	}
 }
+
+// TestSecurityHeaders checks the headers every response carries, that
+// /static/ serves files but lists no directory, that the bearer scheme is
+// case-insensitive, and that a body of the wrong shape is explained
+// without Go's type names.
+func TestSecurityHeaders(t *testing.T) {
+	ts := newTestServer(t)
+	c := ts.Client(t)
+	for _, path := range []string{"/login", "/api/v1/units", "/static/app.css", "/no-such-page", "/healthz"} {
+		t.Run("OK headers "+path, func(t *testing.T) {
+			res := ts.Get(t, c, path)
+			for k, want := range map[string]string{
+				"X-Content-Type-Options": "nosniff",
+				"Referrer-Policy":        "strict-origin-when-cross-origin",
+				"X-Frame-Options":        "DENY",
+			} {
+				if got := res.Header.Get(k); got != want {
+					t.Errorf("%s: %q, want %q", k, got, want)
+				}
+			}
+			csp := res.Header.Get("Content-Security-Policy")
+			for _, d := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"} {
+				if !strings.Contains(csp, d) {
+					t.Errorf("Content-Security-Policy %q lacks %q", csp, d)
+				}
+			}
+			if strings.Contains(csp, "unsafe") {
+				t.Errorf("Content-Security-Policy %q allows unsafe sources", csp)
+			}
+		})
+	}
+	for _, path := range []string{"/static/", "/static/vendor/", "/static/vendor", "/static/nothing.js"} {
+		t.Run("ErrNoListing "+path, func(t *testing.T) {
+			res := ts.Get(t, c, path)
+			wantStatus(t, res, http.StatusNotFound)
+			if strings.Contains(res.Body, `href="app.css"`) || strings.Contains(res.Body, `href="vendor/"`) || strings.Contains(res.Body, `href="htmx-`) {
+				t.Fatalf("%s lists files:\n%.500s", path, res.Body)
+			}
+		})
+	}
+	t.Run("OK vendored file cached", func(t *testing.T) {
+		res := ts.Get(t, c, "/static/vendor/htmx-2.0.11.min.js")
+		wantStatus(t, res, http.StatusOK)
+		if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "immutable") {
+			t.Errorf("Cache-Control %q", cc)
+		}
+	})
+	token, _ := ts.Token(t, auth.TokenInput{Name: "大小写", Role: auth.RoleAdmin, Scopes: []auth.Action{auth.ManageUnits}})
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER", "bEaReR"} {
+		t.Run("OK scheme "+scheme, func(t *testing.T) {
+			req := ts.Request(t, "GET", "/api/v1/units", nil)
+			req.Header.Set("Authorization", scheme+" "+token)
+			wantStatus(t, ts.Do(t, c, req), http.StatusOK)
+		})
+	}
+	t.Run("ErrNoGoTypeNames", func(t *testing.T) {
+		admin := ts.LoginAs(t, "admin")
+		for _, body := range []string{`{"title": 5}`, `{"issuing_unit_id": "市发改委"}`, `{"effective_from": 20260101}`, `[1, 2]`, `{"title": "x", "bogus": 1}`} {
+			res := ts.SendJSON(t, admin, "POST", "/api/v1/policies", "", body)
+			p := wantProblem(t, res, http.StatusUnprocessableEntity, "invalid", "")
+			for _, leak := range []string{"policy.", "PolicyInput", "Go ", "struct", "int64", "json:", "unmarshal"} {
+				if strings.Contains(p.Detail, leak) {
+					t.Errorf("%s: detail %q shows %q", body, p.Detail, leak)
+				}
+			}
+		}
+	})
+}
+
+// TestTemplatesNoInlineCode checks the templates for what the content
+// security policy blocks: inline scripts, <style> blocks, style attributes
+// and on… event handlers. Put styles in static/app.css, behaviour in
+// static/app.js (data-confirm, data-select-all) or a page's own script file.
+func TestTemplatesNoInlineCode(t *testing.T) {
+	files, err := filepath.Glob("templates/*.html")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("templates: %v", err)
+	}
+	for _, re := range []*regexp.Regexp{
+		regexp.MustCompile(`<script(\s[^>]*)?>`),
+		regexp.MustCompile(`<style[\s>]`),
+		regexp.MustCompile(`\sstyle=`),
+		regexp.MustCompile(`\son[a-z]+=`),
+		regexp.MustCompile(`\shx-on`),
+		regexp.MustCompile(`javascript:`),
+	} {
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range re.FindAllString(string(b), -1) {
+				if strings.HasPrefix(m, "<script") && strings.Contains(m, ` src="/static/`) {
+					continue
+				}
+				t.Errorf("%s: %q is blocked by the content security policy", f, m)
+			}
+		}
+	}
+}
