@@ -90,6 +90,9 @@ var Accounts = []Account{
 	{Username: "fgw", Name: "市发改委 张科长", Role: auth.RoleUnitStaff, Unit: "市发展和改革委员会"},
 	{Username: "hongshan", Name: "洪山区 刘主任", Role: auth.RoleUnitStaff, Unit: "洪山区人民政府"},
 	{Username: "specialist", Name: "服务专员 陈晓", Role: auth.RoleSpecialist},
+	{Username: "hs_zhou", Name: "服务专员 周敏", Role: auth.RoleSpecialist},
+	{Username: "ja_wang", Name: "服务专员 王磊", Role: auth.RoleSpecialist},
+	{Username: "wc_li", Name: "服务专员 李娜", Role: auth.RoleSpecialist},
 	{Username: "enterprise", Name: "企业用户 赵经理", Role: auth.RoleEnterprise},
 }
 
@@ -158,6 +161,7 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 	} else {
 		own = &list[0].ID
 	}
+	users := map[string]int64{}
 	for _, acc := range Accounts {
 		in := auth.UserInput{Username: acc.Username, DisplayName: acc.Name, Password: Password, Role: acc.Role}
 		if acc.Role == auth.RoleEnterprise {
@@ -170,11 +174,21 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 			}
 			in.UnitID = &u.ID
 		}
-		if _, err := a.Auth.CreateUser(ctx, in); err != nil {
+		u, err := a.Auth.CreateUser(ctx, in)
+		if err != nil {
 			return fmt.Errorf("demo user %s: %w", acc.Username, err)
 		}
+		users[acc.Username] = u.ID
 	}
 	fmt.Fprintf(out, "demo: %d users\n", len(Accounts))
+	var ownID int64
+	if own != nil {
+		ownID = *own
+	}
+	if err := a.Network.LoadDemo(ctx, func(username string) int64 { return users[username] }, ownID); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "demo: the service network (stations, specialists, assignments, visits)")
 	if err := a.Policy.LoadDemo(ctx, func(name string) *int64 {
 		if u, err := a.Org.Resolve(ctx, name); err == nil {
 			return &u.ID

@@ -2,9 +2,13 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
+	"regexp"
 	"testing"
 	"time"
 
@@ -45,4 +49,45 @@ func newDemoServer(t *testing.T) *httptest.Server {
 	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	return srv
+}
+
+// TestDemoServiceNetwork checks over HTTP that the demo's specialist has
+// work: enterprises assigned in their grid, visit history, some overdue, a
+// reminder in the inbox; and that the office sees the stations.
+func TestDemoServiceNetwork(t *testing.T) {
+	srv := newDemoServer(t)
+	ts := &testServer{HTTP: srv}
+	login := func(username string) *http.Client {
+		c := ts.Client(t)
+		res := ts.PostForm(t, c, "/login", url.Values{"username": {username}, "password": {demo.Password}})
+		wantStatus(t, res, http.StatusSeeOther)
+		return c
+	}
+	sp := login("specialist")
+	bench := ts.Get(t, sp, "/workbench")
+	wantStatus(t, bench, http.StatusOK)
+	wantContains(t, bench.Body, "洪山区中小企业服务站 · 共负责", "走访提醒", "逾期", "从未走访")
+	if !regexp.MustCompile(`<td>\d{4}年\d{1,2}月\d{1,2}日( <span class="state-bad">逾期</span>)?</td>`).MatchString(bench.Body) {
+		t.Errorf("no enterprise of the demo specialist has a visit:\n%.3000s", bench.Body)
+	}
+	inbox := ts.Get(t, sp, "/inbox")
+	wantStatus(t, inbox, http.StatusOK)
+	wantContains(t, inbox.Body, "天未走访")
+
+	// The demo enterprise is looked after by the demo specialist, who
+	// visited it last week: its page lists the visits.
+	var me struct {
+		EnterpriseID int64 `json:"enterprise_id"`
+	}
+	ts.Get(t, login("enterprise"), "/api/v1/me").JSON(t, &me)
+	if me.EnterpriseID == 0 {
+		t.Fatal("the demo enterprise account has no enterprise")
+	}
+	visits := ts.Get(t, sp, fmt.Sprintf("/workbench/%d", me.EnterpriseID))
+	wantStatus(t, visits, http.StatusOK)
+	wantContains(t, visits.Body, "登记走访")
+
+	network := ts.Get(t, login("admin"), "/network")
+	wantStatus(t, network, http.StatusOK)
+	wantContains(t, network.Body, "洪山区中小企业服务站", "江岸区中小企业服务站", "武昌区中小企业服务站")
 }
