@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/qinqing/qinqing/internal/errs"
+	moneyfmt "github.com/qinqing/qinqing/internal/money"
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
@@ -517,89 +518,18 @@ func halfWidthDigits(s string) string {
 // as spreadsheets write large numbers); "12.5" is refused, since amounts are
 // stored in whole yuan and silently rounding would change the figure. The
 // units registers write are understood: 元, 万 (万元) and 亿 (亿元), as in
-// "3,000元", "500万", "500万元", "1.2亿", "0.5亿元"; a decimal in 万 or 亿
-// must still come to whole yuan ("12.3456万" is 123,456 元).
+// "3,000元", "500万", "500万元", "1.2亿", "0.5亿元" — such a cell is read by
+// money.Parse, the platform's one reader of typed amounts, and must still
+// come to whole yuan ("12.3456万" is 123,456 元).
 // Errors: Invalid, with a Chinese message that the caller prefixes with the
 // field's label.
 func ParseMoney(s string) (int64, error) {
 	// Plain numbers, the common case at city scale, end in an ASCII byte
 	// and never look for a unit.
 	if t := trimSpace(s); t != "" && t[len(t)-1] >= utf8.RuneSelf {
-		if num, unit, ok := cutMoneyUnit(t); ok {
-			return parseInUnit(t, num, unit)
-		}
+		return moneyfmt.Parse(t, moneyfmt.Yuan)
 	}
 	return parseInteger(s, true)
-}
-
-// cutMoneyUnit splits a trailing unit (元, 万, 万元, 亿, 亿元) from s and
-// returns the number before it and the unit's size in yuan.
-func cutMoneyUnit(s string) (num string, unit int64, ok bool) {
-	num, yuan := strings.CutSuffix(s, "元")
-	switch {
-	case strings.HasSuffix(num, "万"):
-		return strings.TrimSuffix(num, "万"), 10_000, true
-	case strings.HasSuffix(num, "亿"):
-		return strings.TrimSuffix(num, "亿"), 100_000_000, true
-	case yuan:
-		return num, 1, true
-	}
-	return "", 0, false
-}
-
-// parseInUnit reads num (a decimal, optionally signed, with thousands
-// separators) as an amount in units of unit yuan; orig is the cell, for
-// messages. Errors: Invalid.
-func parseInUnit(orig, num string, unit int64) (int64, error) {
-	num = trimSpace(num)
-	if unit == 1 {
-		if num == "" {
-			return 0, errs.Errorf(errs.Invalid, "“%s”缺少数字", orig)
-		}
-		return parseInteger(num, true)
-	}
-	bad := errs.Errorf(errs.Invalid, "应为金额（如 1234567、1,234,567、500万、1.2亿元），实际为“%s”", orig)
-	num = halfWidthDigits(num)
-	neg := false
-	if num != "" && (num[0] == '-' || num[0] == '+') {
-		neg, num = num[0] == '-', num[1:]
-	}
-	whole, frac, _ := strings.Cut(num, ".")
-	if strings.IndexByte(whole, ',') >= 0 {
-		groups := strings.Split(whole, ",")
-		for i, g := range groups {
-			if !isDigits(g) || len(g) > 3 || (i > 0 && len(g) != 3) {
-				return 0, errs.Errorf(errs.Invalid, "“%s”的千分位分隔符位置不对（应如 1,234,567）", orig)
-			}
-		}
-		whole = strings.Join(groups, "")
-	}
-	if whole == "" || !isDigits(whole) || (frac != "" && !isDigits(frac)) {
-		return 0, bad
-	}
-	places := 4 // digits of a unit: 万 = 10^4, 亿 = 10^8
-	if unit == 100_000_000 {
-		places = 8
-	}
-	if len(frac) > places {
-		if strings.Trim(frac[places:], "0") != "" {
-			return 0, errs.Errorf(errs.Invalid, "应为整数元（不含角、分），实际为“%s”", orig)
-		}
-		frac = frac[:places]
-	}
-	w, err := strconv.ParseInt(whole, 10, 64)
-	if err != nil || w > (math.MaxInt64-unit)/unit {
-		return 0, errs.Errorf(errs.Invalid, "“%s”超出范围", orig)
-	}
-	f := int64(0)
-	if frac != "" {
-		f, _ = strconv.ParseInt(frac+strings.Repeat("0", places-len(frac)), 10, 64)
-	}
-	n := w*unit + f
-	if neg {
-		n = -n
-	}
-	return n, nil
 }
 
 // ParseCount reads a non-negative whole number (a headcount) in the forms
