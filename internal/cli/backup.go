@@ -24,6 +24,9 @@ use instead, since a dump belongs to the database's own tools.`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if err := requireDatabase(cfg.DB); err != nil {
+		return err
+	}
 	db, err := store.Open(ctx, cfg.DB)
 	if err != nil {
 		return err

@@ -210,6 +210,15 @@ func databaseAbsent(dsn string) (bool, string) {
 	return errors.Is(err, os.ErrNotExist), dsn
 }
 
+// requireDatabase refuses a SQLite database file that does not exist.
+// Errors: Invalid, naming the commands that create one.
+func requireDatabase(dsn string) error {
+	if absent, path := databaseAbsent(dsn); absent {
+		return errs.Errorf(errs.Invalid, "数据库 %s 不存在：先运行 qinqing migrate --db %s 创建（或 qinqing serve --demo 载入演示数据）", path, path)
+	}
+	return nil
+}
+
 // loadConfig returns the defaults overridden by the environment.
 func loadConfig(env Env) (config.Config, error) {
 	cfg := config.Default()
@@ -217,8 +226,14 @@ func loadConfig(env Env) (config.Config, error) {
 	return cfg, err
 }
 
-// openApp opens the database of cfg and checks its schema is current.
+// openApp opens the database of cfg and checks its schema is current. A
+// SQLite database that does not exist is not created (an empty file would
+// only fail the schema check and be left behind): the error says how to
+// create one.
 func openApp(ctx context.Context, env Env, cfg config.Config) (*app.App, error) {
+	if err := requireDatabase(cfg.DB); err != nil {
+		return nil, err
+	}
 	a, err := app.Open(ctx, cfg, app.Options{Logger: slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if err != nil {
 		return nil, err

@@ -212,8 +212,16 @@ func TestUserTokenBackup(t *testing.T) {
 	if code, _, e := run(t, "", nil, "serve", "--db", db, "--addr", "127.0.0.1:0", "--frob"); code != 2 {
 		t.Fatalf("serve with a bad flag: %d %s", code, e)
 	}
-	if code, _, e := run(t, "", nil, "user", "list", "--db", db); code != 1 || !strings.Contains(e, "qinqing migrate") {
+	if code, _, e := run(t, "", nil, "user", "list", "--db", db); code != 1 || !strings.Contains(e, "不存在") || !strings.Contains(e, "qinqing migrate") {
 		t.Fatalf("an unmigrated database should be refused with advice: %d %q", code, e)
+	}
+	for _, args := range [][]string{{"user", "list"}, {"token", "list"}, {"backup", "--to", filepath.Join(dir, "none.db")}, {"export", "enterprises"}} {
+		if code, _, e := run(t, "", nil, append(args, "--db", db)...); code != 1 || !strings.Contains(e, "不存在") {
+			t.Fatalf("%v on a missing database: %d %q", args, code, e)
+		}
+	}
+	if _, err := os.Stat(db); !errors.Is(err, os.ErrNotExist) {
+		t.Fatalf("reading a missing database created it (stat: %v)", err)
 	}
 	if code, out, e := run(t, "", nil, "migrate", "--db", db); code != 0 || !strings.Contains(out, "schema at version") {
 		t.Fatalf("migrate: %d %s %s", code, out, e)
