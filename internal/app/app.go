@@ -110,6 +110,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Enterprises.Index = a.Policy.Engine()
 	a.Imports = &enterprise.ImportRuns{Enterprises: a.Enterprises, Jobs: a.Jobs, Dir: filepath.Join(cfg.DataDir, "uploads"), Now: a.Now}
 	a.Jobs.Register(enterprise.ImportJobKind, a.Imports.Run)
+	a.Jobs.Register(enterprise.CleanUploadsKind, a.Imports.CleanUploadsJob)
 	a.Overrides = &workday.Overrides{DB: db, Audit: a.Audit, Calendar: a.Calendar, Events: a.Events, Now: a.Now}
 	a.Events.Subscribe(workday.Topic, func(string) {
 		if err := workday.LoadOverrides(context.Background(), a.DB, a.Calendar); err != nil {
@@ -149,6 +150,9 @@ func (a *App) Start(ctx context.Context) error {
 		return err
 	}
 	if err := a.Jobs.Schedule(ctx, "visit-reminders", network.JobVisitReminders, 24*time.Hour); err != nil {
+		return err
+	}
+	if err := a.Jobs.Schedule(ctx, "clean-uploads", enterprise.CleanUploadsKind, 24*time.Hour); err != nil {
 		return err
 	}
 	evCtx, cancel := context.WithCancel(context.Background())

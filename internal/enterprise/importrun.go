@@ -13,13 +13,26 @@ import (
 	"time"
 
 	"github.com/qinqing/qinqing/internal/audit"
+	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/jobs"
 	"github.com/qinqing/qinqing/internal/store"
 )
 
-// ImportJobKind is the background job kind that runs an uploaded import.
-const ImportJobKind = "enterprise.import"
+// Background job kinds of web imports.
+const (
+	ImportJobKind     = "enterprise.import"        // runs an uploaded import
+	CleanUploadsKind  = "enterprise.clean_uploads" // removes uploads no run needs (scheduled)
+	DefaultUploadKeep = 7 * 24 * time.Hour         // how long an interrupted import's upload waits for a retry
+)
+
+// The states of an import run (ImportRun.Status).
+const (
+	RunQueued  = "queued"  // waiting for its job to start
+	RunRunning = "running" // its job is importing
+	RunDone    = "done"    // finished; Result says what it did
+	RunFailed  = "failed"  // stopped without a result; Error says why
+)
 
 // ImportRun is an import started from the web UI: the upload, its job and,
 // once finished, its result.
@@ -35,7 +48,14 @@ type ImportRun struct {
 	FinishedAt *time.Time    `json:"finished_at"`
 	Result     *ImportResult `json:"result"`
 	Error      string        `json:"error,omitempty"`
-	path       string
+	// Status is RunQueued, RunRunning, RunDone or RunFailed. A run whose
+	// job failed without finishing it (its process was killed, the job's
+	// lease ran out) is failed, with the job's last error as its Error.
+	Status string `json:"status"`
+	// Retryable: the run failed without a result and its upload is still
+	// there, so RetryImportRun can run it again.
+	Retryable bool `json:"retryable"`
+	path      string
 }
 
 // ImportRuns saves uploads under Dir and runs them as background jobs, so
@@ -46,6 +66,9 @@ type ImportRuns struct {
 	Jobs        *jobs.Runner
 	Dir         string
 	Now         func() time.Time
+	// Keep is how long the upload of an interrupted import waits for a
+	// retry before CleanUploads removes it; DefaultUploadKeep when zero.
+	Keep time.Duration
 }
 
 // Start saves the upload r (named filename) and queues its import. Admins
@@ -112,7 +135,7 @@ func (s *ImportRuns) Run(ctx context.Context, j *jobs.Job) error {
 	}
 	f, err := os.Open(run.path)
 	if err != nil {
-		return s.finish(ctx, run, nil, errs.Errorf(errs.NotFound, "上传的文件已不存在：%s", run.Filename))
+		return s.finish(ctx, j, run, nil, errs.Errorf(errs.NotFound, "上传的文件已不存在：%s", run.Filename))
 	}
 	defer f.Close()
 	opts := ImportOptions{Strict: run.Strict, DryRun: run.DryRun, Size: run.Size}
@@ -127,10 +150,15 @@ func (s *ImportRuns) Run(ctx context.Context, j *jobs.Job) error {
 		// The last report says what the import did, for the jobs pages.
 		_ = j.Progress(ctx, run.Size, run.Size, res.Summary())
 	}
-	return s.finish(ctx, run, res, ierr)
+	return s.finish(ctx, j, run, res, ierr)
 }
 
-func (s *ImportRuns) finish(ctx context.Context, run *ImportRun, res *ImportResult, ierr error) error {
+// finish records the outcome of run's import — if j still holds its lease:
+// a job that lost it (its lease ran out and the run may be running again)
+// leaves the run and its upload alone — and removes the upload. An import
+// that failed fails its job too, with the reason, so that the jobs pages
+// do not call a refused file done.
+func (s *ImportRuns) finish(ctx context.Context, j *jobs.Job, run *ImportRun, res *ImportResult, ierr error) error {
 	var result, msg *string
 	if res != nil {
 		b, err := json.Marshal(res)
@@ -144,16 +172,143 @@ func (s *ImportRuns) finish(ctx context.Context, run *ImportRun, res *ImportResu
 		m := errs.MessageOf(ierr)
 		msg = &m
 	}
-	_, err := s.Enterprises.DB.ExecContext(ctx, `UPDATE import_runs SET finished_at = ?, result = ?, error = ? WHERE id = ?`,
-		store.Millis(s.Now()), result, msg, run.ID)
+	res2, err := s.Enterprises.DB.ExecContext(context.WithoutCancel(ctx), `UPDATE import_runs SET finished_at = ?, result = ?, error = ?
+		WHERE id = ? AND finished_at IS NULL
+			AND EXISTS (SELECT 1 FROM jobs WHERE jobs.id = ? AND status = 'running' AND locked_by = ? AND attempts = ?)`,
+		store.Millis(s.Now()), result, msg, run.ID, j.ID, j.LockedBy, j.Attempts)
 	if err != nil {
 		return errs.Wrap(err, "finish import run")
 	}
+	if n, _ := res2.RowsAffected(); n == 0 {
+		return errs.Errorf(errs.Conflict, "导入 %d 的任务已失去租约，结果不予记录", run.ID)
+	}
 	os.Remove(run.path)
-	if ierr != nil && errs.CodeOf(ierr) == errs.Internal {
+	if ierr != nil {
 		return jobs.Permanent(ierr)
 	}
 	return nil
+}
+
+// RetryImportRun runs again an import whose job failed before it finished
+// (Retryable): its job is queued afresh and imports the same upload —
+// rows already written are found unchanged, and indexes a first import
+// deferred are built first. The office may call it (auth.ImportEnterprise).
+// Errors: Unauthenticated, Forbidden, NotFound, Conflict when the run is not
+// retryable (finished, still running, or its upload is gone), Internal.
+func (s *ImportRuns) RetryImportRun(ctx context.Context, a *auth.Actor, id int64) (*ImportRun, error) {
+	if err := auth.AuthorizeSome(a, auth.ImportEnterprise); err != nil {
+		return nil, err
+	}
+	run, err := s.FindImportRunByID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !run.Retryable {
+		why := "它已完成"
+		switch {
+		case run.Status == RunQueued || run.Status == RunRunning:
+			why = "它还在进行"
+		case run.FinishedAt == nil:
+			why = "上传的文件已不在，请重新上传"
+		case run.Error != "":
+			why = "它已结束：" + run.Error + "。请修正文件后重新上传"
+		}
+		return nil, errs.Errorf(errs.Conflict, "导入 %d 不能重试：%s", id, why)
+	}
+	err = s.Enterprises.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := s.Jobs.Retry(ctx, tx, run.JobID); err != nil {
+			return err
+		}
+		return s.Enterprises.Audit.Record(ctx, tx, "import_run", strconv.FormatInt(id, 10), "retry", map[string]string{"status": run.Status, "error": run.Error}, nil)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.FindImportRunByID(ctx, id)
+}
+
+// CleanUploads removes the uploads no import run needs any more: those of
+// finished runs (normally removed at once, unless that failed), those of
+// runs interrupted longer than Keep ago and not retried (the run is then
+// finished as failed, saying so), and files no run names that are a day
+// old (an upload whose run was never recorded). It returns how many files
+// it removed. Job CleanUploadsKind runs it daily. Errors: Internal.
+func (s *ImportRuns) CleanUploads(ctx context.Context) (int, error) {
+	keep := s.Keep
+	if keep <= 0 {
+		keep = DefaultUploadKeep
+	}
+	now := s.Now()
+	rows, err := s.Enterprises.DB.QueryContext(ctx, `SELECT r.id, r.path, r.finished_at, j.status, j.updated_at
+		FROM import_runs r LEFT JOIN jobs j ON j.id = r.job_id`)
+	if err != nil {
+		return 0, errs.Wrap(err, "find import uploads")
+	}
+	type upload struct {
+		id        int64
+		path      string
+		finished  bool
+		abandoned bool
+	}
+	var uploads []upload
+	named := map[string]bool{}
+	for rows.Next() {
+		var u upload
+		var finished, updated sql.NullInt64
+		var status sql.NullString
+		if err := rows.Scan(&u.id, &u.path, &finished, &status, &updated); err != nil {
+			rows.Close()
+			return 0, errs.Wrap(err, "find import uploads")
+		}
+		u.finished = finished.Valid
+		u.abandoned = !u.finished && (!status.Valid || status.String == string(jobs.Failed) && store.FromMillis(updated.Int64).Add(keep).Before(now))
+		named[filepath.Base(u.path)] = true
+		uploads = append(uploads, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, errs.Wrap(err, "find import uploads")
+	}
+	removed := 0
+	remove := func(path string) {
+		if err := os.Remove(path); err == nil {
+			removed++
+		}
+	}
+	for _, u := range uploads {
+		switch {
+		case u.finished:
+			remove(u.path)
+		case u.abandoned:
+			msg := "导入中断后 " + strconv.Itoa(int(keep/(24*time.Hour))) + " 天内未重试，上传的文件已清理；请重新上传"
+			if _, err := s.Enterprises.DB.ExecContext(ctx, `UPDATE import_runs SET finished_at = ?, error = ? WHERE id = ? AND finished_at IS NULL`,
+				store.Millis(now), msg, u.id); err != nil {
+				return removed, errs.Wrap(err, "finish abandoned import")
+			}
+			remove(u.path)
+		}
+	}
+	entries, err := os.ReadDir(s.Dir)
+	if err != nil && !os.IsNotExist(err) {
+		return removed, errs.Wrap(err, "list uploads")
+	}
+	for _, e := range entries {
+		info, err := e.Info()
+		if err != nil || e.IsDir() || named[e.Name()] || now.Sub(info.ModTime()) < 24*time.Hour {
+			continue
+		}
+		remove(filepath.Join(s.Dir, e.Name()))
+	}
+	return removed, nil
+}
+
+// CleanUploadsJob is the handler of CleanUploadsKind.
+func (s *ImportRuns) CleanUploadsJob(ctx context.Context, j *jobs.Job) error {
+	n, err := s.CleanUploads(ctx)
+	if err == nil {
+		_ = j.Progress(ctx, 1, 1, "清理上传文件 "+strconv.Itoa(n)+" 个")
+	}
+	return err
 }
 
 // FindImportRunByID returns an import run with its result. Errors: NotFound.
@@ -162,10 +317,11 @@ func (s *ImportRuns) FindImportRunByID(ctx context.Context, id int64) (*ImportRu
 	var created int64
 	var finished sql.NullInt64
 	var jobID sql.NullInt64
-	var result, msg sql.NullString
-	err := s.Enterprises.DB.QueryRowContext(ctx, `SELECT id, job_id, filename, format, path, size, strict, dry_run, created_at, finished_at, result, error
-		FROM import_runs WHERE id = ?`, id).Scan(&run.ID, &jobID, &run.Filename, &run.Format, &run.path, &run.Size, &run.Strict, &run.DryRun,
-		&created, &finished, &result, &msg)
+	var result, msg, jobStatus, jobError sql.NullString
+	err := s.Enterprises.DB.QueryRowContext(ctx, `SELECT r.id, r.job_id, r.filename, r.format, r.path, r.size, r.strict, r.dry_run, r.created_at,
+			r.finished_at, r.result, r.error, j.status, j.last_error
+		FROM import_runs r LEFT JOIN jobs j ON j.id = r.job_id WHERE r.id = ?`, id).Scan(&run.ID, &jobID, &run.Filename, &run.Format, &run.path,
+		&run.Size, &run.Strict, &run.DryRun, &created, &finished, &result, &msg, &jobStatus, &jobError)
 	if err != nil {
 		return nil, store.NotFound(err, "导入记录 %d 不存在", id)
 	}
@@ -182,5 +338,23 @@ func (s *ImportRuns) FindImportRunByID(ctx context.Context, id int64) (*ImportRu
 		}
 	}
 	run.Error = msg.String
+	switch {
+	case run.FinishedAt != nil && run.Error == "":
+		run.Status = RunDone
+	case run.FinishedAt != nil:
+		run.Status = RunFailed
+	case jobStatus.String == string(jobs.Queued):
+		run.Status = RunQueued
+	case jobStatus.String == string(jobs.Running):
+		run.Status = RunRunning
+	default: // its job failed, or is gone, without finishing the run
+		run.Status = RunFailed
+		run.Error = "导入中断，没有完成"
+		if jobError.String != "" {
+			run.Error += "：" + jobError.String
+		}
+		_, statErr := os.Stat(run.path)
+		run.Retryable = statErr == nil && jobStatus.String == string(jobs.Failed)
+	}
 	return &run, nil
 }

@@ -72,12 +72,14 @@ func (r *Runner) FindJobByID(ctx context.Context, id int64) (*Job, error) {
 }
 
 // Retry queues the failed job id again, due now, with a fresh count of
-// attempts; its last error stays until the next attempt. For
-// administrators. Errors: NotFound if there is no such job; Conflict if the
-// job has not failed; Internal on a database error.
-func (r *Runner) Retry(ctx context.Context, id int64) error {
+// attempts; its last error stays until the next attempt. Pass a *store.Tx
+// as q to retry inside the caller's transaction, or the *store.DB. For
+// administrators, and for a domain that retries its own work. Errors:
+// NotFound if there is no such job; Conflict if the job has not failed;
+// Internal on a database error.
+func (r *Runner) Retry(ctx context.Context, q store.Querier, id int64) error {
 	now := store.Millis(r.now())
-	res, err := r.db.ExecContext(ctx, `UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?, lease_until = NULL,
+	res, err := q.ExecContext(ctx, `UPDATE jobs SET status = 'queued', attempts = 0, run_at = ?, lease_until = NULL,
 		locked_by = NULL, updated_at = ? WHERE id = ? AND status = 'failed'`, now, now, id)
 	if err != nil {
 		return errs.Wrap(err, "retry job")

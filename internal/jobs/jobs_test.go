@@ -326,7 +326,7 @@ func TestMaxAttemptsAndRetry(t *testing.T) {
 		})
 		t.Run("OKRetry", func(t *testing.T) {
 			fail = false
-			if err := r.Retry(ctx, id); err != nil {
+			if err := r.Retry(ctx, db, id); err != nil {
 				t.Fatal(err)
 			}
 			if j := mustFind(t, r, id); j.Status != jobs.Queued || j.Attempts != 0 {
@@ -340,12 +340,12 @@ func TestMaxAttemptsAndRetry(t *testing.T) {
 			}
 		})
 		t.Run("ErrRetryNotFailed", func(t *testing.T) {
-			if err := r.Retry(ctx, id); errs.CodeOf(err) != errs.Conflict {
+			if err := r.Retry(ctx, db, id); errs.CodeOf(err) != errs.Conflict {
 				t.Fatalf("got %v, want conflict", err)
 			}
 		})
 		t.Run("ErrRetryNotFound", func(t *testing.T) {
-			if err := r.Retry(ctx, 999999); errs.CodeOf(err) != errs.NotFound {
+			if err := r.Retry(ctx, db, 999999); errs.CodeOf(err) != errs.NotFound {
 				t.Fatalf("got %v, want not_found", err)
 			}
 		})

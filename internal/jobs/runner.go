@@ -363,7 +363,7 @@ func (r *Runner) finish(ctx context.Context, j *Job, herr error) error {
 		lastErr string
 	)
 	if herr != nil {
-		lastErr = truncate(herr.Error(), 2000)
+		lastErr = truncate(errorText(herr), 2000)
 		switch {
 		case IsPermanent(herr) || j.Attempts >= j.MaxAttempts:
 			status, runAt = Failed, now
@@ -496,4 +496,14 @@ func (r *Runner) loop(ctx, hctx context.Context, stop <-chan struct{}, done chan
 			housekeeping = false
 		}
 	}
+}
+
+// errorText is what a job's last error says: the Chinese message of an
+// error meant for people (a file refused as not UTF-8), the whole chain
+// of any other, for the administrator who looks into it.
+func errorText(err error) string {
+	if c := errs.CodeOf(err); c != errs.Internal && c != "" {
+		return errs.MessageOf(err)
+	}
+	return err.Error()
 }

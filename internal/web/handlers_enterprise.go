@@ -269,6 +269,20 @@ func (s *Server) importRunPage(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// retryImport queues again an import whose job was interrupted, and
+// returns to its progress page.
+func (s *Server) retryImport(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.app.Imports.RetryImportRun(r.Context(), actorOf(r), id); err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/admin/import/%d?ok=retried", id), http.StatusSeeOther)
+	return nil
+}
+
 func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -346,6 +360,21 @@ func (s *Server) apiImport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	w.Header().Set("Location", fmt.Sprintf("/api/v1/imports/%d", run.ID))
+	writeJSON(w, http.StatusAccepted, run)
+	return nil
+}
+
+// apiRetryImport queues again an import whose job was interrupted
+// (retryable in its record) and answers 202 with the run.
+func (s *Server) apiRetryImport(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	run, err := s.app.Imports.RetryImportRun(r.Context(), actorOf(r), id)
+	if err != nil {
+		return err
+	}
 	writeJSON(w, http.StatusAccepted, run)
 	return nil
 }

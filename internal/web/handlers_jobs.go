@@ -127,7 +127,7 @@ func (s *Server) retryJob(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.app.Jobs.Retry(r.Context(), id); err != nil {
+	if err := s.app.Jobs.Retry(r.Context(), s.app.DB, id); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/jobs/"+strconv.FormatInt(id, 10)+"?ok=retried", http.StatusSeeOther)

@@ -1,9 +1,13 @@
 package web_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"log/slog"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"os"
@@ -12,9 +16,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
+	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/config"
+	"github.com/qinqing/qinqing/internal/enterprise"
+	"github.com/qinqing/qinqing/internal/jobs"
 	"github.com/qinqing/qinqing/internal/store/storetest"
 	"github.com/qinqing/qinqing/internal/web"
 )
@@ -412,5 +420,209 @@ func TestTemplatesNoInlineCode(t *testing.T) {
 				t.Errorf("%s: %q is blocked by the content security policy", f, m)
 			}
 		}
+	}
+}
+
+// importCSV returns a CSV of n new enterprises.
+func importCSV(t *testing.T, n int) string {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("uscc,name,employees\n")
+	for i := range n {
+		code, err := enterprise.MakeUSCC('9', '1', "420102", fmt.Sprintf("MA4K%04d", i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&b, "%s,武汉中断测试%d科技有限公司,%d\n", code, i, i+1)
+	}
+	return b.String()
+}
+
+// uploadImport posts content as an import through the API and returns the
+// run.
+func uploadImport(t *testing.T, ts *testServer, c *http.Client, filename, content string) enterprise.ImportRun {
+	t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", filename)
+	_, _ = fw.Write([]byte(content))
+	mw.Close()
+	req := ts.Request(t, http.MethodPost, "/api/v1/imports", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	res := ts.Do(t, c, req)
+	wantStatus(t, res, http.StatusAccepted)
+	var run enterprise.ImportRun
+	res.JSON(t, &run)
+	return run
+}
+
+// TestImportInterrupted kills a web import while it builds the indexes a
+// first import defers, and lets another's job lease run out: each run
+// then says it failed, why, and offers a retry, which finishes it. An
+// interrupted run not retried within a week gives up its upload to the
+// daily clean-up, as do files no run names.
+func TestImportInterrupted(t *testing.T) {
+	ts := newTestServer(t)
+	admin := ts.LoginAs(t, "admin")
+	ctx := context.Background()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	getRun := func(id int64) enterprise.ImportRun {
+		t.Helper()
+		var run enterprise.ImportRun
+		ts.Get(t, admin, fmt.Sprintf("/api/v1/imports/%d", id)).JSON(t, &run)
+		return run
+	}
+	uploads := func() []string {
+		files, _ := filepath.Glob(filepath.Join(ts.App.Imports.Dir, "*"))
+		return files
+	}
+	deferred := func() int {
+		var n int
+		if err := ts.App.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM enterprise_deferred_indexes`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	run := uploadImport(t, ts, admin, "名单.csv", importCSV(t, 50))
+	// Another process takes the job and dies while it builds the indexes
+	// its large first import deferred: the rows are in, the indexes not.
+	killer := jobs.New(ts.App.DB, jobs.Options{Now: ts.Clock.Now, Logger: quiet})
+	killer.Register(enterprise.ImportJobKind, func(ctx context.Context, j *jobs.Job) error {
+		f, err := os.Open(uploads()[0])
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		_, err = ts.App.Enterprises.Import(ctx, f, enterprise.FormatCSV, enterprise.ImportOptions{ExpectedRows: 100_000}, func(p enterprise.Progress) {
+			if p.Phase == enterprise.PhaseIndexes {
+				panic("进程在建索引时被杀死")
+			}
+		})
+		return err
+	})
+	if ran, err := killer.RunOnce(ctx); !ran || err == nil {
+		t.Fatalf("the killed import: ran %v, err %v", ran, err)
+	}
+	if deferred() == 0 {
+		t.Fatal("the kill left no deferred index: not killed in the index phase")
+	}
+
+	t.Run("ErrShownFailedWithRetry", func(t *testing.T) {
+		got := getRun(run.ID)
+		if got.Status != enterprise.RunFailed || !got.Retryable || !strings.Contains(got.Error, "导入中断") || !strings.Contains(got.Error, "被杀死") {
+			t.Fatalf("run after the kill: status %q retryable %v error %q", got.Status, got.Retryable, got.Error)
+		}
+		page := ts.Get(t, admin, fmt.Sprintf("/admin/import/%d", run.ID))
+		wantStatus(t, page, http.StatusOK)
+		wantContains(t, page.Body, `data-status="failed"`, "导入失败", "被杀死", fmt.Sprintf(`action="/admin/import/%d/retry"`, run.ID), "重试导入")
+		if strings.Contains(page.Body, "正在导入") || strings.Contains(page.Body, "hx-trigger") {
+			t.Fatal("the failed run still says it is importing")
+		}
+	})
+	t.Run("OKRetryFinishes", func(t *testing.T) {
+		res := ts.PostForm(t, admin, fmt.Sprintf("/admin/import/%d/retry", run.ID), nil)
+		wantStatus(t, res, http.StatusSeeOther)
+		if got := getRun(run.ID); got.Status != enterprise.RunQueued {
+			t.Fatalf("after retry: status %q", got.Status)
+		}
+		if ran, err := ts.App.Jobs.RunOnce(ctx); !ran || err != nil {
+			t.Fatalf("the retried import: ran %v, err %v", ran, err)
+		}
+		got := getRun(run.ID)
+		if got.Status != enterprise.RunDone || got.Result == nil || got.Result.Read != 50 || got.Result.Rejected != 0 ||
+			got.Result.Inserted+got.Result.Unchanged != 50 {
+			t.Fatalf("the retried run: status %q result %+v error %q", got.Status, got.Result, got.Error)
+		}
+		if deferred() != 0 || len(uploads()) != 0 {
+			t.Fatalf("after the retry: %d deferred indexes, uploads %v", deferred(), uploads())
+		}
+		page := ts.Get(t, admin, fmt.Sprintf("/admin/import/%d", run.ID))
+		wantContains(t, page.Body, "导入完成", `id="n-read">50<`)
+		wantProblem(t, ts.SendJSON(t, admin, "POST", fmt.Sprintf("/api/v1/imports/%d/retry", run.ID), "", nil), http.StatusConflict, "conflict", "")
+		entries, _, err := ts.App.Audit.Find(ctx, audit.Filter{Entity: "import_run"})
+		if err != nil || len(entries) != 1 || entries[0].Action != "retry" {
+			t.Fatalf("audit of the retry: %+v %v", entries, err)
+		}
+	})
+
+	// A job whose process hangs or dies keeps its lease until it runs out.
+	hung := uploadImport(t, ts, admin, "第二批.csv", importCSV(t, 3))
+	stuck := jobs.New(ts.App.DB, jobs.Options{Now: ts.Clock.Now, Logger: quiet, Lease: time.Minute})
+	stuck.Register(enterprise.ImportJobKind, func(ctx context.Context, j *jobs.Job) error { <-ctx.Done(); return ctx.Err() })
+	stuckCtx, stop := context.WithCancel(ctx)
+	stopped := make(chan struct{})
+	go func() { defer close(stopped); _, _ = stuck.RunOnce(stuckCtx) }()
+	for deadline := time.Now().Add(10 * time.Second); getRun(hung.ID).Status != enterprise.RunRunning; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the hung process never took the job")
+		}
+	}
+	ts.Clock.Advance(2 * time.Minute)
+	if n, err := ts.App.Jobs.Reclaim(ctx); err != nil || n != 1 {
+		t.Fatalf("reclaim: %d %v", n, err)
+	}
+	stop()
+	<-stopped
+
+	t.Run("ErrLeaseExpiredShownFailed", func(t *testing.T) {
+		got := getRun(hung.ID)
+		if got.Status != enterprise.RunFailed || !got.Retryable || !strings.Contains(got.Error, "租约") {
+			t.Fatalf("run after its lease ran out: status %q retryable %v error %q", got.Status, got.Retryable, got.Error)
+		}
+	})
+	t.Run("OKAbandonedUploadCleaned", func(t *testing.T) {
+		orphan := filepath.Join(ts.App.Imports.Dir, "orphan.csv")
+		if err := os.WriteFile(orphan, []byte("x"), 0o640); err != nil {
+			t.Fatal(err)
+		}
+		old := ts.Clock.Now().Add(-48 * time.Hour)
+		if err := os.Chtimes(orphan, old, old); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := ts.App.Imports.CleanUploads(ctx); err != nil || n != 1 || len(uploads()) != 1 {
+			t.Fatalf("clean-up today: removed %d (%v), left %v; want only the orphan gone", n, err, uploads())
+		}
+		ts.Clock.Advance(8 * 24 * time.Hour)
+		if n, err := ts.App.Imports.CleanUploads(ctx); err != nil || n != 1 || len(uploads()) != 0 {
+			t.Fatalf("clean-up after a week: removed %d (%v), left %v", n, err, uploads())
+		}
+		admin = ts.LoginAs(t, "admin") // the session ended during the week
+		got := getRun(hung.ID)
+		if got.Status != enterprise.RunFailed || got.Retryable || !strings.Contains(got.Error, "已清理") {
+			t.Fatalf("abandoned run: status %q retryable %v error %q", got.Status, got.Retryable, got.Error)
+		}
+		wantProblem(t, ts.SendJSON(t, admin, "POST", fmt.Sprintf("/api/v1/imports/%d/retry", hung.ID), "", nil), http.StatusConflict, "conflict", "")
+	})
+}
+
+// TestImportRefusedFile checks that a file the import refuses whole (GBK
+// instead of UTF-8) fails its run and its job, with the reason, instead of
+// a job shown as done.
+func TestImportRefusedFile(t *testing.T) {
+	ts := newTestServer(t)
+	admin := ts.LoginAs(t, "admin")
+	// 统一社会信用代码,企业名称 / …,武汉科技 saved as GBK.
+	gbk := "\xcd\xb3\xd2\xbb\xc9\xe7\xbb\xe1\xd0\xc5\xd3\xc3\xb4\xfa\xc2\xeb,\xc6\xf3\xd2\xb5\xc3\xfb\xb3\xc6\n" +
+		"91420102MA4K00017X,\xce\xe4\xba\xba\xbf\xc6\xbc\xbc\n"
+	run := uploadImport(t, ts, admin, "名单.csv", gbk)
+	if ran, _ := ts.App.Jobs.RunOnce(context.Background()); !ran {
+		t.Fatal("the import job did not run")
+	}
+	var got enterprise.ImportRun
+	ts.Get(t, admin, fmt.Sprintf("/api/v1/imports/%d", run.ID)).JSON(t, &got)
+	if got.Status != enterprise.RunFailed || got.Retryable || !strings.Contains(got.Error, "GBK") {
+		t.Fatalf("run of a GBK file: status %q retryable %v error %q", got.Status, got.Retryable, got.Error)
+	}
+	page := ts.Get(t, admin, fmt.Sprintf("/admin/import/%d", run.ID))
+	wantContains(t, page.Body, "导入失败", "GBK", `href="/admin/import"`)
+	j, err := ts.App.Jobs.FindJobByID(context.Background(), run.JobID)
+	if err != nil || j.Status != jobs.Failed || !strings.Contains(j.LastError, "GBK") || strings.HasPrefix(j.LastError, "invalid") {
+		t.Fatalf("job of the refused file: %+v %v", j, err)
+	}
+	jobPage := ts.Get(t, admin, fmt.Sprintf("/admin/jobs/%d", run.JobID))
+	wantContains(t, jobPage.Body, "失败", "GBK")
+	if strings.Contains(jobPage.Body, "已完成") {
+		t.Fatal("the jobs page calls the refused import done")
 	}
 }

@@ -36,12 +36,14 @@ func (s *Server) routes() []route {
 		{"GET /admin/import", need(auth.ImportEnterprise), s.importPage},
 		{"POST /admin/import", need(auth.ImportEnterprise), s.startImport},
 		{"GET /admin/import/{id}", need(auth.ImportEnterprise), s.importRunPage},
+		{"POST /admin/import/{id}/retry", need(auth.ImportEnterprise), s.retryImport},
 		{"GET /admin/import/{id}/rejects/{format}", need(auth.ImportEnterprise), s.importRejects},
 		{"GET /api/v1/enterprises", need(auth.ViewEnterprises), s.apiEnterprises},
 		{"GET /api/v1/enterprises/{id}", loggedIn, s.apiEnterprise},
 		{"GET /api/v1/enterprises/{id}/history", loggedIn, s.apiEnterpriseHistory},
 		{"POST /api/v1/imports", need(auth.ImportEnterprise), s.apiImport},
 		{"GET /api/v1/imports/{id}", need(auth.ImportEnterprise), s.apiImportRun},
+		{"POST /api/v1/imports/{id}/retry", need(auth.ImportEnterprise), s.apiRetryImport},
 
 		// Administration.
 		{"GET /admin/units", need(auth.ManageUnits), s.unitsPage},

@@ -65,6 +65,7 @@ func newTestServer(t *testing.T, configure ...func(*config.Config)) *testServer 
 	clock := &testClock{now: time.Date(2026, 3, 2, 10, 0, 0, 0, workday.Shanghai)}
 	cfg := config.Default()
 	cfg.DB = filepath.Join(t.TempDir(), "test.db")
+	cfg.DataDir = t.TempDir()
 	for _, c := range configure {
 		c(&cfg)
 	}
