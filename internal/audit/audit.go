@@ -6,6 +6,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"github.com/qinqing/qinqing/internal/paging"
 	"strings"
 	"time"
 
@@ -148,12 +149,9 @@ func (l *Log) Find(ctx context.Context, f Filter) ([]Entry, int, error) {
 	if err := l.DB.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_log"+cond, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count audit")
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 10000 {
-		limit = 50
-	}
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	rows, err := l.DB.QueryContext(ctx, `SELECT id, at, actor_id, actor, entity, entity_id, action, before, after, request_id
-		FROM audit_log`+cond+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+		FROM audit_log`+cond+` ORDER BY id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "find audit")
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/paging"
 	"regexp"
 	"strconv"
 	"strings"
@@ -218,11 +219,8 @@ func (s *Service) FindUsers(ctx context.Context, f UserFilter) ([]User, int, err
 	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count users")
 	}
-	limit := f.Limit
-	if limit <= 0 || limit > 1000 {
-		limit = 50
-	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+cond+` ORDER BY username LIMIT ? OFFSET ?`, append(args, limit, f.Offset)...)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+userColumns+` FROM users`+cond+` ORDER BY username LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "find users")
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/paging"
 	"os"
 	"reflect"
 	"strings"
@@ -32,15 +33,15 @@ var tricky = [][]string{
 func allEnterprises(t *testing.T, s *enterprise.Service) map[string]enterprise.Enterprise {
 	t.Helper()
 	out := map[string]enterprise.Enterprise{}
-	for off := 0; ; off += 1000 {
-		es, _, err := s.FindEnterprises(context.Background(), auth.Operator("test"), enterprise.Filter{Limit: 1000, Offset: off})
+	for off := 0; ; off += paging.MaxLimit {
+		es, _, err := s.FindEnterprises(context.Background(), auth.Operator("test"), enterprise.Filter{Limit: paging.MaxLimit, Offset: off})
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, e := range es {
 			out[e.USCC] = e
 		}
-		if len(es) < 1000 {
+		if len(es) < paging.MaxLimit {
 			return out
 		}
 	}

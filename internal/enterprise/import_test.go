@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/paging"
 	"slices"
 	"strings"
 	"testing"
@@ -233,13 +234,14 @@ func TestImportIdempotent(t *testing.T) {
 		if err := db.QueryRowContext(context.Background(), "SELECT COUNT(*) FROM enterprise_tags").Scan(&tagged); err != nil {
 			t.Fatal(err)
 		}
-		es, _, err := s.FindEnterprises(context.Background(), auth.Operator("test"), enterprise.Filter{Limit: 1000})
-		if err != nil {
-			t.Fatal(err)
-		}
-		es2, _, _ := s.FindEnterprises(context.Background(), auth.Operator("test"), enterprise.Filter{Limit: 1000, Offset: 1000})
-		for _, e := range append(es, es2...) {
-			stored += len(e.Tags)
+		for off := 0; off < 1200; off += paging.MaxLimit {
+			es, _, err := s.FindEnterprises(context.Background(), auth.Operator("test"), enterprise.Filter{Limit: paging.MaxLimit, Offset: off})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range es {
+				stored += len(e.Tags)
+			}
 		}
 		if tagged != stored || tagged == 0 {
 			t.Errorf("enterprise_tags has %d rows, tags columns %d", tagged, stored)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/paging"
 	"strings"
 
 	"github.com/qinqing/qinqing/internal/errs"
@@ -24,7 +25,7 @@ type Filter struct {
 	Status   string   // one of Statuses
 	Sort     string   // name (by code point), founded, revenue or employees; "" sorts by id (import order)
 	Desc     bool     // sort descending; unknown values sort last either way
-	Limit    int      // page size, default 50, at most 1000 (FindEnterprises only)
+	Limit    int      // page size (paging.Clamp: default 50, at most 500; FindEnterprises only)
 	Offset   int
 }
 
@@ -75,11 +76,8 @@ type Query struct {
 func (s *Service) Resolve(f Filter) (Query, error) {
 	// An offset past any registry is as good as one past the end, and
 	// keeps offset+limit far from overflowing.
-	q := Query{Sort: f.Sort, Desc: f.Desc, Offset: min(max(f.Offset, 0), 1<<31), Limit: f.Limit}
-	if q.Limit <= 0 {
-		q.Limit = 50
-	}
-	q.Limit = min(q.Limit, 1000)
+	q := Query{Sort: f.Sort, Desc: f.Desc}
+	q.Limit, q.Offset = paging.Clamp(f.Limit, f.Offset)
 	switch f.Sort {
 	case "", "name", "founded", "revenue", "employees":
 	default:

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"errors"
+	"github.com/qinqing/qinqing/internal/paging"
 	"slices"
 	"strconv"
 	"strings"
@@ -706,7 +707,7 @@ func (s *SelfService) ReviewSelfReport(ctx context.Context, a *auth.Actor, id in
 type SelfReportFilter struct {
 	EnterpriseID int64
 	Status       string // one of ReportStates
-	Limit        int    // default 50, at most 500
+	Limit        int    // paging.Clamp: default 50, at most 500
 	Offset       int
 }
 
@@ -766,12 +767,8 @@ func (s *SelfService) FindSelfReports(ctx context.Context, a *auth.Actor, f Self
 	if f.Status == ReportPending {
 		order = " ORDER BY r.at, r.id"
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 500)
-	rows, err := s.DB.QueryContext(ctx, reportSelect+cond+order+` LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
+	rows, err := s.DB.QueryContext(ctx, reportSelect+cond+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "find self-reports")
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/paging"
 	"slices"
 	"strconv"
 	"strings"
@@ -593,16 +594,14 @@ type HistoryEntry struct {
 }
 
 // FindEnterpriseHistory returns the recorded field changes of an
-// enterprise, newest first, at most limit (default 100). Callers as for
+// enterprise, newest first, at most limit (paging.Clamp). Callers as for
 // FindEnterpriseByID. Errors: Unauthenticated, Forbidden; an unknown id has
 // no history.
 func (s *Service) FindEnterpriseHistory(ctx context.Context, a *auth.Actor, id int64, limit int) ([]HistoryEntry, error) {
 	if err := s.authorize(ctx, a, auth.ViewEnterprise, id); err != nil {
 		return nil, err
 	}
-	if limit <= 0 || limit > 10000 {
-		limit = 100
-	}
+	limit, _ = paging.Clamp(limit, 0)
 	rows, err := s.DB.QueryContext(ctx, `SELECT id, at, field, old_value, new_value, source, actor FROM enterprise_history
 		WHERE enterprise_id = ? ORDER BY at DESC, id DESC LIMIT ?`, id, limit)
 	if err != nil {

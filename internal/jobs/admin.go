@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"github.com/qinqing/qinqing/internal/paging"
 	"strings"
 	"time"
 
@@ -33,12 +34,7 @@ func (r *Runner) List(ctx context.Context, f JobFilter) ([]Job, int, error) {
 	if err := r.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM jobs`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count jobs")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 500)
-	offset := max(f.Offset, 0)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	rows, err := r.db.QueryContext(ctx, `SELECT `+jobColumns+` FROM jobs`+cond+` ORDER BY id DESC LIMIT ? OFFSET ?`,
 		append(args, limit, offset)...)
 	if err != nil {

@@ -263,7 +263,7 @@ func MaxAttempts(n int) EnqueueOption { return func(o *enqueueOptions) { o.maxAt
 type JobFilter struct {
 	Status Status
 	Kind   string
-	Limit  int // default 50, at most 500
+	Limit  int // paging.Clamp: default 50, at most 500
 	Offset int
 }
 

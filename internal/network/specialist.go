@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"github.com/qinqing/qinqing/internal/paging"
 	"slices"
 	"strconv"
 	"strings"
@@ -384,7 +385,7 @@ type SpecialistFilter struct {
 	StationID  int64
 	Query      string // part of the username or name
 	OverTarget bool   // only those over their target load
-	Limit      int    // default 50, at most 500
+	Limit      int    // paging.Clamp: default 50, at most 500
 	Offset     int
 }
 
@@ -416,13 +417,9 @@ func (s *Service) FindSpecialists(ctx context.Context, a *auth.Actor, f Speciali
 	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*)`+specialistFrom+cond, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count specialists")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 500)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	rows, err := s.DB.QueryContext(ctx, `SELECT `+specialistColumns+specialistFrom+cond+` ORDER BY st.name, u.display_name, sp.user_id LIMIT ? OFFSET ?`,
-		append(args, limit, max(f.Offset, 0))...)
+		append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "find specialists")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/paging"
 	"slices"
 	"strconv"
 	"strings"
@@ -122,7 +123,7 @@ func (s *Service) RecordVisit(ctx context.Context, a *auth.Actor, in VisitInput)
 type VisitFilter struct {
 	EnterpriseID int64
 	SpecialistID int64 // who visited
-	Limit        int   // default 50, at most 500
+	Limit        int   // paging.Clamp: default 50, at most 500
 	Offset       int
 }
 
@@ -166,14 +167,10 @@ func (s *Service) FindVisits(ctx context.Context, a *auth.Actor, f VisitFilter) 
 	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM visits v`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count visits")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 500)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	rows, err := s.DB.QueryContext(ctx, `SELECT v.id, v.enterprise_id, e.name, v.specialist_user_id, u.display_name, v.date, v.form, v.content, v.problems, v.created_at
 		FROM visits v JOIN enterprises e ON e.id = v.enterprise_id JOIN users u ON u.id = v.specialist_user_id`+cond+`
-		ORDER BY v.date DESC, v.id DESC LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
+		ORDER BY v.date DESC, v.id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "find visits")
 	}
@@ -215,7 +212,7 @@ type AssignedEnterprise struct {
 type AssignedFilter struct {
 	Query   string // part of the name, or the beginning of the 统一社会信用代码
 	Overdue bool   // only those not visited within the reminder period
-	Limit   int    // default 50, at most 500
+	Limit   int    // paging.Clamp: default 50, at most 500
 	Offset  int
 }
 
@@ -267,14 +264,10 @@ func (s *Service) FindAssigned(ctx context.Context, a *auth.Actor, specialistID 
 	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*)`+from+cond, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count assigned")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 50
-	}
-	limit = min(limit, 500)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	rows, err := s.DB.QueryContext(ctx, `SELECT e.id, e.uscc, e.name, e.district, e.street, e.size, e.status, a.assigned_at, a.how,
 		(SELECT MAX(v.date) FROM visits v WHERE v.enterprise_id = a.enterprise_id)`+from+cond+`
-		ORDER BY e.name, e.id LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
+		ORDER BY e.name, e.id LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "find assigned")
 	}

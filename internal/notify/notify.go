@@ -10,6 +10,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"github.com/qinqing/qinqing/internal/paging"
 	"log/slog"
 	"strings"
 	"time"
@@ -89,7 +90,7 @@ func RecipientOf(a *auth.Actor) (Recipient, error) {
 // InboxFilter selects and pages an inbox.
 type InboxFilter struct {
 	UnreadOnly bool
-	Limit      int // default 20, at most 200
+	Limit      int // paging.Clamp: default 50, at most 500
 	Offset     int
 }
 
@@ -337,13 +338,9 @@ func (s *Service) Inbox(ctx context.Context, a *auth.Actor, f InboxFilter) ([]No
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM notifications WHERE `+cond, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count inbox")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 20
-	}
-	limit = min(limit, 200)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	rows, err := s.db.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE `+cond+`
-		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, max(f.Offset, 0))...)
+		ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "read inbox")
 	}

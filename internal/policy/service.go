@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/paging"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -405,7 +406,7 @@ type PolicyFilter struct {
 	// Manage lists the policies the actor may manage (all states; a unit's
 	// own), newest first; otherwise published policies, 即将截止 first.
 	Manage bool
-	Limit  int // default 20, at most 200
+	Limit  int // paging.Clamp: default 50, at most 500
 	Offset int
 }
 
@@ -471,18 +472,14 @@ func (s *Service) FindPolicies(ctx context.Context, a *auth.Actor, f PolicyFilte
 	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM policies p"+cond, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count policies")
 	}
-	limit := f.Limit
-	if limit <= 0 {
-		limit = 20
-	}
-	limit = min(limit, 200)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	order := " ORDER BY (t.deadline IS NULL), t.deadline, t.published_at DESC, t.id DESC"
 	if f.Manage {
 		order = " ORDER BY t.updated_at DESC, t.id DESC"
 	}
 	today := s.today().String()
 	q := `SELECT * FROM (` + policySelect + cond + `) AS t` + order + ` LIMIT ? OFFSET ?`
-	rows, err := s.db.QueryContext(ctx, q, append(append([]any{today, today}, args...), limit, max(f.Offset, 0))...)
+	rows, err := s.db.QueryContext(ctx, q, append(append([]any{today, today}, args...), limit, offset)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "find policies")
 	}

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/csv"
 	"encoding/json"
+	"github.com/qinqing/qinqing/internal/paging"
 	"github.com/qinqing/qinqing/internal/sheet"
 	"net/http"
 	"net/url"
@@ -19,8 +20,8 @@ import (
 // auditCSVMax is the most rows one CSV export holds.
 const auditCSVMax = 100_000
 
-// auditCSVChunk is how many rows the export reads at a time.
-const auditCSVChunk = 2000
+// auditCSVChunk is how many rows the export reads at a time: a full page.
+const auditCSVChunk = paging.MaxLimit
 
 // auditQuery is the audit filter as given in the query string.
 type auditQuery struct {
@@ -200,7 +201,7 @@ func (s *Server) auditCSV(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiAudit(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit, offset, err := listQuery(q)
+	limit, offset, err := paging.Parse(q)
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"github.com/qinqing/qinqing/internal/paging"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -205,7 +206,7 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiOverrides(w http.ResponseWriter, r *http.Request) error {
-	limit, offset, err := listQuery(r.URL.Query())
+	limit, offset, err := paging.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}

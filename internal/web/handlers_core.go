@@ -2,8 +2,8 @@ package web
 
 import (
 	"context"
+	"github.com/qinqing/qinqing/internal/paging"
 	"net/http"
-	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -244,24 +244,8 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// listQuery reads ?limit=&offset= for API lists (limit 1–500, default 50).
-func listQuery(q url.Values) (limit, offset int, err error) {
-	limit, offset = 50, 0
-	if v := q.Get("limit"); v != "" {
-		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 500 {
-			return 0, 0, errs.FieldErrorf("limit", "limit 应为 1–500 的整数")
-		}
-	}
-	if v := q.Get("offset"); v != "" {
-		if offset, err = strconv.Atoi(v); err != nil || offset < 0 {
-			return 0, 0, errs.FieldErrorf("offset", "offset 应为非负整数")
-		}
-	}
-	return limit, offset, nil
-}
-
 func (s *Server) apiNotifications(w http.ResponseWriter, r *http.Request) error {
-	limit, offset, err := listQuery(r.URL.Query())
+	limit, offset, err := paging.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"github.com/qinqing/qinqing/internal/money"
+	"github.com/qinqing/qinqing/internal/paging"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -309,7 +310,7 @@ func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiEnterprises(w http.ResponseWriter, r *http.Request) error {
-	limit, offset, err := listQuery(r.URL.Query())
+	limit, offset, err := paging.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"github.com/qinqing/qinqing/internal/paging"
 	"math"
 	"net/http"
 	"slices"
@@ -136,7 +137,7 @@ func (s *Server) retryJob(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiJobs(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit, offset, err := listQuery(q)
+	limit, offset, err := paging.Parse(q)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/qinqing/qinqing/internal/paging"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -678,7 +679,7 @@ func (s *Server) createInvitation(w http.ResponseWriter, r *http.Request) error 
 // ---- API ----
 
 func (s *Server) apiStations(w http.ResponseWriter, r *http.Request) error {
-	limit, offset, err := listQuery(r.URL.Query())
+	limit, offset, err := paging.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}
@@ -747,7 +748,7 @@ func (s *Server) apiDeleteStation(w http.ResponseWriter, r *http.Request) error 
 
 func (s *Server) apiSpecialists(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit, offset, err := listQuery(q)
+	limit, offset, err := paging.Parse(q)
 	if err != nil {
 		return err
 	}
@@ -814,7 +815,7 @@ func (s *Server) apiSpecialistEnterprises(w http.ResponseWriter, r *http.Request
 		return err
 	}
 	q := r.URL.Query()
-	limit, offset, err := listQuery(q)
+	limit, offset, err := paging.Parse(q)
 	if err != nil {
 		return err
 	}
@@ -890,7 +891,7 @@ func (s *Server) apiCoverage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Server) apiVisits(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit, offset, err := listQuery(q)
+	limit, offset, err := paging.Parse(q)
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/qinqing/qinqing/internal/money"
+	"github.com/qinqing/qinqing/internal/paging"
 	"net/http"
 	"net/url"
 	"slices"
@@ -954,7 +955,7 @@ func (s *Server) policyMetricsPage(w http.ResponseWriter, r *http.Request) error
 
 func (s *Server) apiPolicies(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit, offset, err := listQuery(q)
+	limit, offset, err := paging.Parse(q)
 	if err != nil {
 		return err
 	}

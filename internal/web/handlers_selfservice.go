@@ -2,6 +2,7 @@ package web
 
 import (
 	"github.com/qinqing/qinqing/internal/money"
+	"github.com/qinqing/qinqing/internal/paging"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -439,7 +440,7 @@ func (s *Server) apiRedeemInvitation(w http.ResponseWriter, r *http.Request) err
 
 func (s *Server) apiSelfReports(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit, offset, err := listQuery(q)
+	limit, offset, err := paging.Parse(q)
 	if err != nil {
 		return err
 	}

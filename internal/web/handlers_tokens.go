@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/qinqing/qinqing/internal/paging"
 	"net/http"
 	"strconv"
 	"strings"
@@ -185,7 +186,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) error {
-	limit, offset, err := listQuery(r.URL.Query())
+	limit, offset, err := paging.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/qinqing/qinqing/internal/paging"
 	"net/http"
 	"strconv"
 	"strings"
@@ -209,7 +210,7 @@ func (s *Server) updateUnit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiUnits(w http.ResponseWriter, r *http.Request) error {
-	limit, offset, err := listQuery(r.URL.Query())
+	limit, offset, err := paging.Parse(r.URL.Query())
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"github.com/qinqing/qinqing/internal/paging"
 	"net/http"
 	"strings"
 
@@ -152,7 +153,7 @@ func (s *Server) setUserDisabled(w http.ResponseWriter, r *http.Request, disable
 
 func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	limit, offset, err := listQuery(q)
+	limit, offset, err := paging.Parse(q)
 	if err != nil {
 		return err
 	}
