@@ -96,7 +96,6 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a.Network = &network.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Notify: a.Notify, Jobs: a.Jobs, Now: a.Now, City: city,
 		ReminderDays: network.DefaultReminderDays}
-	a.Network.RegisterJobs(a.Jobs)
 	// Facts owned by one package reach the others here: the network knows
 	// each enterprise's specialist, the organisation the units above a
 	// unit. Every change to an enterprise reaches the policy engine through
@@ -109,8 +108,6 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// loaded and current, by the database before.
 	a.Enterprises.Index = a.Policy.Engine()
 	a.Imports = &enterprise.ImportRuns{Enterprises: a.Enterprises, Jobs: a.Jobs, Dir: filepath.Join(cfg.DataDir, "uploads"), Now: a.Now}
-	a.Jobs.Register(enterprise.ImportJobKind, a.Imports.Run)
-	a.Jobs.Register(enterprise.CleanUploadsKind, a.Imports.CleanUploadsJob)
 	a.Overrides = &workday.Overrides{DB: db, Audit: a.Audit, Calendar: a.Calendar, Events: a.Events, Now: a.Now}
 	a.Events.Subscribe(workday.Topic, func(string) {
 		if err := workday.LoadOverrides(context.Background(), a.DB, a.Calendar); err != nil {
@@ -118,19 +115,26 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 	})
 	a.Labels = audit.NewLabels(auth.Labels(), org.Labels(), workday.Labels(), notify.Labels(), enterprise.Labels(),
-		network.Labels(), policy.Labels(), audit.LabelSet{Jobs: map[string]string{jobPurgeSessions: "清理过期会话"}})
-	a.Jobs.Register(jobPurgeSessions, func(ctx context.Context, _ *jobs.Job) error {
-		n, err := a.Auth.PurgeExpiredSessions(ctx)
-		if err == nil && n > 0 {
-			a.Log.Info("purged expired sessions", "count", n)
-		}
-		return err
-	})
+		network.Labels(), policy.Labels())
+	// Every service with background work registers its handlers here and
+	// lists its periodic jobs for Start.
+	for _, w := range a.workers() {
+		w.RegisterJobs(a.Jobs)
+	}
 	return a, nil
 }
 
-// Scheduled job kinds.
-const jobPurgeSessions = "auth.purge_sessions"
+// worker is a service with background work: it registers its job
+// handlers, and may list periodic jobs (Schedules).
+type worker interface {
+	RegisterJobs(r *jobs.Runner)
+}
+
+// workers lists the services with background work; a new module adds its
+// service here.
+func (a *App) workers() []worker {
+	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Imports}
+}
 
 // Start loads the caches, schedules the periodic jobs, starts the job
 // runner and the event listener, and starts loading the policy engine in
@@ -146,14 +150,16 @@ func (a *App) Start(ctx context.Context) error {
 	if err := a.Enterprises.RestoreIndexes(ctx); err != nil {
 		return err
 	}
-	if err := a.Jobs.Schedule(ctx, "purge-sessions", jobPurgeSessions, time.Hour); err != nil {
-		return err
-	}
-	if err := a.Jobs.Schedule(ctx, "visit-reminders", network.JobVisitReminders, 24*time.Hour); err != nil {
-		return err
-	}
-	if err := a.Jobs.Schedule(ctx, "clean-uploads", enterprise.CleanUploadsKind, 24*time.Hour); err != nil {
-		return err
+	for _, w := range a.workers() {
+		sch, ok := w.(interface{ Schedules() []jobs.Period })
+		if !ok {
+			continue
+		}
+		for _, p := range sch.Schedules() {
+			if err := a.Jobs.Schedule(ctx, p.Name, p.Kind, p.Every); err != nil {
+				return err
+			}
+		}
 	}
 	evCtx, cancel := context.WithCancel(context.Background())
 	a.stopEvents = cancel

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/jobs"
 	"github.com/qinqing/qinqing/internal/paging"
 	"regexp"
 	"strconv"
@@ -346,6 +347,23 @@ func (s *Service) Session(ctx context.Context, secret string) (*User, error) {
 func (s *Service) Logout(ctx context.Context, secret string) error {
 	_, err := s.DB.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = ?`, hashSecret(secret))
 	return errs.Wrap(err, "logout")
+}
+
+// JobPurgeSessions is the job kind of the hourly purge of ended sessions.
+const JobPurgeSessions = "auth.purge_sessions"
+
+// RegisterJobs registers the purge of ended sessions with r. The
+// composition root calls it once.
+func (s *Service) RegisterJobs(r *jobs.Runner) {
+	r.Register(JobPurgeSessions, func(ctx context.Context, _ *jobs.Job) error {
+		_, err := s.PurgeExpiredSessions(ctx)
+		return err
+	})
+}
+
+// Schedules lists the periodic jobs of accounts: the purge, hourly.
+func (s *Service) Schedules() []jobs.Period {
+	return []jobs.Period{{Name: "purge-sessions", Kind: JobPurgeSessions, Every: time.Hour}}
 }
 
 // PurgeExpiredSessions deletes ended sessions and stale throttle rows; run

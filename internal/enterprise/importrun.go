@@ -122,6 +122,20 @@ func (s *ImportRuns) Start(ctx context.Context, r io.Reader, filename string, op
 	return run, nil
 }
 
+// RegisterJobs registers the import runs' jobs with r: Run for
+// ImportJobKind and the daily clean-up of uploads. The composition root
+// calls it once.
+func (s *ImportRuns) RegisterJobs(r *jobs.Runner) {
+	r.Register(ImportJobKind, s.Run)
+	r.Register(CleanUploadsKind, s.CleanUploadsJob)
+}
+
+// Schedules lists the periodic jobs of the import runs: the clean-up of
+// uploads, daily.
+func (s *ImportRuns) Schedules() []jobs.Period {
+	return []jobs.Period{{Name: "clean-uploads", Kind: CleanUploadsKind, Every: 24 * time.Hour}}
+}
+
 // Run is the job handler of ImportJobKind: it imports the saved file,
 // reporting progress on the job, stores the result and removes the upload.
 func (s *ImportRuns) Run(ctx context.Context, j *jobs.Job) error {

@@ -17,6 +17,15 @@ type ScheduleInfo struct {
 	NextRunAt time.Time     `json:"next_run_at"`
 }
 
+// Period is a periodic job a service runs: the schedule's name, the job
+// kind it enqueues and how often. A service lists its own in a Schedules
+// method; internal/app schedules every service's at start-up.
+type Period struct {
+	Name  string
+	Kind  string
+	Every time.Duration
+}
+
 // ScheduledPayload is the payload of a job enqueued by a schedule: the
 // schedule's name and the start of the period the job is for. Handlers of
 // scheduled kinds decode it to know which period to work on.

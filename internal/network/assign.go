@@ -611,8 +611,7 @@ type assignPayload struct {
 }
 
 // RegisterJobs registers the network's job handlers with r: the automatic
-// assignment and the visit reminders. The composition root calls it once;
-// it schedules JobVisitReminders itself (daily).
+// assignment and the visit reminders. The composition root calls it once.
 func (s *Service) RegisterJobs(r *jobs.Runner) {
 	r.Register(JobAssign, func(ctx context.Context, j *jobs.Job) error {
 		var p assignPayload
@@ -641,6 +640,11 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 		_, err := s.RemindOverdue(ctx)
 		return err
 	})
+}
+
+// Schedules lists the network's periodic jobs: the visit reminders, daily.
+func (s *Service) Schedules() []jobs.Period {
+	return []jobs.Period{{Name: "visit-reminders", Kind: JobVisitReminders, Every: 24 * time.Hour}}
 }
 
 // EnqueueAssign queues an automatic assignment as a background job (with

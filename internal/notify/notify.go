@@ -118,10 +118,10 @@ type Service struct {
 	attempts int
 }
 
-// New returns the notification service on db. It registers the delivery
-// handler (DeliverKind) with runner, which may be nil only when there are
-// no channels; New panics otherwise, or on two channels with one name —
-// both are programming errors.
+// New returns the notification service on db. Deliveries are enqueued on
+// runner, which may be nil only when there are no channels; New panics
+// otherwise, or on two channels with one name — both are programming
+// errors. Its delivery handler is registered by RegisterJobs.
 func New(db *store.DB, runner *jobs.Runner, opts Options) *Service {
 	s := &Service{db: db, jobs: runner, now: opts.Now, log: opts.Logger, channels: opts.Channels, attempts: opts.DeliveryAttempts}
 	if s.now == nil {
@@ -140,14 +140,15 @@ func New(db *store.DB, runner *jobs.Runner, opts Options) *Service {
 		}
 		seen[c.Name()] = true
 	}
-	if len(s.channels) > 0 {
-		if runner == nil {
-			panic("notify: outbound channels need a job runner")
-		}
-		runner.Register(DeliverKind, s.deliver)
+	if len(s.channels) > 0 && runner == nil {
+		panic("notify: outbound channels need a job runner")
 	}
 	return s
 }
+
+// RegisterJobs registers the delivery handler (DeliverKind) with r. The
+// composition root calls it once.
+func (s *Service) RegisterJobs(r *jobs.Runner) { r.Register(DeliverKind, s.deliver) }
 
 // Notify stores n in its recipient's inbox and enqueues its outbound
 // deliveries. Pass the caller's *store.Tx as q to notify atomically with

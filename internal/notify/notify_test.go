@@ -281,6 +281,7 @@ func TestDedupeKey(t *testing.T) {
 		c := newClock()
 		r := jobs.New(db, jobs.Options{Worker: "w", Now: c.Now, Logger: quiet})
 		s := notify.New(db, r, notify.Options{Now: c.Now, Logger: quiet, Channels: []notify.Channel{notify.NewLogChannel(quiet)}})
+		s.RegisterJobs(r)
 		u := mustUser(t, db, "u")
 		n := notify.Notification{UserID: &u, Kind: "appeal.overdue", Title: "诉求即将超期", DedupeKey: "appeal:12:overdue"}
 		first, created, err := s.Notify(ctx, db, n)
@@ -376,6 +377,7 @@ func TestWebhookDelivery(t *testing.T) {
 		logCh := notify.NewLogChannel(slog.New(slog.NewJSONHandler(&logBuf, nil)))
 		hookCh := notify.NewWebhookChannel(db, notify.WebhookOptions{Now: c.Now, BaseURL: "https://qinqing.example.gov.cn/"})
 		s := notify.New(db, r, notify.Options{Now: c.Now, Logger: quiet, Channels: []notify.Channel{logCh, hookCh}})
+		s.RegisterJobs(r)
 		u := mustUser(t, db, "u")
 
 		healthy := newReceiver(t, "healthy-secret-0123456789", 0)

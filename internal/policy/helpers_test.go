@@ -80,6 +80,7 @@ func newFixture(t testing.TB, db *store.DB, o fixtureOptions) *fixture {
 		opts.Events = f.Events
 	}
 	f.Svc = policy.New(db, opts)
+	f.Svc.RegisterJobs(f.Jobs)
 	if o.events {
 		evCtx, cancel := context.WithCancel(context.Background())
 		done := make(chan struct{})

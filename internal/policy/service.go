@@ -63,9 +63,8 @@ type Service struct {
 }
 
 // New returns the policy service on db with its Engine (not yet loaded:
-// call Start), registers its job handlers with the runner and, when
-// Options.Events is set, subscribes the engine to TopicEnterprise and
-// TopicPolicy.
+// call Start) and, when Options.Events is set, subscribes the engine to
+// TopicEnterprise and TopicPolicy. Its jobs are registered by RegisterJobs.
 func New(db *store.DB, opts Options) *Service {
 	s := &Service{db: db, audit: opts.Audit, notify: opts.Notify, jobs: opts.Jobs, events: opts.Events,
 		now: opts.Now, log: opts.Logger, city: opts.City, owners: opts.Owners, units: opts.Units, batch: opts.PushBatch,
@@ -83,17 +82,27 @@ func New(db *store.DB, opts Options) *Service {
 		s.batch = 500
 	}
 	s.engine = NewEngine(db, EngineOptions{Now: s.now, Logger: s.log, OnEnterprise: s.enterpriseChanged, OnReload: s.reloaded})
-	if s.jobs != nil {
-		s.jobs.Register(JobPushClause, s.runPushClause)
-		s.jobs.Register(JobPushEnterprise, s.runPushEnterprise)
-		s.jobs.Register(JobPushAll, s.runPushAll)
-		s.jobs.Register(JobNotifySubscribers, s.runNotifySubscribers)
-	}
 	if s.events != nil {
 		s.events.Subscribe(TopicEnterprise, s.engine.HandleEnterpriseEvent)
 		s.events.Subscribe(TopicPolicy, s.engine.HandlePolicyEvent)
 	}
 	return s
+}
+
+// RegisterJobs registers the policy jobs' handlers with r: the push of a
+// clause, of a changed enterprise, the sweep of all, and the notices to
+// subscribers. The composition root calls it once.
+func (s *Service) RegisterJobs(r *jobs.Runner) {
+	r.Register(JobPushClause, s.runPushClause)
+	r.Register(JobPushEnterprise, s.runPushEnterprise)
+	r.Register(JobPushAll, s.runPushAll)
+	r.Register(JobNotifySubscribers, s.runNotifySubscribers)
+}
+
+// Schedules lists the periodic policy jobs: the daily push sweep
+// (enterprises age into rules).
+func (s *Service) Schedules() []jobs.Period {
+	return []jobs.Period{{Name: "policy-push-daily", Kind: JobPushAll, Every: 24 * time.Hour}}
 }
 
 // Engine returns the service's eligibility engine.
@@ -103,22 +112,13 @@ func (s *Service) Engine() *Engine { return s.engine }
 func (s *Service) City() *enterprise.City { return s.city }
 
 // Start loads the clause index and the enterprise snapshot (reporting how
-// long the load took) and schedules the daily push sweep. The server calls
-// it once at start-up. Errors: Internal.
+// long the load took). The server calls it once at start-up. Errors:
+// Internal.
 func (s *Service) Start(ctx context.Context) (LoadStats, error) {
 	if err := s.engine.LoadIndex(ctx); err != nil {
 		return LoadStats{}, err
 	}
-	st, err := s.engine.Load(ctx)
-	if err != nil {
-		return st, err
-	}
-	if s.jobs != nil {
-		if err := s.jobs.Schedule(ctx, "policy-push-daily", JobPushAll, 24*time.Hour); err != nil {
-			return st, err
-		}
-	}
-	return st, nil
+	return s.engine.Load(ctx)
 }
 
 func (s *Service) today() workday.Date { return workday.Today(s.now) }
