@@ -127,6 +127,13 @@ type VisitFilter struct {
 	Offset       int
 }
 
+// CanReadVisits reports whether a may read the visit log of the enterprise
+// whose ownership is res: administrators and leaders, and its specialist
+// (auth.RecordVisit). FindVisits enforces the same rule.
+func CanReadVisits(a *auth.Actor, res auth.Resource) bool {
+	return canRead(a) || a.Can(auth.RecordVisit, res)
+}
+
 // FindVisits returns one page of visits, newest first, and the number of
 // all matches. Administrators and leaders read every visit; a specialist
 // reads the visits of an enterprise assigned to them (EnterpriseID) and
@@ -143,8 +150,8 @@ func (s *Service) FindVisits(ctx context.Context, a *auth.Actor, f VisitFilter) 
 			if err != nil {
 				return nil, 0, err
 			}
-			if err := auth.Authorize(a, auth.RecordVisit, res); err != nil {
-				return nil, 0, err
+			if !CanReadVisits(a, res) {
+				return nil, 0, errs.Errorf(errs.Forbidden, "无权查看该企业的走访记录")
 			}
 		case f.SpecialistID != 0 && a.Role == auth.RoleSpecialist && f.SpecialistID == a.UserID:
 		default:

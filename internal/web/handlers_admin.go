@@ -2,6 +2,8 @@ package web
 
 import (
 	"errors"
+	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/jobs"
 	"net/http"
 	"strconv"
 	"strings"
@@ -158,4 +160,29 @@ func listJSON[T any](w http.ResponseWriter, items []T, total int) {
 		items = []T{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total})
+}
+
+// systemHomePanel is the office's panel of accounts, units and background
+// jobs.
+func (s *Server) systemHomePanel() homePanel {
+	return homePanel{key: "system", title: "系统运行", tmpl: "panel_system", load: func(r *http.Request, a *auth.Actor) (any, error) {
+		if !a.CanSome(auth.ManageUsers) || !a.CanSome(auth.ViewJobs) {
+			return nil, nil
+		}
+		ctx := r.Context()
+		_, users, err := s.app.Auth.FindUsers(ctx, auth.UserFilter{Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		units, err := s.app.Org.FindUnits(ctx)
+		if err != nil {
+			return nil, err
+		}
+		counts, err := s.app.Jobs.Counts(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"Users": users, "Units": len(units), "Queued": counts[jobs.Queued], "Running": counts[jobs.Running],
+			"Failed": counts[jobs.Failed]}, nil
+	}}
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/qinqing/qinqing/internal/audit"
-	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/notify"
 	"github.com/qinqing/qinqing/internal/workday"
@@ -102,32 +101,12 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// home is every role's start page: the date, and the panels the modules
+// contribute for the actor (homePanels).
 func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
-	a := actorOf(r)
-	data := map[string]any{"Today": workday.Today(s.app.Now)}
 	today := workday.Today(s.app.Now)
-	data["IsWorkday"] = s.app.Calendar.IsWorkday(today)
-	data["Next5"] = s.app.Calendar.AddWorkdays(today, 5)
-	if a.CanSome(auth.ManageUsers) {
-		_, users, err := s.app.Auth.FindUsers(r.Context(), auth.UserFilter{Limit: 1})
-		if err != nil {
-			return err
-		}
-		units, err := s.app.Org.FindUnits(r.Context())
-		if err != nil {
-			return err
-		}
-		counts, err := s.app.Jobs.Counts(r.Context())
-		if err != nil {
-			return err
-		}
-		byStatus := map[string]int{}
-		for st, n := range counts {
-			byStatus[string(st)] = n
-		}
-		data["Users"], data["Units"], data["Jobs"] = users, len(units), byStatus
-	}
-	s.render(w, r, http.StatusOK, "home.html", data)
+	s.render(w, r, http.StatusOK, "home.html", map[string]any{"Today": today, "IsWorkday": s.app.Calendar.IsWorkday(today),
+		"Next5": s.app.Calendar.AddWorkdays(today, 5), "Panels": s.loadHomePanels(r, actorOf(r))})
 	return nil
 }
 

@@ -12,7 +12,6 @@ import (
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
-	"github.com/qinqing/qinqing/internal/network"
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
@@ -94,17 +93,8 @@ func (s *Server) enterprisePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data := map[string]any{"E": file.Enterprise, "Sources": file.Sources, "History": history,
-		"Rows": profileRows(file.Enterprise, s.app.Enterprises.City, workday.Today(s.app.Now)), "CanEdit": file.Permitted.Edit}
-	if as, err := s.app.Network.FindAssignment(r.Context(), a, id); err == nil {
-		data["Assignment"] = as
-	} else if errs.CodeOf(err) != errs.NotFound {
-		return err
-	}
-	if visits, _, err := s.app.Network.FindVisits(r.Context(), a, network.VisitFilter{EnterpriseID: id, Limit: 10}); err == nil {
-		data["Visits"] = visits
-	} else if c := errs.CodeOf(err); c != errs.Forbidden && c != errs.NotFound {
-		return err
-	}
+		"Rows": profileRows(file.Enterprise, s.app.Enterprises.City, workday.Today(s.app.Now)), "Can": file.Permitted,
+		"Sections": s.loadEnterpriseSections(r, a, file)}
 	s.render(w, r, http.StatusOK, "enterprise.html", data)
 	return nil
 }
@@ -391,4 +381,14 @@ func (s *Server) apiImportRun(w http.ResponseWriter, r *http.Request) error {
 	}
 	writeJSON(w, http.StatusOK, run)
 	return nil
+}
+
+// registryHomePanel is the registry's panel: how many enterprises it holds.
+func (s *Server) registryHomePanel() homePanel {
+	return homePanel{key: "registry", title: "企业库", tmpl: "panel_registry", load: func(r *http.Request, a *auth.Actor) (any, error) {
+		if !a.CanSome(auth.ViewEnterprises) {
+			return nil, nil
+		}
+		return s.app.Enterprises.Figures(r.Context(), a)
+	}}
 }

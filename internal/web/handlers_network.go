@@ -926,3 +926,67 @@ func (s *Server) apiRecordVisit(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusCreated, v)
 	return nil
 }
+
+// networkHomePanel is the service network's panel for the office and
+// leaders.
+func (s *Server) networkHomePanel() homePanel {
+	return homePanel{key: "network", title: "服务网络", tmpl: "panel_network", load: func(r *http.Request, a *auth.Actor) (any, error) {
+		if !network.CanRead(a) {
+			return nil, nil
+		}
+		f, err := s.app.Network.Figures(r.Context(), a)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"F": f, "Manage": a.CanSome(auth.ManageNetwork)}, nil
+	}}
+}
+
+// specialistHomePanel is a specialist's panel: their enterprises and those
+// overdue for a visit.
+func (s *Server) specialistHomePanel() homePanel {
+	return homePanel{key: "specialist", title: "我的企业", tmpl: "panel_specialist", load: func(r *http.Request, a *auth.Actor) (any, error) {
+		if a.Role != auth.RoleSpecialist || a.UserID == 0 {
+			return nil, nil
+		}
+		ctx := r.Context()
+		_, total, err := s.app.Network.FindAssigned(ctx, a, a.UserID, network.AssignedFilter{Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		overdue, days, err := s.app.Network.OverdueCount(ctx, a, a.UserID)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"Total": total, "Overdue": overdue, "Days": days}, nil
+	}}
+}
+
+// networkEnterpriseSection is the network's section of an enterprise's
+// file: its specialist and latest visits, for those who may see them.
+func (s *Server) networkEnterpriseSection() enterpriseSection {
+	return enterpriseSection{key: "network", title: "服务专员与走访", tmpl: "section_network",
+		load: func(r *http.Request, a *auth.Actor, f *enterprise.File) (any, error) {
+			if a.Role == auth.RoleEnterprise {
+				return nil, nil // an enterprise reads its specialist on its own pages
+			}
+			ctx := r.Context()
+			id := f.Enterprise.ID
+			data := map[string]any{"ID": id, "CanRecord": network.CanRecordVisit(a, f.Resource())}
+			switch as, err := s.app.Network.FindAssignment(ctx, a, id); errs.CodeOf(err) {
+			case "":
+				data["Assignment"] = as
+			case errs.NotFound:
+			default:
+				return nil, err
+			}
+			if network.CanReadVisits(a, f.Resource()) {
+				visits, total, err := s.app.Network.FindVisits(ctx, a, network.VisitFilter{EnterpriseID: id, Limit: 10})
+				if err != nil {
+					return nil, err
+				}
+				data["Visits"], data["VisitTotal"], data["ShowVisits"] = visits, total, true
+			}
+			return data, nil
+		}}
+}

@@ -1248,3 +1248,49 @@ func (s *Server) apiSetSubscriptions(w http.ResponseWriter, r *http.Request) err
 	writeJSON(w, http.StatusOK, map[string]any{"categories": subs})
 	return nil
 }
+
+// policyHomePanel is the policy supermarket's panel: published policies,
+// those waiting for review and, for the office and leaders, the pushes.
+func (s *Server) policyHomePanel() homePanel {
+	return homePanel{key: "policy", title: "政策超市", tmpl: "panel_policy", load: func(r *http.Request, a *auth.Actor) (any, error) {
+		if a.Role == auth.RoleEnterprise {
+			return nil, nil // the enterprise's own 政策体检 panel says more
+		}
+		f, err := s.app.Policy.Figures(r.Context(), a)
+		if err != nil {
+			return nil, err
+		}
+		data := map[string]any{"F": f, "Manage": a.CanSome(auth.ManagePolicies)}
+		if f.Pushed > 0 {
+			data["ReadRate"] = percentText(float64(f.Read) / float64(f.Pushed))
+		}
+		return data, nil
+	}}
+}
+
+// checkupHomePanel is an enterprise account's 政策体检 in brief.
+func (s *Server) checkupHomePanel() homePanel {
+	return homePanel{key: "checkup", title: "政策体检", tmpl: "panel_checkup", load: func(r *http.Request, a *auth.Actor) (any, error) {
+		if a.Role != auth.RoleEnterprise || a.EnterpriseID == nil {
+			return nil, nil
+		}
+		c, err := s.app.Policy.Checkup(r.Context(), a, *a.EnterpriseID)
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"C": c, "Total": money.FormatWan(c.TotalAmount)}, nil
+	}}
+}
+
+// policyEnterpriseSection is the policy section of an enterprise's file:
+// its 政策体检 in brief.
+func (s *Server) policyEnterpriseSection() enterpriseSection {
+	return enterpriseSection{key: "policy", title: "政策体检", tmpl: "section_policy",
+		load: func(r *http.Request, a *auth.Actor, f *enterprise.File) (any, error) {
+			c, err := s.app.Policy.Checkup(r.Context(), a, f.Enterprise.ID)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"C": c, "ID": f.Enterprise.ID, "Total": money.FormatWan(c.TotalAmount)}, nil
+		}}
+}

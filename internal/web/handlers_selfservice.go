@@ -498,3 +498,33 @@ func (s *Server) apiReviewSelfReport(accept bool) handlerFunc {
 		return nil
 	}
 }
+
+// profileHomePanel is an enterprise account's panel of its own file: the
+// values it reported that wait for review.
+func (s *Server) profileHomePanel() homePanel {
+	return homePanel{key: "profile", title: "我的档案", tmpl: "panel_profile", load: func(r *http.Request, a *auth.Actor) (any, error) {
+		if a.Role != auth.RoleEnterprise || a.EnterpriseID == nil {
+			return nil, nil
+		}
+		_, pending, err := s.app.SelfService.FindSelfReports(r.Context(), a, enterprise.SelfReportFilter{EnterpriseID: *a.EnterpriseID,
+			Status: enterprise.ReportPending, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"Pending": pending}, nil
+	}}
+}
+
+// reviewsHomePanel is the reviewers' panel: self-reports waiting for them.
+func (s *Server) reviewsHomePanel() homePanel {
+	return homePanel{key: "reviews", title: "企业自报待审核", tmpl: "panel_reviews", load: func(r *http.Request, a *auth.Actor) (any, error) {
+		if a.Role != auth.RoleAdmin && a.Role != auth.RoleSpecialist {
+			return nil, nil
+		}
+		_, pending, err := s.app.SelfService.FindSelfReports(r.Context(), a, enterprise.SelfReportFilter{Status: enterprise.ReportPending, Limit: 1})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"Pending": pending}, nil
+	}}
+}
