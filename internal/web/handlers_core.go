@@ -121,9 +121,11 @@ func (s *Server) mePage(w http.ResponseWriter, r *http.Request) error {
 	}
 	data := map[string]any{"User": u}
 	if u.UnitID != nil {
-		if unit, err := s.app.Org.FindUnitByID(r.Context(), *u.UnitID); err == nil {
-			data["Unit"] = unit
+		unit, err := s.app.Org.FindUnitByID(r.Context(), *u.UnitID)
+		if err != nil {
+			return err
 		}
+		data["Unit"] = unit
 	}
 	s.render(w, r, http.StatusOK, "me.html", data)
 	return nil

@@ -242,9 +242,11 @@ func (s *Server) importRunPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	data := map[string]any{"Run": run}
 	if run.JobID != 0 {
-		if j, err := s.app.Jobs.FindJobByID(r.Context(), run.JobID); err == nil {
-			data["Job"] = j
+		j, err := s.app.Jobs.FindJobByID(r.Context(), run.JobID)
+		if err != nil {
+			return err
 		}
+		data["Job"] = j
 	}
 	if run.Result != nil && len(run.Result.Errors) > 20 {
 		data["Shown"] = run.Result.Errors[:20]

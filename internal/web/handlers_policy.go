@@ -374,11 +374,13 @@ func (s *Server) policyDetail(r *http.Request, id int64) (*policyDetailData, err
 		if err := s.app.Policy.MarkRead(ctx, a, id); err != nil {
 			return nil, err
 		}
-		if c, err := s.app.Policy.Checkup(ctx, a, *a.EnterpriseID); err == nil {
-			for i := range c.Items {
-				if c.Items[i].Policy.ID == id {
-					mine[c.Items[i].Clause.ID] = &c.Items[i]
-				}
+		c, err := s.app.Policy.Checkup(ctx, a, *a.EnterpriseID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range c.Items {
+			if c.Items[i].Policy.ID == id {
+				mine[c.Items[i].Clause.ID] = &c.Items[i]
 			}
 		}
 	}
