@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,8 @@ import (
 	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/cli"
 	"github.com/qinqing/qinqing/internal/config"
+	"github.com/qinqing/qinqing/internal/store"
+	"github.com/qinqing/qinqing/internal/store/storetest"
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
@@ -248,4 +252,98 @@ func TestUserTokenBackup(t *testing.T) {
 	if code, _, e := run(t, "", nil, "backup", "--db", db, "--to", filepath.Join(dir, "copy.db")); code != 1 || !strings.Contains(e, "已存在") {
 		t.Fatalf("backup over an existing file: %d %q", code, e)
 	}
+}
+
+// TestServeChecksBeforeWriting starts serve on databases that are not
+// there or not ready: it refuses each, says why in Chinese, and leaves
+// nothing behind — no directory or file for a mistyped SQLite path, no
+// table in an empty PostgreSQL database.
+func TestServeChecksBeforeWriting(t *testing.T) {
+	t.Run("ErrMistypedSQLitePath", func(t *testing.T) {
+		dir := t.TempDir()
+		db := filepath.Join(dir, "qinqing-dat", "qinqing.db")
+		code, _, e := run(t, "", nil, "serve", "--db", db, "--addr", "127.0.0.1:0")
+		if code != 1 || !strings.Contains(e, "数据库 "+db+" 不存在") {
+			t.Fatalf("exit %d, stderr %q", code, e)
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Fatalf("serve created %v", entries)
+		}
+	})
+	t.Run("ErrEmptyPostgres", func(t *testing.T) {
+		dsn := storetest.PostgresDSN(t)
+		code, _, e := run(t, "", nil, "serve", "--db", dsn, "--addr", "127.0.0.1:0")
+		if code != 1 || !strings.Contains(e, "是空的") || !strings.Contains(e, "qinqing migrate") {
+			t.Fatalf("exit %d, stderr %q", code, e)
+		}
+		db, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		var n int
+		if err := db.QueryRowContext(context.Background(), `SELECT COUNT(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("serve created %d tables in the empty database (%v)", n, err)
+		}
+	})
+	base := os.Getenv(storetest.PostgresEnv)
+	withDB := func(name string) string {
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Path = "/" + name
+		return u.String()
+	}
+	withUser := func(user string) string {
+		u, err := url.Parse(base)
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.User = url.User(user)
+		return u.String()
+	}
+	for _, tc := range []struct {
+		name, dsn, want string
+		needsPG         bool
+	}{
+		{"ErrRefused", "postgres://postgres@127.0.0.1:1/qinqing?connect_timeout=5", "连接被拒绝", false},
+		{"ErrBadDSN", "postgres://postgres@127.0.0.1:notaport/qinqing", "数据库地址格式不对", false},
+		{"ErrBadDSNOption", "postgres://postgres@127.0.0.1:5432/qinqing?sslmode=sometimes", "地址格式不对", false},
+		{"ErrUnknownHost", "postgres://postgres@no-such-host.invalid/qinqing?connect_timeout=5", "主机名无法解析", false},
+		{"ErrUnknownDatabase", "unknown-database", "数据库不存在", true},
+		{"ErrAuthentication", "unknown-role", "认证失败", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dsn := tc.dsn
+			if tc.needsPG {
+				if base == "" {
+					t.Skipf("needs %s", storetest.PostgresEnv)
+				}
+				dsn = withDB("qinqing_no_such_database")
+				if tc.name == "ErrAuthentication" {
+					dsn = withUser("qinqing_no_such_role")
+				}
+			}
+			code, _, e := run(t, "", nil, "serve", "--db", dsn, "--addr", "127.0.0.1:0")
+			if code != 1 || !strings.Contains(e, tc.want) || (tc.name != "ErrBadDSN" && !strings.Contains(e, "无法连接数据库")) {
+				t.Fatalf("exit %d, stderr %q; want %q", code, e, tc.want)
+			}
+		})
+	}
+	t.Run("ErrPortInUse", func(t *testing.T) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		db := filepath.Join(t.TempDir(), "q.db")
+		if code, _, e := run(t, "", nil, "migrate", "--db", db); code != 0 {
+			t.Fatal(e)
+		}
+		code, _, e := run(t, "", nil, "serve", "--db", db, "--addr", ln.Addr().String())
+		if code != 1 || !strings.Contains(e, "端口已被占用") {
+			t.Fatalf("exit %d, stderr %q", code, e)
+		}
+	})
 }

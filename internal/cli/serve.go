@@ -49,6 +49,14 @@ func runServe(ctx context.Context, env Env, args []string) error {
 	if err := cfg.Validate(); err != nil {
 		return err
 	}
+	// Nothing is written before the database is known to be the right one:
+	// a mistyped SQLite path is not created (with its directories) unless
+	// the server is told to set one up.
+	if !cfg.Migrate && !cfg.Demo {
+		if err := requireDatabase(cfg.DB); err != nil {
+			return err
+		}
+	}
 	log := newLogger(env, cfg.LogLevel, cfg.LogFormat)
 	a, err := app.Open(ctx, cfg, app.Options{Logger: log})
 	if err != nil {

@@ -63,32 +63,33 @@ const createMigrationsTable = `CREATE TABLE IF NOT EXISTS schema_migrations (
 	applied_at BIGINT NOT NULL
 )`
 
-// AppliedVersion returns the highest applied migration version, 0 for an
-// empty database.
-func (db *DB) AppliedVersion(ctx context.Context) (int, error) {
-	if _, err := db.ExecContext(ctx, createMigrationsTable); err != nil {
-		return 0, errs.Wrap(err, "create schema_migrations")
+// hasMigrationsTable reports whether the database has the table of
+// applied migrations — without creating it: reading the schema's state
+// (serve's check, /readyz) writes nothing.
+func (db *DB) hasMigrationsTable(ctx context.Context) (bool, error) {
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'`
+	if db.dialect == Postgres {
+		q = `SELECT COUNT(*) FROM pg_catalog.pg_class WHERE oid = to_regclass('schema_migrations')`
 	}
-	var v int
-	if err := db.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&v); err != nil {
-		return 0, errs.Wrap(err, "read schema version")
+	var n int
+	if err := db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return false, errs.Wrap(err, "find schema_migrations")
 	}
-	return v, nil
+	return n > 0, nil
 }
 
-// Pending returns the migrations not yet applied, in version order. A
-// migration counts as applied by its own version, not by the highest one:
-// a migration merged after a later-numbered one has run is still pending.
-func (db *DB) Pending(ctx context.Context) ([]Migration, error) {
-	if _, err := db.ExecContext(ctx, createMigrationsTable); err != nil {
-		return nil, errs.Wrap(err, "create schema_migrations")
+// applied returns the versions of the applied migrations (none when the
+// table of them does not exist).
+func (db *DB) applied(ctx context.Context) (map[int]bool, error) {
+	applied := map[int]bool{}
+	if ok, err := db.hasMigrationsTable(ctx); err != nil || !ok {
+		return applied, err
 	}
 	rows, err := db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
 	if err != nil {
 		return nil, errs.Wrap(err, "read applied migrations")
 	}
 	defer rows.Close()
-	applied := map[int]bool{}
 	for rows.Next() {
 		var v int
 		if err := rows.Scan(&v); err != nil {
@@ -96,8 +97,31 @@ func (db *DB) Pending(ctx context.Context) ([]Migration, error) {
 		}
 		applied[v] = true
 	}
-	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(err, "read applied migrations")
+	return applied, errs.Wrap(rows.Err(), "read applied migrations")
+}
+
+// AppliedVersion returns the highest applied migration version, 0 for an
+// empty database. It writes nothing.
+func (db *DB) AppliedVersion(ctx context.Context) (int, error) {
+	applied, err := db.applied(ctx)
+	if err != nil {
+		return 0, err
+	}
+	v := 0
+	for a := range applied {
+		v = max(v, a)
+	}
+	return v, nil
+}
+
+// Pending returns the migrations not yet applied, in version order. A
+// migration counts as applied by its own version, not by the highest one:
+// a migration merged after a later-numbered one has run is still pending.
+// It writes nothing.
+func (db *DB) Pending(ctx context.Context) ([]Migration, error) {
+	applied, err := db.applied(ctx)
+	if err != nil {
+		return nil, err
 	}
 	all, err := db.Migrations()
 	if err != nil {
@@ -113,23 +137,35 @@ func (db *DB) Pending(ctx context.Context) ([]Migration, error) {
 }
 
 // CheckSchema returns an Unavailable error naming the pending migrations if
-// the schema is old; the server refuses to start on it unless told to migrate.
+// the schema is old, or saying the database is empty if nothing was ever
+// applied; the server refuses to start on either unless told to migrate.
+// It writes nothing.
 func (db *DB) CheckSchema(ctx context.Context) error {
 	pending, err := db.Pending(ctx)
 	if err != nil {
 		return err
 	}
-	if len(pending) > 0 {
-		return errs.Errorf(errs.Unavailable, "数据库结构版本过旧：有 %d 个迁移未执行（从 %04d_%s 起）。请先运行 qinqing migrate，或以 serve --migrate 启动",
-			len(pending), pending[0].Version, pending[0].Name)
+	all, err := db.Migrations()
+	if err != nil {
+		return err
 	}
-	return nil
+	switch {
+	case len(pending) == 0:
+		return nil
+	case len(pending) == len(all):
+		return errs.Errorf(errs.Unavailable, "数据库 %s 是空的，还没有 qinqing 的表：先运行 qinqing migrate --db …（或以 serve --migrate 启动，serve --demo 载入演示数据）", db.DSN)
+	}
+	return errs.Errorf(errs.Unavailable, "数据库结构版本过旧：有 %d 个迁移未执行（从 %04d_%s 起）。请先运行 qinqing migrate，或以 serve --migrate 启动",
+		len(pending), pending[0].Version, pending[0].Name)
 }
 
 // Migrate applies every pending migration, each in its own transaction, and
 // returns the ones it applied. On PostgreSQL an advisory lock makes
 // concurrent migrators (two instances starting together) take turns.
 func (db *DB) Migrate(ctx context.Context, now func() time.Time) ([]Migration, error) {
+	if _, err := db.ExecContext(ctx, createMigrationsTable); err != nil {
+		return nil, errs.Wrap(err, "create schema_migrations")
+	}
 	pending, err := db.Pending(ctx)
 	if err != nil {
 		return nil, err

@@ -9,13 +9,16 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
 
@@ -73,9 +76,48 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	defer cancel()
 	if err := db.write.PingContext(pingCtx); err != nil {
 		db.Close()
-		return nil, &errs.Error{Code: errs.Unavailable, Message: fmt.Sprintf("无法连接数据库 %s", db.DSN), Err: err}
+		return nil, connectError(db, err)
 	}
 	return db, nil
+}
+
+// connectError says in Chinese why the database db could not be reached:
+// the server refused the connection, the host is unknown, the database or
+// role does not exist, authentication failed, the address is malformed,
+// the file is not a database or may not be opened.
+func connectError(db *DB, err error) error {
+	why := ""
+	code := errs.Unavailable
+	var pgErr *pgconn.PgError
+	var parseErr *pgconn.ParseConfigError
+	var dnsErr *net.DNSError
+	msg := err.Error()
+	switch {
+	case errors.As(err, &parseErr):
+		code, why = errs.Invalid, "地址格式不对（应为 postgres://用户[:密码]@主机:端口/库名）"
+	case errors.As(err, &pgErr) && pgErr.Code == "3D000":
+		why = "数据库不存在（先用 createdb 建库）"
+	case errors.As(err, &pgErr) && (pgErr.Code == "28P01" || pgErr.Code == "28000"):
+		why = "认证失败：用户名或密码不对，或该用户不能从这里登录（" + pgErr.Message + "）"
+	case errors.As(err, &pgErr):
+		why = "服务器拒绝：" + pgErr.Message
+	case errors.Is(err, syscall.ECONNREFUSED):
+		why = "连接被拒绝：该主机和端口上没有数据库在运行"
+	case errors.As(err, &dnsErr):
+		why = "主机名无法解析：" + dnsErr.Name
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "timeout"):
+		why = "连接超时：主机不可达，或被防火墙拦截"
+	case strings.Contains(msg, "file is not a database") || strings.Contains(msg, "(26)"):
+		code, why = errs.Invalid, "这个文件不是 SQLite 数据库"
+	case errors.Is(err, os.ErrPermission) || strings.Contains(msg, "permission denied") || strings.Contains(msg, "unable to open"):
+		why = "无法打开数据库文件（没有权限，或所在目录不存在）"
+	case strings.Contains(msg, "tls") || strings.Contains(msg, "SSL"):
+		why = "加密连接（sslmode）设置与服务器不符"
+	}
+	if why == "" {
+		return &errs.Error{Code: code, Message: fmt.Sprintf("无法连接数据库 %s", db.DSN), Err: err}
+	}
+	return &errs.Error{Code: code, Message: fmt.Sprintf("无法连接数据库 %s：%s", db.DSN, why), Err: err}
 }
 
 func openPostgres(dsn string) (*DB, error) {
