@@ -45,7 +45,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 	}
 
 	t.Run("SharedSession", func(t *testing.T) {
-		if _, err := a.Auth.CreateUser(ctx, auth.UserInput{Username: "shared", Password: "12345678", Role: auth.RoleLeader}); err != nil {
+		if _, err := a.Auth.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: "shared", Password: "12345678", Role: auth.RoleLeader}); err != nil {
 			t.Fatal(err)
 		}
 		secret, _, err := a.Auth.Login(ctx, "shared", "12345678", "127.0.0.1", "")
@@ -113,7 +113,7 @@ func TestTwoInstancesOnePostgres(t *testing.T) {
 			t.Fatal("2026-07-15 should be a working day before the override")
 		}
 		actx := audit.WithActor(ctx, audit.Who{Name: "test"})
-		if err := a.Overrides.Save(actx, workday.Override{Date: d, Workday: false, Note: "防汛停工"}); err != nil {
+		if err := a.Overrides.Save(actx, auth.Operator("test"), workday.Override{Date: d, Workday: false, Note: "防汛停工"}); err != nil {
 			t.Fatal(err)
 		}
 		deadline := time.Now().Add(5 * time.Second)

@@ -118,7 +118,8 @@ type Filter struct {
 }
 
 // Find returns the entries matching f, newest first, and the total count.
-// Callers must have checked the ViewAudit permission.
+// The log sits below auth (auth records its changes here), so it cannot take
+// an actor: it is read only through the routes that require auth.ViewAudit.
 func (l *Log) Find(ctx context.Context, f Filter) ([]Entry, int, error) {
 	var where []string
 	var args []any

@@ -99,10 +99,14 @@ func validatePassword(p string) error {
 	return nil
 }
 
-// CreateUser creates an account. Admins only (the caller checks). Errors:
-// Invalid for a bad username, password, role or missing unit; Conflict when
-// the username is taken; TooMany when the server is busy hashing passwords.
-func (s *Service) CreateUser(ctx context.Context, in UserInput) (*User, error) {
+// CreateUser creates an account. The office may call it (ManageUsers).
+// Errors: Unauthenticated, Forbidden; Invalid for a bad username, password,
+// role or missing unit; Conflict when the username is taken; TooMany when
+// the server is busy hashing passwords.
+func (s *Service) CreateUser(ctx context.Context, a *Actor, in UserInput) (*User, error) {
+	if err := AuthorizeSome(a, ManageUsers); err != nil {
+		return nil, err
+	}
 	in.Username = strings.ToLower(strings.TrimSpace(in.Username))
 	in.DisplayName = strings.TrimSpace(in.DisplayName)
 	if !usernamePattern.MatchString(in.Username) {
@@ -196,8 +200,13 @@ type UserFilter struct {
 	Offset int
 }
 
-// FindUsers returns the users matching f ordered by username, and the total.
-func (s *Service) FindUsers(ctx context.Context, f UserFilter) ([]User, int, error) {
+// FindUsers returns the users matching f ordered by username, and the
+// total. The office may call it (ManageUsers). Errors: Unauthenticated,
+// Forbidden.
+func (s *Service) FindUsers(ctx context.Context, a *Actor, f UserFilter) ([]User, int, error) {
+	if err := AuthorizeSome(a, ManageUsers); err != nil {
+		return nil, 0, err
+	}
 	var where []string
 	var args []any
 	if f.Role != "" {
@@ -238,9 +247,16 @@ func (s *Service) FindUsers(ctx context.Context, f UserFilter) ([]User, int, err
 }
 
 // SetPassword replaces a user's password and ends their sessions. The user
-// themself (with the old password checked by the caller) or an admin.
-// Errors: Invalid, NotFound, TooMany (busy hashing passwords).
-func (s *Service) SetPassword(ctx context.Context, id int64, password string) error {
+// themself (the page asks for the old password first) or the office
+// (ManageUsers) may call it. Errors: Unauthenticated, Forbidden, Invalid,
+// NotFound, TooMany (busy hashing passwords).
+func (s *Service) SetPassword(ctx context.Context, a *Actor, id int64, password string) error {
+	if a == nil {
+		return errs.Errorf(errs.Unauthenticated, "请先登录")
+	}
+	if a.UserID != id && !a.CanSome(ManageUsers) {
+		return errs.Errorf(errs.Forbidden, "只能修改自己的密码")
+	}
 	if err := validatePassword(password); err != nil {
 		return err
 	}
@@ -264,8 +280,12 @@ func (s *Service) SetPassword(ctx context.Context, id int64, password string) er
 }
 
 // SetDisabled disables or re-enables an account; disabling ends its
-// sessions. Admins only. Errors: NotFound.
-func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool) error {
+// sessions. The office may call it (ManageUsers). Errors: Unauthenticated,
+// Forbidden, NotFound.
+func (s *Service) SetDisabled(ctx context.Context, a *Actor, id int64, disabled bool) error {
+	if err := AuthorizeSome(a, ManageUsers); err != nil {
+		return err
+	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		before, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = ?`, id))
 		if err != nil {
@@ -412,10 +432,14 @@ const TokenPrefix = "qq_"
 
 // CreateToken creates an API token and returns its secret, shown only now.
 // A token gets the least by default: its role must be chosen, and its scopes
-// listed or explicitly all that role allows (AllScopes). Admins only.
-// Errors: Invalid (name; a missing, unknown or enterprise role; scopes
-// neither listed nor explicitly all; an unknown scope).
-func (s *Service) CreateToken(ctx context.Context, in TokenInput) (string, *Token, error) {
+// listed or explicitly all that role allows (AllScopes). The office may
+// call it (ManageTokens). Errors: Unauthenticated, Forbidden, Invalid (name;
+// a missing, unknown or enterprise role; scopes neither listed nor
+// explicitly all; an unknown scope).
+func (s *Service) CreateToken(ctx context.Context, a *Actor, in TokenInput) (string, *Token, error) {
+	if err := AuthorizeSome(a, ManageTokens); err != nil {
+		return "", nil, err
+	}
 	in.Name = strings.TrimSpace(in.Name)
 	if in.Name == "" || len([]rune(in.Name)) > 64 {
 		return "", nil, errs.FieldErrorf("name", "令牌名称应为1–64字")
@@ -496,11 +520,28 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (*Actor, error)
 	return a, nil
 }
 
-// FindTokens lists API tokens, newest first. Admins only.
-func (s *Service) FindTokens(ctx context.Context) ([]Token, error) {
-	rows, err := s.DB.QueryContext(ctx, `SELECT id, name, prefix, role, unit_id, scopes, created_at, expires_at, last_used_at, revoked_at FROM api_tokens ORDER BY id DESC`)
+// TokenFilter pages the API tokens.
+type TokenFilter struct {
+	Limit  int // paging.Clamp: default 50, at most 500
+	Offset int
+}
+
+// FindTokens returns one page of the API tokens, newest first, and how many
+// there are. The office may call it (ManageTokens). Errors:
+// Unauthenticated, Forbidden.
+func (s *Service) FindTokens(ctx context.Context, a *Actor, f TokenFilter) ([]Token, int, error) {
+	if err := AuthorizeSome(a, ManageTokens); err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM api_tokens`).Scan(&total); err != nil {
+		return nil, 0, errs.Wrap(err, "count tokens")
+	}
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
+	rows, err := s.DB.QueryContext(ctx, `SELECT id, name, prefix, role, unit_id, scopes, created_at, expires_at, last_used_at, revoked_at
+		FROM api_tokens ORDER BY id DESC LIMIT ? OFFSET ?`, limit, offset)
 	if err != nil {
-		return nil, errs.Wrap(err, "find tokens")
+		return nil, 0, errs.Wrap(err, "find tokens")
 	}
 	defer rows.Close()
 	var out []Token
@@ -510,7 +551,7 @@ func (s *Service) FindTokens(ctx context.Context) ([]Token, error) {
 		var created int64
 		var expires, lastUsed, revoked sql.NullInt64
 		if err := rows.Scan(&t.ID, &t.Name, &t.Prefix, &role, &t.UnitID, &scopes, &created, &expires, &lastUsed, &revoked); err != nil {
-			return nil, errs.Wrap(err, "scan token")
+			return nil, 0, errs.Wrap(err, "scan token")
 		}
 		t.Role = Role(role)
 		t.CreatedAt = store.FromMillis(created)
@@ -522,7 +563,7 @@ func (s *Service) FindTokens(ctx context.Context) ([]Token, error) {
 		}
 		out = append(out, t)
 	}
-	return out, errs.Wrap(rows.Err(), "find tokens")
+	return out, total, errs.Wrap(rows.Err(), "find tokens")
 }
 
 func optTime(v sql.NullInt64) *time.Time {
@@ -533,8 +574,12 @@ func optTime(v sql.NullInt64) *time.Time {
 	return &t
 }
 
-// RevokeToken revokes an API token at once. Admins only. Errors: NotFound.
-func (s *Service) RevokeToken(ctx context.Context, id int64) error {
+// RevokeToken revokes an API token at once. The office may call it
+// (ManageTokens). Errors: Unauthenticated, Forbidden, NotFound.
+func (s *Service) RevokeToken(ctx context.Context, a *Actor, id int64) error {
+	if err := AuthorizeSome(a, ManageTokens); err != nil {
+		return err
+	}
 	return s.DB.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL`, store.Millis(s.Now()), id)
 		if err != nil {

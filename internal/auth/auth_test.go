@@ -28,7 +28,7 @@ func TestUsersAndSessions(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s, clk := newService(t, db)
-		u, err := s.CreateUser(ctx, auth.UserInput{Username: "Admin", Password: "correct horse", Role: auth.RoleAdmin})
+		u, err := s.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: "Admin", Password: "correct horse", Role: auth.RoleAdmin})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -42,14 +42,14 @@ func TestUsersAndSessions(t *testing.T) {
 				"role":     {Username: "bob", Password: "12345678", Role: "king"},
 				"unit_id":  {Username: "bob", Password: "12345678", Role: auth.RoleUnitStaff},
 			} {
-				_, err := s.CreateUser(ctx, in)
+				_, err := s.CreateUser(ctx, auth.Operator("test"), in)
 				if errs.CodeOf(err) != errs.Invalid || errs.FieldOf(err) != name {
 					t.Errorf("%s: got %v, want invalid %s", name, err, name)
 				}
 			}
 		})
 		t.Run("ErrDuplicate", func(t *testing.T) {
-			_, err := s.CreateUser(ctx, auth.UserInput{Username: "admin", Password: "12345678", Role: auth.RoleLeader})
+			_, err := s.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: "admin", Password: "12345678", Role: auth.RoleLeader})
 			if errs.CodeOf(err) != errs.Conflict {
 				t.Fatalf("got %v, want conflict", err)
 			}
@@ -91,7 +91,7 @@ func TestUsersAndSessions(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := s.SetDisabled(ctx, u.ID, true); err != nil {
+			if err := s.SetDisabled(ctx, auth.Operator("test"), u.ID, true); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := s.Session(ctx, secret); errs.CodeOf(err) != errs.Unauthenticated {
@@ -100,12 +100,12 @@ func TestUsersAndSessions(t *testing.T) {
 			if _, _, err := s.Login(ctx, "admin", "correct horse", "10.0.0.3", ""); errs.CodeOf(err) != errs.Unauthenticated {
 				t.Fatalf("disabled login: got %v", err)
 			}
-			if err := s.SetDisabled(ctx, u.ID, false); err != nil {
+			if err := s.SetDisabled(ctx, auth.Operator("test"), u.ID, false); err != nil {
 				t.Fatal(err)
 			}
 		})
 		t.Run("ErrThrottled", func(t *testing.T) {
-			if _, err := s.CreateUser(ctx, auth.UserInput{Username: "victim", Password: "12345678", Role: auth.RoleLeader}); err != nil {
+			if _, err := s.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: "victim", Password: "12345678", Role: auth.RoleLeader}); err != nil {
 				t.Fatal(err)
 			}
 			for i := 0; i < 5; i++ {
@@ -153,7 +153,7 @@ func TestTokens(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s, clk := newService(t, db)
-		secret, tok, err := s.CreateToken(ctx, auth.TokenInput{Name: "12345热线", Role: auth.RoleAdmin, Scopes: []auth.Action{auth.ViewEnterprises}, ExpiresIn: 24 * time.Hour})
+		secret, tok, err := s.CreateToken(ctx, auth.Operator("test"), auth.TokenInput{Name: "12345热线", Role: auth.RoleAdmin, Scopes: []auth.Action{auth.ViewEnterprises}, ExpiresIn: 24 * time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -171,20 +171,20 @@ func TestTokens(t *testing.T) {
 		if _, err := s.TokenActor(ctx, secret); errs.CodeOf(err) != errs.Unauthenticated {
 			t.Errorf("expired token: %v", err)
 		}
-		secret2, tok2, _ := s.CreateToken(ctx, auth.TokenInput{Name: "b", Role: auth.RoleLeader, AllScopes: true})
-		if err := s.RevokeToken(ctx, tok2.ID); err != nil {
+		secret2, tok2, _ := s.CreateToken(ctx, auth.Operator("test"), auth.TokenInput{Name: "b", Role: auth.RoleLeader, AllScopes: true})
+		if err := s.RevokeToken(ctx, auth.Operator("test"), tok2.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := s.TokenActor(ctx, secret2); errs.CodeOf(err) != errs.Unauthenticated {
 			t.Errorf("revoked token: %v", err)
 		}
-		if err := s.RevokeToken(ctx, tok2.ID); errs.CodeOf(err) != errs.NotFound {
+		if err := s.RevokeToken(ctx, auth.Operator("test"), tok2.ID); errs.CodeOf(err) != errs.NotFound {
 			t.Errorf("second revoke: %v", err)
 		}
-		if _, _, err := s.CreateToken(ctx, auth.TokenInput{Name: "c", Role: auth.RoleAdmin, Scopes: []auth.Action{"rockets.launch"}}); errs.CodeOf(err) != errs.Invalid {
+		if _, _, err := s.CreateToken(ctx, auth.Operator("test"), auth.TokenInput{Name: "c", Role: auth.RoleAdmin, Scopes: []auth.Action{"rockets.launch"}}); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("unknown scope: %v", err)
 		}
-		list, _ := s.FindTokens(ctx)
+		list, _, _ := s.FindTokens(ctx, auth.Operator("test"), auth.TokenFilter{})
 		if len(list) != 2 || list[1].ID != tok.ID {
 			t.Errorf("FindTokens = %+v", list)
 		}

@@ -35,7 +35,7 @@ func TestLoginParallel(t *testing.T) {
 				s.LimitHashing(2, time.Minute)
 				instances = append(instances, s)
 			}
-			if _, err := instances[0].CreateUser(ctx, auth.UserInput{Username: "victim", Password: "right-password", Role: auth.RoleLeader}); err != nil {
+			if _, err := instances[0].CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: "victim", Password: "right-password", Role: auth.RoleLeader}); err != nil {
 				t.Fatal(err)
 			}
 			before := instances[0].HashStats().Total + instances[1].HashStats().Total
@@ -89,7 +89,7 @@ func TestLoginThrottleKeys(t *testing.T) {
 		s, clk := newService(t, db)
 		s.MaxAddressFailures = 11
 		for _, name := range []string{"alice", "bobby", "carol"} {
-			if _, err := s.CreateUser(ctx, auth.UserInput{Username: name, Password: "right-password", Role: auth.RoleLeader}); err != nil {
+			if _, err := s.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: name, Password: "right-password", Role: auth.RoleLeader}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -143,7 +143,7 @@ func TestLoginHashingBusy(t *testing.T) {
 	db := storetest.MustOpenSQLite(t)
 	ctx := context.Background()
 	s, _ := newService(t, db)
-	if _, err := s.CreateUser(ctx, auth.UserInput{Username: "alice", Password: "right-password", Role: auth.RoleLeader}); err != nil {
+	if _, err := s.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: "alice", Password: "right-password", Role: auth.RoleLeader}); err != nil {
 		t.Fatal(err)
 	}
 	s.LimitHashing(1, time.Millisecond)
@@ -167,7 +167,7 @@ func TestLoginSuccessKeepsLaterFailures(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		s, _ := newService(t, db)
-		if _, err := s.CreateUser(ctx, auth.UserInput{Username: "alice", Password: "right-password", Role: auth.RoleLeader}); err != nil {
+		if _, err := s.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: "alice", Password: "right-password", Role: auth.RoleLeader}); err != nil {
 			t.Fatal(err)
 		}
 		s.LimitHashing(1, time.Minute)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/qinqing/qinqing/internal/auth"
 	"net"
 	"net/url"
 	"os"
@@ -93,7 +94,7 @@ func TestWorkdayOverrides(t *testing.T) {
 		t.Fatal(err)
 	}
 	// 2026-12-12 is a Saturday; the office makes it a working day.
-	if err := a.Overrides.Save(context.Background(), workday.Override{Date: workday.MustParseDate("2026-12-12"), Workday: true, Note: "调休"}); err != nil {
+	if err := a.Overrides.Save(context.Background(), auth.Operator("test"), workday.Override{Date: workday.MustParseDate("2026-12-12"), Workday: true, Note: "调休"}); err != nil {
 		t.Fatal(err)
 	}
 	a.Close()

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/paging"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -79,27 +80,32 @@ func runToken(ctx context.Context, env Env, args []string) error {
 			}
 			in.UnitID = &u.ID
 		}
-		secret, t, err := a.Auth.CreateToken(ctx, in)
+		secret, t, err := a.Auth.CreateToken(ctx, auth.Operator("cli"), in)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintln(env.Stdout, secret)
 		fmt.Fprintf(env.Stderr, "created token %d %q (%s); store it now, it is not shown again\n", t.ID, t.Name, t.Role)
 	case "list":
-		toks, err := a.Auth.FindTokens(ctx)
-		if err != nil {
-			return err
-		}
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tNAME\tPREFIX\tROLE\tCREATED\tSTATE")
-		for _, t := range toks {
-			state := "active"
-			if t.RevokedAt != nil {
-				state = "revoked"
-			} else if t.ExpiresAt != nil && t.ExpiresAt.Before(time.Now()) {
-				state = "expired"
+		for off := 0; ; off += paging.MaxLimit {
+			toks, total, err := a.Auth.FindTokens(ctx, auth.Operator("cli"), auth.TokenFilter{Limit: paging.MaxLimit, Offset: off})
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\n", t.ID, t.Name, t.Prefix, t.Role, t.CreatedAt.Format(time.DateOnly), state)
+			for _, t := range toks {
+				state := "active"
+				if t.RevokedAt != nil {
+					state = "revoked"
+				} else if t.ExpiresAt != nil && t.ExpiresAt.Before(time.Now()) {
+					state = "expired"
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s…\t%s\t%s\t%s\n", t.ID, t.Name, t.Prefix, t.Role, t.CreatedAt.Format(time.DateOnly), state)
+			}
+			if off+len(toks) >= total || len(toks) == 0 {
+				break
+			}
 		}
 		return tw.Flush()
 	case "revoke":
@@ -107,7 +113,7 @@ func runToken(ctx context.Context, env Env, args []string) error {
 		if err != nil {
 			return usageErrorf("token revoke needs a token id")
 		}
-		if err := a.Auth.RevokeToken(ctx, id); err != nil {
+		if err := a.Auth.RevokeToken(ctx, auth.Operator("cli"), id); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "revoked token %d\n", id)

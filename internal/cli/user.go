@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/paging"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -82,7 +83,7 @@ func runUser(ctx context.Context, env Env, args []string) error {
 		if in.Password, err = readPassword(env); err != nil {
 			return err
 		}
-		u, err := a.Auth.CreateUser(ctx, in)
+		u, err := a.Auth.CreateUser(ctx, auth.Operator("cli"), in)
 		if err != nil {
 			return err
 		}
@@ -101,28 +102,33 @@ func runUser(ctx context.Context, env Env, args []string) error {
 			if err != nil {
 				return err
 			}
-			if err := a.Auth.SetPassword(ctx, u.ID, pw); err != nil {
+			if err := a.Auth.SetPassword(ctx, auth.Operator("cli"), u.ID, pw); err != nil {
 				return err
 			}
 		default:
-			if err := a.Auth.SetDisabled(ctx, u.ID, sub == "disable"); err != nil {
+			if err := a.Auth.SetDisabled(ctx, auth.Operator("cli"), u.ID, sub == "disable"); err != nil {
 				return err
 			}
 		}
 		fmt.Fprintf(env.Stdout, "%s: %s done\n", u.Username, sub)
 	case "list":
-		users, _, err := a.Auth.FindUsers(ctx, auth.UserFilter{Limit: 1000})
-		if err != nil {
-			return err
-		}
 		tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 		fmt.Fprintln(tw, "ID\tUSERNAME\tNAME\tROLE\tUNIT\tDISABLED")
-		for _, u := range users {
-			unit := ""
-			if u.UnitID != nil {
-				unit = strconv.FormatInt(*u.UnitID, 10)
+		for off := 0; ; off += paging.MaxLimit {
+			users, total, err := a.Auth.FindUsers(ctx, auth.Operator("cli"), auth.UserFilter{Limit: paging.MaxLimit, Offset: off})
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%v\n", u.ID, u.Username, u.DisplayName, u.Role, unit, u.Disabled)
+			for _, u := range users {
+				unit := ""
+				if u.UnitID != nil {
+					unit = strconv.FormatInt(*u.UnitID, 10)
+				}
+				fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%v\n", u.ID, u.Username, u.DisplayName, u.Role, unit, u.Disabled)
+			}
+			if off+len(users) >= total || len(users) == 0 {
+				break
+			}
 		}
 		return tw.Flush()
 	}

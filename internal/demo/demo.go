@@ -99,7 +99,7 @@ var Accounts = []Account{
 // Empty reports whether the database holds no users yet, i.e. whether demo
 // data may be loaded without clobbering anything.
 func Empty(ctx context.Context, a *app.App) (bool, error) {
-	_, n, err := a.Auth.FindUsers(ctx, auth.UserFilter{Limit: 1})
+	_, n, err := a.Auth.FindUsers(ctx, auth.Operator("demo"), auth.UserFilter{Limit: 1})
 	return n == 0, err
 }
 
@@ -123,7 +123,7 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 				d := sp.division
 				in.Division = &d
 			}
-			u, err := a.Org.CreateUnit(ctx, in)
+			u, err := a.Org.CreateUnit(ctx, auth.Operator("demo"), in)
 			if err != nil {
 				return fmt.Errorf("demo unit %s: %w", sp.name, err)
 			}
@@ -174,7 +174,7 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 			}
 			in.UnitID = &u.ID
 		}
-		u, err := a.Auth.CreateUser(ctx, in)
+		u, err := a.Auth.CreateUser(ctx, auth.Operator("demo"), in)
 		if err != nil {
 			return fmt.Errorf("demo user %s: %w", acc.Username, err)
 		}

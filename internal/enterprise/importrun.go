@@ -71,10 +71,14 @@ type ImportRuns struct {
 	Keep time.Duration
 }
 
-// Start saves the upload r (named filename) and queues its import. Admins
-// only (the caller checks; it also enforces the upload size limit).
-// Errors: Invalid for an unsupported file type.
-func (s *ImportRuns) Start(ctx context.Context, r io.Reader, filename string, opts ImportOptions) (*ImportRun, error) {
+// Start saves the upload r (named filename) and queues its import. The
+// office may call it (auth.ImportEnterprise; the web layer enforces the
+// upload size limit). Errors: Unauthenticated, Forbidden, Invalid for an
+// unsupported file type.
+func (s *ImportRuns) Start(ctx context.Context, a *auth.Actor, r io.Reader, filename string, opts ImportOptions) (*ImportRun, error) {
+	if err := auth.AuthorizeSome(a, auth.ImportEnterprise); err != nil {
+		return nil, err
+	}
 	format, err := FormatOf(filename)
 	if err != nil {
 		return nil, err
@@ -143,7 +147,7 @@ func (s *ImportRuns) Run(ctx context.Context, j *jobs.Job) error {
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return jobs.Permanent(errs.Wrap(err, "import payload"))
 	}
-	run, err := s.FindImportRunByID(ctx, p.Run)
+	run, err := s.findRun(ctx, p.Run)
 	if err != nil {
 		return jobs.Permanent(err)
 	}
@@ -213,7 +217,7 @@ func (s *ImportRuns) RetryImportRun(ctx context.Context, a *auth.Actor, id int64
 	if err := auth.AuthorizeSome(a, auth.ImportEnterprise); err != nil {
 		return nil, err
 	}
-	run, err := s.FindImportRunByID(ctx, id)
+	run, err := s.findRun(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +242,7 @@ func (s *ImportRuns) RetryImportRun(ctx context.Context, a *auth.Actor, id int64
 	if err != nil {
 		return nil, err
 	}
-	return s.FindImportRunByID(ctx, id)
+	return s.findRun(ctx, id)
 }
 
 // CleanUploads removes the uploads no import run needs any more: those of
@@ -325,8 +329,18 @@ func (s *ImportRuns) CleanUploadsJob(ctx context.Context, j *jobs.Job) error {
 	return err
 }
 
-// FindImportRunByID returns an import run with its result. Errors: NotFound.
-func (s *ImportRuns) FindImportRunByID(ctx context.Context, id int64) (*ImportRun, error) {
+// FindImportRunByID returns an import run with its result. The office may
+// call it (auth.ImportEnterprise). Errors: Unauthenticated, Forbidden,
+// NotFound.
+func (s *ImportRuns) FindImportRunByID(ctx context.Context, a *auth.Actor, id int64) (*ImportRun, error) {
+	if err := auth.AuthorizeSome(a, auth.ImportEnterprise); err != nil {
+		return nil, err
+	}
+	return s.findRun(ctx, id)
+}
+
+// findRun reads import run id. Errors: NotFound.
+func (s *ImportRuns) findRun(ctx context.Context, id int64) (*ImportRun, error) {
 	var run ImportRun
 	var created int64
 	var finished sql.NullInt64

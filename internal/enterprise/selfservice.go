@@ -285,7 +285,7 @@ func (s *SelfService) RedeemInvitation(ctx context.Context, in Redemption) (*aut
 		in.DisplayName = string([]rune(in.DisplayName)[:64])
 	}
 	eid := inv.EnterpriseID
-	u, err := s.Users.CreateUser(ctx, auth.UserInput{Username: in.Username, DisplayName: in.DisplayName, Password: in.Password,
+	u, err := s.Users.CreateUser(ctx, auth.Operator("invitation"), auth.UserInput{Username: in.Username, DisplayName: in.DisplayName, Password: in.Password,
 		Role: auth.RoleEnterprise, EnterpriseID: &eid, Phone: in.Phone})
 	if err != nil {
 		if _, rerr := s.DB.ExecContext(ctx, `UPDATE invitations SET used_at = NULL WHERE id = ? AND used_by IS NULL`, inv.ID); rerr != nil {

@@ -63,7 +63,7 @@ func newSSEnv(t *testing.T, db *store.DB) *ssEnv {
 
 func (e *ssEnv) user(name string, role auth.Role, enterpriseID *int64) *auth.Actor {
 	e.t.Helper()
-	u, err := e.users.CreateUser(e.ctx, auth.UserInput{Username: name, DisplayName: name, Password: "test-pass-123", Role: role, EnterpriseID: enterpriseID})
+	u, err := e.users.CreateUser(e.ctx, auth.Operator("test"), auth.UserInput{Username: name, DisplayName: name, Password: "test-pass-123", Role: role, EnterpriseID: enterpriseID})
 	if err != nil {
 		e.t.Fatal(err)
 	}

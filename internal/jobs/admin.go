@@ -11,9 +11,11 @@ import (
 )
 
 // List returns the jobs matching f, newest first, and how many match in
-// all, for the admin page. Callers must have checked that the user may see
-// background jobs (administrators). Errors: Invalid for an unknown status;
-// Internal on a database error.
+// all, for the jobs pages and for domains that look for their own queued
+// work. The runner sits below auth (auth registers its jobs here), so it
+// cannot take an actor: the jobs pages reach it only through routes that
+// require auth.ViewJobs. Errors: Invalid for an unknown status; Internal on
+// a database error.
 func (r *Runner) List(ctx context.Context, f JobFilter) ([]Job, int, error) {
 	var where []string
 	var args []any
@@ -55,9 +57,9 @@ func (r *Runner) List(ctx context.Context, f JobFilter) ([]Job, int, error) {
 	return list, total, nil
 }
 
-// FindJobByID returns the job id, for the admin page and for a page that
-// follows the progress of a job the user started (the caller checks the
-// user may see it). Errors: NotFound if there is no such job; Internal on a
+// FindJobByID returns the job id, for the jobs pages (routes that require
+// auth.ViewJobs, as for List) and for the domain that follows the progress
+// of its own job. Errors: NotFound if there is no such job; Internal on a
 // database error.
 func (r *Runner) FindJobByID(ctx context.Context, id int64) (*Job, error) {
 	j, err := scanJob(r.db.QueryRowContext(ctx, `SELECT `+jobColumns+` FROM jobs WHERE id = ?`, id))

@@ -66,7 +66,7 @@ func newEnv(t testing.TB, db *store.DB) *env {
 // user creates an account and returns its actor.
 func (e *env) user(name string, role auth.Role) *auth.Actor {
 	e.t.Helper()
-	u, err := e.auth.CreateUser(e.ctx, auth.UserInput{Username: name, DisplayName: name, Password: "test-pass-123", Role: role})
+	u, err := e.auth.CreateUser(e.ctx, auth.Operator("test"), auth.UserInput{Username: name, DisplayName: name, Password: "test-pass-123", Role: role})
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -385,7 +385,7 @@ func TestWebhookDelivery(t *testing.T) {
 		policyOnly := newReceiver(t, "policy-secret-0123456789a", 0)
 		create := func(name, url, secret string, kinds ...string) *notify.Webhook {
 			t.Helper()
-			w, err := s.CreateWebhook(ctx, notify.Webhook{Name: name, URL: url, Secret: secret, Kinds: kinds})
+			w, err := s.CreateWebhook(ctx, auth.Operator("test"), notify.Webhook{Name: name, URL: url, Secret: secret, Kinds: kinds})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -457,7 +457,7 @@ func TestWebhookDelivery(t *testing.T) {
 			}
 		})
 		t.Run("OKDeletedWebhookSkipped", func(t *testing.T) {
-			if err := s.DeleteWebhook(ctx, hHealthy.ID); err != nil {
+			if err := s.DeleteWebhook(ctx, auth.Operator("test"), hHealthy.ID); err != nil {
 				t.Fatal(err)
 			}
 			mustNotify(t, s, db, notify.Notification{UserID: &u, Kind: "policy.push", Title: "新政策"})
@@ -488,21 +488,21 @@ func TestWebhookAdmin(t *testing.T) {
 			{"KindWithSpace", notify.Webhook{Name: "a", URL: "https://a.example/h", Kinds: []string{"a b"}}, "kinds"},
 		} {
 			t.Run("Err"+tc.name, func(t *testing.T) {
-				_, err := s.CreateWebhook(ctx, tc.w)
+				_, err := s.CreateWebhook(ctx, auth.Operator("test"), tc.w)
 				if errs.CodeOf(err) != errs.Invalid || errs.FieldOf(err) != tc.field {
 					t.Fatalf("got %v, want invalid %s", err, tc.field)
 				}
 			})
 		}
 		t.Run("OK", func(t *testing.T) {
-			w, err := s.CreateWebhook(ctx, notify.Webhook{Name: "市 12345", URL: "http://10.0.0.5:8080/in", Kinds: []string{" appeal.* ", "", "policy.push"}})
+			w, err := s.CreateWebhook(ctx, auth.Operator("test"), notify.Webhook{Name: "市 12345", URL: "http://10.0.0.5:8080/in", Kinds: []string{" appeal.* ", "", "policy.push"}})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if len(w.Secret) != 64 || !w.Active || w.ID == 0 {
 				t.Fatalf("created %+v", w)
 			}
-			list, err := s.ListWebhooks(ctx)
+			list, err := s.ListWebhooks(ctx, auth.Operator("test"))
 			if err != nil || len(list) != 1 || list[0].Secret != w.Secret || fmt.Sprint(list[0].Kinds) != "[appeal.* policy.push]" ||
 				!list[0].CreatedAt.Equal(w.CreatedAt) {
 				t.Fatalf("ListWebhooks = %+v, %v", list, err)
@@ -512,10 +512,10 @@ func TestWebhookAdmin(t *testing.T) {
 					t.Errorf("Accepts(%s) = %v", kind, !want)
 				}
 			}
-			if err := s.DeleteWebhook(ctx, w.ID); err != nil {
+			if err := s.DeleteWebhook(ctx, auth.Operator("test"), w.ID); err != nil {
 				t.Fatal(err)
 			}
-			if err := s.DeleteWebhook(ctx, w.ID); errs.CodeOf(err) != errs.NotFound {
+			if err := s.DeleteWebhook(ctx, auth.Operator("test"), w.ID); errs.CodeOf(err) != errs.NotFound {
 				t.Fatalf("second delete: %v", err)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/auth"
 	"io"
 	"net/http"
 	"net/url"
@@ -77,11 +78,15 @@ func validHTTPURL(s string) bool {
 }
 
 // CreateWebhook adds an active webhook and returns it with its id (and its
-// generated secret, if none was given). For administrators; the web layer
-// checks the role. Errors: Invalid for an empty name, a URL that is not
-// http(s), a secret shorter than 16 characters, or a kind with a comma or
-// space; Internal on a database error.
-func (s *Service) CreateWebhook(ctx context.Context, w Webhook) (*Webhook, error) {
+// generated secret, if none was given). The office may call it
+// (auth.ManageWebhooks). Errors: Unauthenticated, Forbidden; Invalid for an
+// empty name, a URL that is not http(s), a secret shorter than 16
+// characters, or a kind with a comma or space; Internal on a database
+// error.
+func (s *Service) CreateWebhook(ctx context.Context, a *auth.Actor, w Webhook) (*Webhook, error) {
+	if err := auth.AuthorizeSome(a, auth.ManageWebhooks); err != nil {
+		return nil, err
+	}
 	w.Name = strings.TrimSpace(w.Name)
 	w.URL = strings.TrimSpace(w.URL)
 	switch {
@@ -134,9 +139,13 @@ func scanWebhook(s rowScanner) (Webhook, error) {
 }
 
 // ListWebhooks returns every webhook, oldest first, secrets included (the
-// page should mask them). For administrators. Errors: Internal on a
-// database error.
-func (s *Service) ListWebhooks(ctx context.Context) ([]Webhook, error) {
+// page should mask them); a city registers a handful. The office may call
+// it (auth.ManageWebhooks). Errors: Unauthenticated, Forbidden; Internal on
+// a database error.
+func (s *Service) ListWebhooks(ctx context.Context, a *auth.Actor) ([]Webhook, error) {
+	if err := auth.AuthorizeSome(a, auth.ManageWebhooks); err != nil {
+		return nil, err
+	}
 	return listWebhooks(ctx, s.db, false)
 }
 
@@ -162,9 +171,13 @@ func listWebhooks(ctx context.Context, db *store.DB, activeOnly bool) ([]Webhook
 }
 
 // DeleteWebhook deletes webhook id; its queued deliveries are dropped when
-// they run. For administrators. Errors: NotFound if there is no such
-// webhook; Internal on a database error.
-func (s *Service) DeleteWebhook(ctx context.Context, id int64) error {
+// they run. The office may call it (auth.ManageWebhooks). Errors:
+// Unauthenticated, Forbidden, NotFound if there is no such webhook;
+// Internal on a database error.
+func (s *Service) DeleteWebhook(ctx context.Context, a *auth.Actor, id int64) error {
+	if err := auth.AuthorizeSome(a, auth.ManageWebhooks); err != nil {
+		return err
+	}
 	res, err := s.db.ExecContext(ctx, `DELETE FROM webhooks WHERE id = ?`, id)
 	if err != nil {
 		return errs.Wrap(err, "delete webhook")

@@ -115,10 +115,14 @@ func (in *UnitInput) validate() error {
 	return nil
 }
 
-// CreateUnit creates a unit with its aliases. Only admins may call it (the
-// caller checks). Errors: Invalid, Conflict when the name or an alias is
-// already taken, NotFound for a missing parent.
-func (s *Service) CreateUnit(ctx context.Context, in UnitInput) (*Unit, error) {
+// CreateUnit creates a unit with its aliases. The office may call it
+// (auth.ManageUnits). Errors: Unauthenticated, Forbidden, Invalid, Conflict
+// when the name or an alias is already taken, NotFound for a missing
+// parent.
+func (s *Service) CreateUnit(ctx context.Context, a *auth.Actor, in UnitInput) (*Unit, error) {
+	if err := auth.AuthorizeSome(a, auth.ManageUnits); err != nil {
+		return nil, err
+	}
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
@@ -149,9 +153,13 @@ func (s *Service) CreateUnit(ctx context.Context, in UnitInput) (*Unit, error) {
 	return u, err
 }
 
-// UpdateUnit replaces a unit's fields and aliases. Admins only. Errors:
-// Invalid, NotFound, Conflict; a unit cannot become its own ancestor.
-func (s *Service) UpdateUnit(ctx context.Context, id int64, in UnitInput) (*Unit, error) {
+// UpdateUnit replaces a unit's fields and aliases. The office may call it
+// (auth.ManageUnits). Errors: Unauthenticated, Forbidden, Invalid,
+// NotFound, Conflict; a unit cannot become its own ancestor.
+func (s *Service) UpdateUnit(ctx context.Context, a *auth.Actor, id int64, in UnitInput) (*Unit, error) {
+	if err := auth.AuthorizeSome(a, auth.ManageUnits); err != nil {
+		return nil, err
+	}
 	if err := in.validate(); err != nil {
 		return nil, err
 	}

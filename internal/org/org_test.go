@@ -2,6 +2,7 @@ package org_test
 
 import (
 	"context"
+	"github.com/qinqing/qinqing/internal/auth"
 	"slices"
 	"testing"
 	"time"
@@ -18,7 +19,7 @@ func TestUnits(t *testing.T) {
 		ctx := audit.WithActor(context.Background(), audit.Who{Name: "test"})
 		log := &audit.Log{DB: db, Now: time.Now}
 		s := &org.Service{DB: db, Audit: log, Now: time.Now}
-		fgw, err := s.CreateUnit(ctx, org.UnitInput{Name: "市发展和改革委员会", Kind: org.KindDepartment,
+		fgw, err := s.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{Name: "市发展和改革委员会", Kind: org.KindDepartment,
 			Aliases: []string{"市发改委", " 市发展改革委 ", "市发改委"}})
 		if err != nil {
 			t.Fatal(err)
@@ -27,17 +28,17 @@ func TestUnits(t *testing.T) {
 			t.Errorf("aliases not trimmed and deduplicated: %q", fgw.Aliases)
 		}
 		div := "420111"
-		hs, err := s.CreateUnit(ctx, org.UnitInput{Name: "洪山区人民政府", Kind: org.KindDistrict, Division: &div, Aliases: []string{"洪山区"}})
+		hs, err := s.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{Name: "洪山区人民政府", Kind: org.KindDistrict, Division: &div, Aliases: []string{"洪山区"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		street, err := s.CreateUnit(ctx, org.UnitInput{ParentID: &hs.ID, Name: "珞南街道办事处", Kind: org.KindStreet})
+		street, err := s.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{ParentID: &hs.ID, Name: "珞南街道办事处", Kind: org.KindStreet})
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Run("OKHolders", func(t *testing.T) {
 			// A record held by the street is read by the district above it.
-			team, err := s.CreateUnit(ctx, org.UnitInput{ParentID: &street.ID, Name: "珞南街道营商服务组", Kind: org.KindOther})
+			team, err := s.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{ParentID: &street.ID, Name: "珞南街道营商服务组", Kind: org.KindOther})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -73,22 +74,22 @@ func TestUnits(t *testing.T) {
 				"kind":     {Name: "某单位", Kind: "部委"},
 				"division": {Name: "某单位", Kind: org.KindOther, Division: &bad},
 			} {
-				if _, err := s.CreateUnit(ctx, in); errs.CodeOf(err) != errs.Invalid || errs.FieldOf(err) != field {
+				if _, err := s.CreateUnit(ctx, auth.Operator("test"), in); errs.CodeOf(err) != errs.Invalid || errs.FieldOf(err) != field {
 					t.Errorf("%s: %v", field, err)
 				}
 			}
 		})
 		t.Run("ErrConflict", func(t *testing.T) {
 			// An alias may not be another unit's name or alias.
-			if _, err := s.CreateUnit(ctx, org.UnitInput{Name: "发改委二", Kind: org.KindOther, Aliases: []string{"市发改委"}}); errs.CodeOf(err) != errs.Conflict {
+			if _, err := s.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{Name: "发改委二", Kind: org.KindOther, Aliases: []string{"市发改委"}}); errs.CodeOf(err) != errs.Conflict {
 				t.Errorf("alias taken: %v", err)
 			}
-			if _, err := s.CreateUnit(ctx, org.UnitInput{Name: "洪山区", Kind: org.KindOther}); errs.CodeOf(err) != errs.Conflict {
+			if _, err := s.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{Name: "洪山区", Kind: org.KindOther}); errs.CodeOf(err) != errs.Conflict {
 				t.Errorf("name equal to an alias: %v", err)
 			}
 		})
 		t.Run("ErrCycle", func(t *testing.T) {
-			_, err := s.UpdateUnit(ctx, hs.ID, org.UnitInput{ParentID: &street.ID, Name: hs.Name, Kind: hs.Kind, Division: hs.Division})
+			_, err := s.UpdateUnit(ctx, auth.Operator("test"), hs.ID, org.UnitInput{ParentID: &street.ID, Name: hs.Name, Kind: hs.Kind, Division: hs.Division})
 			if errs.CodeOf(err) != errs.Invalid || errs.FieldOf(err) != "parent_id" {
 				t.Fatalf("a unit under its own street: %v", err)
 			}
@@ -105,7 +106,7 @@ func TestUnits(t *testing.T) {
 			if pos[street.ID] != pos[hs.ID]+1 {
 				t.Errorf("street should follow its district: %v", all)
 			}
-			updated, err := s.UpdateUnit(ctx, fgw.ID, org.UnitInput{Name: fgw.Name, Kind: fgw.Kind, Aliases: []string{"市发改委"}})
+			updated, err := s.UpdateUnit(ctx, auth.Operator("test"), fgw.ID, org.UnitInput{Name: fgw.Name, Kind: fgw.Kind, Aliases: []string{"市发改委"}})
 			if err != nil || len(updated.Aliases) != 1 {
 				t.Fatalf("update: %v %v", updated, err)
 			}

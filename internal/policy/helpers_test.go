@@ -96,7 +96,7 @@ func newFixture(t testing.TB, db *store.DB, o fixtureOptions) *fixture {
 		if u, err := orgs.Resolve(ctx, name); err == nil {
 			return u
 		}
-		u, err := orgs.CreateUnit(ctx, org.UnitInput{Name: name, Kind: org.KindDepartment})
+		u, err := orgs.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{Name: name, Kind: org.KindDepartment})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +120,7 @@ func userID(t testing.TB, db *store.DB, name string, role auth.Role, unit *int64
 		return id
 	}
 	svc := auth.NewService(db, &audit.Log{DB: db, Now: time.Now}, time.Now)
-	u, err := svc.CreateUser(ctx, auth.UserInput{Username: name, DisplayName: name, Role: role, UnitID: unit, Password: "test-pass-123"})
+	u, err := svc.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: name, DisplayName: name, Role: role, UnitID: unit, Password: "test-pass-123"})
 	if err != nil {
 		t.Fatal(err)
 	}

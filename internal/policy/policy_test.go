@@ -353,7 +353,7 @@ func TestUnitOwnership(t *testing.T) {
 		ctx := context.Background()
 		f := newFixture(t, db, fixtureOptions{})
 		orgs := &org.Service{DB: db, Audit: f.Audit, Now: f.Clock.Now}
-		office, err := orgs.CreateUnit(ctx, org.UnitInput{ParentID: &f.Unit.ID, Name: "市科技创新局高新技术处", Kind: org.KindOther})
+		office, err := orgs.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{ParentID: &f.Unit.ID, Name: "市科技创新局高新技术处", Kind: org.KindOther})
 		if err != nil {
 			t.Fatal(err)
 		}

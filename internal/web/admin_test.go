@@ -503,7 +503,7 @@ func TestAdminTokens(t *testing.T) {
 		res := ts.PostForm(t, admin, "/admin/tokens", url.Values{"name": {"大屏"}, "role": {"leader"}, "all_scopes": {"on"}, "days": {"1"}})
 		wantStatus(t, res, http.StatusCreated)
 		wantContains(t, res.Body, "请立即复制", "角色全部权限")
-		toks, err := ts.App.Auth.FindTokens(context.Background())
+		toks, _, err := ts.App.Auth.FindTokens(context.Background(), auth.Operator("test"), auth.TokenFilter{})
 		if err != nil || len(toks) != 1 {
 			t.Fatalf("tokens %+v, %v", toks, err)
 		}
@@ -559,7 +559,7 @@ func TestAdminTokens(t *testing.T) {
 		})
 	}
 	t.Run("form revoke", func(t *testing.T) {
-		toks, err := ts.App.Auth.FindTokens(context.Background())
+		toks, _, err := ts.App.Auth.FindTokens(context.Background(), auth.Operator("test"), auth.TokenFilter{})
 		if err != nil || len(toks) != 2 || toks[0].Name != "12345热线对接" {
 			t.Fatalf("tokens %+v, %v", toks, err)
 		}
@@ -645,7 +645,7 @@ func TestBearerTokens(t *testing.T) {
 	full, _ := ts.Token(t, auth.TokenInput{Name: "全权", Role: auth.RoleAdmin, AllScopes: true})
 	scoped, _ := ts.Token(t, auth.TokenInput{Name: "只管单位", Role: auth.RoleAdmin, Scopes: []auth.Action{auth.ManageUnits}})
 	revoked, rt := ts.Token(t, auth.TokenInput{Name: "已吊销", Role: auth.RoleAdmin, AllScopes: true})
-	if err := ts.App.Auth.RevokeToken(ctx, rt.ID); err != nil {
+	if err := ts.App.Auth.RevokeToken(ctx, auth.Operator("test"), rt.ID); err != nil {
 		t.Fatal(err)
 	}
 	shortLived, _ := ts.Token(t, auth.TokenInput{Name: "一小时", Role: auth.RoleAdmin, AllScopes: true, ExpiresIn: time.Hour})
@@ -1086,7 +1086,7 @@ func TestAdminPaging(t *testing.T) {
 	ctx := context.Background()
 	admin := ts.LoginAs(t, "admin")
 	for i := range 55 {
-		if _, err := ts.App.Org.CreateUnit(ctx, org.UnitInput{Name: fmt.Sprintf("分页单位%02d", i), Kind: org.KindOther, Sort: 1}); err != nil {
+		if _, err := ts.App.Org.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{Name: fmt.Sprintf("分页单位%02d", i), Kind: org.KindOther, Sort: 1}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -35,7 +35,7 @@ func seedEnterprises(t *testing.T, ts *testServer, n int) (first, second enterpr
 func TestEnterprisePages(t *testing.T) {
 	ts := newTestServer(t)
 	own, other := seedEnterprises(t, ts, 200)
-	if _, err := ts.App.Auth.CreateUser(context.Background(), auth.UserInput{Username: "owner", Password: testPassword,
+	if _, err := ts.App.Auth.CreateUser(context.Background(), auth.Operator("test"), auth.UserInput{Username: "owner", Password: testPassword,
 		Role: auth.RoleEnterprise, EnterpriseID: &own.ID}); err != nil {
 		t.Fatal(err)
 	}

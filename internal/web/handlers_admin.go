@@ -170,7 +170,7 @@ func (s *Server) systemHomePanel() homePanel {
 			return nil, nil
 		}
 		ctx := r.Context()
-		_, users, err := s.app.Auth.FindUsers(ctx, auth.UserFilter{Limit: 1})
+		_, users, err := s.app.Auth.FindUsers(ctx, a, auth.UserFilter{Limit: 1})
 		if err != nil {
 			return nil, err
 		}

@@ -169,7 +169,7 @@ func (s *Server) saveOverride(w http.ResponseWriter, r *http.Request) error {
 	f := overrideForm{Date: r.PostForm.Get("date"), Workday: r.PostForm.Get("workday"), Note: r.PostForm.Get("note")}
 	o, err := overrideOf(f)
 	if err == nil {
-		err = s.app.Overrides.Save(r.Context(), o)
+		err = s.app.Overrides.Save(r.Context(), actorOf(r), o)
 	}
 	if formProblem(err) {
 		month := r.PostForm.Get("month")
@@ -197,7 +197,7 @@ func (s *Server) deleteOverride(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return errs.Errorf(errs.NotFound, "日期“%s”无效", r.PathValue("date"))
 	}
-	if err := s.app.Overrides.Delete(r.Context(), d); err != nil {
+	if err := s.app.Overrides.Delete(r.Context(), actorOf(r), d); err != nil {
 		return err
 	}
 	y, m, _ := d.YMD()
@@ -237,7 +237,7 @@ func (s *Server) apiSaveOverride(w http.ResponseWriter, r *http.Request) error {
 		return errs.FieldErrorf("workday", "请给出 workday：该日是否上班（true/false）")
 	}
 	o := workday.Override{Date: d, Workday: *req.Workday, Note: strings.TrimSpace(req.Note)}
-	if err := s.app.Overrides.Save(r.Context(), o); err != nil {
+	if err := s.app.Overrides.Save(r.Context(), actorOf(r), o); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusOK, o)
@@ -249,7 +249,7 @@ func (s *Server) apiDeleteOverride(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return errs.FieldErrorf("date", "%s", errs.MessageOf(err))
 	}
-	if err := s.app.Overrides.Delete(r.Context(), d); err != nil {
+	if err := s.app.Overrides.Delete(r.Context(), actorOf(r), d); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

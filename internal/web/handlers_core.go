@@ -151,7 +151,7 @@ func (s *Server) changePassword(w http.ResponseWriter, r *http.Request) error {
 	if _, _, err := s.app.Auth.Login(r.Context(), u.Username, old, s.clientIP(r), r.UserAgent()); err != nil {
 		return fail("原密码不正确")
 	}
-	if err := s.app.Auth.SetPassword(r.Context(), u.ID, pw); err != nil {
+	if err := s.app.Auth.SetPassword(r.Context(), actorOf(r), u.ID, pw); err != nil {
 		if errs.CodeOf(err) == errs.Invalid {
 			return fail(errs.MessageOf(err))
 		}

@@ -228,7 +228,7 @@ func (s *Server) receiveImport(r *http.Request) (*enterprise.ImportRun, error) {
 	}
 	defer file.Close()
 	opts := enterprise.ImportOptions{Strict: r.FormValue("strict") != "", DryRun: r.FormValue("dry_run") != ""}
-	return s.app.Imports.Start(r.Context(), file, header.Filename, opts)
+	return s.app.Imports.Start(r.Context(), actorOf(r), file, header.Filename, opts)
 }
 
 func (s *Server) importRunPage(w http.ResponseWriter, r *http.Request) error {
@@ -236,7 +236,7 @@ func (s *Server) importRunPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	run, err := s.app.Imports.FindImportRunByID(r.Context(), id)
+	run, err := s.app.Imports.FindImportRunByID(r.Context(), actorOf(r), id)
 	if err != nil {
 		return err
 	}
@@ -285,7 +285,7 @@ func (s *Server) importRejects(w http.ResponseWriter, r *http.Request) error {
 	if format != "csv" && format != "xlsx" {
 		return errs.Errorf(errs.NotFound, "格式应为 csv 或 xlsx")
 	}
-	run, err := s.app.Imports.FindImportRunByID(r.Context(), id)
+	run, err := s.app.Imports.FindImportRunByID(r.Context(), actorOf(r), id)
 	if err != nil {
 		return err
 	}
@@ -377,7 +377,7 @@ func (s *Server) apiImportRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	run, err := s.app.Imports.FindImportRunByID(r.Context(), id)
+	run, err := s.app.Imports.FindImportRunByID(r.Context(), actorOf(r), id)
 	if err != nil {
 		return err
 	}

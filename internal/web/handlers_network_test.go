@@ -40,7 +40,7 @@ func newNetworkFixture(t *testing.T, configure ...func(*config.Config)) *network
 	if f.Specialist, err = ts.App.Auth.FindUserByUsername(ctx, "specialist"); err != nil {
 		t.Fatal(err)
 	}
-	if f.Specialist2, err = ts.App.Auth.CreateUser(ctx, auth.UserInput{Username: "specialist2", DisplayName: "另一专员", Role: auth.RoleSpecialist, Password: testPassword}); err != nil {
+	if f.Specialist2, err = ts.App.Auth.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: "specialist2", DisplayName: "另一专员", Role: auth.RoleSpecialist, Password: testPassword}); err != nil {
 		t.Fatal(err)
 	}
 	seq := 0
@@ -77,7 +77,7 @@ func newNetworkFixture(t *testing.T, configure ...func(*config.Config)) *network
 	if _, err := ts.App.Network.Assign(ctx, a, network.AssignOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	if f.Owner, err = ts.App.Auth.CreateUser(ctx, auth.UserInput{Username: "qiye", DisplayName: "光谷测试", Role: auth.RoleEnterprise, EnterpriseID: &f.Mine, Password: testPassword}); err != nil {
+	if f.Owner, err = ts.App.Auth.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: "qiye", DisplayName: "光谷测试", Role: auth.RoleEnterprise, EnterpriseID: &f.Mine, Password: testPassword}); err != nil {
 		t.Fatal(err)
 	}
 	return f

@@ -94,16 +94,17 @@ func (s *Server) tokensData(r *http.Request) (*tokensData, error) {
 	if err != nil {
 		return nil, err
 	}
-	tokens, err := s.app.Auth.FindTokens(r.Context())
+	p := newPager(r.URL.Path, r.URL.Query(), 20)
+	tokens, total, err := s.app.Auth.FindTokens(r.Context(), actorOf(r), auth.TokenFilter{Limit: p.Size, Offset: p.Offset()})
 	if err != nil {
 		return nil, err
 	}
+	p.Total = total
 	names := unitNames(units)
 	now := s.app.Now()
-	p := newPager(r.URL.Path, r.URL.Query(), 20)
 	data := &tokensData{Page: p, Roles: tokenRoles(), Units: treeRows(units), Scopes: auth.Actions(),
 		Form: tokenForm{Days: "90"}}
-	for _, t := range pageOf(tokens, p) {
+	for _, t := range tokens {
 		st := tokenState(&t, now)
 		data.Tokens = append(data.Tokens, tokenRow{Token: t, State: st, StateLabel: tokenStateLabels[st], UnitName: nameOf(names, t.UnitID)})
 	}
@@ -153,7 +154,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	if err == nil {
-		secret, created, err = s.app.Auth.CreateToken(r.Context(), in)
+		secret, created, err = s.app.Auth.CreateToken(r.Context(), actorOf(r), in)
 	}
 	if err != nil && !formProblem(err) {
 		return err
@@ -178,7 +179,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.app.Auth.RevokeToken(r.Context(), id); err != nil {
+	if err := s.app.Auth.RevokeToken(r.Context(), actorOf(r), id); err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/admin/tokens?ok=revoked", http.StatusSeeOther)
@@ -190,16 +191,16 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	tokens, err := s.app.Auth.FindTokens(r.Context())
+	tokens, total, err := s.app.Auth.FindTokens(r.Context(), actorOf(r), auth.TokenFilter{Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}
 	now := s.app.Now()
-	items := make([]tokenJSON, 0, limit)
-	for _, t := range sliceOf(tokens, limit, offset) {
+	items := make([]tokenJSON, 0, len(tokens))
+	for _, t := range tokens {
 		items = append(items, tokenJSON{Token: t, State: tokenState(&t, now)})
 	}
-	listJSON(w, items, len(tokens))
+	listJSON(w, items, total)
 	return nil
 }
 
@@ -227,7 +228,7 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
 		id := a.UserID
 		in.CreatedBy = &id
 	}
-	secret, t, err := s.app.Auth.CreateToken(r.Context(), in)
+	secret, t, err := s.app.Auth.CreateToken(r.Context(), actorOf(r), in)
 	if err != nil {
 		return err
 	}
@@ -244,7 +245,7 @@ func (s *Server) apiRevokeToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.app.Auth.RevokeToken(r.Context(), id); err != nil {
+	if err := s.app.Auth.RevokeToken(r.Context(), actorOf(r), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -124,7 +124,7 @@ func (s *Server) createUnit(w http.ResponseWriter, r *http.Request) error {
 	f := readUnitForm(r)
 	in, err := f.input()
 	if err == nil {
-		_, err = s.app.Org.CreateUnit(r.Context(), in)
+		_, err = s.app.Org.CreateUnit(r.Context(), actorOf(r), in)
 		err = parentProblem(err)
 	}
 	if formProblem(err) {
@@ -194,7 +194,7 @@ func (s *Server) updateUnit(w http.ResponseWriter, r *http.Request) error {
 	f := readUnitForm(r)
 	in, err := f.input()
 	if err == nil {
-		_, err = s.app.Org.UpdateUnit(r.Context(), data.Unit.ID, in)
+		_, err = s.app.Org.UpdateUnit(r.Context(), actorOf(r), data.Unit.ID, in)
 		err = parentProblem(err)
 	}
 	if formProblem(err) {
@@ -227,7 +227,7 @@ func (s *Server) apiCreateUnit(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u, err := s.app.Org.CreateUnit(r.Context(), in)
+	u, err := s.app.Org.CreateUnit(r.Context(), actorOf(r), in)
 	if err != nil {
 		return parentProblem(err)
 	}
@@ -261,7 +261,7 @@ func (s *Server) apiUpdateUnit(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u, err := s.app.Org.UpdateUnit(r.Context(), id, in)
+	u, err := s.app.Org.UpdateUnit(r.Context(), actorOf(r), id, in)
 	if err != nil {
 		return parentProblem(err)
 	}

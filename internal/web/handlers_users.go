@@ -72,7 +72,7 @@ func (s *Server) usersData(r *http.Request) (*usersData, error) {
 		return data, nil
 	}
 	f.Limit, f.Offset = data.Page.Size, data.Page.Offset()
-	users, total, err := s.app.Auth.FindUsers(r.Context(), f)
+	users, total, err := s.app.Auth.FindUsers(r.Context(), actorOf(r), f)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +106,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request) error {
 	unit, err := optID(f.UnitID, "unit_id")
 	if err == nil {
 		in.UnitID = unit
-		_, err = s.app.Auth.CreateUser(r.Context(), in)
+		_, err = s.app.Auth.CreateUser(r.Context(), actorOf(r), in)
 	}
 	if formProblem(err) {
 		data, derr := s.usersData(r)
@@ -140,7 +140,7 @@ func (s *Server) setUserDisabled(w http.ResponseWriter, r *http.Request, disable
 	if disabled && actorOf(r).UserID == id {
 		return errs.Errorf(errs.Conflict, "不能停用自己的账号")
 	}
-	if err := s.app.Auth.SetDisabled(r.Context(), id, disabled); err != nil {
+	if err := s.app.Auth.SetDisabled(r.Context(), actorOf(r), id, disabled); err != nil {
 		return err
 	}
 	back := "/admin/users?ok=enabled"
@@ -162,7 +162,7 @@ func (s *Server) apiUsers(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	f.Limit, f.Offset = limit, offset
-	users, total, err := s.app.Auth.FindUsers(r.Context(), f)
+	users, total, err := s.app.Auth.FindUsers(r.Context(), actorOf(r), f)
 	if err != nil {
 		return err
 	}
@@ -175,7 +175,7 @@ func (s *Server) apiCreateUser(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	u, err := s.app.Auth.CreateUser(r.Context(), in)
+	u, err := s.app.Auth.CreateUser(r.Context(), actorOf(r), in)
 	if err != nil {
 		return err
 	}

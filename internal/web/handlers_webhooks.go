@@ -16,7 +16,7 @@ type webhookInput struct {
 }
 
 func (s *Server) apiWebhooks(w http.ResponseWriter, r *http.Request) error {
-	list, err := s.app.Notify.ListWebhooks(r.Context())
+	list, err := s.app.Notify.ListWebhooks(r.Context(), actorOf(r))
 	if err != nil {
 		return err
 	}
@@ -35,7 +35,7 @@ func (s *Server) apiCreateWebhook(w http.ResponseWriter, r *http.Request) error 
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	wh, err := s.app.Notify.CreateWebhook(r.Context(), notify.Webhook{Name: in.Name, URL: in.URL, Secret: in.Secret, Kinds: in.Kinds, Active: true})
+	wh, err := s.app.Notify.CreateWebhook(r.Context(), actorOf(r), notify.Webhook{Name: in.Name, URL: in.URL, Secret: in.Secret, Kinds: in.Kinds, Active: true})
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (s *Server) apiDeleteWebhook(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if err := s.app.Notify.DeleteWebhook(r.Context(), id); err != nil {
+	if err := s.app.Notify.DeleteWebhook(r.Context(), actorOf(r), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusNoContent)

@@ -52,7 +52,7 @@ func withCity(t *testing.T, ts *testServer, n int) []int64 {
 // enterpriseUser creates an account bound to enterprise id.
 func enterpriseUser(t *testing.T, ts *testServer, name string, id int64) {
 	t.Helper()
-	if _, err := ts.App.Auth.CreateUser(context.Background(), auth.UserInput{Username: name, DisplayName: name,
+	if _, err := ts.App.Auth.CreateUser(context.Background(), auth.Operator("test"), auth.UserInput{Username: name, DisplayName: name,
 		Role: auth.RoleEnterprise, EnterpriseID: &id, Password: testPassword}); err != nil {
 		t.Fatal(err)
 	}
@@ -306,7 +306,7 @@ func TestPolicyFourEyes(t *testing.T) {
 			wantProblem(t, ts.SendJSON(t, admin, "POST", "/api/v1/policies/"+pid+"/review", "", map[string]any{"approve": true}),
 				http.StatusForbidden, "forbidden", "")
 			// A second administrator reviews it.
-			if _, err := ts.App.Auth.CreateUser(context.Background(), auth.UserInput{Username: "admin2", DisplayName: "副主任",
+			if _, err := ts.App.Auth.CreateUser(context.Background(), auth.Operator("test"), auth.UserInput{Username: "admin2", DisplayName: "副主任",
 				Role: auth.RoleAdmin, Password: testPassword}); err != nil {
 				t.Fatal(err)
 			}

@@ -77,7 +77,7 @@ func newTestServer(t *testing.T, configure ...func(*config.Config)) *testServer 
 	if _, err := a.DB.Migrate(ctx, clock.Now); err != nil {
 		t.Fatal(err)
 	}
-	unit, err := a.Org.CreateUnit(ctx, org.UnitInput{Name: "市发展和改革委员会", Kind: org.KindDepartment, Aliases: []string{"市发改委"}})
+	unit, err := a.Org.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{Name: "市发展和改革委员会", Kind: org.KindDepartment, Aliases: []string{"市发改委"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func newTestServer(t *testing.T, configure ...func(*config.Config)) *testServer 
 		{Username: "enterprise", DisplayName: "企业用户", Role: auth.RoleEnterprise},
 	} {
 		u.Password = testPassword
-		if _, err := a.Auth.CreateUser(ctx, u); err != nil {
+		if _, err := a.Auth.CreateUser(ctx, auth.Operator("test"), u); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -207,7 +207,7 @@ func (ts *testServer) SendJSON(t *testing.T, c *http.Client, method, path, token
 // Token creates an API token directly in the domain and returns its secret.
 func (ts *testServer) Token(t *testing.T, in auth.TokenInput) (string, *auth.Token) {
 	t.Helper()
-	secret, tok, err := ts.App.Auth.CreateToken(context.Background(), in)
+	secret, tok, err := ts.App.Auth.CreateToken(context.Background(), auth.Operator("test"), in)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package workday
 
 import (
 	"context"
+	"github.com/qinqing/qinqing/internal/auth"
 	"time"
 
 	"github.com/qinqing/qinqing/internal/audit"
@@ -52,9 +53,13 @@ type Overrides struct {
 }
 
 // Save stores (or replaces) the override for o.Date, records it in the
-// audit log and applies it everywhere. Admins only (the caller checks).
-// Errors: Invalid for a date outside the calendar's range or a long note.
-func (s *Overrides) Save(ctx context.Context, o Override) error {
+// audit log and applies it everywhere. The office may call it
+// (auth.ManageCalendar). Errors: Unauthenticated, Forbidden; Invalid for a
+// date outside the calendar's range or a long note.
+func (s *Overrides) Save(ctx context.Context, a *auth.Actor, o Override) error {
+	if err := auth.AuthorizeSome(a, auth.ManageCalendar); err != nil {
+		return err
+	}
 	if y := o.Date.Year(); y < minYear || y > maxYear {
 		return errs.FieldErrorf("date", "日期 %s 超出日历范围（%d–%d年）", o.Date, minYear, maxYear)
 	}
@@ -86,8 +91,12 @@ func (s *Overrides) changed(ctx context.Context) error {
 }
 
 // Delete removes the override for d, returning the date to the official
-// table everywhere. Admins only. Errors: NotFound.
-func (s *Overrides) Delete(ctx context.Context, d Date) error {
+// table everywhere. The office may call it (auth.ManageCalendar). Errors:
+// Unauthenticated, Forbidden, NotFound.
+func (s *Overrides) Delete(ctx context.Context, a *auth.Actor, d Date) error {
+	if err := auth.AuthorizeSome(a, auth.ManageCalendar); err != nil {
+		return err
+	}
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `DELETE FROM workday_overrides WHERE date = ?`, d)
 		if err != nil {
