@@ -104,10 +104,12 @@ type Job struct {
 	LastProgress *Progress `json:"progress,omitempty"`
 	// EnqueuedBy names who enqueued the job (a username or "token:NAME");
 	// empty for the system. The handler runs as that actor.
-	EnqueuedBy   string    `json:"enqueued_by,omitempty"`
-	EnqueuedByID *int64    `json:"enqueued_by_id,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
-	UpdatedAt    time.Time `json:"updated_at"`
+	EnqueuedBy   string `json:"enqueued_by,omitempty"`
+	EnqueuedByID *int64 `json:"enqueued_by_id,omitempty"`
+	// Lane is Interactive or Bulk (see Lane).
+	Lane      Lane      `json:"lane"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 
 	// Set on a job handed to a Handler; nil on jobs read by List.
 	r         *Runner
@@ -217,6 +219,30 @@ func DefaultBackoff(jobID int64, attempts int) time.Duration {
 	return d + jitter
 }
 
+// Lane says how a job is queued against others; it belongs to the job's
+// kind (RegisterBulk). Interactive jobs — the default — are claimed before
+// any bulk job that is due, and a runner keeps one of its slots for them,
+// so that an import, a grant list, an export or a reminder never waits
+// behind a flood of deliveries. Register as bulk the kinds there can be
+// many jobs of per event, or that fan out to many, and that nobody is
+// waiting on: notification deliveries, policy pushes. Within a lane, jobs
+// are claimed by run_at, then id.
+type Lane int
+
+// The lanes.
+const (
+	Interactive Lane = 0
+	Bulk        Lane = 1
+)
+
+// String names the lane: interactive or bulk.
+func (l Lane) String() string {
+	if l == Bulk {
+		return "bulk"
+	}
+	return "interactive"
+}
+
 // Options configure a Runner. The zero value is usable.
 type Options struct {
 	// Worker identifies this runner in jobs.locked_by; default host:pid.
@@ -232,6 +258,8 @@ type Options struct {
 	// default one second.
 	Poll time.Duration
 	// Concurrency is how many handlers Start runs at once; default 2.
+	// Bulk jobs take at most Concurrency-1 of them (at least one), so that
+	// one is always free for interactive work.
 	Concurrency int
 	// Backoff says how long to wait before retrying a job after its
 	// attempts-th failed attempt; default DefaultBackoff.
@@ -268,7 +296,7 @@ type JobFilter struct {
 }
 
 const jobColumns = `id, kind, payload, unique_key, status, run_at, attempts, max_attempts,
-	lease_until, locked_by, last_error, progress, created_at, updated_at, enqueued_by, enqueued_by_id`
+	lease_until, locked_by, last_error, progress, created_at, updated_at, enqueued_by, enqueued_by_id, lane`
 
 type rowScanner interface{ Scan(dest ...any) error }
 
@@ -284,7 +312,7 @@ func scanJob(s rowScanner) (*Job, error) {
 		status                         string
 	)
 	if err := s.Scan(&j.ID, &j.Kind, &payload, &uniqueKey, &status, &runAt, &j.Attempts, &j.MaxAttempts,
-		&leaseUntil, &lockedBy, &lastError, &progress, &createdAt, &updatedAt, &enqueuedBy, &j.EnqueuedByID); err != nil {
+		&leaseUntil, &lockedBy, &lastError, &progress, &createdAt, &updatedAt, &enqueuedBy, &j.EnqueuedByID, &j.Lane); err != nil {
 		return nil, err
 	}
 	j.Payload = json.RawMessage(payload)

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -764,6 +765,99 @@ func TestJobRunsAsItsEnqueuer(t *testing.T) {
 		}
 		if len(seen) != 2 || seen[0].Name != "boss" || seen[0].UserID == nil || *seen[0].UserID != 42 || seen[1].Name != audit.System {
 			t.Errorf("handlers ran as %+v, want boss then system", seen)
+		}
+	})
+}
+
+// TestLanes queues 100,000 bulk deliveries and then an import: the import
+// is claimed first, on one instance or another, and a runner busy with bulk
+// work keeps a slot for interactive jobs.
+func TestLanes(t *testing.T) {
+	eachPair(t, func(t *testing.T, dbA, dbB *store.DB) {
+		ctx := context.Background()
+		c := newClock()
+		a, b := newRunner(dbA, c, "a"), newRunner(dbB, c, "b")
+		var ran []string
+		var mu sync.Mutex
+		record := func(ctx context.Context, j *jobs.Job) error {
+			mu.Lock()
+			ran = append(ran, j.Kind)
+			mu.Unlock()
+			return nil
+		}
+		for _, r := range []*jobs.Runner{a, b} {
+			r.RegisterBulk("notify.deliver", record)
+			r.Register("enterprise.import", record)
+		}
+		// 100,000 deliveries queued before the import, all due.
+		now := c.Now().UnixMilli()
+		if _, err := dbA.ExecContext(ctx, `INSERT INTO jobs (kind, payload, status, run_at, attempts, max_attempts, created_at, updated_at, lane)
+			WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+			SELECT 'notify.deliver', '{}', 'queued', CAST(? AS BIGINT) - 100000 + i, 0, 8, CAST(? AS BIGINT), CAST(? AS BIGINT), 1 FROM n`, now, now, now); err != nil {
+			t.Fatal(err)
+		}
+		c.Add(time.Second)
+		id, err := a.Enqueue(ctx, dbA, "enterprise.import", map[string]int{"run": 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j := mustFind(t, a, id); j.Lane != jobs.Interactive {
+			t.Fatalf("an import is in the %s lane", j.Lane)
+		}
+		delivery, err := a.Enqueue(ctx, dbA, "notify.deliver", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j := mustFind(t, a, delivery); j.Lane != jobs.Bulk {
+			t.Fatalf("a delivery is in the %s lane", j.Lane)
+		}
+		if ok, err := b.RunOnce(ctx); !ok || err != nil || len(ran) != 1 || ran[0] != "enterprise.import" {
+			t.Fatalf("first job claimed: %v (ran %v, %v)", ran, ok, err)
+		}
+		if ok, err := a.RunOnce(ctx); !ok || err != nil || ran[1] != "notify.deliver" {
+			t.Fatalf("then the deliveries: %v (%v, %v)", ran, ok, err)
+		}
+	})
+	t.Run("OKSlotKeptForInteractive", func(t *testing.T) {
+		db := storetest.MustOpenSQLite(t)
+		ctx := context.Background()
+		r := jobs.New(db, jobs.Options{Worker: "w", Logger: slog.New(slog.DiscardHandler), Concurrency: 2, Poll: 5 * time.Millisecond})
+		release := make(chan struct{})
+		var bulkNow, bulkMost atomic.Int32
+		r.RegisterBulk("bulk.work", func(ctx context.Context, j *jobs.Job) error {
+			n := bulkNow.Add(1)
+			defer bulkNow.Add(-1)
+			for m := bulkMost.Load(); n > m && !bulkMost.CompareAndSwap(m, n); m = bulkMost.Load() {
+			}
+			<-release
+			return nil
+		})
+		done := make(chan struct{})
+		r.Register("enterprise.import", func(ctx context.Context, j *jobs.Job) error { close(done); return nil })
+		for range 4 {
+			if _, err := r.Enqueue(ctx, db, "bulk.work", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := r.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { close(release); _ = r.Stop(ctx) }()
+		for deadline := time.Now().Add(10 * time.Second); bulkNow.Load() == 0; time.Sleep(5 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatal("no bulk job started")
+			}
+		}
+		if _, err := r.Enqueue(ctx, db, "enterprise.import", nil); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case <-done:
+		case <-time.After(20 * time.Second):
+			t.Fatal("the import waited behind bulk jobs that hold the runner")
+		}
+		if m := bulkMost.Load(); m != 1 {
+			t.Fatalf("%d bulk jobs ran at once on a runner of 2 slots; one must stay free", m)
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/qinqing/qinqing/internal/audit"
@@ -31,6 +32,7 @@ type Runner struct {
 
 	mu       sync.RWMutex
 	handlers map[string]Handler
+	bulk     map[string]bool // kinds in the Bulk lane
 
 	life     sync.Mutex // guards the fields below
 	stop     chan struct{}
@@ -53,6 +55,7 @@ func New(db *store.DB, opts Options) *Runner {
 		concurrency: opts.Concurrency,
 		backoff:     opts.Backoff,
 		handlers:    map[string]Handler{},
+		bulk:        map[string]bool{},
 	}
 	if r.worker == "" {
 		r.worker = defaultWorker()
@@ -91,6 +94,27 @@ func (r *Runner) Register(kind string, h Handler) {
 	r.mu.Lock()
 	r.handlers[kind] = h
 	r.mu.Unlock()
+}
+
+// RegisterBulk is Register for a kind whose jobs go in the Bulk lane: many
+// per event, or fanning out to many, and nobody waiting on them (see
+// Lane). Every instance must register a kind the same way, since the lane
+// is stored with each job when it is enqueued.
+func (r *Runner) RegisterBulk(kind string, h Handler) {
+	r.Register(kind, h)
+	r.mu.Lock()
+	r.bulk[kind] = true
+	r.mu.Unlock()
+}
+
+// laneOf returns the lane of kind's jobs.
+func (r *Runner) laneOf(kind string) Lane {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	if r.bulk[kind] {
+		return Bulk
+	}
+	return Interactive
 }
 
 func (r *Runner) handler(kind string) Handler {
@@ -152,10 +176,10 @@ func (r *Runner) Enqueue(ctx context.Context, q store.Querier, kind string, payl
 	var id int64
 	err := store.InTx(ctx, q, func(q *store.Tx) error {
 		err := q.QueryRowContext(ctx, `INSERT INTO jobs (kind, payload, unique_key, status, run_at, attempts, max_attempts, created_at, updated_at,
-			enqueued_by, enqueued_by_id)
-			VALUES (?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?, ?)
+			enqueued_by, enqueued_by_id, lane)
+			VALUES (?, ?, ?, 'queued', ?, 0, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (unique_key) DO NOTHING RETURNING id`,
-			kind, string(body), unique, store.Millis(o.runAt), o.maxAttempts, store.Millis(now), store.Millis(now), by, who.UserID).Scan(&id)
+			kind, string(body), unique, store.Millis(o.runAt), o.maxAttempts, store.Millis(now), store.Millis(now), by, who.UserID, int(r.laneOf(kind))).Scan(&id)
 		if errors.Is(err, store.ErrNoRows) && o.uniqueKey != "" {
 			err = q.QueryRowContext(ctx, `SELECT id FROM jobs WHERE unique_key = ?`, o.uniqueKey).Scan(&id)
 		}
@@ -177,7 +201,7 @@ func (r *Runner) RunOnce(ctx context.Context) (ran bool, err error) {
 	if _, err := r.Reclaim(ctx); err != nil {
 		return false, err
 	}
-	j, err := r.claim(ctx)
+	j, err := r.claim(ctx, true)
 	if err != nil || j == nil {
 		return false, err
 	}
@@ -185,8 +209,9 @@ func (r *Runner) RunOnce(ctx context.Context) (ran bool, err error) {
 }
 
 // claim moves the first due queued job of a registered kind to running,
-// leased to this runner, or returns nil when there is none.
-func (r *Runner) claim(ctx context.Context) (*Job, error) {
+// leased to this runner, or returns nil when there is none: interactive
+// jobs first, then (when bulk allows) bulk ones, each by run_at and id.
+func (r *Runner) claim(ctx context.Context, bulk bool) (*Job, error) {
 	kinds := r.kinds()
 	if len(kinds) == 0 {
 		return nil, nil
@@ -197,10 +222,14 @@ func (r *Runner) claim(ctx context.Context) (*Job, error) {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	q := `UPDATE jobs SET status = 'running', lease_until = ?, locked_by = ?, attempts = attempts + 1, updated_at = ?
-		WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND run_at <= ? AND kind IN (` + placeholders(len(kinds)) + `)
-			ORDER BY run_at, id LIMIT 1` + lock + `)
+		WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND lane <= ? AND run_at <= ? AND kind IN (` + placeholders(len(kinds)) + `)
+			ORDER BY lane, run_at, id LIMIT 1` + lock + `)
 		RETURNING ` + jobColumns
-	args := []any{store.Millis(now.Add(r.lease)), r.worker, store.Millis(now), store.Millis(now)}
+	maxLane := Interactive
+	if bulk {
+		maxLane = Bulk
+	}
+	args := []any{store.Millis(now.Add(r.lease)), r.worker, store.Millis(now), int(maxLane), store.Millis(now)}
 	for _, k := range kinds {
 		args = append(args, k)
 	}
@@ -443,6 +472,9 @@ func (r *Runner) loop(ctx, hctx context.Context, stop <-chan struct{}, done chan
 	defer close(done)
 	slots := make(chan struct{}, r.concurrency)
 	freed := make(chan struct{}, 1)
+	// Bulk jobs may hold all slots but one, which stays for interactive work.
+	maxBulk := int64(max(r.concurrency-1, 1))
+	var bulkBusy atomic.Int64
 	t := time.NewTicker(r.poll)
 	defer t.Stop()
 	housekeeping := true // on each poll, not each time a handler returns
@@ -464,7 +496,7 @@ func (r *Runner) loop(ctx, hctx context.Context, stop <-chan struct{}, done chan
 			default:
 				break claim // all slots busy
 			}
-			j, err := r.claim(ctx)
+			j, err := r.claim(ctx, bulkBusy.Load() < maxBulk)
 			if err != nil || j == nil {
 				<-slots
 				if err != nil && ctx.Err() == nil {
@@ -473,9 +505,15 @@ func (r *Runner) loop(ctx, hctx context.Context, stop <-chan struct{}, done chan
 				break
 			}
 			r.inflight.Add(1)
+			if j.Lane == Bulk {
+				bulkBusy.Add(1)
+			}
 			go func() {
 				defer r.inflight.Done()
 				defer func() {
+					if j.Lane == Bulk {
+						bulkBusy.Add(-1)
+					}
 					<-slots
 					select {
 					case freed <- struct{}{}:

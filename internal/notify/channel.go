@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/jobs"
 	"github.com/qinqing/qinqing/internal/store"
 )
@@ -42,23 +41,49 @@ type Fanout interface {
 	SendTo(ctx context.Context, target string, n Notification) error
 }
 
-// delivery is the payload of a DeliverKind job.
+// delivery is the payload of a DeliverKind job: a batch of notifications
+// (ascending ids) for one channel and, for a Fanout channel, one target.
+// A job queued by an older release names one notification instead.
 type delivery struct {
-	NotificationID int64  `json:"notification_id"`
-	Channel        string `json:"channel"`
-	Target         string `json:"target,omitempty"`
+	Channel       string  `json:"channel"`
+	Target        string  `json:"target,omitempty"`
+	Notifications []int64 `json:"notifications,omitempty"`
+	// NotificationID is the one notification of an older job.
+	NotificationID int64 `json:"notification_id,omitempty"`
 }
 
+func (d delivery) ids() []int64 {
+	if len(d.Notifications) == 0 && d.NotificationID != 0 {
+		return []int64{d.NotificationID}
+	}
+	return d.Notifications
+}
+
+// key names the delivery, so that a batch is enqueued once even when the
+// job that fans it out is retried.
 func (d delivery) key() string {
-	k := fmt.Sprintf("notify:%d:%s", d.NotificationID, d.Channel)
+	ids := d.ids()
+	k := fmt.Sprintf("notify:%d", ids[0])
+	if len(ids) > 1 {
+		k += fmt.Sprintf("-%d+%d", ids[len(ids)-1], len(ids))
+	}
+	k += ":" + d.Channel
 	if d.Target != "" {
 		k += ":" + d.Target
 	}
 	return k
 }
 
-func (s *Service) enqueue(ctx context.Context, q store.Querier, d delivery) (int64, error) {
-	return s.jobs.Enqueue(ctx, q, DeliverKind, d, jobs.UniqueKey(d.key()), jobs.MaxAttempts(s.attempts))
+// enqueueBatches enqueues the deliveries of ids (ascending) to channel (and
+// target), MaxBatch notifications a job.
+func (s *Service) enqueueBatches(ctx context.Context, q store.Querier, channel, target string, ids []int64) error {
+	for start := 0; start < len(ids); start += MaxBatch {
+		d := delivery{Channel: channel, Target: target, Notifications: ids[start:min(start+MaxBatch, len(ids))]}
+		if _, err := s.jobs.Enqueue(ctx, q, DeliverKind, d, jobs.UniqueKey(d.key()), jobs.MaxAttempts(s.attempts)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Service) channel(name string) Channel {
@@ -70,43 +95,69 @@ func (s *Service) channel(name string) Channel {
 	return nil
 }
 
-// deliver is the DeliverKind job handler.
+// deliver is the DeliverKind job handler. It sends the batch's
+// notifications in order, recording how many are sent as the job's
+// progress, so that a retry resumes after the last one sent (give or
+// take the few since the last progress write: receivers dedupe on the
+// notification id). For a Fanout channel it first splits the batch by
+// target, one job per target, so that a failing receiver is retried alone.
 func (s *Service) deliver(ctx context.Context, j *jobs.Job) error {
 	var d delivery
-	if err := json.Unmarshal(j.Payload, &d); err != nil {
-		return jobs.Permanent(fmt.Errorf("delivery payload: %w", err))
+	if err := json.Unmarshal(j.Payload, &d); err != nil || len(d.ids()) == 0 {
+		return jobs.Permanent(fmt.Errorf("delivery payload: %v", err))
 	}
 	c := s.channel(d.Channel)
 	if c == nil { // the channel was removed from the configuration
-		s.log.Warn("notification channel not configured; delivery dropped", "channel", d.Channel, "notification", d.NotificationID)
+		s.log.Warn("notification channel not configured; delivery dropped", "channel", d.Channel, "notifications", len(d.ids()))
 		return nil
 	}
-	n, err := s.findByID(ctx, d.NotificationID)
-	if errs.CodeOf(err) == errs.NotFound { // deleted with its user
-		return nil
-	}
+	ns, err := s.findByIDs(ctx, d.ids()) // those deleted with their user are gone
 	if err != nil {
 		return err
 	}
-	f, ok := c.(Fanout)
-	switch {
-	case !ok:
-		return c.Send(ctx, n)
-	case d.Target != "":
-		return f.SendTo(ctx, d.Target, n)
-	}
-	targets, err := f.Targets(ctx, n)
-	if err != nil {
-		return err
-	}
-	return s.db.InTx(ctx, func(tx *store.Tx) error {
-		for _, t := range targets {
-			if _, err := s.enqueue(ctx, tx, delivery{NotificationID: n.ID, Channel: d.Channel, Target: t}); err != nil {
+	f, fanout := c.(Fanout)
+	if fanout && d.Target == "" {
+		byTarget := map[string][]int64{}
+		var order []string
+		for _, n := range ns {
+			targets, err := f.Targets(ctx, n)
+			if err != nil {
 				return err
 			}
+			for _, t := range targets {
+				if byTarget[t] == nil {
+					order = append(order, t)
+				}
+				byTarget[t] = append(byTarget[t], n.ID)
+			}
 		}
-		return nil
-	})
+		return s.db.InTx(ctx, func(tx *store.Tx) error {
+			for _, t := range order {
+				if err := s.enqueueBatches(ctx, tx, d.Channel, t, byTarget[t]); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}
+	from := 0
+	if p := j.LastProgress; p != nil && p.Total == int64(len(ns)) && p.Done < p.Total {
+		from = int(p.Done) // a retry: these were sent
+	}
+	for i := from; i < len(ns); i++ {
+		if fanout {
+			err = f.SendTo(ctx, d.Target, ns[i])
+		} else {
+			err = c.Send(ctx, ns[i])
+		}
+		if err != nil {
+			return err
+		}
+		if err := j.Progress(ctx, int64(i+1), int64(len(ns)), ""); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // LogChannel writes each notification as a structured log line: useful in

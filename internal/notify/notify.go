@@ -148,7 +148,7 @@ func New(db *store.DB, runner *jobs.Runner, opts Options) *Service {
 
 // RegisterJobs registers the delivery handler (DeliverKind) with r. The
 // composition root calls it once.
-func (s *Service) RegisterJobs(r *jobs.Runner) { r.Register(DeliverKind, s.deliver) }
+func (s *Service) RegisterJobs(r *jobs.Runner) { r.RegisterBulk(DeliverKind, s.deliver) }
 
 // Notify stores n in its recipient's inbox and enqueues its outbound
 // deliveries. Pass the caller's *store.Tx as q to notify atomically with
@@ -156,41 +156,73 @@ func (s *Service) RegisterJobs(r *jobs.Runner) { r.Register(DeliverKind, s.deliv
 // if the transaction commits), or the *store.DB. It returns the id and
 // whether it was created: with a DedupeKey already used it returns the
 // existing notification's id and false, and enqueues nothing. Any domain
-// package may call it. Errors: Invalid unless exactly one of UserID and
+// package may call it; one that tells many recipients at once calls
+// NotifyMany. Errors: Invalid unless exactly one of UserID and
 // EnterpriseID is set, for an empty kind or title, or a link that is neither
 // a path nor an http(s) address; NotFound for a user that does not exist;
 // Internal on a database error.
 func (s *Service) Notify(ctx context.Context, q store.Querier, n Notification) (id int64, created bool, err error) {
-	if err := normalize(&n); err != nil {
+	ids, made, err := s.NotifyMany(ctx, q, []Notification{n})
+	if err != nil {
 		return 0, false, err
 	}
-	now := s.now()
-	var userID, enterpriseID, dedupe any
-	if n.UserID != nil {
-		userID = *n.UserID
+	return ids[0], made[0], nil
+}
+
+// MaxBatch is the most notifications one delivery job carries.
+const MaxBatch = 500
+
+// NotifyMany is Notify for many notifications at once — the fan-out of a
+// push, a notice to every subscriber of a category: the notifications are
+// stored as Notify stores each, and their deliveries go out in batches,
+// one job per channel for up to MaxBatch notifications (bulk lane jobs),
+// instead of one job per notification and channel. It returns the ids in
+// the order of ns and whether each was created (false: its DedupeKey was
+// used before; it is not delivered again). Errors as Notify; an invalid
+// notification fails them all, and nothing is stored.
+func (s *Service) NotifyMany(ctx context.Context, q store.Querier, ns []Notification) (ids []int64, created []bool, err error) {
+	for i := range ns {
+		if err := normalize(&ns[i]); err != nil {
+			return nil, nil, err
+		}
 	}
-	if n.EnterpriseID != nil {
-		enterpriseID = *n.EnterpriseID
-	}
-	if n.DedupeKey != "" {
-		dedupe = n.DedupeKey
-	}
+	now := store.Millis(s.now())
+	ids, created = make([]int64, len(ns)), make([]bool, len(ns))
 	err = store.InTx(ctx, q, func(q *store.Tx) error {
-		err := q.QueryRowContext(ctx, `INSERT INTO notifications (user_id, enterprise_id, kind, title, body, link, dedupe_key, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
-			userID, enterpriseID, n.Kind, n.Title, n.Body, n.Link, dedupe, store.Millis(now)).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) && n.DedupeKey != "" {
-			return q.QueryRowContext(ctx, `SELECT id FROM notifications WHERE dedupe_key = ?`, n.DedupeKey).Scan(&id)
-		}
-		if err != nil {
-			return err
-		}
-		created = true
-		for _, c := range s.channels {
-			if f, ok := c.(KindFilter); ok && !f.Accepts(n.Kind) {
+		byChannel := map[string][]int64{}
+		for i, n := range ns {
+			var userID, enterpriseID, dedupe any
+			if n.UserID != nil {
+				userID = *n.UserID
+			}
+			if n.EnterpriseID != nil {
+				enterpriseID = *n.EnterpriseID
+			}
+			if n.DedupeKey != "" {
+				dedupe = n.DedupeKey
+			}
+			err := q.QueryRowContext(ctx, `INSERT INTO notifications (user_id, enterprise_id, kind, title, body, link, dedupe_key, created_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id`,
+				userID, enterpriseID, n.Kind, n.Title, n.Body, n.Link, dedupe, now).Scan(&ids[i])
+			if errors.Is(err, sql.ErrNoRows) && n.DedupeKey != "" {
+				if err := q.QueryRowContext(ctx, `SELECT id FROM notifications WHERE dedupe_key = ?`, n.DedupeKey).Scan(&ids[i]); err != nil {
+					return err
+				}
 				continue
 			}
-			if _, err := s.enqueue(ctx, q, delivery{NotificationID: id, Channel: c.Name()}); err != nil {
+			if err != nil {
+				return err
+			}
+			created[i] = true
+			for _, c := range s.channels {
+				if f, ok := c.(KindFilter); ok && !f.Accepts(n.Kind) {
+					continue
+				}
+				byChannel[c.Name()] = append(byChannel[c.Name()], ids[i])
+			}
+		}
+		for _, c := range s.channels {
+			if err := s.enqueueBatches(ctx, q, c.Name(), "", byChannel[c.Name()]); err != nil {
 				return err
 			}
 		}
@@ -198,11 +230,11 @@ func (s *Service) Notify(ctx context.Context, q store.Querier, n Notification) (
 	})
 	if err != nil {
 		if isForeignKeyViolation(err) {
-			return 0, false, &errs.Error{Code: errs.NotFound, Field: "user_id", Message: "接收通知的用户不存在"}
+			return nil, nil, &errs.Error{Code: errs.NotFound, Field: "user_id", Message: "接收通知的用户不存在"}
 		}
-		return 0, false, errs.Wrap(err, "notify")
+		return nil, nil, errs.Wrap(err, "notify")
 	}
-	return id, created, nil
+	return ids, created, nil
 }
 
 // normalize validates n and cleans its text in place.
@@ -410,13 +442,28 @@ func (s *Service) MarkAllRead(ctx context.Context, a *auth.Actor) (int64, error)
 	return n, nil
 }
 
-// findByID reads one notification, for delivery.
-func (s *Service) findByID(ctx context.Context, id int64) (Notification, error) {
-	n, err := scanNotification(s.db.QueryRowContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id = ?`, id))
-	if err != nil {
-		return n, store.NotFound(err, "通知 %d 不存在", id)
+// findByIDs reads the notifications ids (ascending) for delivery, in that
+// order; those that no longer exist are left out.
+func (s *Service) findByIDs(ctx context.Context, ids []int64) ([]Notification, error) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
 	}
-	return n, nil
+	rows, err := s.db.QueryContext(ctx, `SELECT `+notificationColumns+` FROM notifications WHERE id IN (`+
+		strings.TrimSuffix(strings.Repeat("?, ", len(ids)), ", ")+`) ORDER BY id`, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "read notifications to deliver")
+	}
+	defer rows.Close()
+	var out []Notification
+	for rows.Next() {
+		n, err := scanNotification(rows)
+		if err != nil {
+			return nil, errs.Wrap(err, "read notifications to deliver")
+		}
+		out = append(out, n)
+	}
+	return out, errs.Wrap(rows.Err(), "read notifications to deliver")
 }
 
 func isForeignKeyViolation(err error) bool {

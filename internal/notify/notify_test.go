@@ -328,7 +328,9 @@ func TestDedupeKey(t *testing.T) {
 type receiver struct {
 	secret string
 	mu     sync.Mutex
-	fails  int // respond 500 to this many requests first
+	fails  int    // respond 500 to this many requests first
+	failAt int    // respond 500 to the request of this number (1-based), if set
+	tick   func() // called on each request, if set
 	got    []notify.WebhookPayload
 	heads  []http.Header
 	srv    *httptest.Server
@@ -351,6 +353,13 @@ func newReceiver(t *testing.T, secret string, fails int) *receiver {
 		}
 		rc.got = append(rc.got, p)
 		rc.heads = append(rc.heads, req.Header.Clone())
+		if rc.tick != nil {
+			rc.tick()
+		}
+		if rc.failAt > 0 && len(rc.got) == rc.failAt {
+			http.Error(w, "维护中", http.StatusInternalServerError)
+			return
+		}
 		if rc.fails > 0 {
 			rc.fails--
 			http.Error(w, "维护中", http.StatusInternalServerError)
@@ -577,4 +586,84 @@ func TestSMTPChannel(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestNotifyManyBatches tells 1,200 enterprises at once: the deliveries go
+// out as one job per channel for each batch of MaxBatch notifications (and
+// per webhook for each batch), not one per notification and channel; every
+// notification reaches the log and both receivers once, and a receiver that
+// fails is retried alone and resumes after what it already received.
+func TestNotifyManyBatches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := newClock()
+		r := jobs.New(db, jobs.Options{Worker: "w", Now: c.Now, Logger: quiet})
+		var logBuf bytes.Buffer
+		logCh := notify.NewLogChannel(slog.New(slog.NewJSONHandler(&logBuf, nil)))
+		hookCh := notify.NewWebhookChannel(db, notify.WebhookOptions{Now: c.Now})
+		s := notify.New(db, r, notify.Options{Now: c.Now, Logger: quiet, Channels: []notify.Channel{logCh, hookCh}})
+		s.RegisterJobs(r)
+		healthy := newReceiver(t, "healthy-secret-0123456789", 0)
+		flaky := newReceiver(t, "flaky-secret-0123456789ab", 0)
+		for _, rc := range []*receiver{healthy, flaky} {
+			if _, err := s.CreateWebhook(ctx, auth.Operator("test"), notify.Webhook{Name: rc.secret[:5], URL: rc.srv.URL, Secret: rc.secret}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		const n = 1200
+		ns := make([]notify.Notification, n)
+		for i := range ns {
+			ns[i] = notify.Notification{EnterpriseID: ptr(int64(i + 1)), Kind: "policy.push", Title: fmt.Sprintf("政策推送 %d", i),
+				DedupeKey: fmt.Sprintf("push:%d", i)}
+		}
+		ids, created, err := s.NotifyMany(ctx, db, ns)
+		if err != nil || len(ids) != n || !created[0] || !created[n-1] {
+			t.Fatalf("NotifyMany: %d ids, %v", len(ids), err)
+		}
+		batches := (n + notify.MaxBatch - 1) / notify.MaxBatch
+		queued, total, err := r.List(ctx, jobs.JobFilter{Kind: notify.DeliverKind, Limit: 500})
+		if err != nil || total != 2*batches {
+			t.Fatalf("%d delivery jobs for %d notifications on 2 channels, want %d (%v)", total, n, 2*batches, err)
+		}
+		for _, j := range queued {
+			if j.Lane != jobs.Bulk {
+				t.Fatalf("delivery job %d in the %s lane", j.ID, j.Lane)
+			}
+		}
+		// The flaky receiver fails once in the middle of its second batch;
+		// each of its requests takes two seconds, so every progress report
+		// is written.
+		flaky.mu.Lock()
+		flaky.failAt = notify.MaxBatch + 100
+		flaky.tick = func() { c.Add(2 * time.Second) }
+		flaky.mu.Unlock()
+		// The clock the flaky receiver moves lets the retry come due within
+		// the same drain: the batches, the fan-outs, and one retry.
+		ran, errList := drain(t, r)
+		if want := 2*batches + 2*batches + 1; ran != want || len(errList) != 1 {
+			t.Fatalf("ran %d jobs (want %d), errors %v", ran, want, errList)
+		}
+		if left, _, _ := r.List(ctx, jobs.JobFilter{Kind: notify.DeliverKind, Status: jobs.Queued}); len(left) != 0 {
+			t.Fatalf("%d deliveries left", len(left))
+		}
+		if lines := strings.Count(logBuf.String(), `"msg":"notification"`); lines != n {
+			t.Errorf("log channel wrote %d lines, want %d", lines, n)
+		}
+		if got := distinct(healthy.requests()); got != n || len(healthy.requests()) != n {
+			t.Errorf("healthy receiver got %d requests for %d notifications, want %d once each", len(healthy.requests()), got, n)
+		}
+		// The retry resumes at the notification that failed, instead of
+		// sending the batch again from its start.
+		if got, all := distinct(flaky.requests()), len(flaky.requests()); got != n || all != n+1 {
+			t.Errorf("flaky receiver got %d requests for %d notifications, want %d", all, got, n+1)
+		}
+	})
+}
+
+func distinct(ps []notify.WebhookPayload) int {
+	seen := map[int64]bool{}
+	for _, p := range ps {
+		seen[p.ID] = true
+	}
+	return len(seen)
 }

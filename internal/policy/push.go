@@ -282,21 +282,27 @@ func (s *Service) pushMany(ctx context.Context, tx *store.Tx, pol *Policy, cl *C
 		}
 		var link strings.Builder
 		linkArgs := make([]any, 0, 2*len(pushed))
+		notes := make([]notify.Notification, 0, len(pushed))
 		for _, m := range pushed {
 			if m.outcome == PushEligible {
 				res.Eligible++
 			} else {
 				res.Unknown++
 			}
-			if s.notify == nil {
-				continue
+			if s.notify != nil {
+				notes = append(notes, s.pushNotification(pol, cl, byID[m.enterprise], m.outcome, today))
 			}
-			nid, _, err := s.notify.Notify(ctx, tx, s.pushNotification(pol, cl, byID[m.enterprise], m.outcome, today))
+		}
+		if len(notes) > 0 {
+			// One delivery job per channel for the chunk, not one per push.
+			nids, _, err := s.notify.NotifyMany(ctx, tx, notes)
 			if err != nil {
 				return res, err
 			}
-			link.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
-			linkArgs = append(linkArgs, m.push, nid)
+			for i, m := range pushed {
+				link.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+				linkArgs = append(linkArgs, m.push, nids[i])
+			}
 		}
 		if len(linkArgs) > 0 {
 			ids := make([]any, 0, len(pushed))
@@ -497,17 +503,16 @@ func (s *Service) runNotifySubscribers(ctx context.Context, j *jobs.Job) error {
 	for start := 0; start < len(ids); start += s.batch {
 		chunk := ids[start:min(start+s.batch, len(ids))]
 		err := s.db.InTx(ctx, func(tx *store.Tx) error {
-			for _, id := range chunk {
+			notes := make([]notify.Notification, len(chunk))
+			for i, id := range chunk {
 				eid := id
-				_, _, err := s.notify.Notify(ctx, tx, notify.Notification{EnterpriseID: &eid, Kind: KindSubscription,
+				notes[i] = notify.Notification{EnterpriseID: &eid, Kind: KindSubscription,
 					Title: fmt.Sprintf("您订阅的“%s”类政策有新发布：%s", pol.Category, pol.Title),
 					Body:  "可在政策超市查看详情，并在“政策体检”中查看贵企业是否符合。",
-					Link:  fmt.Sprintf("/policies/%d", pol.ID), DedupeKey: fmt.Sprintf("policy.subscription:%d:%d", pol.ID, id)})
-				if err != nil {
-					return err
-				}
+					Link:  fmt.Sprintf("/policies/%d", pol.ID), DedupeKey: fmt.Sprintf("policy.subscription:%d:%d", pol.ID, id)}
 			}
-			return nil
+			_, _, err := s.notify.NotifyMany(ctx, tx, notes) // one delivery job per channel for the chunk
+			return err
 		})
 		if err != nil {
 			return err

@@ -93,10 +93,12 @@ func New(db *store.DB, opts Options) *Service {
 // clause, of a changed enterprise, the sweep of all, and the notices to
 // subscribers. The composition root calls it once.
 func (s *Service) RegisterJobs(r *jobs.Runner) {
-	r.Register(JobPushClause, s.runPushClause)
-	r.Register(JobPushEnterprise, s.runPushEnterprise)
-	r.Register(JobPushAll, s.runPushAll)
-	r.Register(JobNotifySubscribers, s.runNotifySubscribers)
+	// Pushes fan out to many enterprises and nobody waits on them: the
+	// bulk lane, behind imports and exports.
+	r.RegisterBulk(JobPushClause, s.runPushClause)
+	r.RegisterBulk(JobPushEnterprise, s.runPushEnterprise)
+	r.RegisterBulk(JobPushAll, s.runPushAll)
+	r.RegisterBulk(JobNotifySubscribers, s.runNotifySubscribers)
 }
 
 // Schedules lists the periodic policy jobs: the daily push sweep
