@@ -149,11 +149,3 @@ func cleanText(field, label, s string, max int, required bool) (string, error) {
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
-
-func optTime(v sql.NullInt64) *time.Time {
-	if !v.Valid {
-		return nil
-	}
-	t := store.FromMillis(v.Int64)
-	return &t
-}

@@ -108,20 +108,6 @@ func TestIsWorkdayOfficial(t *testing.T) {
 	}
 }
 
-// naiveWorkday decides d from the notices directly: the last notice listing
-// d, else Monday to Friday.
-func naiveWorkday(ns []Notice, day Date) bool {
-	working := isWeekdayNaive(day)
-	for _, n := range ns {
-		for _, nd := range n.Days {
-			if nd.Date == day {
-				working = !nd.Off
-			}
-		}
-	}
-	return working
-}
-
 func isWeekdayNaive(day Date) bool {
 	wd := day.Weekday()
 	return wd >= 1 && wd <= 5

@@ -30,7 +30,6 @@ var (
 	attachmentRE  = regexp.MustCompile(`^附件\s*\d*\s*[:：]?`)
 	redHeadRE     = regexp.MustCompile(`^(\p{Han}{4,30})文件$`)
 	enclosedRE    = regexp.MustCompile(`关于印发《?(.+?)》?的(?:通知|函)`)
-	addresseeRE   = regexp.MustCompile(`^[^。]{2,80}[:：]$`)
 	titleYearRE   = regexp.MustCompile(`((?:19|20)\d{2})\s*年`)
 	titleYearsRE  = regexp.MustCompile(`(?:19|20)\d{2}`)
 	punctuationRE = regexp.MustCompile(`[。，,；;！？]`)

@@ -313,11 +313,6 @@ func arity(op Op) (int, bool) {
 	return 0, false
 }
 
-// isLeaf reports whether r is a leaf condition.
-func (r *Rule) isLeaf() bool {
-	return r.All == nil && r.Any == nil && r.Not == nil
-}
-
 // Leaves returns the number of leaf conditions in r.
 func (r *Rule) Leaves() int {
 	switch {
