@@ -5,6 +5,7 @@ package app
 
 import (
 	"context"
+	"github.com/qinqing/qinqing/internal/errs"
 	"io"
 	"log/slog"
 	"path/filepath"
@@ -84,10 +85,12 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		return nil, err
 	}
 	a.Jobs = jobs.New(db, jobs.Options{Worker: opts.Worker, Now: a.Now, Logger: a.Log})
-	// Outbound: every notification is also delivered to the registered
-	// webhooks (HMAC-signed, retried with backoff as jobs).
-	a.Notify = notify.New(db, a.Jobs, notify.Options{Now: a.Now, Logger: a.Log,
-		Channels: []notify.Channel{notify.NewWebhookChannel(db, notify.WebhookOptions{Now: a.Now})}})
+	channels, err := outbound(cfg, db, a)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	a.Notify = notify.New(db, a.Jobs, notify.Options{Now: a.Now, Logger: a.Log, Channels: channels})
 	a.Events = store.NewEvents(db, a.Log)
 	city, err := enterprise.LookupCity(cfg.City)
 	if err != nil {
@@ -122,6 +125,26 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		w.RegisterJobs(a.Jobs)
 	}
 	return a, nil
+}
+
+// outbound returns the channels every notification is also delivered to:
+// the registered webhooks (HMAC-signed, retried with backoff as jobs)
+// always, a log line with QINQING_NOTIFY_LOG, e-mail with QINQING_SMTP_*.
+// Errors: Invalid for an SMTP setting NewSMTPChannel refuses.
+func outbound(cfg config.Config, db *store.DB, a *App) ([]notify.Channel, error) {
+	chans := []notify.Channel{notify.NewWebhookChannel(db, notify.WebhookOptions{Now: a.Now})}
+	if cfg.NotifyLog {
+		chans = append(chans, notify.NewLogChannel(a.Log))
+	}
+	if cfg.SMTPAddr != "" {
+		smtp, err := notify.NewSMTPChannel(notify.SMTPConfig{Addr: cfg.SMTPAddr, Username: cfg.SMTPUsername, Password: cfg.SMTPPassword,
+			From: cfg.SMTPFrom, To: config.List(cfg.SMTPTo), Kinds: config.List(cfg.SMTPKinds), BaseURL: cfg.PublicURL, Now: a.Now})
+		if err != nil {
+			return nil, errs.Errorf(errs.Invalid, "邮件通知配置有误（QINQING_SMTP_*）：%s", errs.MessageOf(err))
+		}
+		chans = append(chans, smtp)
+	}
+	return chans, nil
 }
 
 // worker is a service with background work: it registers its job

@@ -41,6 +41,17 @@ type Config struct {
 	// comma-separated) whose X-Forwarded-For header names the client; from
 	// any other peer the header is ignored.
 	TrustedProxies string
+
+	// NotifyLog writes every notification as a log line too (the log
+	// channel): a trail of what was sent, and the channel to watch in
+	// development.
+	NotifyLog bool
+	// SMTP sends notifications by e-mail when SMTPAddr is set: the server
+	// (host:port, STARTTLS on 587 is usual), its account (the password only
+	// from the environment), the sender, the receiving mailboxes
+	// (comma-separated; an office mailbox) and, optionally, the
+	// notification kinds to send (comma-separated, "policy.*" a prefix).
+	SMTPAddr, SMTPUsername, SMTPPassword, SMTPFrom, SMTPTo, SMTPKinds string
 }
 
 // Default returns the configuration used when nothing is set.
@@ -96,8 +107,14 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str("QINQING_CITY", &c.City)
 	str("QINQING_PUBLIC_URL", &c.PublicURL)
 	str("QINQING_TRUSTED_PROXIES", &c.TrustedProxies)
+	str("QINQING_SMTP_ADDR", &c.SMTPAddr)
+	str("QINQING_SMTP_USERNAME", &c.SMTPUsername)
+	str("QINQING_SMTP_PASSWORD", &c.SMTPPassword)
+	str("QINQING_SMTP_FROM", &c.SMTPFrom)
+	str("QINQING_SMTP_TO", &c.SMTPTo)
+	str("QINQING_SMTP_KINDS", &c.SMTPKinds)
 	for name, dst := range map[string]*bool{"QINQING_MIGRATE": &c.Migrate, "QINQING_SECURE_COOKIES": &c.SecureCookies,
-		"QINQING_ALLOW_SELF_REVIEW": &c.AllowSelfReview} {
+		"QINQING_ALLOW_SELF_REVIEW": &c.AllowSelfReview, "QINQING_NOTIFY_LOG": &c.NotifyLog} {
 		if err := boolean(name, dst); err != nil {
 			return err
 		}
@@ -182,6 +199,9 @@ func (c *Config) Validate() error {
 	if _, err := c.Proxies(); err != nil {
 		return err
 	}
+	if c.SMTPAddr == "" && (c.SMTPFrom != "" || c.SMTPTo != "" || c.SMTPUsername != "") {
+		return errs.Errorf(errs.Invalid, "已配置 QINQING_SMTP_FROM/TO/USERNAME，但缺少 QINQING_SMTP_ADDR（SMTP 服务器 主机:端口）")
+	}
 	if c.City != "wuhan" {
 		return errs.Errorf(errs.Invalid, "暂不支持城市 %q（当前内置：wuhan）", c.City)
 	}
@@ -221,4 +241,16 @@ func (c Config) String() string {
 		db = db[:strings.Index(db, "://")+3] + "…" + db[i:]
 	}
 	return fmt.Sprintf("addr=%s db=%s demo=%v", c.Addr, db, c.Demo)
+}
+
+// List splits a comma-separated setting into its trimmed, non-empty
+// entries.
+func List(v string) []string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
