@@ -31,8 +31,6 @@ func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-func (c *clock) Set(t time.Time) { c.mu.Lock(); c.t = t; c.mu.Unlock() }
-
 func newRunner(db *store.DB, c *clock, worker string) *jobs.Runner {
 	return jobs.New(db, jobs.Options{Worker: worker, Now: c.Now, Logger: slog.New(slog.DiscardHandler)})
 }

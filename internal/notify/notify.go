@@ -65,9 +65,6 @@ type Recipient struct {
 // User returns the recipient for user id.
 func User(id int64) Recipient { return Recipient{UserID: id} }
 
-// Enterprise returns the recipient for enterprise id.
-func Enterprise(id int64) Recipient { return Recipient{EnterpriseID: id} }
-
 // RecipientOf returns whose inbox actor a reads: its own user's and, for an
 // enterprise account, also its enterprise's — pushes and notices are
 // addressed to the enterprise, so that every account of it sees them.
