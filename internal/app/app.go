@@ -19,6 +19,7 @@ import (
 	"github.com/qinqing/qinqing/internal/network"
 	"github.com/qinqing/qinqing/internal/notify"
 	"github.com/qinqing/qinqing/internal/org"
+	"github.com/qinqing/qinqing/internal/plan"
 	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/workday"
@@ -44,6 +45,7 @@ type App struct {
 	SelfService *enterprise.SelfService // invitations and self-reports
 	Policy      *policy.Service         // policy supermarket, eligibility engine, push
 	Imports     *enterprise.ImportRuns  // imports uploaded through the web UI
+	Plans       *plan.Service           // plan supervision (督查督办)
 
 	// Labels names in Chinese every module's audited entities and actions
 	// and its job kinds, for the audit log and the jobs pages.
@@ -117,8 +119,13 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 			a.Log.Error("reload calendar overrides", "err", err)
 		}
 	})
+	// Plan supervision resolves the units plans name through the
+	// organisation; records of other modules that tasks link to (appeals,
+	// 问题清单) are registered in Links as those modules arrive.
+	a.Plans = plan.New(db, plan.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Calendar: a.Calendar, Now: a.Now,
+		Logger: a.Log, Units: a.Org})
 	a.Labels = audit.NewLabels(auth.Labels(), org.Labels(), workday.Labels(), notify.Labels(), enterprise.Labels(),
-		network.Labels(), policy.Labels())
+		network.Labels(), policy.Labels(), plan.Labels())
 	// Every service with background work registers its handlers here and
 	// lists its periodic jobs for Start.
 	for _, w := range a.workers() {
@@ -156,7 +163,7 @@ type worker interface {
 // workers lists the services with background work; a new module adds its
 // service here.
 func (a *App) workers() []worker {
-	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Imports}
+	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Imports, a.Plans}
 }
 
 // Start loads the caches, schedules the periodic jobs, starts the job

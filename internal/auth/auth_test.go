@@ -243,6 +243,12 @@ func TestPermissionMatrix(t *testing.T) {
 		{auth.ReviewPolicies, auth.Resource{}, all("admin")},
 		{auth.ViewPolicyStats, unitHeld, all("admin", "leader", "unit", "parent")},
 		{auth.ViewPolicyStats, otherUnit, all("admin", "leader")},
+		{auth.ViewPlans, unitHeld, all("admin", "leader", "unit", "parent")},
+		{auth.ViewPlans, otherUnit, all("admin", "leader")},
+		{auth.ManagePlans, unitHeld, all("admin")},
+		{auth.ReportPlans, unitHeld, all("admin", "unit")},
+		{auth.ReportPlans, otherUnit, all("admin")},
+		{auth.SupervisePlans, unitHeld, all("admin")},
 	}
 	for _, r := range rows {
 		for name, a := range actors {

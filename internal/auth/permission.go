@@ -83,6 +83,10 @@ const (
 	ManagePolicies   Action = "policies.manage"    // draft and edit policies and clauses, simulate rules (units: their own policies)
 	ReviewPolicies   Action = "policies.review"    // approve, reject and end policies
 	ViewPolicyStats  Action = "policies.metrics"   // eligibility and push figures per policy
+	ViewPlans        Action = "plans.view"         // read plans, tasks, reports, rates and the ranking (units: plans they hold tasks in)
+	ManagePlans      Action = "plans.manage"       // import, edit, publish and end plans, map their units
+	ReportPlans      Action = "plans.report"       // sign for tasks, split them, file progress reports, answer 督办 (units: their own tasks)
+	SupervisePlans   Action = "plans.supervise"    // issue 督办 notices, confirm tasks done (销号)
 )
 
 // Resource names who owns the record an action touches, for ownership
@@ -185,6 +189,10 @@ var actionLabels = []ActionInfo{
 	{ManagePolicies, "管理政策与测算"},
 	{ReviewPolicies, "审核、发布与结束政策"},
 	{ViewPolicyStats, "查看政策推送统计"},
+	{ViewPlans, "查看督查督办"},
+	{ManagePlans, "管理工作方案"},
+	{ReportPlans, "签收任务与报送进展"},
+	{SupervisePlans, "督办与销号"},
 }
 
 // Actions lists every action with its Chinese label, in display order.
@@ -211,6 +219,10 @@ var permissions = map[Action]rule{
 	ManagePolicies:   {every(RoleAdmin), when(RoleUnitStaff, unitHolds)},
 	ReviewPolicies:   {every(RoleAdmin)},
 	ViewPolicyStats:  {every(RoleAdmin, RoleLeader), when(RoleUnitStaff, unitHolds, unitAbove)},
+	ViewPlans:        {every(RoleAdmin, RoleLeader), when(RoleUnitStaff, unitHolds, unitAbove)},
+	ManagePlans:      {every(RoleAdmin)},
+	ReportPlans:      {every(RoleAdmin), when(RoleUnitStaff, unitHolds)},
+	SupervisePlans:   {every(RoleAdmin)},
 }
 
 // scoped reports whether a token's scopes (none: all its role allows)

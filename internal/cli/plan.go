@@ -18,7 +18,9 @@ import (
 // arguments after its name.
 func planSubcommands() map[string]command {
 	return map[string]command{
-		"parse": {"read a work plan document (txt, docx, html, pdf) and print its structure", runPlanParse},
+		"parse":  {"read a work plan document (txt, docx, html, pdf) and print its structure", runPlanParse},
+		"import": {"create a draft plan from a 责任分解表 (.xlsx) or the JSON of plan parse / plan export", runPlanImport},
+		"export": {"write a plan's 责任分解表 (.xlsx) or its JSON", runPlanExport},
 	}
 }
 

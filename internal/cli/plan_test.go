@@ -90,3 +90,102 @@ func TestPlanParse(t *testing.T) {
 		}
 	})
 }
+
+// TestPlanImportExport imports the parser's JSON (dry run, strict, for
+// real), then exports the plan as JSON and imports that again.
+func TestPlanImportExport(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "q.db")
+	if code, _, errOut := run(t, "", nil, "migrate", "--db", db); code != 0 {
+		t.Fatalf("migrate: %s", errOut)
+	}
+	doc := "武汉市人民政府办公厅关于印发示例工作方案的通知\n武政办〔2024〕 7 号\n" +
+		"一、工作任务\n1.打造公平竞争市场环境。新增民营企业10万家,6月底前完成。(责任单位:市发改委、市商务局)\n" +
+		"2.强化信用体系建设。完善信用修复制度。(牵头单位:市数据局)\n" +
+		"武汉市人民政府办公厅\n2024年3月27日\n"
+	txt := filepath.Join(dir, "plan.txt")
+	if err := os.WriteFile(txt, []byte(doc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, parsed, errOut := run(t, "", nil, "plan", "parse", txt, "--json")
+	if code != 0 {
+		t.Fatalf("parse: %s", errOut)
+	}
+	js := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(js, []byte(parsed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		ID           int64    `json:"id"`
+		Tasks        int      `json:"tasks"`
+		Indicators   int      `json:"indicators"`
+		Warnings     []string `json:"warnings"`
+		UnknownUnits []struct {
+			Name string `json:"name"`
+			Path []int  `json:"path"`
+		} `json:"unknown_units"`
+		Rejected []struct {
+			Field, Reason string
+		} `json:"rejected"`
+	}
+	t.Run("OKDryRun", func(t *testing.T) {
+		code, out, errOut := run(t, "", nil, "plan", "import", js, "--dry-run", "--json", "--db", db)
+		var r result
+		if code != 0 || json.Unmarshal([]byte(out), &r) != nil {
+			t.Fatalf("exit %d %s %s", code, out, errOut)
+		}
+		// No unit exists in this database: all three names are unknown.
+		if r.ID != 0 || r.Tasks != 3 || r.Indicators != 1 || len(r.UnknownUnits) != 3 || r.UnknownUnits[0].Name != "市发改委" {
+			t.Errorf("dry run %+v", r)
+		}
+		if r.UnknownUnits[0].Path == nil || r.Warnings == nil {
+			t.Errorf("unknown units without a path, or warnings null: %s", out)
+		}
+	})
+	t.Run("ErrStrict", func(t *testing.T) {
+		code, out, _ := run(t, "", nil, "plan", "import", js, "--strict", "--json", "--db", db)
+		var r result
+		if code != 1 || json.Unmarshal([]byte(out), &r) != nil || r.ID != 0 || len(r.Rejected) != 3 {
+			t.Errorf("strict: exit %d %s", code, out)
+		}
+	})
+	var id int64
+	t.Run("OK", func(t *testing.T) {
+		code, out, errOut := run(t, "", nil, "plan", "import", js, "--db", db)
+		if code != 0 || !strings.Contains(out, "已导入《示例工作方案》为草稿，编号 1") || !strings.Contains(out, "市数据局（条目 1.2）") {
+			t.Fatalf("exit %d:\n%s%s", code, out, errOut)
+		}
+		id = 1
+	})
+	t.Run("OKExportJSONRoundTrip", func(t *testing.T) {
+		out := filepath.Join(dir, "export.json")
+		if code, _, errOut := run(t, "", nil, "plan", "export", "1", "--format", "json", "--out", out, "--db", db); code != 0 {
+			t.Fatalf("export: %s", errOut)
+		}
+		code, res, errOut := run(t, "", nil, "plan", "import", out, "--json", "--db", db)
+		var r result
+		if code != 0 || json.Unmarshal([]byte(res), &r) != nil || r.ID != id+1 || r.Tasks != 3 || r.Indicators != 1 {
+			t.Fatalf("re-import: exit %d %s %s", code, res, errOut)
+		}
+		a, _ := os.ReadFile(out)
+		again := filepath.Join(dir, "again.json")
+		if code, _, errOut := run(t, "", nil, "plan", "export", "2", "--format", "json", "--out", again, "--db", db); code != 0 {
+			t.Fatalf("export: %s", errOut)
+		}
+		b, _ := os.ReadFile(again)
+		if string(a) != string(b) {
+			t.Errorf("the re-imported plan exports differently:\n%s\n---\n%s", a, b)
+		}
+	})
+	t.Run("ErrUsage", func(t *testing.T) {
+		for _, args := range [][]string{{"plan", "import"}, {"plan", "import", txt}, {"plan", "export", "x", "--out", "a"},
+			{"plan", "export", "1"}, {"plan", "export", "1", "--format", "pdf", "--out", "a"}} {
+			if code, _, _ := run(t, "", nil, append(args, "--db", db)...); code != 2 {
+				t.Errorf("%v: exit %d, want 2", args, code)
+			}
+		}
+		if code, _, _ := run(t, "", nil, "plan", "export", "99", "--out", filepath.Join(dir, "x.xlsx"), "--db", db); code != 1 {
+			t.Errorf("a missing plan: exit %d, want 1", code)
+		}
+	})
+}

@@ -343,3 +343,25 @@ func (s *Service) Holders(ctx context.Context, unitIDs ...int64) (auth.Resource,
 	}
 	return res, errs.Wrap(rows.Err(), "find parent units")
 }
+
+// Subtree returns unit id and every unit below it, in id order: the units
+// whose records a unit's staff read. Errors: Internal.
+func (s *Service) Subtree(ctx context.Context, id int64) ([]int64, error) {
+	rows, err := s.DB.QueryContext(ctx, `WITH RECURSIVE down(id) AS (
+			SELECT id FROM units WHERE id = ?
+			UNION SELECT u.id FROM units u JOIN down ON u.parent_id = down.id)
+		SELECT id FROM down ORDER BY id`, id)
+	if err != nil {
+		return nil, errs.Wrap(err, "find units below")
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var u int64
+		if err := rows.Scan(&u); err != nil {
+			return nil, errs.Wrap(err, "find units below")
+		}
+		out = append(out, u)
+	}
+	return out, errs.Wrap(rows.Err(), "find units below")
+}

@@ -55,6 +55,14 @@ func TestUnits(t *testing.T) {
 			if res, err := s.Holders(ctx, hs.ID); err != nil || len(res.ParentUnitIDs) != 0 {
 				t.Errorf("a top unit has parents: %+v, %v", res, err)
 			}
+			// The district reads its street's and the street's team's records.
+			below, err := s.Subtree(ctx, hs.ID)
+			if err != nil || !slices.Equal(below, []int64{hs.ID, street.ID, team.ID}) {
+				t.Errorf("Subtree(洪山区) = %v, %v; want the district, its street and the team", below, err)
+			}
+			if below, err := s.Subtree(ctx, fgw.ID); err != nil || !slices.Equal(below, []int64{fgw.ID}) {
+				t.Errorf("Subtree(发改委) = %v, %v", below, err)
+			}
 		})
 		t.Run("OKResolve", func(t *testing.T) {
 			for _, name := range []string{"市发改委", "市发展改革委", "市发展和改革委员会", "市 发改委", "市发改委\u3000"} {
