@@ -155,6 +155,9 @@ func Parse(s string, def Unit) (int64, error) {
 	if frac != "" {
 		f, _ = strconv.ParseUint(frac+strings.Repeat("0", places-len(frac)), 10, 63)
 	}
+	if w*uint64(unit)+f > 1<<62 { // the bound keeps the sum of two amounts in an int64
+		return 0, errs.Errorf(errs.Invalid, "“%s”超出范围", orig)
+	}
 	n := int64(w*uint64(unit) + f)
 	if neg {
 		n = -n

@@ -93,3 +93,39 @@ func TestExact(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParse feeds money cells and form fields (any text, in any default
+// unit) to Parse: an amount it accepts reads back the same from its exact
+// form and from the form field money.WanInput writes.
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"50", "12.5万", "1,234.5678", "1.2亿元", "3000元", "-3", "－１２．５", "+0.0001万", "500万", "0.5元",
+		"9223372036854775807元", "1e9", "", "万", "1.2.3", "  7  ", "4611686018427387904"} {
+		f.Add(s, int64(money.Wan))
+		f.Add(s, int64(money.Yuan))
+	}
+	f.Fuzz(func(t *testing.T, s string, unit int64) {
+		def := money.Yuan
+		switch unit % 3 {
+		case 1:
+			def = money.Wan
+		case 2:
+			def = money.Yi
+		}
+		n, err := money.Parse(s, def)
+		if err != nil {
+			if errs.CodeOf(err) != errs.Invalid || errs.MessageOf(err) == "" {
+				t.Fatalf("money.Parse(%q) error %v is not invalid", s, err)
+			}
+			return
+		}
+		if n > 1<<62 || n < -(1<<62) {
+			t.Fatalf("money.Parse(%q) = %d, out of range", s, n)
+		}
+		if back, err := money.Parse(money.Exact(n), money.Yuan); err != nil || back != n {
+			t.Fatalf("money.Parse(%q) = %d; its exact form %q reads %d, %v", s, n, money.Exact(n), back, err)
+		}
+		if back, err := money.ParseWan(money.WanInput(n)); err != nil || back != n {
+			t.Fatalf("money.Parse(%q) = %d; its form value %q reads %d, %v", s, n, money.WanInput(n), back, err)
+		}
+	})
+}

@@ -141,8 +141,26 @@ func checkForm(form url.Values, in input) error {
 	return nil
 }
 
+// fieldName makes the name of a field fit to be shown: a name that itself
+// holds what is refused (a query key of invalid bytes) has those replaced
+// by U+FFFD, and a long one is cut.
+func fieldName(field string) string {
+	field = strings.ToValidUTF8(field, "\uFFFD")
+	field = strings.Map(func(c rune) rune {
+		if c == 0 || c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 || bidiControl(c) || c == '\u2028' || c == '\u2029' {
+			return '\uFFFD'
+		}
+		return c
+	}, field)
+	if utf8.RuneCountInString(field) > 64 {
+		field = string([]rune(field)[:64]) + "…"
+	}
+	return field
+}
+
 // checkText checks one value of field (see the top of this file).
 func checkText(field, v string, multiLine bool) error {
+	field = fieldName(field)
 	if !utf8.ValidString(v) {
 		return errs.FieldErrorf(field, "“%s”含有无效的字符编码（应为 UTF-8）", field)
 	}
