@@ -111,10 +111,11 @@ func TestBrowserContentSecurityPolicy(t *testing.T) {
 				t.Errorf("%s: %s", what, v)
 			}
 		}
-		// The registry search swaps its results in with htmx.
+		// The registry search (a form whose results page is a search).
 		if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/enterprises"), chromedp.WaitVisible(`input[name=q]`),
-			chromedp.SendKeys(`input[name=q]`, "科技"), chromedp.Submit(`input[name=q]`), chromedp.WaitVisible(`table`)); err != nil {
-			t.Fatal(err)
+			chromedp.SendKeys(`input[name=q]`, "科技"), chromedp.Submit(`input[name=q]`),
+			chromedp.WaitVisible(`input[name=q][value="科技"]`), chromedp.WaitReady(`footer`)); err != nil {
+			t.Fatalf("the search did not load: %v", err)
 		}
 		check("registry search")
 		// A published policy's page and figures.
