@@ -249,6 +249,17 @@ func TestPermissionMatrix(t *testing.T) {
 		{auth.ReportPlans, unitHeld, all("admin", "unit")},
 		{auth.ReportPlans, otherUnit, all("admin")},
 		{auth.SupervisePlans, unitHeld, all("admin")},
+		{auth.RedeemPolicies, unitHeld, all("admin", "unit")},
+		{auth.RedeemPolicies, otherUnit, all("admin")},
+		{auth.CountersignGrants, unitHeld, all("admin")},
+		{auth.ClaimBenefits, mine, all("enterprise")},
+		{auth.ClaimBenefits, theirs, all()},
+		{auth.ViewRedemption, auth.Resource{EnterpriseID: ent, SpecialistID: 4, UnitIDs: []int64{unit}, ParentUnitIDs: []int64{parent, 1}},
+			all("admin", "leader", "unit", "parent", "specialist", "enterprise")},
+		{auth.ViewRedemption, auth.Resource{EnterpriseID: otherEnt, SpecialistID: 99, UnitIDs: []int64{9}, ParentUnitIDs: []int64{1}},
+			all("admin", "leader")},
+		{auth.CorrectEnterprise, auth.Resource{EnterpriseID: ent, UnitIDs: []int64{unit}, ParentUnitIDs: []int64{parent}}, all("admin", "unit")},
+		{auth.CorrectEnterprise, mine, all("admin")},
 	}
 	for _, r := range rows {
 		for name, a := range actors {

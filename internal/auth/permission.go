@@ -87,6 +87,14 @@ const (
 	ManagePlans      Action = "plans.manage"       // import, edit, publish and end plans, map their units
 	ReportPlans      Action = "plans.report"       // sign for tasks, split them, file progress reports, answer 督办 (units: their own tasks)
 	SupervisePlans   Action = "plans.supervise"    // issue 督办 notices, confirm tasks done (销号)
+	// Redemption (兑现): the holding unit generates and reviews grant
+	// lists, reviews applications, answers objections and pays; the
+	// office countersigns; an enterprise claims its own benefits.
+	RedeemPolicies    Action = "redeem.manage"      // grant lists, application review, objections, payment (units: their policies)
+	CountersignGrants Action = "redeem.countersign" // the office's countersignature of approved grant lists
+	ClaimBenefits     Action = "redeem.claim"       // apply, confirm a grant, object (the enterprise's own)
+	ViewRedemption    Action = "redeem.view"        // grants, applications, objections, payments and their figures
+	CorrectEnterprise Action = "enterprise.correct" // correct an enterprise's file on an accepted objection (the objection's unit)
 )
 
 // Resource names who owns the record an action touches, for ownership
@@ -193,6 +201,11 @@ var actionLabels = []ActionInfo{
 	{ManagePlans, "管理工作方案"},
 	{ReportPlans, "签收任务与报送进展"},
 	{SupervisePlans, "督办与销号"},
+	{RedeemPolicies, "政策兑现与兑付"},
+	{CountersignGrants, "会签兑现名单"},
+	{ClaimBenefits, "申请兑现、确认与提出异议"},
+	{ViewRedemption, "查看兑现、兑付与政策绩效"},
+	{CorrectEnterprise, "依异议更正企业数据"},
 }
 
 // Actions lists every action with its Chinese label, in display order.
@@ -223,6 +236,14 @@ var permissions = map[Action]rule{
 	ManagePlans:      {every(RoleAdmin)},
 	ReportPlans:      {every(RoleAdmin), when(RoleUnitStaff, unitHolds)},
 	SupervisePlans:   {every(RoleAdmin)},
+	RedeemPolicies:   {every(RoleAdmin), when(RoleUnitStaff, unitHolds)},
+	// The office countersigns; the four-eyes rule keeps the approver of a
+	// list from countersigning it (redeem.Service.Countersign).
+	CountersignGrants: {every(RoleAdmin)},
+	ClaimBenefits:     {when(RoleEnterprise, enterpriseOf)},
+	ViewRedemption: {every(RoleAdmin, RoleLeader), when(RoleUnitStaff, unitHolds, unitAbove),
+		when(RoleSpecialist, specialistOf), when(RoleEnterprise, enterpriseOf)},
+	CorrectEnterprise: {every(RoleAdmin), when(RoleUnitStaff, unitHolds)},
 }
 
 // scoped reports whether a token's scopes (none: all its role allows)

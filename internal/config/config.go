@@ -52,6 +52,18 @@ type Config struct {
 	// (comma-separated; an office mailbox) and, optionally, the
 	// notification kinds to send (comma-separated, "policy.*" a prefix).
 	SMTPAddr, SMTPUsername, SMTPPassword, SMTPFrom, SMTPTo, SMTPKinds string
+	// Redemption (兑现), in working days of the official calendar:
+	// GrantConfirmDays is how long an enterprise has to confirm a grant
+	// before it expires (reminded halfway and on the last day); PaymentDays
+	// the limit from approval to 已拨付 beyond which a payment is flagged
+	// (Hangzhou's target: 5); ReviewDays how long a unit has to decide an
+	// application after accepting it, and to answer an objection.
+	GrantConfirmDays int64
+	PaymentDays      int64
+	ReviewDays       int64
+	// GrantCountersign makes an approved 免申即享 list wait for the office's
+	// countersignature (会签) before enterprises are told.
+	GrantCountersign bool
 }
 
 // Default returns the configuration used when nothing is set.
@@ -67,6 +79,10 @@ func Default() Config {
 		City:         "wuhan",
 		MaxBodyBytes: 1 << 20,
 		MaxUpload:    256 << 20,
+
+		GrantConfirmDays: 10,
+		PaymentDays:      5,
+		ReviewDays:       10,
 	}
 }
 
@@ -114,12 +130,13 @@ func (c *Config) FromEnv(getenv func(string) string) error {
 	str("QINQING_SMTP_TO", &c.SMTPTo)
 	str("QINQING_SMTP_KINDS", &c.SMTPKinds)
 	for name, dst := range map[string]*bool{"QINQING_MIGRATE": &c.Migrate, "QINQING_SECURE_COOKIES": &c.SecureCookies,
-		"QINQING_ALLOW_SELF_REVIEW": &c.AllowSelfReview, "QINQING_NOTIFY_LOG": &c.NotifyLog} {
+		"QINQING_ALLOW_SELF_REVIEW": &c.AllowSelfReview, "QINQING_NOTIFY_LOG": &c.NotifyLog, "QINQING_GRANT_COUNTERSIGN": &c.GrantCountersign} {
 		if err := boolean(name, dst); err != nil {
 			return err
 		}
 	}
-	for name, dst := range map[string]*int64{"QINQING_MAX_BODY_BYTES": &c.MaxBodyBytes, "QINQING_MAX_UPLOAD_BYTES": &c.MaxUpload} {
+	for name, dst := range map[string]*int64{"QINQING_MAX_BODY_BYTES": &c.MaxBodyBytes, "QINQING_MAX_UPLOAD_BYTES": &c.MaxUpload,
+		"QINQING_GRANT_CONFIRM_DAYS": &c.GrantConfirmDays, "QINQING_PAYMENT_DAYS": &c.PaymentDays, "QINQING_REVIEW_DAYS": &c.ReviewDays} {
 		if err := integer(name, dst); err != nil {
 			return err
 		}
@@ -201,6 +218,14 @@ func (c *Config) Validate() error {
 	}
 	if c.SMTPAddr == "" && (c.SMTPFrom != "" || c.SMTPTo != "" || c.SMTPUsername != "") {
 		return errs.Errorf(errs.Invalid, "已配置 QINQING_SMTP_FROM/TO/USERNAME，但缺少 QINQING_SMTP_ADDR（SMTP 服务器 主机:端口）")
+	}
+	for _, d := range []struct {
+		name string
+		v    int64
+	}{{"QINQING_GRANT_CONFIRM_DAYS", c.GrantConfirmDays}, {"QINQING_PAYMENT_DAYS", c.PaymentDays}, {"QINQING_REVIEW_DAYS", c.ReviewDays}} {
+		if d.v < 1 || d.v > 365 {
+			return errs.Errorf(errs.Invalid, "%s 应为 1 到 365 个工作日，实际为 %d", d.name, d.v)
+		}
 	}
 	if c.City != "wuhan" {
 		return errs.Errorf(errs.Invalid, "暂不支持城市 %q（当前内置：wuhan）", c.City)

@@ -419,6 +419,31 @@ func fieldUpdate(field, v string) (Update, error) {
 	return u, err
 }
 
+// ParseFieldValues reads values — fields of SelfReportFields mapped to
+// values as people type them (money in whole yuan; tags separated by 、;
+// dates 2024-03-27); empty values are skipped — into one Update (without a
+// source). Errors: Invalid naming the field.
+func ParseFieldValues(values map[string]string) (Update, error) {
+	var u Update
+	for _, f := range SelfReportFields {
+		v, ok := values[f]
+		if !ok || trimSpace(v) == "" {
+			continue
+		}
+		fu, err := fieldUpdate(f, v)
+		if err != nil {
+			return Update{}, err
+		}
+		u.mergeFrom(fu)
+	}
+	for f := range values {
+		if !slices.Contains(SelfReportFields, f) {
+			return Update{}, errs.FieldErrorf(f, "“%s”不能由企业申报或更正", FieldLabel(f))
+		}
+	}
+	return u, nil
+}
+
 // fieldText returns the stored text form of field in e, nil when unknown.
 func fieldText(e *Enterprise, field string) *string {
 	switch field {

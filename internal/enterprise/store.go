@@ -61,10 +61,13 @@ const (
 	SourceShared     = "部门共享"
 	SourceSelf       = "企业自报"
 	SourceSpecialist = "专员采集"
+	// SourceObjection: corrected by the unit that accepted the enterprise's
+	// objection (异议) to a policy decision, on the evidence it gave.
+	SourceObjection = "异议更正"
 )
 
 // Sources lists the allowed sources of a field value.
-var Sources = []string{SourceImport, SourceShared, SourceSelf, SourceSpecialist}
+var Sources = []string{SourceImport, SourceShared, SourceSelf, SourceSpecialist, SourceObjection}
 
 // Source says where a field's current value came from and when.
 type Source struct {
@@ -475,6 +478,27 @@ func (s *Service) update(ctx context.Context, id int64, u Update) (*Enterprise, 
 		s.changed(ctx, id)
 	}
 	return out, nil
+}
+
+// CorrectEnterprise writes values — fields of SelfReportFields as people
+// type them (see ParseFieldValues) — to enterprise id with source
+// SourceObjection, on the grounds of basis: a record of another domain that
+// justifies the correction (an objection its unit accepted), whose holding
+// units that domain filled in. Admins and the staff of a unit holding basis
+// may call it (auth.CorrectEnterprise). Each changed field is recorded in the
+// history and the audit log as UpdateEnterprise does, and Changed is
+// called. Errors: Unauthenticated, Forbidden, Invalid on a field, NotFound.
+func (s *Service) CorrectEnterprise(ctx context.Context, a *auth.Actor, id int64, values map[string]string, basis auth.Resource) (*Enterprise, error) {
+	basis.EnterpriseID = id
+	if err := auth.Authorize(a, auth.CorrectEnterprise, basis); err != nil {
+		return nil, err
+	}
+	u, err := ParseFieldValues(values)
+	if err != nil {
+		return nil, err
+	}
+	u.Source = SourceObjection
+	return s.update(ctx, id, u)
 }
 
 // changed tells Changed that enterprise id (0: many) changed.

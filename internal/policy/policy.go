@@ -10,12 +10,15 @@ package policy
 
 import (
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/money"
 	"github.com/qinqing/qinqing/internal/policy/rule"
 	"github.com/qinqing/qinqing/internal/workday"
 )
@@ -63,29 +66,32 @@ const (
 
 // Policy is one policy document (政策) with its current clauses.
 type Policy struct {
-	ID              int64         `json:"id"`
-	Title           string        `json:"title"`
-	DocNo           string        `json:"doc_no"` // 文号, e.g. 武政规〔2024〕5号
-	IssuingUnitID   *int64        `json:"issuing_unit_id"`
-	IssuingUnit     string        `json:"issuing_unit,omitempty"`
-	RedeemingUnitID *int64        `json:"redeeming_unit_id"` // 兑现单位
-	RedeemingUnit   string        `json:"redeeming_unit,omitempty"`
-	SourceText      string        `json:"source_text"`
-	SourceURL       string        `json:"source_url"` // the document or attachment
-	Category        string        `json:"category"`
-	District        *string       `json:"district"` // nil: the whole city
-	EffectiveFrom   *workday.Date `json:"effective_from"`
-	EffectiveTo     *workday.Date `json:"effective_to"`
-	Status          Status        `json:"status"`
-	ReviewNote      string        `json:"review_note,omitempty"`
-	CreatedBy       *int64        `json:"created_by"`
-	SubmittedBy     *int64        `json:"submitted_by,omitempty"`
-	ReviewedBy      *int64        `json:"reviewed_by,omitempty"`
-	SubmittedAt     *time.Time    `json:"submitted_at,omitempty"`
-	PublishedAt     *time.Time    `json:"published_at,omitempty"`
-	EndedAt         *time.Time    `json:"ended_at,omitempty"`
-	CreatedAt       time.Time     `json:"created_at"`
-	UpdatedAt       time.Time     `json:"updated_at"`
+	ID              int64  `json:"id"`
+	Title           string `json:"title"`
+	DocNo           string `json:"doc_no"` // 文号, e.g. 武政规〔2024〕5号
+	IssuingUnitID   *int64 `json:"issuing_unit_id"`
+	IssuingUnit     string `json:"issuing_unit,omitempty"`
+	RedeemingUnitID *int64 `json:"redeeming_unit_id"` // 兑现单位
+	RedeemingUnit   string `json:"redeeming_unit,omitempty"`
+	SourceText      string `json:"source_text"`
+	SourceURL       string `json:"source_url"` // the document or attachment
+	// Pledge is the credit pledge (信用承诺) an enterprise signs when it
+	// confirms a grant or applies under the policy; "" asks for none.
+	Pledge        string        `json:"pledge"`
+	Category      string        `json:"category"`
+	District      *string       `json:"district"` // nil: the whole city
+	EffectiveFrom *workday.Date `json:"effective_from"`
+	EffectiveTo   *workday.Date `json:"effective_to"`
+	Status        Status        `json:"status"`
+	ReviewNote    string        `json:"review_note,omitempty"`
+	CreatedBy     *int64        `json:"created_by"`
+	SubmittedBy   *int64        `json:"submitted_by,omitempty"`
+	ReviewedBy    *int64        `json:"reviewed_by,omitempty"`
+	SubmittedAt   *time.Time    `json:"submitted_at,omitempty"`
+	PublishedAt   *time.Time    `json:"published_at,omitempty"`
+	EndedAt       *time.Time    `json:"ended_at,omitempty"`
+	CreatedAt     time.Time     `json:"created_at"`
+	UpdatedAt     time.Time     `json:"updated_at"`
 	// Deadline is the nearest date on or after today by which something of
 	// the policy closes: a clause's application window, else the policy's
 	// end of effect. Set by FindPolicies and FindPolicyByID.
@@ -98,25 +104,34 @@ type Policy struct {
 
 // Clause is one version of a clause (条款).
 type Clause struct {
-	ID             int64         `json:"id"`        // the id of this version
-	ClauseID       int64         `json:"clause_id"` // the clause across versions
-	PolicyID       int64         `json:"policy_id"`
-	Version        int           `json:"version"`
-	Current        bool          `json:"current"`
-	Seq            int           `json:"seq"`
-	Title          string        `json:"title"`
-	Rule           *rule.Rule    `json:"rule"`
-	BenefitKind    string        `json:"benefit_kind"`
-	Amount         *rule.Amount  `json:"amount"` // nil: no money (a qualification, a service)
-	Mode           string        `json:"mode"`
-	Materials      []string      `json:"materials"`
-	WindowFrom     *workday.Date `json:"window_from"`
-	WindowTo       *workday.Date `json:"window_to"`
-	Budget         *int64        `json:"budget"` // yuan; nil: not capped
-	PushUnknown    bool          `json:"push_unknown"`
-	UnknownMessage string        `json:"unknown_message"`
-	CreatedBy      *int64        `json:"created_by,omitempty"`
-	CreatedAt      time.Time     `json:"created_at"`
+	ID          int64         `json:"id"`        // the id of this version
+	ClauseID    int64         `json:"clause_id"` // the clause across versions
+	PolicyID    int64         `json:"policy_id"`
+	Version     int           `json:"version"`
+	Current     bool          `json:"current"`
+	Seq         int           `json:"seq"`
+	Title       string        `json:"title"`
+	Rule        *rule.Rule    `json:"rule"`
+	BenefitKind string        `json:"benefit_kind"`
+	Amount      *rule.Amount  `json:"amount"` // nil: no money (a qualification, a service)
+	Mode        string        `json:"mode"`
+	Materials   []string      `json:"materials"`
+	WindowFrom  *workday.Date `json:"window_from"`
+	WindowTo    *workday.Date `json:"window_to"`
+	Budget      *int64        `json:"budget"` // yuan; nil: not capped
+	// BudgetRule is how the budget is cut when more is due than it holds
+	// (BudgetRules; "" means BudgetFirstCome), BudgetOrder the field a
+	// BudgetByField list is ordered by ("revenue", "-revenue" descending).
+	BudgetRule  string `json:"budget_rule"`
+	BudgetOrder string `json:"budget_order"`
+	// PrepayPercent is the share of a grant paid at approval (预先拨付, such
+	// as 70); the rest is settled later against the final amount (事后清算).
+	// Nil: paid in full.
+	PrepayPercent  *int      `json:"prepay_percent"`
+	PushUnknown    bool      `json:"push_unknown"`
+	UnknownMessage string    `json:"unknown_message"`
+	CreatedBy      *int64    `json:"created_by,omitempty"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 // Open reports whether the clause's application window includes today.
@@ -136,19 +151,130 @@ func (c *Clause) AmountText() string {
 }
 
 // ClaimNote says in Chinese how an enterprise that fits the clause gets its
-// benefit. Online application and redemption come with the redemption
-// module; until then the note says so, rather than offering nothing on a
-// clause that must be applied for.
+// benefit.
 func (c *Clause) ClaimNote() string {
 	switch c.Mode {
 	case ModeAutomatic:
-		return "免申即享：符合条件的企业无需申请，由兑现单位直接兑现。"
+		return "免申即享：符合条件的企业无需申请，兑现单位核定名单后通知企业确认收款账户，按时拨付。"
 	case ModeInstant:
-		return "即申即享：在线申请将随政策兑现功能开通，届时可在本页直接申请、即时兑现；开通前请联系兑现单位办理。"
+		return "即申即享：在线申请，按已核实的企业数据即时判定，符合即兑现；数据不全的转人工审核。"
 	case ModeReview:
-		return "申报审核：在线申报将随政策兑现功能开通；开通前请备齐申报材料，向兑现单位申报。"
+		return "申报审核：在线申报并上传申报材料，兑现单位受理、审核后兑现。"
 	}
 	return ""
+}
+
+// Budget cutting rules (预算分配规则): what a clause does when more is due
+// than its budget holds. A clause never grants more than its budget.
+const (
+	// BudgetFirstCome grants in the order grants were listed or
+	// applications approved while the budget lasts (额满为止).
+	BudgetFirstCome = "先到先得"
+	// BudgetProRata scales every amount of a list down alike (按比例核减).
+	// Applications, approved one at a time, are granted first come.
+	BudgetProRata = "按比例"
+	// BudgetByField orders a list by a field of the enterprises (Clause.
+	// BudgetOrder) and grants from the top while the budget lasts.
+	BudgetByField = "按字段排序"
+)
+
+// BudgetRules lists the budget cutting rules.
+var BudgetRules = []string{BudgetFirstCome, BudgetProRata, BudgetByField}
+
+// BudgetOrderFields are the fields a BudgetByField list may be ordered by.
+func BudgetOrderFields() []enterprise.Field {
+	var out []enterprise.Field
+	for _, f := range enterprise.Fields {
+		if f.Type == enterprise.TypeMoney || f.Type == enterprise.TypeCount || f.Type == enterprise.TypeDate {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// parseBudgetRule checks and normalises the budget rule of in: no rule
+// without a budget; BudgetByField with an order field ("revenue", "-revenue"
+// for descending, or the Chinese label); no order with another rule.
+// Errors: Invalid (field budget_rule or budget_order).
+func parseBudgetRule(in *ClauseInput) error {
+	in.BudgetRule = strings.TrimSpace(in.BudgetRule)
+	in.BudgetOrder = strings.TrimSpace(in.BudgetOrder)
+	if in.Budget == nil {
+		if in.BudgetRule != "" || in.BudgetOrder != "" {
+			return errs.FieldErrorf("budget_rule", "未设预算的条款不需要预算分配规则")
+		}
+		return nil
+	}
+	if in.BudgetRule == "" {
+		in.BudgetRule = BudgetFirstCome
+	}
+	if !slices.Contains(BudgetRules, in.BudgetRule) {
+		return errs.FieldErrorf("budget_rule", "预算分配规则“%s”不存在（可选：%s）", in.BudgetRule, strings.Join(BudgetRules, "、"))
+	}
+	if in.BudgetRule != BudgetByField {
+		if in.BudgetOrder != "" {
+			return errs.FieldErrorf("budget_order", "只有“%s”需要排序字段", BudgetByField)
+		}
+		return nil
+	}
+	name, desc := strings.CutPrefix(in.BudgetOrder, "-")
+	if name == "" {
+		return errs.FieldErrorf("budget_order", "按字段排序时请选择排序字段")
+	}
+	for _, f := range BudgetOrderFields() {
+		if f.Name == name || f.Label == name {
+			in.BudgetOrder = f.Name
+			if desc {
+				in.BudgetOrder = "-" + f.Name
+			}
+			return nil
+		}
+	}
+	var names []string
+	for _, f := range BudgetOrderFields() {
+		names = append(names, f.Label)
+	}
+	return errs.FieldErrorf("budget_order", "不能按“%s”排序（可选：%s）", name, strings.Join(names, "、"))
+}
+
+// BudgetText says in Chinese how the clause's budget is shared out: the
+// budget and what happens when more is due than it holds; "" when the
+// clause has no budget.
+func (c *Clause) BudgetText() string {
+	if c.Budget == nil {
+		return ""
+	}
+	var how string
+	switch c.BudgetRule {
+	case BudgetProRata:
+		how = "超出预算时各企业金额按比例核减"
+	case BudgetByField:
+		name, desc := strings.CutPrefix(c.BudgetOrder, "-")
+		label := name
+		if f, ok := enterprise.FieldByName(name); ok {
+			label = f.Label
+		}
+		order := "从低到高"
+		if desc {
+			order = "从高到低"
+		}
+		how = "超出预算时按" + label + order + "排序，额满为止"
+	default:
+		how = "超出预算时先到先得，额满为止"
+	}
+	return "预算" + money.FormatWan(*c.Budget) + "，" + how
+}
+
+// PrepayText says in Chinese how the clause pays: in full, or a share in
+// advance and the rest after settlement.
+func (c *Clause) PrepayText() string {
+	if c.Amount == nil {
+		return ""
+	}
+	if c.PrepayPercent == nil {
+		return "审核确认后全额拨付"
+	}
+	return fmt.Sprintf("预先拨付 %d%%，其余事后清算（按核定金额多退少补）", *c.PrepayPercent)
 }
 
 // PolicyInput is a policy as created or edited.
@@ -159,6 +285,7 @@ type PolicyInput struct {
 	RedeemingUnitID *int64        `json:"redeeming_unit_id"`
 	SourceText      string        `json:"source_text"`
 	SourceURL       string        `json:"source_url"`
+	Pledge          string        `json:"pledge"`
 	Category        string        `json:"category"`
 	District        *string       `json:"district"`
 	EffectiveFrom   *workday.Date `json:"effective_from"`
@@ -179,6 +306,9 @@ type ClauseInput struct {
 	WindowFrom     *workday.Date   `json:"window_from"`
 	WindowTo       *workday.Date   `json:"window_to"`
 	Budget         *int64          `json:"budget"`
+	BudgetRule     string          `json:"budget_rule"`
+	BudgetOrder    string          `json:"budget_order"`
+	PrepayPercent  *int            `json:"prepay_percent"`
 	PushUnknown    bool            `json:"push_unknown"`
 	UnknownMessage string          `json:"unknown_message"`
 }
@@ -191,6 +321,7 @@ const (
 	maxURL      = 2000
 	maxMaterial = 200
 	maxMessage  = 500
+	maxPledge   = 5000
 	maxRuleJSON = 64 << 10
 )
 
@@ -201,6 +332,7 @@ func normalizePolicy(in *PolicyInput) error {
 	in.DocNo = strings.TrimSpace(in.DocNo)
 	in.SourceText = strings.TrimSpace(in.SourceText)
 	in.SourceURL = strings.TrimSpace(in.SourceURL)
+	in.Pledge = strings.TrimSpace(in.Pledge)
 	in.Category = strings.TrimSpace(in.Category)
 	switch n := utf8.RuneCountInString(in.Title); {
 	case n == 0:
@@ -217,6 +349,9 @@ func normalizePolicy(in *PolicyInput) error {
 	if in.SourceURL != "" && (len(in.SourceURL) > maxURL || !(strings.HasPrefix(in.SourceURL, "https://") ||
 		strings.HasPrefix(in.SourceURL, "http://") || strings.HasPrefix(in.SourceURL, "/")) || strings.ContainsAny(in.SourceURL, " \t\r\n\"<>")) {
 		return errs.FieldErrorf("source_url", "原文链接应为 http(s) 地址或站内路径")
+	}
+	if utf8.RuneCountInString(in.Pledge) > maxPledge {
+		return errs.FieldErrorf("pledge", "信用承诺书不能超过 %d 个字", maxPledge)
 	}
 	if in.Category == "" {
 		return errs.FieldErrorf("category", "请选择政策类别")
@@ -364,6 +499,17 @@ func parseClause(in ClauseInput) (*parsedClause, error) {
 	if in.Budget != nil && *in.Budget <= 0 {
 		return nil, clauseErr(t, "budget", "预算应为正整数（单位：元），不设上限请留空")
 	}
+	if err := parseBudgetRule(&in); err != nil {
+		return nil, clauseErr(t, errs.FieldOf(err), "%s", errs.MessageOf(err))
+	}
+	if in.PrepayPercent != nil {
+		switch {
+		case *in.PrepayPercent < 1 || *in.PrepayPercent > 99:
+			return nil, clauseErr(t, "prepay_percent", "预拨比例应为 1 到 99 之间的整数（百分比），全额拨付请留空")
+		case p.amount == nil:
+			return nil, clauseErr(t, "prepay_percent", "不涉及资金的条款不能预先拨付")
+		}
+	}
 	if utf8.RuneCountInString(in.UnknownMessage) > maxMessage {
 		return nil, clauseErr(t, "unknown_message", "补充信息提示不能超过 %d 个字", maxMessage)
 	}
@@ -389,5 +535,7 @@ func sameClause(c *Clause, p *parsedClause) bool {
 	return c.Title == in.Title && string(oldRule) == p.ruleJSON && c.BenefitKind == in.BenefitKind &&
 		oldAmount == newAmount && c.Mode == in.Mode && strings.Join(c.Materials, "\n") == p.materials &&
 		eqDate(c.WindowFrom, in.WindowFrom) && eqDate(c.WindowTo, in.WindowTo) && eqInt(c.Budget, in.Budget) &&
+		c.BudgetRule == in.BudgetRule && c.BudgetOrder == in.BudgetOrder &&
+		(c.PrepayPercent == nil) == (in.PrepayPercent == nil) && (c.PrepayPercent == nil || *c.PrepayPercent == *in.PrepayPercent) &&
 		c.PushUnknown == in.PushUnknown && c.UnknownMessage == in.UnknownMessage
 }

@@ -305,9 +305,9 @@ func (s *Service) CreatePolicy(ctx context.Context, a *auth.Actor, in PolicyInpu
 	}
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO policies (title, doc_no, issuing_unit_id, redeeming_unit_id, source_text, source_url,
-			category, district, effective_from, effective_to, status, created_by, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			in.Title, in.DocNo, in.IssuingUnitID, in.RedeemingUnitID, in.SourceText, in.SourceURL, in.Category, nullString(in.District),
+			pledge, category, district, effective_from, effective_to, status, created_by, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			in.Title, in.DocNo, in.IssuingUnitID, in.RedeemingUnitID, in.SourceText, in.SourceURL, in.Pledge, in.Category, nullString(in.District),
 			in.EffectiveFrom, in.EffectiveTo, string(StatusDraft), by, ms, ms).Scan(&id)
 		if err != nil {
 			return errs.Wrap(err, "create policy")
@@ -522,8 +522,8 @@ func (s *Service) UpdatePolicy(ctx context.Context, a *auth.Actor, id int64, in 
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		_, err := tx.ExecContext(ctx, `UPDATE policies SET title = ?, doc_no = ?, issuing_unit_id = ?, redeeming_unit_id = ?, source_text = ?,
-			source_url = ?, category = ?, district = ?, effective_from = ?, effective_to = ?, updated_at = ? WHERE id = ?`,
-			in.Title, in.DocNo, in.IssuingUnitID, in.RedeemingUnitID, in.SourceText, in.SourceURL, in.Category, nullString(in.District),
+			source_url = ?, pledge = ?, category = ?, district = ?, effective_from = ?, effective_to = ?, updated_at = ? WHERE id = ?`,
+			in.Title, in.DocNo, in.IssuingUnitID, in.RedeemingUnitID, in.SourceText, in.SourceURL, in.Pledge, in.Category, nullString(in.District),
 			in.EffectiveFrom, in.EffectiveTo, store.Millis(s.now()), id)
 		if err != nil {
 			return errs.Wrap(err, "update policy")
@@ -672,6 +672,13 @@ func (s *Service) UpdateClause(ctx context.Context, a *auth.Actor, clauseID int6
 		return nil, errs.Wrap(fmt.Errorf("clause %d vanished: %v", newID, err), "update clause")
 	}
 	return cs[0], nil
+}
+
+// FindCurrentClause returns the current version of clause clauseID (the
+// clause across its versions) and its policy. Callers as for
+// FindPolicyByID. Errors: Unauthenticated, NotFound.
+func (s *Service) FindCurrentClause(ctx context.Context, a *auth.Actor, clauseID int64) (*Clause, *Policy, error) {
+	return s.currentClause(ctx, a, clauseID)
 }
 
 // currentClause returns the current version of clauseID and its policy.

@@ -15,7 +15,7 @@ import (
 // policySelect selects a policy row for scanPolicy; its two '?' take today
 // (for the deadline) and precede any other argument.
 const policySelect = `SELECT p.id, p.title, p.doc_no, p.issuing_unit_id, COALESCE(iu.name, '') AS issuing_unit, p.redeeming_unit_id, COALESCE(ru.name, '') AS redeeming_unit,
-	p.source_text, p.source_url, p.category, p.district, p.effective_from, p.effective_to, p.status, p.review_note,
+	p.source_text, p.source_url, p.pledge, p.category, p.district, p.effective_from, p.effective_to, p.status, p.review_note,
 	p.created_by, p.submitted_by, p.reviewed_by, p.submitted_at, p.published_at, p.ended_at, p.created_at, p.updated_at,
 	COALESCE((SELECT MIN(c.window_to) FROM policy_clauses c WHERE c.policy_id = p.id AND c.is_current AND c.window_to >= ?),
 		CASE WHEN p.effective_to >= ? THEN p.effective_to END) AS deadline
@@ -35,7 +35,7 @@ func scanPolicy(sc interface{ Scan(...any) error }) (*Policy, error) {
 	var submitted, published, ended *int64
 	var created, updated int64
 	if err := sc.Scan(&p.ID, &p.Title, &p.DocNo, &p.IssuingUnitID, &p.IssuingUnit, &p.RedeemingUnitID, &p.RedeemingUnit,
-		&p.SourceText, &p.SourceURL, &p.Category, &p.District, &p.EffectiveFrom, &p.EffectiveTo, &status, &p.ReviewNote,
+		&p.SourceText, &p.SourceURL, &p.Pledge, &p.Category, &p.District, &p.EffectiveFrom, &p.EffectiveTo, &status, &p.ReviewNote,
 		&p.CreatedBy, &p.SubmittedBy, &p.ReviewedBy, &submitted, &published, &ended, &created, &updated, &p.Deadline); err != nil {
 		return nil, err
 	}
@@ -47,7 +47,7 @@ func scanPolicy(sc interface{ Scan(...any) error }) (*Policy, error) {
 
 // clauseColumns are the columns scanClause reads.
 const clauseColumns = `id, clause_id, policy_id, version, is_current, seq, title, rule, benefit_kind, amount, mode, materials,
-	window_from, window_to, budget, push_unknown, unknown_message, created_by, created_at`
+	window_from, window_to, budget, budget_rule, budget_order, prepay_percent, push_unknown, unknown_message, created_by, created_at`
 
 func scanClause(sc interface{ Scan(...any) error }) (*Clause, error) {
 	c := &Clause{}
@@ -55,7 +55,7 @@ func scanClause(sc interface{ Scan(...any) error }) (*Clause, error) {
 	var amount *string
 	var created int64
 	if err := sc.Scan(&c.ID, &c.ClauseID, &c.PolicyID, &c.Version, &c.Current, &c.Seq, &c.Title, &ruleJSON, &c.BenefitKind,
-		&amount, &c.Mode, &materials, &c.WindowFrom, &c.WindowTo, &c.Budget, &c.PushUnknown, &c.UnknownMessage,
+		&amount, &c.Mode, &materials, &c.WindowFrom, &c.WindowTo, &c.Budget, &c.BudgetRule, &c.BudgetOrder, &c.PrepayPercent, &c.PushUnknown, &c.UnknownMessage,
 		&c.CreatedBy, &created); err != nil {
 		return nil, err
 	}
@@ -150,10 +150,10 @@ func loadPublished(ctx context.Context, q store.Querier) ([]*Policy, error) {
 func insertClause(ctx context.Context, tx *store.Tx, policyID, clauseID int64, version, seq int, p *parsedClause, by *int64, now time.Time) (int64, error) {
 	var id int64
 	err := tx.QueryRowContext(ctx, `INSERT INTO policy_clauses (clause_id, policy_id, version, is_current, seq, title, rule, benefit_kind,
-		amount, mode, materials, window_from, window_to, budget, push_unknown, unknown_message, created_by, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+		amount, mode, materials, window_from, window_to, budget, budget_rule, budget_order, prepay_percent, push_unknown, unknown_message, created_by, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		clauseID, policyID, version, true, seq, p.in.Title, p.ruleJSON, p.in.BenefitKind, p.amountTxt, p.in.Mode, p.materials,
-		p.in.WindowFrom, p.in.WindowTo, p.in.Budget, p.in.PushUnknown, p.in.UnknownMessage, by, store.Millis(now)).Scan(&id)
+		p.in.WindowFrom, p.in.WindowTo, p.in.Budget, p.in.BudgetRule, p.in.BudgetOrder, p.in.PrepayPercent, p.in.PushUnknown, p.in.UnknownMessage, by, store.Millis(now)).Scan(&id)
 	if err != nil {
 		return 0, errs.Wrap(err, "insert clause")
 	}
@@ -168,9 +168,9 @@ func insertClause(ctx context.Context, tx *store.Tx, policyID, clauseID int64, v
 // updateClauseInPlace overwrites version id with p (drafts only).
 func updateClauseInPlace(ctx context.Context, tx *store.Tx, id int64, p *parsedClause) error {
 	_, err := tx.ExecContext(ctx, `UPDATE policy_clauses SET title = ?, rule = ?, benefit_kind = ?, amount = ?, mode = ?, materials = ?,
-		window_from = ?, window_to = ?, budget = ?, push_unknown = ?, unknown_message = ? WHERE id = ?`,
+		window_from = ?, window_to = ?, budget = ?, budget_rule = ?, budget_order = ?, prepay_percent = ?, push_unknown = ?, unknown_message = ? WHERE id = ?`,
 		p.in.Title, p.ruleJSON, p.in.BenefitKind, p.amountTxt, p.in.Mode, p.materials, p.in.WindowFrom, p.in.WindowTo,
-		p.in.Budget, p.in.PushUnknown, p.in.UnknownMessage, id)
+		p.in.Budget, p.in.BudgetRule, p.in.BudgetOrder, p.in.PrepayPercent, p.in.PushUnknown, p.in.UnknownMessage, id)
 	return errs.Wrap(err, "update clause")
 }
 
