@@ -43,9 +43,9 @@ func liveApp(status string) bool {
 type Evidence struct {
 	Outcome string         `json:"outcome"` // 符合, 待补充信息, 不符合
 	Leaves  []Leaf         `json:"leaves"`
-	Data    map[string]any    `json:"data"`
-	How     string            `json:"how"` // 即时判定, 人工审核
-	Note    string            `json:"note,omitempty"`
+	Data    map[string]any `json:"data"`
+	How     string         `json:"how"` // 即时判定, 人工审核
+	Note    string         `json:"note,omitempty"`
 }
 
 // Leaf is one condition of a rule as an enterprise met it.

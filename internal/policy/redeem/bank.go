@@ -309,7 +309,9 @@ func ParseBankFile(data []byte) ([]BankRow, []BankError, error) {
 		if blank {
 			continue
 		}
-		fail := func(format string, args ...any) { bad = append(bad, BankError{Line: line, Reason: fmt.Sprintf(format, args...)}) }
+		fail := func(format string, args ...any) {
+			bad = append(bad, BankError{Line: line, Reason: fmt.Sprintf(format, args...)})
+		}
 		row := BankRow{Line: line, Reference: cell(rec, "付款编号"), Reason: cell(rec, "失败原因"), Serial: cell(rec, "银行流水号")}
 		switch {
 		case row.Reference == "":
