@@ -21,6 +21,7 @@ import (
 	"github.com/qinqing/qinqing/internal/org"
 	"github.com/qinqing/qinqing/internal/plan"
 	"github.com/qinqing/qinqing/internal/policy"
+	"github.com/qinqing/qinqing/internal/policy/redeem"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/workday"
 )
@@ -44,6 +45,7 @@ type App struct {
 	Network     *network.Service        // stations, specialists, assignment, visits
 	SelfService *enterprise.SelfService // invitations and self-reports
 	Policy      *policy.Service         // policy supermarket, eligibility engine, push
+	Redeem      *redeem.Service         // grants, applications, objections, payments, performance
 	Imports     *enterprise.ImportRuns  // imports uploaded through the web UI
 	Plans       *plan.Service           // plan supervision (督查督办)
 
@@ -112,6 +114,13 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// Registry searches are answered from the engine's snapshot once it is
 	// loaded and current, by the database before.
 	a.Enterprises.Index = a.Policy.Engine()
+	// Redemption reads the policies and the engine, corrects the registry
+	// on accepted objections and records what applicants supply as
+	// self-reports.
+	a.Redeem = redeem.New(db, a.Policy, redeem.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Calendar: a.Calendar, Now: a.Now,
+		Logger: a.Log, Units: a.Org, Owners: a.Network, Enterprises: a.Enterprises, Reports: a.SelfService,
+		ConfirmDays: int(cfg.GrantConfirmDays), PaymentDays: int(cfg.PaymentDays), ReviewDays: int(cfg.ReviewDays),
+		Countersign: cfg.GrantCountersign, AllowSelfReview: cfg.AllowSelfReview})
 	a.Imports = &enterprise.ImportRuns{Enterprises: a.Enterprises, Jobs: a.Jobs, Dir: filepath.Join(cfg.DataDir, "uploads"), Now: a.Now}
 	a.Overrides = &workday.Overrides{DB: db, Audit: a.Audit, Calendar: a.Calendar, Events: a.Events, Now: a.Now}
 	a.Events.Subscribe(workday.Topic, func(string) {
@@ -125,7 +134,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Plans = plan.New(db, plan.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Calendar: a.Calendar, Now: a.Now,
 		Logger: a.Log, Units: a.Org})
 	a.Labels = audit.NewLabels(auth.Labels(), org.Labels(), workday.Labels(), notify.Labels(), enterprise.Labels(),
-		network.Labels(), policy.Labels(), plan.Labels())
+		network.Labels(), policy.Labels(), redeem.Labels(), plan.Labels())
 	// Every service with background work registers its handlers here and
 	// lists its periodic jobs for Start.
 	for _, w := range a.workers() {
@@ -163,7 +172,7 @@ type worker interface {
 // workers lists the services with background work; a new module adds its
 // service here.
 func (a *App) workers() []worker {
-	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Imports, a.Plans}
+	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Redeem, a.Imports, a.Plans}
 }
 
 // Start loads the caches, schedules the periodic jobs, starts the job

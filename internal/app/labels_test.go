@@ -14,10 +14,13 @@ import (
 )
 
 // recordCall matches an audit record with a literal entity and action:
-// Audit.Record(ctx, q, "entity", id, "action", …); policyRecord matches the
+// Audit.Record(ctx, q, "entity", id, "action", …) or a module's own
+// s.record helper of that shape; changeLit an entry of RecordMany,
+// audit.Change{Entity: "entity", EntityID: …, Action: "action"}; policyRecord matches the
 // policy service's own helper, whose entity is "policy".
 var (
-	recordCall   = regexp.MustCompile(`\.Record\(ctx, [^,]+, "([a-z_]+)", [^,]+, "([a-z_.]+)"`)
+	recordCall   = regexp.MustCompile(`\.[Rr]ecord\(ctx, [^,]+, "([a-z_]+)", [^,]+, "([a-z_.]+)"`)
+	changeLit    = regexp.MustCompile(`audit\.Change\{Entity: "([a-z_]+)", EntityID: [^,]+, Action: "([a-z_.]+)"`)
 	policyRecord = regexp.MustCompile(`s\.record\(ctx, [^,]+, [^,]+, "([a-z_.]+)"`)
 	jobKind      = regexp.MustCompile(`(?m)^\s*(?:const )?(?:Job[A-Za-z]*|[A-Za-z]*JobKind|DeliverKind|jobPurgeSessions)\s*=\s*"([a-z_]+\.[a-z_]+)"`)
 )
@@ -45,7 +48,7 @@ func TestEveryAuditedNameHasALabel(t *testing.T) {
 			return err
 		}
 		src := string(b)
-		for _, m := range recordCall.FindAllStringSubmatch(src, -1) {
+		for _, m := range append(recordCall.FindAllStringSubmatch(src, -1), changeLit.FindAllStringSubmatch(src, -1)...) {
 			seen++
 			if l.Entity(m[1]) == m[1] {
 				t.Errorf("%s: entity %q has no label", path, m[1])

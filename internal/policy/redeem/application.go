@@ -13,6 +13,7 @@ import (
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/money"
+	"github.com/qinqing/qinqing/internal/paging"
 	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/policy/rule"
 	"github.com/qinqing/qinqing/internal/store"
@@ -152,7 +153,7 @@ type ApplicationFilter struct {
 	Status       string
 	Open         bool // 待受理, 审核中 or 退回补正
 	Overdue      bool // past the deadline of acceptance or decision
-	Limit        int  // default 50, at most 500
+	Limit        int  // paging.Clamp
 	Offset       int
 }
 
@@ -194,7 +195,7 @@ func (s *Service) FindApplications(ctx context.Context, a *auth.Actor, f Applica
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM policy_applications t`+w, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count applications")
 	}
-	limit, offset := clamp(f.Limit, f.Offset)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	order := " ORDER BY t.id DESC"
 	if a.Role == auth.RoleUnitStaff && (f.Open || f.Overdue) {
 		order = " ORDER BY t.submitted_at, t.id"

@@ -19,6 +19,7 @@ import (
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/jobs"
 	"github.com/qinqing/qinqing/internal/money"
+	"github.com/qinqing/qinqing/internal/paging"
 	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/policy/rule"
 	"github.com/qinqing/qinqing/internal/store"
@@ -182,7 +183,7 @@ type GrantFilter struct {
 	EnterpriseID int64
 	Status       string
 	Query        string // part of the enterprise's name or its credit code
-	Limit        int    // default 50, at most 500
+	Limit        int    // paging.Clamp
 	Offset       int
 }
 
@@ -222,7 +223,7 @@ func (s *Service) FindGrants(ctx context.Context, a *auth.Actor, f GrantFilter) 
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM policy_grants t JOIN enterprises e ON e.id = t.enterprise_id`+w, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count grants")
 	}
-	limit, offset := clamp(f.Limit, f.Offset)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	order := " ORDER BY t.id DESC"
 	if f.ClauseID > 0 {
 		order = " ORDER BY t.id"

@@ -1,6 +1,8 @@
 package redeem
 
 import (
+	"time"
+
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/jobs"
 )
@@ -11,6 +13,13 @@ func (s *Service) RegisterJobs(r *jobs.Runner) {
 	r.Register(JobNotifyGrants, s.runNotifyGrants)
 	r.Register(JobExpire, s.runExpire)
 	r.Register(JobNotifyPayments, s.runNotifyPayments)
+}
+
+// Schedules lists the service's periodic job: expiring unconfirmed grants
+// and reminding those about to expire, hourly (reminders and expiry are
+// each done once whatever the period).
+func (s *Service) Schedules() []jobs.Period {
+	return []jobs.Period{{Name: "redeem-expire", Kind: JobExpire, Every: time.Hour}}
 }
 
 // Labels names in Chinese what this package records in the audit log and

@@ -13,6 +13,7 @@ import (
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/money"
+	"github.com/qinqing/qinqing/internal/paging"
 	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/workday"
@@ -97,7 +98,7 @@ type ObjectionFilter struct {
 	EnterpriseID int64
 	Status       string
 	Overdue      bool
-	Limit        int // default 50, at most 500
+	Limit        int // paging.Clamp
 	Offset       int
 }
 
@@ -134,7 +135,7 @@ func (s *Service) FindObjections(ctx context.Context, a *auth.Actor, f Objection
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM policy_objections t`+w, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count objections")
 	}
-	limit, offset := clamp(f.Limit, f.Offset)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	order := " ORDER BY t.id DESC"
 	if a.Role == auth.RoleUnitStaff && f.Status == ObjectionOpen {
 		order = " ORDER BY t.id"

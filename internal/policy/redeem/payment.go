@@ -13,6 +13,7 @@ import (
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/jobs"
 	"github.com/qinqing/qinqing/internal/money"
+	"github.com/qinqing/qinqing/internal/paging"
 	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/workday"
@@ -493,7 +494,7 @@ func scanBatch(sc interface{ Scan(...any) error }) (*Batch, error) {
 // BatchFilter selects batches; zero fields do not filter.
 type BatchFilter struct {
 	UnitID int64
-	Limit  int // default 50, at most 500
+	Limit  int // paging.Clamp
 	Offset int
 }
 
@@ -526,7 +527,7 @@ func (s *Service) FindBatches(ctx context.Context, a *auth.Actor, f BatchFilter)
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM policy_payment_batches t`+cond, args...).Scan(&total); err != nil {
 		return nil, 0, errs.Wrap(err, "count batches")
 	}
-	limit, offset := clamp(f.Limit, f.Offset)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	rows, err := s.db.QueryContext(ctx, batchSelect+cond+batchGroup+` ORDER BY t.id DESC LIMIT ? OFFSET ?`,
 		append(append([]any{s.today().String()}, args...), limit, offset)...)
 	if err != nil {
@@ -569,7 +570,7 @@ func (s *Service) batchFor(ctx context.Context, a *auth.Actor, id int64) (*Batch
 // PaymentFilter pages and selects the payments of a batch.
 type PaymentFilter struct {
 	Status string
-	Limit  int // default 50, at most 500
+	Limit  int // paging.Clamp
 	Offset int
 }
 
@@ -591,7 +592,7 @@ func (s *Service) FindBatchByID(ctx context.Context, a *auth.Actor, id int64, f 
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM policy_payments t`+cond, args...).Scan(&b.PaymentsTotal); err != nil {
 		return nil, errs.Wrap(err, "count payments")
 	}
-	limit, offset := clamp(f.Limit, f.Offset)
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	rows, err := s.db.QueryContext(ctx, paymentSelect+cond+" ORDER BY t.reference LIMIT ? OFFSET ?", append(args, limit, offset)...)
 	if err != nil {
 		return nil, errs.Wrap(err, "read payments")

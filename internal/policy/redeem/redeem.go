@@ -429,15 +429,3 @@ func int64Args(ids []int64) []any {
 	}
 	return out
 }
-
-// clamp applies the paging rule: default 50 rows, at most 500, offset at
-// most 1,000,000.
-func clamp(limit, offset int) (int, int) {
-	switch {
-	case limit <= 0:
-		limit = 50
-	case limit > 500:
-		limit = 500
-	}
-	return limit, min(max(offset, 0), 1_000_000)
-}
