@@ -1201,6 +1201,24 @@ type Confirmation struct {
 	Account Account `json:"account"`
 }
 
+// CheckConfirmation checks an enterprise's confirmation of a grant worth
+// due under a policy whose pledge text is pledge, for the enterprise
+// registered as name: the pledge must be agreed to when there is one, and
+// an account given (ParseAccount) when there is money. It returns the
+// pledge as signed ("" for none) and the account (zero without money).
+// Errors: Invalid on agree or the account's fields.
+func CheckConfirmation(pledge string, due int64, name string, in Confirmation) (string, Account, error) {
+	pledge = strings.TrimSpace(pledge)
+	if pledge != "" && !in.Agree {
+		return "", Account{}, errs.FieldErrorf("agree", "请阅读并同意信用承诺书")
+	}
+	if due <= 0 {
+		return pledge, Account{}, nil
+	}
+	acct, err := ParseAccount(in.Account, name)
+	return pledge, acct, err
+}
+
 // ConfirmGrant records enterprise's confirmation of grant id (待确认 →
 // 已确认): the pledge signed, the account checked (ParseAccount) — and
 // creates the grant's first payment (in full, or the pre-payment), due
@@ -1227,16 +1245,9 @@ func (s *Service) ConfirmGrant(ctx context.Context, a *auth.Actor, id int64, in 
 	if err != nil {
 		return nil, err
 	}
-	pledge := strings.TrimSpace(pol.Pledge)
-	if pledge != "" && !in.Agree {
-		return nil, errs.FieldErrorf("agree", "请阅读并同意信用承诺书")
-	}
-	var acct Account
-	due := g.Due()
-	if due > 0 {
-		if acct, err = ParseAccount(in.Account, g.EnterpriseName); err != nil {
-			return nil, err
-		}
+	pledge, acct, err := CheckConfirmation(pol.Pledge, g.Due(), g.EnterpriseName, in)
+	if err != nil {
+		return nil, err
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE policy_grants SET status = ?, confirmed_at = ?, confirmed_by = ?, pledge = ?, payee_name = ?,
