@@ -31,7 +31,7 @@ func TestBrowserContentSecurityPolicy(t *testing.T) {
 	srv := newDemoServer(t)
 	root := browser(t)
 	skip := func(path string) bool {
-		for _, p := range []string{"/logout", "/enterprises/export", "/admin/audit.csv", "/rejects/", "/static/", "/api/"} {
+		for _, p := range []string{"/logout", "/export", "/admin/audit.csv", "/rejects/", "/static/", "/api/", "/materials/"} {
 			if strings.Contains(path, p) {
 				return true
 			}

@@ -81,11 +81,12 @@ func TestBrowserNavigationByRole(t *testing.T) {
 	root := browser(t)
 	common := []string{"home", "inbox", "me", "policies"}
 	want := map[string][]string{
-		"admin":      append([]string{"enterprises", "import", "units", "users", "tokens", "audit", "calendar", "jobs", "network", "reviews", "policy-manage"}, common...),
-		"leader":     append([]string{"enterprises"}, common...),
-		"fgw":        append([]string{"enterprises", "policy-manage"}, common...),
+		"admin": append([]string{"enterprises", "import", "units", "users", "tokens", "audit", "calendar", "jobs", "network", "reviews", "policy-manage",
+			"redeem", "payments"}, common...),
+		"leader":     append([]string{"enterprises", "redeem"}, common...),
+		"fgw":        append([]string{"enterprises", "policy-manage", "redeem", "payments"}, common...),
 		"specialist": append([]string{"enterprises", "workbench", "reviews"}, common...),
-		"enterprise": append([]string{"profile", "checkup"}, common...),
+		"enterprise": append([]string{"profile", "checkup", "benefits"}, common...),
 	}
 	for user, keys := range want {
 		t.Run(user, func(t *testing.T) {

@@ -15,6 +15,7 @@ import (
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/policy"
+	"github.com/qinqing/qinqing/internal/policy/redeem"
 	"github.com/qinqing/qinqing/internal/policy/rule"
 	"github.com/qinqing/qinqing/internal/workday"
 )
@@ -334,6 +335,9 @@ type clauseView struct {
 	SimNote    string   // why there is no simulation (the engine is loading)
 	Mine       *policy.CheckupItem
 	MineAmount string
+	// Redeem is what the actor may do about redemption under the clause
+	// (apply, object, the grant list).
+	Redeem redeem.ClausePermitted
 }
 
 type policyDetailData struct {
@@ -390,9 +394,12 @@ func (s *Server) policyDetail(r *http.Request, id int64) (*policyDetailData, err
 		if c.Budget != nil {
 			v.Budget = money.FormatWan(*c.Budget)
 		}
+		outcome := rule.Unknown
 		if v.Mine != nil {
 			v.MineAmount = mineAmountText(v.Mine)
+			outcome = v.Mine.Outcome
 		}
+		v.Redeem = s.app.Redeem.ClausePermittedTo(ctx, a, p, c, outcome)
 		if data.Can.Simulate {
 			sim, err := s.app.Policy.Engine().Simulate(c.Rule, c.Amount, "district", names)
 			switch {
@@ -818,6 +825,7 @@ type checkupItemView struct {
 	DeadlineText string
 	Leaves       []checkupLeaf
 	ClassName    string
+	Redeem       redeem.ClausePermitted // apply, object
 }
 
 type checkupData struct {
@@ -840,7 +848,8 @@ func (s *Server) checkupData(r *http.Request, id int64) (*checkupData, error) {
 	}
 	data := &checkupData{Checkup: c, Total: money.FormatWan(c.TotalAmount), Categories: policy.Categories, Subscribed: map[string]bool{}}
 	for _, it := range c.Items {
-		v := checkupItemView{CheckupItem: it, AmountText: mineAmountText(&it)}
+		v := checkupItemView{CheckupItem: it, AmountText: mineAmountText(&it),
+			Redeem: s.app.Redeem.ClausePermittedTo(r.Context(), a, it.Policy, it.Clause, it.Outcome)}
 		if it.Deadline != nil {
 			v.DeadlineText = it.Deadline.Chinese()
 		}

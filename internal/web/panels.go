@@ -39,11 +39,13 @@ type enterpriseSection struct {
 func (s *Server) homePanels() []homePanel {
 	return []homePanel{
 		s.checkupHomePanel(),    // handlers_policy.go: an enterprise's 政策体检
+		s.benefitsHomePanel(),   // handlers_redeem_enterprise.go: an enterprise's grants to confirm
 		s.profileHomePanel(),    // handlers_selfservice.go: an enterprise's own file
 		s.specialistHomePanel(), // handlers_network.go: a specialist's enterprises
 		s.reviewsHomePanel(),    // handlers_selfservice.go: self-reports to review
 		s.registryHomePanel(),   // handlers_enterprise.go: the registry
 		s.policyHomePanel(),     // handlers_policy.go: the policy supermarket
+		s.redeemHomePanel(),     // handlers_redeem.go: redemption and payment timeliness
 		s.networkHomePanel(),    // handlers_network.go: the service network
 		s.systemHomePanel(),     // handlers_admin.go: accounts, units, jobs
 	}
@@ -55,6 +57,7 @@ func (s *Server) enterpriseSections() []enterpriseSection {
 	return []enterpriseSection{
 		s.networkEnterpriseSection(), // handlers_network.go: specialist and visits
 		s.policyEnterpriseSection(),  // handlers_policy.go: the 政策体检 summary
+		s.redeemEnterpriseSection(),  // handlers_redeem.go: grants and applications
 	}
 }
 

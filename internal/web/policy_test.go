@@ -355,14 +355,15 @@ func TestCheckupAmounts(t *testing.T) {
 	if strings.Contains(page.Body, "30.00万元") {
 		t.Error("政策体检 shows an amount beside 不符合")
 	}
-	wantContains(t, page.Body, "预计 10.00万元", "待补充信息后测算", "在线申请将随政策兑现功能开通")
+	wantContains(t, page.Body, "预计 10.00万元", "待补充信息后测算", "即申即享：在线申请，按已核实的企业数据即时判定",
+		fmt.Sprintf(`href="/policies/%s/clauses/`, pid), "data-apply", "提出异议")
 	detail := ts.Get(t, ent, "/policies/"+pid)
 	wantStatus(t, detail, http.StatusOK)
 	if strings.Contains(detail.Body, "30.00万元") {
 		t.Error("the policy page shows an amount beside 不符合")
 	}
 	wantContains(t, detail.Body, "贵企业：<b>不符合</b>", "贵企业：<b>符合</b>", "（贵企业：预计 10.00万元）", "贵企业：<b>待补充信息</b>",
-		"即申即享：在线申请将随政策兑现功能开通")
+		"即申即享：在线申请，按已核实的企业数据即时判定", "data-apply")
 
 	// The API says the same: no amount where the enterprise does not fit.
 	api := ts.Get(t, ent, fmt.Sprintf("/api/v1/enterprises/%d/policies", me))

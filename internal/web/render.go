@@ -79,6 +79,15 @@ var funcs = template.FuncMap{
 	// known tells a known empty tag set from an unknown one (nil).
 	"known": func(tags []string) bool { return tags != nil },
 	"add":   func(a, b int) int { return a + b },
+	// dict builds a map from key, value pairs, to pass several values to
+	// a partial template.
+	"dict": func(kv ...any) map[string]any {
+		m := make(map[string]any, len(kv)/2)
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
 	"query": func(base url.Values, kv ...any) string {
 		q := url.Values{}
 		for k, v := range base {
@@ -140,6 +149,9 @@ var navigation = []navItem{
 	{Key: "policies", Label: "政策超市", Href: "/policies"},
 	{Key: "policy-manage", Label: "政策管理", Href: "/policies/manage", Action: auth.ManagePolicies},
 	{Key: "checkup", Label: "政策体检", Href: "/checkup", Roles: []auth.Role{auth.RoleEnterprise}},
+	{Key: "benefits", Label: "我的兑现", Href: "/benefits", Roles: []auth.Role{auth.RoleEnterprise}},
+	{Key: "redeem", Label: "政策兑现", Href: "/redeem", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleUnitStaff}},
+	{Key: "payments", Label: "兑付", Href: "/payments", Action: auth.RedeemPolicies},
 	{Key: "inbox", Label: "消息", Href: "/inbox"},
 	{Key: "me", Label: "个人中心", Href: "/me"},
 }
@@ -237,6 +249,23 @@ var flashMessages = map[string]string{
 	"deleted":   "已删除",
 	"retried":   "已重新排队",
 	"logged_in": "登录成功",
+	// Redemption.
+	"generating":    "已开始生成兑现名单，稍候刷新查看进度",
+	"approved":      "名单已审核通过",
+	"excluded":      "已排除所选企业",
+	"countersigned": "会签已完成",
+	"accepted":      "申请已受理",
+	"decided":       "审核决定已作出",
+	"returned":      "已退回企业补正",
+	"withdrawn":     "申请已撤回",
+	"resubmitted":   "已重新提交",
+	"answered":      "异议已答复",
+	"confirmed":     "已确认，兑现单位将按期拨付",
+	"settled":       "清算已完成",
+	"recovered":     "追回已登记",
+	"repaid":        "已重新拨付，将进入下一个兑付批次",
+	"applied":       "申请已提交",
+	"objected":      "异议已提交，兑现单位将按期答复",
 }
 
 func flashMessage(key string) string { return flashMessages[key] }

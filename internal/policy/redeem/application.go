@@ -938,3 +938,24 @@ func (s *Service) WithdrawApplication(ctx context.Context, a *auth.Actor, id int
 	}
 	return s.FindApplicationByID(ctx, a, id)
 }
+
+// ClausePermitted is what an actor may do about redemption under one clause.
+type ClausePermitted struct {
+	Apply  bool `json:"apply"`  // ApplicationForm and Apply: the enterprise, 即申即享 or 申报审核, open, not found unfit
+	Object bool `json:"object"` // FileObjection: the enterprise, found unfit on verified data
+	List   bool `json:"list"`   // the grant list of a 免申即享 clause (FindGrants, GenerateGrants …)
+}
+
+// ClausePermittedTo returns what a may do under clause cl of policy pol,
+// where outcome is how the clause stands for a's enterprise (ignored for
+// other actors).
+func (s *Service) ClausePermittedTo(ctx context.Context, a *auth.Actor, pol *policy.Policy, cl *policy.Clause, outcome rule.Outcome) ClausePermitted {
+	var p ClausePermitted
+	published := pol.Status == policy.StatusPublished
+	if a.CanSome(auth.ClaimBenefits) && a.EnterpriseID != nil && published {
+		p.Apply = cl.Mode != policy.ModeAutomatic && cl.Open(s.today()) && outcome != rule.No
+		p.Object = outcome == rule.No
+	}
+	p.List = s.ListPermittedTo(ctx, a, pol, cl).View
+	return p
+}

@@ -430,7 +430,7 @@ func (s *Service) closeObjection(ctx context.Context, tx *store.Tx, a *auth.Acto
 	link := fmt.Sprintf("/objections/%d", ob.ID)
 	if grantID != nil {
 		body += "\n已列入兑现，请在“我的兑现”中确认。"
-		link = fmt.Sprintf("/benefits/grants/%d", *grantID)
+		link = fmt.Sprintf("/grants/%d", *grantID)
 	}
 	return s.tell(ctx, tx, ob.EnterpriseID, KindObject, fmt.Sprintf("“%s”异议%s", ob.PolicyTitle, step), body, link,
 		fmt.Sprintf("redeem.objection:%d:%s", ob.ID, action))

@@ -388,7 +388,7 @@ func (s *Service) SettleGrant(ctx context.Context, a *auth.Actor, id int64, fina
 			return err
 		}
 		return s.tell(ctx, tx, g.EnterpriseID, KindPayment, fmt.Sprintf("“%s”兑现已清算", g.PolicyTitle), body,
-			fmt.Sprintf("/benefits/grants/%d", id), fmt.Sprintf("redeem.grant:%d:settled", id))
+			fmt.Sprintf("/grants/%d", id), fmt.Sprintf("redeem.grant:%d:settled", id))
 	})
 	if err != nil {
 		return nil, err
@@ -790,7 +790,7 @@ func (s *Service) runNotifyPayments(ctx context.Context, j *jobs.Job) error {
 			ids := make([]any, 0, len(list)+1)
 			ids = append(ids, store.Millis(s.now()))
 			for _, it := range list {
-				link := fmt.Sprintf("/benefits/grants/%d", it.grant)
+				link := fmt.Sprintf("/grants/%d", it.grant)
 				var title, body string
 				if it.status == PaymentPaid {
 					title = fmt.Sprintf("“%s”兑现资金已拨付", it.policy)
