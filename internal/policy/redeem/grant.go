@@ -21,6 +21,7 @@ import (
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/jobs"
 	"github.com/qinqing/qinqing/internal/money"
+	"github.com/qinqing/qinqing/internal/notify"
 	"github.com/qinqing/qinqing/internal/paging"
 	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/policy/rule"
@@ -1172,22 +1173,21 @@ func (s *Service) runNotifyGrants(ctx context.Context, j *jobs.Job) error {
 	const batch = 500
 	for at := 0; at < len(list); at += batch {
 		part := list[at:min(at+batch, len(list))]
-		err := s.db.InTx(ctx, func(tx *store.Tx) error {
-			for _, it := range part {
-				what := "收款账户"
-				if strings.TrimSpace(it.pledge) != "" {
-					what = "收款账户并签署信用承诺"
-				}
-				body := fmt.Sprintf("条款：%s\n核定金额：%s\n请于%s前在“我的兑现”中确认%s，逾期未确认视为放弃。", it.clause, money.FormatWan(it.amount), it.by.Chinese(), what)
-				if err := s.tell(ctx, tx, it.enterprise, KindGrant, fmt.Sprintf("兑现通知：贵企业可享受“%s”", it.policy), body,
-					fmt.Sprintf("/grants/%d", it.id), fmt.Sprintf("redeem.grant:%d:confirm", it.id)); err != nil {
-					return err
-				}
+		ns := make([]notify.Notification, 0, len(part))
+		for _, it := range part {
+			what := "收款账户"
+			if strings.TrimSpace(it.pledge) != "" {
+				what = "收款账户并签署信用承诺"
 			}
-			return nil
-		})
-		if err != nil {
-			return err
+			eid := it.enterprise
+			ns = append(ns, notify.Notification{EnterpriseID: &eid, Kind: KindGrant, Title: fmt.Sprintf("兑现通知：贵企业可享受“%s”", it.policy),
+				Body: fmt.Sprintf("条款：%s\n核定金额：%s\n请于%s前在“我的兑现”中确认%s，逾期未确认视为放弃。", it.clause, money.FormatWan(it.amount), it.by.Chinese(), what),
+				Link: fmt.Sprintf("/grants/%d", it.id), DedupeKey: fmt.Sprintf("redeem.grant:%d:confirm", it.id)})
+		}
+		if s.notify != nil {
+			if _, _, err := s.notify.NotifyMany(ctx, s.db, ns); err != nil {
+				return err
+			}
 		}
 		if err := j.Progress(ctx, int64(at+len(part)), int64(len(list)), "通知企业确认兑现"); err != nil {
 			return err

@@ -82,7 +82,7 @@ func newFixture(t testing.TB, db *store.DB, o fixtureOptions) *fixture {
 		if u, err := orgs.Resolve(ctx, name); err == nil {
 			return u
 		}
-		u, err := orgs.CreateUnit(ctx, org.UnitInput{Name: name, Kind: org.KindDepartment})
+		u, err := orgs.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{Name: name, Kind: org.KindDepartment})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -103,7 +103,7 @@ func (f *fixture) actor(t testing.TB, name string, role auth.Role, unit, ent *in
 	ctx := context.Background()
 	var id int64
 	if err := f.DB.QueryRowContext(ctx, `SELECT id FROM users WHERE username = ?`, name).Scan(&id); err != nil {
-		u, err := f.Auth.CreateUser(ctx, auth.UserInput{Username: name, DisplayName: name, Role: role, UnitID: unit, EnterpriseID: ent,
+		u, err := f.Auth.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: name, DisplayName: name, Role: role, UnitID: unit, EnterpriseID: ent,
 			Password: "test-pass-123"})
 		if err != nil {
 			t.Fatal(err)

@@ -7,12 +7,16 @@ import (
 	"github.com/qinqing/qinqing/internal/jobs"
 )
 
-// RegisterJobs registers the service's job handlers with r.
+// RegisterJobs registers the service's job handlers with r: generating a
+// list in the interactive lane (a unit waits for it), telling enterprises
+// in the bulk lane.
 func (s *Service) RegisterJobs(r *jobs.Runner) {
 	r.Register(JobGenerate, s.runGenerate)
-	r.Register(JobNotifyGrants, s.runNotifyGrants)
 	r.Register(JobExpire, s.runExpire)
-	r.Register(JobNotifyPayments, s.runNotifyPayments)
+	// The enterprises of a list or a bank file are told in the bulk lane:
+	// many at once, and nobody waits on them.
+	r.RegisterBulk(JobNotifyGrants, s.runNotifyGrants)
+	r.RegisterBulk(JobNotifyPayments, s.runNotifyPayments)
 }
 
 // Schedules lists the service's periodic job: expiring unconfirmed grants

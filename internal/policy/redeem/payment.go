@@ -13,6 +13,7 @@ import (
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/jobs"
 	"github.com/qinqing/qinqing/internal/money"
+	"github.com/qinqing/qinqing/internal/notify"
 	"github.com/qinqing/qinqing/internal/paging"
 	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/store"
@@ -789,8 +790,8 @@ func (s *Service) runNotifyPayments(ctx context.Context, j *jobs.Job) error {
 		err = s.db.InTx(ctx, func(tx *store.Tx) error {
 			ids := make([]any, 0, len(list)+1)
 			ids = append(ids, store.Millis(s.now()))
+			ns := make([]notify.Notification, 0, len(list))
 			for _, it := range list {
-				link := fmt.Sprintf("/grants/%d", it.grant)
 				var title, body string
 				if it.status == PaymentPaid {
 					title = fmt.Sprintf("“%s”兑现资金已拨付", it.policy)
@@ -802,10 +803,15 @@ func (s *Service) runNotifyPayments(ctx context.Context, j *jobs.Job) error {
 					title = fmt.Sprintf("“%s”兑现资金被银行退回", it.policy)
 					body = fmt.Sprintf("金额：%s\n退回原因：%s\n请在“我的兑现”中核对并更正收款账户。", money.FormatWan(it.amount), it.failure)
 				}
-				if err := s.tell(ctx, tx, it.enterprise, KindPayment, title, body, link, fmt.Sprintf("redeem.payment:%d:%s", it.id, it.status)); err != nil {
+				eid := it.enterprise
+				ns = append(ns, notify.Notification{EnterpriseID: &eid, Kind: KindPayment, Title: title, Body: body,
+					Link: fmt.Sprintf("/grants/%d", it.grant), DedupeKey: fmt.Sprintf("redeem.payment:%d:%s", it.id, it.status)})
+				ids = append(ids, it.id)
+			}
+			if s.notify != nil {
+				if _, _, err := s.notify.NotifyMany(ctx, tx, ns); err != nil {
 					return err
 				}
-				ids = append(ids, it.id)
 			}
 			_, err := tx.ExecContext(ctx, `UPDATE policy_payments SET notified_at = ? WHERE id IN (`+placeholders(len(list))+`)`, ids...)
 			return errs.Wrap(err, "mark payments notified")
