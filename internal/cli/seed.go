@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"time"
 
 	"github.com/qinqing/qinqing/internal/audit"
@@ -14,7 +15,7 @@ import (
 
 const seedUsage = `
 Seed fills the database with a synthetic city: plausible market entities of
-the configured city (enterprise.Synthesize), loaded through the same bulk
+the configured city (synth.Generate), loaded through the same bulk
 path as 'qinqing import'. The same --enterprises, --seed and --today give
 the same entities, so seeding twice is idempotent (the second run finds
 every row unchanged).
@@ -57,11 +58,11 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	svc := a.Enterprises
 	ctx = audit.WithActor(ctx, audit.Who{Name: "cli"})
 	limitImportMemory(env)
-	opts := enterprise.SynthOptions{N: *n, Seed: *seed, City: svc.City, Today: today}
+	opts := synth.Options{N: *n, Seed: *seed, City: svc.City, Today: today}
 	pr := newProgress(env, "生成", int64(*n))
 	start := time.Now()
 	res, err := svc.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
-		return enterprise.Synthesize(opts, yield)
+		return synth.Generate(opts, yield)
 	}, enterprise.ImportOptions{ExpectedRows: *n}, pr.update)
 	pr.finish()
 	if err != nil {

@@ -6,6 +6,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"io"
 
 	"github.com/qinqing/qinqing/internal/app"
@@ -140,7 +141,7 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 	fmt.Fprintf(out, "demo: %d units\n", n)
 	size := a.Config.DemoSize
 	res, err := a.Enterprises.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
-		return enterprise.Synthesize(enterprise.SynthOptions{N: size, Seed: 1, City: a.Enterprises.City, Today: workday.Today(a.Now)}, yield)
+		return synth.Generate(synth.Options{N: size, Seed: 1, City: a.Enterprises.City, Today: workday.Today(a.Now)}, yield)
 	}, enterprise.ImportOptions{}, nil)
 	if err != nil {
 		return fmt.Errorf("demo enterprises: %w", err)

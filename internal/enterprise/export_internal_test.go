@@ -8,7 +8,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/qinqing/qinqing/internal/store/storetest"
-	"github.com/qinqing/qinqing/internal/workday"
 )
 
 // TestExportXLSXSheets checks that an export longer than a sheet continues
@@ -18,9 +17,7 @@ func TestExportXLSXSheets(t *testing.T) {
 	xlsxMaxRows = 40
 	s := &Service{}
 	var buf bytes.Buffer
-	n, err := s.ExportRecords(&buf, FormatXLSX, func(yield func(*Enterprise) error) error {
-		return Synthesize(SynthOptions{N: 100, Seed: 2, Today: workday.NewDate(2025, 6, 30)}, yield)
-	})
+	n, err := s.ExportRecords(&buf, FormatXLSX, testCity(100, 2))
 	if err != nil || n != 100 {
 		t.Fatalf("export %d, %v", n, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"github.com/qinqing/qinqing/internal/paging"
 	"os"
 	"reflect"
@@ -58,8 +59,8 @@ func TestExportImportRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		src := newRegistry(db)
-		opts := enterprise.SynthOptions{N: 600, Seed: 11, Today: workday.NewDate(2025, 6, 30)}
-		if _, err := src.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error { return enterprise.Synthesize(opts, yield) }, enterprise.ImportOptions{}, nil); err != nil {
+		opts := synth.Options{N: 600, Seed: 11, Today: workday.NewDate(2025, 6, 30)}
+		if _, err := src.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error { return synth.Generate(opts, yield) }, enterprise.ImportOptions{}, nil); err != nil {
 			t.Fatal(err)
 		}
 		rows := append([][]string(nil), tricky...)

@@ -51,8 +51,7 @@ func TestDeferredIndexes(t *testing.T) {
 		if len(all) < 2 {
 			t.Fatalf("indexes %v", all)
 		}
-		opts := SynthOptions{N: 3000, Seed: 4, Today: workday.NewDate(2025, 6, 30)}
-		records := func(yield func(*Enterprise) error) error { return Synthesize(opts, yield) }
+		records := testCity(3000, 4)
 		var during []int
 		var phases []string
 		uniqueDuring := false
@@ -145,8 +144,7 @@ func TestImportFresh(t *testing.T) {
 		ctx := context.Background()
 		s := &Service{DB: db, Now: func() time.Time { return time.Date(2025, 6, 30, 10, 0, 0, 0, workday.Shanghai) }}
 		var buf bytes.Buffer
-		opts := SynthOptions{N: 2000, Seed: 5, Today: workday.NewDate(2025, 6, 30)}
-		if _, err := s.ExportRecords(&buf, FormatCSV, func(yield func(*Enterprise) error) error { return Synthesize(opts, yield) }); err != nil {
+		if _, err := s.ExportRecords(&buf, FormatCSV, testCity(2000, 5)); err != nil {
 			t.Fatal(err)
 		}
 		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), utf8BOM))).ReadAll()
@@ -249,8 +247,7 @@ func TestImportFreshSettlesRace(t *testing.T) {
 		ctx := context.Background()
 		s := &Service{DB: db, Now: time.Now}
 		var buf bytes.Buffer
-		opts := SynthOptions{N: 2000, Seed: 6, Today: workday.NewDate(2025, 6, 30)}
-		if _, err := s.ExportRecords(&buf, FormatCSV, func(yield func(*Enterprise) error) error { return Synthesize(opts, yield) }); err != nil {
+		if _, err := s.ExportRecords(&buf, FormatCSV, testCity(2000, 6)); err != nil {
 			t.Fatal(err)
 		}
 		recs, err := csv.NewReader(bytes.NewReader(bytes.TrimPrefix(buf.Bytes(), utf8BOM))).ReadAll()

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"github.com/qinqing/qinqing/internal/paging"
 	"slices"
 	"strings"
@@ -194,7 +195,7 @@ func synthCSV(t *testing.T, n int, seed int64) string {
 	var b bytes.Buffer
 	s := &enterprise.Service{}
 	if _, err := s.ExportRecords(&b, enterprise.FormatCSV, func(yield func(*enterprise.Enterprise) error) error {
-		return enterprise.Synthesize(enterprise.SynthOptions{N: n, Seed: seed, Today: workday.NewDate(2025, 6, 30)}, yield)
+		return synth.Generate(synth.Options{N: n, Seed: seed, Today: workday.NewDate(2025, 6, 30)}, yield)
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -495,8 +496,8 @@ func TestImportXLSX(t *testing.T) {
 func TestImportRecords(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		s := newRegistry(db)
-		opts := enterprise.SynthOptions{N: 700, Seed: 9, Today: workday.NewDate(2025, 6, 30)}
-		records := func(yield func(*enterprise.Enterprise) error) error { return enterprise.Synthesize(opts, yield) }
+		opts := synth.Options{N: 700, Seed: 9, Today: workday.NewDate(2025, 6, 30)}
+		records := func(yield func(*enterprise.Enterprise) error) error { return synth.Generate(opts, yield) }
 		res, err := s.ImportRecords(context.Background(), records, enterprise.ImportOptions{BatchSize: 256}, nil)
 		if err != nil || res.Inserted != 700 {
 			t.Fatalf("%+v, %v", res, err)

@@ -273,6 +273,16 @@ func sizeCandidates(code string) []int {
 	return nil
 }
 
+// SizeOf is ClassifySize on a canonical industry code (as ParseIndustry
+// returns it), without parsing: the size class in Sizes, or "" when the
+// figures do not decide it. Generators of many rows use it.
+func SizeOf(code string, employees, revenue, totalAssets *int64) string {
+	if l := classifySize(code, employees, revenue, totalAssets); l >= 0 {
+		return sizeName(l)
+	}
+	return ""
+}
+
 // classifySize is ClassifySize on a canonical code, returning the level
 // (3 大型 … 0 微型) or -1.
 func classifySize(code string, employees, revenue, totalAssets *int64) int {

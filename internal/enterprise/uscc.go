@@ -112,7 +112,7 @@ func USCCCheckChar(body17 string) byte {
 
 // OrgCodeCheckChar returns the GB 11714 check character of an organisation
 // code body of 8 characters (0-9, A-Z), or 0 when body8 is not such a body.
-func OrgCodeCheckChar(body8 string) byte {
+func OrgCodeCheckChar[T ~string | ~[]byte](body8 T) byte {
 	if len(body8) != 8 {
 		return 0
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/json"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"github.com/qinqing/qinqing/internal/network"
 	"io"
 	"log/slog"
@@ -138,7 +139,7 @@ func (f *fixture) seedCity(t testing.TB, n int, seed int64) []int64 {
 	ctx := context.Background()
 	today := workday.Today(f.Clock.Now)
 	res, err := f.Ents.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
-		return enterprise.Synthesize(enterprise.SynthOptions{N: n, Seed: seed, Today: today}, yield)
+		return synth.Generate(synth.Options{N: n, Seed: seed, Today: today}, yield)
 	}, enterprise.ImportOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"mime/multipart"
 	"net/http"
 	"strings"
@@ -20,7 +21,7 @@ func seedEnterprises(t *testing.T, ts *testServer, n int) (first, second enterpr
 	ctx := context.Background()
 	svc := ts.App.Enterprises
 	_, err := svc.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
-		return enterprise.Synthesize(enterprise.SynthOptions{N: n, Seed: 7, City: svc.City, Today: workday.Today(ts.Clock.Now)}, yield)
+		return synth.Generate(synth.Options{N: n, Seed: 7, City: svc.City, Today: workday.Today(ts.Clock.Now)}, yield)
 	}, enterprise.ImportOptions{}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -25,7 +26,7 @@ func withCity(t *testing.T, ts *testServer, n int) []int64 {
 	ctx := context.Background()
 	today := workday.Today(ts.Clock.Now)
 	res, err := ts.App.Enterprises.ImportRecords(ctx, func(yield func(*enterprise.Enterprise) error) error {
-		return enterprise.Synthesize(enterprise.SynthOptions{N: n, Seed: 42, Today: today}, yield)
+		return synth.Generate(synth.Options{N: n, Seed: 42, Today: today}, yield)
 	}, enterprise.ImportOptions{}, nil)
 	if err != nil || res.Rejected > 0 {
 		t.Fatalf("seed: %v %+v", err, res)

@@ -15,6 +15,7 @@ import (
 	"encoding/csv"
 	"encoding/hex"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"io"
 	"net/url"
 	"os"
@@ -126,7 +127,7 @@ func Generate(path string, n int) (int64, error) {
 	w := bufio.NewWriterSize(f, 1<<20)
 	s := &enterprise.Service{}
 	_, err = s.ExportRecords(w, enterprise.FormatCSV, func(yield func(*enterprise.Enterprise) error) error {
-		return enterprise.Synthesize(enterprise.SynthOptions{N: n, Seed: 1, Today: workday.NewDate(2025, 6, 30)}, yield)
+		return synth.Generate(synth.Options{N: n, Seed: 1, Today: workday.NewDate(2025, 6, 30)}, yield)
 	})
 	if err != nil {
 		return 0, err

@@ -1,5 +1,5 @@
 // Package matchbench measures the policy engine against what a user would
-// otherwise use, in one run on the same synthetic city (enterprise.Synthesize)
+// otherwise use, in one run on the same synthetic city (synth.Generate)
 // loaded into SQLite and PostgreSQL through the platform's import:
 //
 //   - simulation (counts + budget + group by district) by the engine, on
@@ -24,6 +24,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"github.com/qinqing/qinqing/internal/money"
 	"io"
 	"log/slog"
@@ -159,7 +160,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 
 	logf("synthesizing %d enterprises …", o.Enterprises)
 	var ents []*enterprise.Enterprise
-	err := enterprise.Synthesize(enterprise.SynthOptions{N: o.Enterprises, Seed: 1, Today: today}, func(e *enterprise.Enterprise) error {
+	err := synth.Generate(synth.Options{N: o.Enterprises, Seed: 1, Today: today}, func(e *enterprise.Enterprise) error {
 		ents = append(ents, e)
 		return nil
 	})

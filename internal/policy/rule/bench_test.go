@@ -1,7 +1,7 @@
 package rule
 
 // Benchmarks of the rule engine against what a user would otherwise use, on
-// the same synthetic city (enterprise.Synthesize):
+// the same synthetic city (synth.Generate):
 //
 //	go test ./internal/policy/rule -run '^$' -bench . -benchtime 2s
 //	QINQING_BENCH_N=2250000 go test ./internal/policy/rule -run '^$' -bench 'Evaluate|Tally|Memory' -cpu 1,2
@@ -23,6 +23,7 @@ package rule
 
 import (
 	"fmt"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -65,7 +66,7 @@ var benchData = sync.OnceValue(func() *benchFixture {
 	today := benchToday()
 	fx := &benchFixture{today: today}
 	b := NewBuilder()
-	err := enterprise.Synthesize(enterprise.SynthOptions{N: benchN(), Seed: 1, Today: today}, func(e *enterprise.Enterprise) error {
+	err := synth.Generate(synth.Options{N: benchN(), Seed: 1, Today: today}, func(e *enterprise.Enterprise) error {
 		e.ID = int64(len(fx.ents) + 1)
 		fx.ents = append(fx.ents, e)
 		b.Add(e)
@@ -452,7 +453,7 @@ func TestBenchBaselinesAgree(t *testing.T) {
 	today := benchToday()
 	var ents []*enterprise.Enterprise
 	b := NewBuilder()
-	err := enterprise.Synthesize(enterprise.SynthOptions{N: 30000, Seed: 2, Today: today}, func(e *enterprise.Enterprise) error {
+	err := synth.Generate(synth.Options{N: 30000, Seed: 2, Today: today}, func(e *enterprise.Enterprise) error {
 		e.ID = int64(len(ents) + 1)
 		ents = append(ents, e)
 		b.Add(e)
@@ -589,7 +590,7 @@ func BenchmarkMemory(b *testing.B) {
 		runtime.ReadMemStats(&before)
 		builder := NewBuilder()
 		i := int64(0)
-		err := enterprise.Synthesize(enterprise.SynthOptions{N: n, Seed: 1, Today: today}, func(e *enterprise.Enterprise) error {
+		err := synth.Generate(synth.Options{N: n, Seed: 1, Today: today}, func(e *enterprise.Enterprise) error {
 			i++
 			e.ID = i
 			builder.Add(e)

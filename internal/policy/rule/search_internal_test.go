@@ -1,6 +1,7 @@
 package rule
 
 import (
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -17,7 +18,7 @@ import (
 func TestSearchNameScanWays(t *testing.T) {
 	b := NewBuilder()
 	var names []string
-	err := enterprise.Synthesize(enterprise.SynthOptions{N: 5000, Seed: 7, Today: workday.NewDate(2026, 3, 2)}, func(e *enterprise.Enterprise) error {
+	err := synth.Generate(synth.Options{N: 5000, Seed: 7, Today: workday.NewDate(2026, 3, 2)}, func(e *enterprise.Enterprise) error {
 		e.ID = int64(len(names) + 1)
 		switch e.ID % 97 {
 		case 1:

@@ -1,4 +1,4 @@
-package enterprise
+package synth
 
 // Word lists and weights of the synthetic city generator (synth.go). All
 // read-only.

@@ -1,22 +1,28 @@
-package enterprise
+// Package synth generates a synthetic city: millions of plausible market
+// entities for the demo, the benchmarks and the tests at city scale. It is
+// no part of the production registry, which only imports what it yields.
+package synth
 
 import (
+	"fmt"
 	"math"
 	"math/bits"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
-// SynthOptions configures Synthesize.
-type SynthOptions struct {
-	N     int          // number of market entities to generate, at most 100 million
-	Seed  int64        // the same seed (and options) gives the same entities
-	City  *City        // districts, streets and names; nil means Wuhan()
-	Today workday.Date // founding dates fall on or before it; required
+// Options configures Generate.
+type Options struct {
+	N     int              // number of market entities to generate, at most 100 million
+	Seed  int64            // the same seed (and options) gives the same entities
+	City  *enterprise.City // districts, streets and names; nil means Wuhan()
+	Today workday.Date     // founding dates fall on or before it; required
 }
 
 // synthScale is the number of market entities the tag targets below refer
@@ -106,7 +112,7 @@ const (
 // synthRow holds one generated entity and the values its pointers refer to,
 // in a single allocation.
 type synthRow struct {
-	e                                                 Enterprise
+	e                                                 enterprise.Enterprise
 	kind, industry, district, street, credit, status  string
 	size                                              string
 	founded                                           workday.Date
@@ -149,11 +155,11 @@ func (s *synthSampler) draw(u float64) int {
 	return lo
 }
 
-// synthesizer is the state of one Synthesize run.
+// synthesizer is the state of one Generate run.
 type synthesizer struct {
 	pcg   *rand.PCG
 	r     *rand.Rand // over pcg, for normal and exponential draws
-	city  *City
+	city  *enterprise.City
 	today workday.Date
 
 	start, maStart, coopStart workday.Date
@@ -181,7 +187,7 @@ type synthesizer struct {
 	buf            []byte
 }
 
-// Synthesize generates opts.N plausible market entities of opts.City and
+// Generate generates opts.N plausible market entities of opts.City and
 // hands them to yield one by one, stopping at and returning the first error
 // yield returns. The same options give the same entities; memory does not
 // grow with N, and each *Enterprise is new, so yield may keep it.
@@ -205,7 +211,7 @@ type synthesizer struct {
 // It returns an Invalid error when N is negative or above 100 million, Today
 // is not set (or before 2016), or the city has no districts or a division
 // code that is not 6 digits.
-func Synthesize(opts SynthOptions, yield func(*Enterprise) error) error {
+func Generate(opts Options, yield func(*enterprise.Enterprise) error) error {
 	s, err := newSynthesizer(opts)
 	if err != nil {
 		return err
@@ -219,7 +225,7 @@ func Synthesize(opts SynthOptions, yield func(*Enterprise) error) error {
 }
 
 // newSynthesizer validates opts and prepares the tables and calibration.
-func newSynthesizer(opts SynthOptions) (*synthesizer, error) {
+func newSynthesizer(opts Options) (*synthesizer, error) {
 	if opts.N < 0 || opts.N > synthSpaceOld {
 		return nil, errs.Errorf(errs.Invalid, "合成数据的数量应在0至1亿之间，实际为%d", opts.N)
 	}
@@ -229,16 +235,16 @@ func newSynthesizer(opts SynthOptions) (*synthesizer, error) {
 	}
 	city := opts.City
 	if city == nil {
-		city = Wuhan()
+		city = enterprise.Wuhan()
 	}
 	if len(city.Districts) == 0 {
 		return nil, errs.Errorf(errs.Invalid, "城市“%s”没有区，无法合成数据", city.Name)
 	}
-	if len(city.Code) != 6 || !isDigits(city.Code) {
+	if len(city.Code) != 6 || strings.Trim(city.Code, "0123456789") != "" {
 		return nil, errs.Errorf(errs.Invalid, "城市“%s”的行政区划代码“%s”应为6位数字", city.Name, city.Code)
 	}
 	for _, d := range city.Districts {
-		if len(d.Code) != 6 || !isDigits(d.Code) {
+		if len(d.Code) != 6 || strings.Trim(d.Code, "0123456789") != "" {
 			return nil, errs.Errorf(errs.Invalid, "区“%s”的行政区划代码“%s”应为6位数字", d.Name, d.Code)
 		}
 	}
@@ -256,8 +262,8 @@ func newSynthesizer(opts SynthOptions) (*synthesizer, error) {
 		buf:       make([]byte, 0, 128),
 	}
 	s.r = rand.New(s.pcg)
-	for i := 0; i < len(USCCAlphabet); i++ {
-		s.value[USCCAlphabet[i]] = uint8(i)
+	for i := 0; i < len(enterprise.USCCAlphabet); i++ {
+		s.value[enterprise.USCCAlphabet[i]] = uint8(i)
 	}
 	shares := synthKindShare
 	shares[kindIndividual] = 1 - shares[kindEnterprise] - shares[kindCoop] - shares[kindOther]
@@ -282,16 +288,19 @@ func newSynthesizer(opts SynthOptions) (*synthesizer, error) {
 	}
 	s.others = newSynthSampler(ow)
 
-	for d := 1; d <= 97; d++ {
-		sec := string(sectionOfDivision(d))
-		dd := twoDigits(d)
-		for _, g := range industryGroups {
-			if g.code[:2] == dd {
-				s.codes[d] = append(s.codes[d], sec+g.code)
-			}
+	divisions := map[int]string{} // 大类 → its canonical code (C39)
+	for _, ind := range enterprise.Industries() {
+		d, _ := strconv.Atoi(ind.Code[1:min(len(ind.Code), 3)])
+		switch ind.Level {
+		case 2:
+			divisions[d] = ind.Code
+		case 3:
+			s.codes[d] = append(s.codes[d], ind.Code)
 		}
-		if len(s.codes[d]) == 0 {
-			s.codes[d] = []string{sec + dd}
+	}
+	for d := 1; d <= 97; d++ {
+		if len(s.codes[d]) == 0 && divisions[d] != "" {
+			s.codes[d] = []string{divisions[d]}
 		}
 		s.words[d] = parseSynthWords(d, synthCompanyWords(d), "实业")
 		s.shops[d] = parseSynthWords(d, synthShopWords(d), "经营部")
@@ -331,7 +340,8 @@ type synthWord struct {
 // synthCompanyWords, keeping those that fit d; it falls back to fallback
 // when none does.
 func parseSynthWords(d int, words []string, fallback string) []synthWord {
-	dd := twoDigits(d)
+	dd := fmt.Sprintf("%02d", d)
+	sec := string(enterprise.IndustrySection(dd))
 	var out []synthWord
 	for _, w := range words {
 		text, digits, marked := strings.Cut(w, "@")
@@ -340,7 +350,7 @@ func parseSynthWords(d int, words []string, fallback string) []synthWord {
 			continue
 		}
 		if strings.HasPrefix(digits, dd) {
-			out = append(out, synthWord{text: text, code: string(sectionOfDivision(d)) + digits})
+			out = append(out, synthWord{text: text, code: sec + digits})
 		}
 	}
 	if len(out) == 0 {
@@ -575,7 +585,7 @@ func (s *synthesizer) founded(meanYears float64, notBefore workday.Date) workday
 }
 
 // next generates entity number i.
-func (s *synthesizer) next(i int) *Enterprise {
+func (s *synthesizer) next(i int) *enterprise.Enterprise {
 	row := new(synthRow)
 	e := &row.e
 
@@ -795,8 +805,7 @@ func (s *synthesizer) next(i int) *Enterprise {
 		e.Status = &row.status
 	}
 	if e.Industry != nil {
-		if l := classifySize(*e.Industry, e.Employees, e.Revenue, e.TotalAssets); l >= 0 {
-			row.size = sizeName(l)
+		if row.size = enterprise.SizeOf(*e.Industry, e.Employees, e.Revenue, e.TotalAssets); row.size != "" {
 			e.Size = &row.size
 		}
 	}
@@ -867,7 +876,7 @@ func (s *synthesizer) uscc(i, kind, other int, district string, founded workday.
 		x := (uint64(i)*s.a6 + s.b6) % synthSpaceNew
 		b[8], b[9] = prefix[0], prefix[1]
 		for j := 15; j >= 10; j-- {
-			b[j] = USCCAlphabet[x%31]
+			b[j] = enterprise.USCCAlphabet[x%31]
 			x /= 31
 		}
 	} else {
@@ -878,13 +887,13 @@ func (s *synthesizer) uscc(i, kind, other int, district string, founded workday.
 		}
 	}
 	// completeUSCC, with a table instead of a switch: this is the hot loop.
-	b[16] = orgCheck(b[8:16])
+	b[16] = enterprise.OrgCodeCheckChar(b[8:16])
 	weights := [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
 	sum := 0
 	for j, w := range weights {
 		sum += int(s.value[b[j]]) * w
 	}
-	b[17] = USCCAlphabet[(31-sum%31)%31]
+	b[17] = enterprise.USCCAlphabet[(31-sum%31)%31]
 	return string(b[:])
 }
 
@@ -911,7 +920,7 @@ func (s *synthesizer) appendZihao(b []byte, n int) []byte {
 
 // name composes the name of an entity from word lists: 字号 + 行业词 + 组织形式
 // for companies, 区 + 店号 + 店类 for 个体工商户, and so on.
-func (s *synthesizer) name(kind, other, d int, word string, dist *District, street string, s4, listed bool) string {
+func (s *synthesizer) name(kind, other, d int, word string, dist *enterprise.District, street string, s4, listed bool) string {
 	b := s.buf[:0]
 	zihaoLen := 2
 	if s.chance(0.35) {

@@ -1,9 +1,11 @@
-package enterprise
+package synth
 
 import (
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"github.com/qinqing/qinqing/internal/enterprise"
 	"math"
 	"slices"
 	"testing"
@@ -16,12 +18,12 @@ import (
 // synthToday is a fixed date, so that the tests do not depend on the clock.
 var synthToday = workday.NewDate(2025, time.June, 30)
 
-// digest returns a hash of all entities Synthesize yields for opts.
-func digest(t *testing.T, opts SynthOptions) [32]byte {
+// digest returns a hash of all entities Generate yields for opts.
+func digest(t *testing.T, opts Options) [32]byte {
 	t.Helper()
 	h := sha256.New()
 	enc := json.NewEncoder(h)
-	if err := Synthesize(opts, func(e *Enterprise) error { return enc.Encode(e) }); err != nil {
+	if err := Generate(opts, func(e *enterprise.Enterprise) error { return enc.Encode(e) }); err != nil {
 		t.Fatal(err)
 	}
 	var sum [32]byte
@@ -30,7 +32,7 @@ func digest(t *testing.T, opts SynthOptions) [32]byte {
 }
 
 func TestSynthesizeDeterministic(t *testing.T) {
-	opts := SynthOptions{N: 20_000, Seed: 7, Today: synthToday}
+	opts := Options{N: 20_000, Seed: 7, Today: synthToday}
 	a, b := digest(t, opts), digest(t, opts)
 	if a != b {
 		t.Error("the same options gave different entities")
@@ -41,11 +43,11 @@ func TestSynthesizeDeterministic(t *testing.T) {
 	}
 	// The first entities do not depend on N.
 	var first, prefix []string
-	Synthesize(SynthOptions{N: 10, Seed: 7, Today: synthToday}, func(e *Enterprise) error {
+	Generate(Options{N: 10, Seed: 7, Today: synthToday}, func(e *enterprise.Enterprise) error {
 		first = append(first, e.USCC+e.Name)
 		return nil
 	})
-	Synthesize(SynthOptions{N: 1000, Seed: 7, Today: synthToday}, func(e *Enterprise) error {
+	Generate(Options{N: 1000, Seed: 7, Today: synthToday}, func(e *enterprise.Enterprise) error {
 		if len(prefix) < 10 {
 			prefix = append(prefix, e.USCC+e.Name)
 		}
@@ -57,11 +59,11 @@ func TestSynthesizeDeterministic(t *testing.T) {
 }
 
 func TestSynthTagNames(t *testing.T) {
-	if !slices.Equal(synthTagNames[:], StandardTags) {
-		t.Errorf("synthTagNames %v differ from StandardTags %v", synthTagNames, StandardTags)
+	if !slices.Equal(synthTagNames[:], enterprise.StandardTags) {
+		t.Errorf("synthTagNames %v differ from StandardTags %v", synthTagNames, enterprise.StandardTags)
 	}
 	for _, k := range synthKindNames {
-		if !slices.Contains(Kinds, k) {
+		if !slices.Contains(enterprise.Kinds, k) {
 			t.Errorf("kind %s not in Kinds", k)
 		}
 	}
@@ -70,12 +72,12 @@ func TestSynthTagNames(t *testing.T) {
 // TestSynthTables checks the generator's tables: every industry code it can
 // draw is valid and canonical.
 func TestSynthTables(t *testing.T) {
-	s, err := newSynthesizer(SynthOptions{N: 1, Today: synthToday})
+	s, err := newSynthesizer(Options{N: 1, Today: synthToday})
 	if err != nil {
 		t.Fatal(err)
 	}
 	check := func(code string) {
-		if got, err := ParseIndustry(code); err != nil || got != code {
+		if got, err := enterprise.ParseIndustry(code); err != nil || got != code {
 			t.Errorf("industry code %q: %q, %v", code, got, err)
 		}
 	}
@@ -89,7 +91,7 @@ func TestSynthTables(t *testing.T) {
 			}
 			if w.code != "" {
 				check(w.code)
-				if w.code[1:3] != twoDigits(d) {
+				if w.code[1:3] != fmt.Sprintf("%02d", d) {
 					t.Errorf("大类 %d: word %s has code %s", d, w.text, w.code)
 				}
 			}
@@ -97,7 +99,7 @@ func TestSynthTables(t *testing.T) {
 	}
 	for k, ws := range synthIndustryWeights {
 		for _, w := range ws {
-			if sectionOfDivision(w.div) == 0 || w.weight <= 0 {
+			if enterprise.IndustrySection(fmt.Sprintf("%02d", w.div)) == 0 || w.weight <= 0 {
 				t.Errorf("kind %d: weight %+v", k, w)
 			}
 		}
@@ -121,7 +123,7 @@ func TestSynthTables(t *testing.T) {
 // unique codes, consistent fields, and some unknowns everywhere.
 func TestSynthesizeValid(t *testing.T) {
 	const n = 50_000
-	city := Wuhan()
+	city := enterprise.Wuhan()
 	streets := map[string][]string{}
 	for _, d := range city.Districts {
 		streets[d.Code] = d.Streets
@@ -136,9 +138,9 @@ func TestSynthesizeValid(t *testing.T) {
 			nils[field]++
 		}
 	}
-	err := Synthesize(SynthOptions{N: n, Seed: 42, Today: synthToday, City: city}, func(e *Enterprise) error {
+	err := Generate(Options{N: n, Seed: 42, Today: synthToday, City: city}, func(e *enterprise.Enterprise) error {
 		count++
-		code, err := ParseUSCC(e.USCC)
+		code, err := enterprise.ParseUSCC(e.USCC)
 		if err != nil || code != e.USCC {
 			t.Fatalf("USCC %q: %v", e.USCC, err)
 		}
@@ -153,14 +155,14 @@ func TestSynthesizeValid(t *testing.T) {
 			dupNames++
 		}
 		names[e.Name] = true
-		if e.Kind != nil && KindOfUSCC(code) != *e.Kind {
-			t.Errorf("%s: kind %s but code says %s", code, *e.Kind, KindOfUSCC(code))
+		if e.Kind != nil && enterprise.KindOfUSCC(code) != *e.Kind {
+			t.Errorf("%s: kind %s but code says %s", code, *e.Kind, enterprise.KindOfUSCC(code))
 		}
 		if code[2:4] != "42" {
 			t.Errorf("%s: division outside 湖北", code)
 		}
 		if e.Industry != nil {
-			if got, err := ParseIndustry(*e.Industry); err != nil || got != *e.Industry {
+			if got, err := enterprise.ParseIndustry(*e.Industry); err != nil || got != *e.Industry {
 				t.Errorf("%s: industry %q: %v", code, *e.Industry, err)
 			}
 		}
@@ -180,13 +182,13 @@ func TestSynthesizeValid(t *testing.T) {
 				t.Errorf("%s: negative figure %d", code, *v)
 			}
 		}
-		if want, got := ClassifySize(e.Industry, e.Employees, e.Revenue, e.TotalAssets), e.Size; (want == nil) != (got == nil) || (want != nil && *want != *got) {
+		if want, got := enterprise.ClassifySize(e.Industry, e.Employees, e.Revenue, e.TotalAssets), e.Size; (want == nil) != (got == nil) || (want != nil && *want != *got) {
 			t.Errorf("%s: size %v; ClassifySize gives %v", code, sizeStr(got), sizeStr(want))
 		}
 		if e.Tags != nil {
 			prev := -1
 			for _, tag := range e.Tags {
-				i := slices.Index(StandardTags, tag)
+				i := slices.Index(enterprise.StandardTags, tag)
 				if i <= prev {
 					t.Errorf("%s: tags %v not standard or not in order", code, e.Tags)
 				}
@@ -201,14 +203,14 @@ func TestSynthesizeValid(t *testing.T) {
 			if slices.Contains(e.Tags, "规上工业") && !slices.Contains(e.Tags, "四上企业") {
 				t.Errorf("%s: 规上工业 without 四上", code)
 			}
-			if len(e.Tags) > 0 && KindOfUSCC(code) != "企业" {
-				t.Errorf("%s: tags %v on a %s", code, e.Tags, KindOfUSCC(code))
+			if len(e.Tags) > 0 && enterprise.KindOfUSCC(code) != "企业" {
+				t.Errorf("%s: tags %v on a %s", code, e.Tags, enterprise.KindOfUSCC(code))
 			}
 		}
-		if e.Credit != nil && !slices.Contains(Credits, *e.Credit) {
+		if e.Credit != nil && !slices.Contains(enterprise.Credits, *e.Credit) {
 			t.Errorf("%s: credit %s", code, *e.Credit)
 		}
-		if e.Status != nil && !slices.Contains(Statuses, *e.Status) {
+		if e.Status != nil && !slices.Contains(enterprise.Statuses, *e.Status) {
 			t.Errorf("%s: status %s", code, *e.Status)
 		}
 		countNil("kind", e.Kind == nil)
@@ -235,7 +237,7 @@ func TestSynthesizeValid(t *testing.T) {
 	if count != n {
 		t.Fatalf("yielded %d entities; want %d", count, n)
 	}
-	for _, f := range Fields {
+	for _, f := range enterprise.Fields {
 		if f.Name == "uscc" || f.Name == "name" || f.Name == "age_years" {
 			continue
 		}
@@ -263,8 +265,8 @@ func TestSynthesizePrevalence(t *testing.T) {
 	sizes := map[string]int{}
 	var highTech, highTechCIM, withIndustry int
 	sections := map[byte]int{}
-	err := Synthesize(SynthOptions{N: n, Seed: 2025, Today: synthToday}, func(e *Enterprise) error {
-		kinds[KindOfUSCC(e.USCC)]++
+	err := Generate(Options{N: n, Seed: 2025, Today: synthToday}, func(e *enterprise.Enterprise) error {
+		kinds[enterprise.KindOfUSCC(e.USCC)]++
 		for _, tag := range e.Tags {
 			tags[tag]++
 		}
@@ -358,16 +360,16 @@ func TestSynthesizePrevalence(t *testing.T) {
 func TestSynthesizeOptions(t *testing.T) {
 	t.Run("OKZero", func(t *testing.T) {
 		calls := 0
-		if err := Synthesize(SynthOptions{N: 0, Today: synthToday}, func(*Enterprise) error { calls++; return nil }); err != nil || calls != 0 {
+		if err := Generate(Options{N: 0, Today: synthToday}, func(*enterprise.Enterprise) error { calls++; return nil }); err != nil || calls != 0 {
 			t.Errorf("N=0: %d calls, %v", calls, err)
 		}
 	})
 	t.Run("OKOtherCity", func(t *testing.T) {
-		c := &City{Code: "330100", Name: "杭州市", Province: "浙江省", Districts: []District{
+		c := &enterprise.City{Code: "330100", Name: "杭州市", Province: "浙江省", Districts: []enterprise.District{
 			{Code: "330106", Name: "西湖区", Streets: []string{"北山街道", "西溪街道"}},
 			{Code: "330108", Name: "滨江区", Streets: []string{"西兴街道", "长河街道"}},
 		}}
-		err := Synthesize(SynthOptions{N: 2000, Seed: 1, Today: synthToday, City: c}, func(e *Enterprise) error {
+		err := Generate(Options{N: 2000, Seed: 1, Today: synthToday, City: c}, func(e *enterprise.Enterprise) error {
 			if e.USCC[2:4] != "33" {
 				t.Fatalf("USCC %s outside 浙江", e.USCC)
 			}
@@ -383,7 +385,7 @@ func TestSynthesizeOptions(t *testing.T) {
 	t.Run("ErrYield", func(t *testing.T) {
 		stop := errors.New("stop")
 		calls := 0
-		err := Synthesize(SynthOptions{N: 100, Today: synthToday}, func(*Enterprise) error {
+		err := Generate(Options{N: 100, Today: synthToday}, func(*enterprise.Enterprise) error {
 			calls++
 			if calls == 3 {
 				return stop
@@ -396,18 +398,18 @@ func TestSynthesizeOptions(t *testing.T) {
 	})
 	errTests := []struct {
 		name string
-		opts SynthOptions
+		opts Options
 	}{
-		{"ErrNegative", SynthOptions{N: -1, Today: synthToday}},
-		{"ErrTooMany", SynthOptions{N: 100_000_001, Today: synthToday}},
-		{"ErrNoToday", SynthOptions{N: 1}},
-		{"ErrNoDistricts", SynthOptions{N: 1, Today: synthToday, City: &City{Code: "420100", Name: "空城"}}},
-		{"ErrBadCityCode", SynthOptions{N: 1, Today: synthToday, City: &City{Code: "4201", Name: "坏城", Districts: []District{{Code: "420102"}}}}},
-		{"ErrBadDistrictCode", SynthOptions{N: 1, Today: synthToday, City: &City{Code: "420100", Name: "坏城", Districts: []District{{Code: "42A102"}}}}},
+		{"ErrNegative", Options{N: -1, Today: synthToday}},
+		{"ErrTooMany", Options{N: 100_000_001, Today: synthToday}},
+		{"ErrNoToday", Options{N: 1}},
+		{"ErrNoDistricts", Options{N: 1, Today: synthToday, City: &enterprise.City{Code: "420100", Name: "空城"}}},
+		{"ErrBadCityCode", Options{N: 1, Today: synthToday, City: &enterprise.City{Code: "4201", Name: "坏城", Districts: []enterprise.District{{Code: "420102"}}}}},
+		{"ErrBadDistrictCode", Options{N: 1, Today: synthToday, City: &enterprise.City{Code: "420100", Name: "坏城", Districts: []enterprise.District{{Code: "42A102"}}}}},
 	}
 	for _, tt := range errTests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := Synthesize(tt.opts, func(*Enterprise) error { t.Fatal("yield called"); return nil })
+			err := Generate(tt.opts, func(*enterprise.Enterprise) error { t.Fatal("yield called"); return nil })
 			if errs.CodeOf(err) != errs.Invalid {
 				t.Errorf("err %v; want invalid", err)
 			}
@@ -431,11 +433,18 @@ func TestRoundCapital(t *testing.T) {
 func BenchmarkSynthesize(b *testing.B) {
 	b.ReportAllocs()
 	n := 0
-	err := Synthesize(SynthOptions{N: b.N, Seed: 1, Today: synthToday}, func(e *Enterprise) error {
+	err := Generate(Options{N: b.N, Seed: 1, Today: synthToday}, func(e *enterprise.Enterprise) error {
 		n += len(e.Name)
 		return nil
 	})
 	if err != nil {
 		b.Fatal(err)
 	}
+}
+
+func sizeStr(p *string) string {
+	if p == nil {
+		return "nil"
+	}
+	return *p
 }
