@@ -26,7 +26,6 @@ import (
 	"hash/fnv"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -358,8 +357,4 @@ func defaultWorker() string {
 	var b [3]byte
 	_, _ = rand.Read(b[:])
 	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b[:]))
-}
-
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
 }

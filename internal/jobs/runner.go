@@ -222,7 +222,7 @@ func (r *Runner) claim(ctx context.Context, bulk bool) (*Job, error) {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
 	q := `UPDATE jobs SET status = 'running', lease_until = ?, locked_by = ?, attempts = attempts + 1, updated_at = ?
-		WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND lane <= ? AND run_at <= ? AND kind IN (` + placeholders(len(kinds)) + `)
+		WHERE id = (SELECT id FROM jobs WHERE status = 'queued' AND lane <= ? AND run_at <= ? AND kind IN (` + store.Placeholders(len(kinds)) + `)
 			ORDER BY lane, run_at, id LIMIT 1` + lock + `)
 		RETURNING ` + jobColumns
 	maxLane := Interactive

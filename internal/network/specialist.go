@@ -340,7 +340,7 @@ func loadGrids(ctx context.Context, q store.Querier, list []Specialist) error {
 		args[i] = sp.UserID
 	}
 	rows, err := q.QueryContext(ctx, `SELECT user_id, district, street FROM specialist_grid WHERE user_id IN (`+
-		strings.TrimSuffix(strings.Repeat("?,", len(list)), ",")+`) ORDER BY user_id, district, street`, args...)
+		store.Placeholders(len(list))+`) ORDER BY user_id, district, street`, args...)
 	if err != nil {
 		return errs.Wrap(err, "load grids")
 	}

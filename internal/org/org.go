@@ -321,7 +321,7 @@ func (s *Service) Holders(ctx context.Context, unitIDs ...int64) (auth.Resource,
 	if len(unitIDs) == 0 {
 		return res, nil
 	}
-	marks := strings.TrimSuffix(strings.Repeat("?, ", len(unitIDs)), ", ")
+	marks := store.Placeholders(len(unitIDs))
 	args := make([]any, len(unitIDs))
 	for i, id := range unitIDs {
 		args[i] = id

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/policy/sqlpeer"
 	"math/rand/v2"
 	"slices"
 	"strconv"
@@ -123,7 +124,7 @@ func TestSimulateMatchesSQL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := policy.SQLSimulate(ctx, db, r, a, "district", today)
+			want, err := sqlpeer.Simulate(ctx, db, r, a, "district", today)
 			if err != nil {
 				t.Fatalf("%s: %v", src, err)
 			}
@@ -145,7 +146,7 @@ func TestSimulateMatchesSQL(t *testing.T) {
 				t.Fatalf("rule %s: groups engine %v, SQL %v", src, eg, sg)
 			}
 			if i < 20 {
-				c, err := policy.SQLCountEligible(ctx, db, r, today)
+				c, err := sqlpeer.CountEligible(ctx, db, r, today)
 				if err != nil || uint64(c) != got.Eligible {
 					t.Fatalf("count eligible in SQL: %d (%v), engine %d", c, err, got.Eligible)
 				}

@@ -402,7 +402,7 @@ func findEnterprises(ctx context.Context, q store.Querier, ids []int64) ([]*ente
 		for i, id := range chunk {
 			args[i] = id
 		}
-		err := eachEnterprise(ctx, q, "id IN ("+placeholders(len(chunk))+")", args, func(e *enterprise.Enterprise) error {
+		err := eachEnterprise(ctx, q, "id IN ("+store.Placeholders(len(chunk))+")", args, func(e *enterprise.Enterprise) error {
 			out = append(out, clone(e))
 			return nil
 		})
@@ -424,9 +424,3 @@ func ReadEnterprises(ctx context.Context, q store.Querier, ids []int64) ([]*ente
 }
 
 // placeholders returns "?, ?, …" with n marks.
-func placeholders(n int) string {
-	if n <= 0 {
-		return ""
-	}
-	return strings.Repeat("?, ", n-1) + "?"
-}

@@ -307,6 +307,15 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
 	return nil
 }
 
+// Placeholders returns n placeholders for an IN list or a VALUES row:
+// "?, ?, ?" ("" for n ≤ 0).
+func Placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
 // InTx runs fn in q's transaction when q is a *Tx and in a new transaction
 // when q is the *DB. A domain function that takes a Querier from its caller
 // (to join the caller's transaction, or to stand alone) writes through it:

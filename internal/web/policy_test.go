@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"github.com/qinqing/qinqing/internal/enterprise/synth"
+	"github.com/qinqing/qinqing/internal/policy/sqlpeer"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -14,7 +15,6 @@ import (
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/config"
 	"github.com/qinqing/qinqing/internal/enterprise"
-	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/policy/rule"
 	"github.com/qinqing/qinqing/internal/workday"
 )
@@ -91,7 +91,7 @@ func TestPolicySimulateAPI(t *testing.T) {
 	}
 	r := rule.MustParse(string(body["rule"].(json.RawMessage)))
 	amt := rule.Amount{Rate: 0.1, Of: "revenue", Cap: ptr64(500000)}
-	want, err := policy.SQLSimulate(context.Background(), ts.App.DB, r, &amt, "district", workday.Today(ts.Clock.Now))
+	want, err := sqlpeer.Simulate(context.Background(), ts.App.DB, r, &amt, "district", workday.Today(ts.Clock.Now))
 	if err != nil {
 		t.Fatal(err)
 	}

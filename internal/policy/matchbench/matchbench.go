@@ -4,7 +4,7 @@
 //
 //   - simulation (counts + budget + group by district) by the engine, on
 //     every core (GOMAXPROCS) and on one;
-//   - the same predicate as SQL (policy.SQLSimulate: three-valued, with
+//   - the same predicate as SQL (sqlpeer.Simulate: three-valued, with
 //     single-column indexes on the filtered columns and enterprise_tags(tag,
 //     enterprise_id)) in PostgreSQL and in SQLite;
 //   - per-row evaluation of the rule's text form with expr-lang/expr (a
@@ -26,6 +26,7 @@ import (
 	"fmt"
 	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"github.com/qinqing/qinqing/internal/money"
+	"github.com/qinqing/qinqing/internal/policy/sqlpeer"
 	"io"
 	"log/slog"
 	"math"
@@ -289,7 +290,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			}
 			var got *policy.Simulation
 			t := timeRuns(o.SQLRuns, func() {
-				got, err = policy.SQLSimulate(ctx, db, r, &amount, "district", today)
+				got, err = sqlpeer.Simulate(ctx, db, r, &amount, "district", today)
 			})
 			if err != nil {
 				return nil, err
@@ -450,7 +451,7 @@ func insertSQLite(ctx context.Context, db *store.DB, ents []*enterprise.Enterpri
 		return errs.Wrap(err, "cache size")
 	}
 	return db.InTx(ctx, func(tx *store.Tx) error {
-		ins, err := tx.PrepareContext(ctx, "INSERT INTO enterprises ("+strings.Join(columns, ", ")+") VALUES ("+strings.Repeat("?, ", len(columns)-1)+"?)")
+		ins, err := tx.PrepareContext(ctx, "INSERT INTO enterprises ("+strings.Join(columns, ", ")+") VALUES ("+store.Placeholders(len(columns))+")")
 		if err != nil {
 			return errs.Wrap(err, "prepare")
 		}

@@ -1,4 +1,8 @@
-package policy
+// Package sqlpeer is the SQL peer of the policy engine: a rule as a
+// three-valued SQL WHERE over the enterprises table, and the simulation of a
+// clause by SQL. The engine never uses it; the benchmark (matchbench)
+// compares the engine against it, and the tests check the two agree.
+package sqlpeer
 
 import (
 	"context"
@@ -9,12 +13,13 @@ import (
 	"strings"
 
 	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/policy"
 	"github.com/qinqing/qinqing/internal/policy/rule"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
-// SQLWhere translates valid rule r into a boolean SQL expression over the
+// Where translates valid rule r into a boolean SQL expression over the
 // enterprises table (aliased e) with the same three-valued meaning as
 // rule.Eval for date today: TRUE for 符合, FALSE for 不符合, NULL for
 // 待补充信息. SQL's NULL logic is Kleene's, so all/any/not map to AND, OR
@@ -26,7 +31,7 @@ import (
 // The engine never uses it: it is the peer the benchmark compares against
 // ("the same predicate as SQL") and a cross-check in tests. Errors:
 // Invalid for a rule that does not validate.
-func SQLWhere(r *rule.Rule, today workday.Date) (string, []any, error) {
+func Where(r *rule.Rule, today workday.Date) (string, []any, error) {
 	if err := r.Validate(); err != nil {
 		return "", nil, err
 	}
@@ -74,7 +79,7 @@ func sqlColumn(field string) string {
 func sqlLeaf(b *strings.Builder, args *[]any, r *rule.Rule, today workday.Date) {
 	col := sqlColumn(r.Field)
 	add := func(vs ...any) { *args = append(*args, vs...) }
-	marks := func(n int) string { return placeholders(n) }
+	marks := store.Placeholders
 	switch r.Op {
 	case rule.OpKnown:
 		fmt.Fprintf(b, "(%s IS NOT NULL)", col)
@@ -247,12 +252,12 @@ func ageThreshold(k int64, today workday.Date) int64 {
 	return int64(d)
 }
 
-// SQLAmount translates valid amount a into a SQL expression over the
+// Amount translates valid amount a into a SQL expression over the
 // enterprises table (alias e) giving each row's amount in whole yuan, 0
 // for an unknown base, as rule.Amount.For does (assuming base × rate
 // numerator stays within 64 bits). The numbers are inlined: they come from
 // a validated Amount.
-func SQLAmount(a rule.Amount, d store.Dialect) string {
+func Amount(a rule.Amount, d store.Dialect) string {
 	if a.Fixed > 0 {
 		return strconv.FormatInt(a.Fixed, 10)
 	}
@@ -278,13 +283,13 @@ func SQLAmount(a rule.Amount, d store.Dialect) string {
 	return fmt.Sprintf("(CASE WHEN %s IS NULL THEN 0 ELSE %s END)", col, v)
 }
 
-// SQLSimulate answers a simulation with SQL instead of the engine: the
+// Simulate answers a simulation with SQL instead of the engine: the
 // eligible enterprises with their budget grouped by groupBy (a column of
 // enterprises, "" for none) in one query, and the unknown count and the
 // total in a second (which must look at every row). It is the benchmark's
 // peer and a cross-check in tests. Errors: Invalid, Internal.
-func SQLSimulate(ctx context.Context, q store.Querier, r *rule.Rule, a *rule.Amount, groupBy string, today workday.Date) (*Simulation, error) {
-	where, args, err := SQLWhere(r, today)
+func Simulate(ctx context.Context, q store.Querier, r *rule.Rule, a *rule.Amount, groupBy string, today workday.Date) (*policy.Simulation, error) {
+	where, args, err := Where(r, today)
 	if err != nil {
 		return nil, err
 	}
@@ -293,7 +298,7 @@ func SQLSimulate(ctx context.Context, q store.Querier, r *rule.Rule, a *rule.Amo
 		if err := a.Validate(); err != nil {
 			return nil, err
 		}
-		amount = SQLAmount(*a, q.Dialect())
+		amount = Amount(*a, q.Dialect())
 	}
 	group := "''"
 	switch groupBy {
@@ -303,14 +308,14 @@ func SQLSimulate(ctx context.Context, q store.Querier, r *rule.Rule, a *rule.Amo
 	default:
 		return nil, errs.FieldErrorf("group_by", "SQL 对照只支持按分类字段分组，而不是“%s”", groupBy)
 	}
-	sim := &Simulation{Groups: []SimGroup{}, Rule: r}
+	sim := &policy.Simulation{Groups: []policy.SimGroup{}, Rule: r}
 	rows, err := q.QueryContext(ctx, "SELECT "+group+", COUNT(*), COALESCE(SUM("+amount+"), 0) FROM enterprises e WHERE "+where+
 		" GROUP BY "+group+" ORDER BY 1", args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "simulate in SQL")
 	}
 	for rows.Next() {
-		var g SimGroup
+		var g policy.SimGroup
 		var n, yuan int64
 		if err := rows.Scan(&g.Key, &n, &yuan); err != nil {
 			rows.Close()
@@ -339,10 +344,10 @@ func SQLSimulate(ctx context.Context, q store.Querier, r *rule.Rule, a *rule.Amo
 	return sim, nil
 }
 
-// SQLCountEligible counts the enterprises rule r fits with one SQL query
+// CountEligible counts the enterprises rule r fits with one SQL query
 // (the cheapest thing SQL can be asked). Errors: Invalid, Internal.
-func SQLCountEligible(ctx context.Context, q store.Querier, r *rule.Rule, today workday.Date) (int64, error) {
-	where, args, err := SQLWhere(r, today)
+func CountEligible(ctx context.Context, q store.Querier, r *rule.Rule, today workday.Date) (int64, error) {
+	where, args, err := Where(r, today)
 	if err != nil {
 		return 0, err
 	}
