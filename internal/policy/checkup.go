@@ -193,7 +193,7 @@ func (s *Service) PolicyMetrics(ctx context.Context, a *auth.Actor, id int64) (*
 	if err := s.engine.ready(); err != nil {
 		return nil, err
 	}
-	snap := s.engine.Snapshot()
+	snap := s.engine.Table()
 	m := &Metrics{Policy: p, Clauses: []ClauseStats{}}
 	allEligible, allUnknown, allPushed := roaring.New(), roaring.New(), roaring.New()
 	for _, cl := range p.Clauses {

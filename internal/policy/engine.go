@@ -51,7 +51,7 @@ type LoadStats struct {
 	MemoryBytes uint64        `json:"memory_bytes"`
 }
 
-// Engine keeps an in-memory columnar snapshot (rule.Snapshot) of every
+// Engine keeps an in-memory columnar snapshot (rule.Table) of every
 // enterprise and an index (rule.Index) of the current clauses of the
 // published policies, both current: a changed enterprise is re-read and
 // replaced in the snapshot at once (Refresh, called in-process through
@@ -64,7 +64,7 @@ type Engine struct {
 	db   *store.DB
 	opts EngineOptions
 
-	snap atomic.Pointer[rule.Snapshot]
+	snap atomic.Pointer[rule.Table]
 	idx  atomic.Pointer[ClauseIndex]
 
 	loadMu     sync.Mutex // one full load at a time
@@ -102,8 +102,8 @@ func NewEngine(db *store.DB, opts EngineOptions) *Engine {
 	return e
 }
 
-// Snapshot returns the current snapshot, its date set to today.
-func (e *Engine) Snapshot() *rule.Snapshot {
+// Table returns the current snapshot, its date set to today.
+func (e *Engine) Table() *rule.Table {
 	s := e.snap.Load()
 	if today := workday.Today(e.opts.Now); s.Today() != today {
 		s.SetToday(today)
@@ -379,7 +379,7 @@ func (e *Engine) Search(ctx context.Context, q enterprise.Query) (ids []int64, t
 	if !e.current(ctx) {
 		return nil, 0, false
 	}
-	ids, total = e.Snapshot().Search(q)
+	ids, total = e.Table().Search(q)
 	return ids, total, true
 }
 
@@ -416,7 +416,7 @@ func (e *Engine) current(ctx context.Context) bool {
 }
 
 // Evaluate evaluates r for every enterprise of the snapshot.
-func (e *Engine) Evaluate(r *rule.Rule) rule.Result { return e.Snapshot().Evaluate(r) }
+func (e *Engine) Evaluate(r *rule.Rule) rule.Result { return e.Table().Evaluate(r) }
 
 // ClauseIndex is the reverse index over the current clauses of the
 // published policies, with the clauses and policies themselves.

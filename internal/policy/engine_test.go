@@ -155,9 +155,9 @@ func TestSimulateMatchesSQL(t *testing.T) {
 	})
 }
 
-// TestSnapshotFollowsUpdates checks that the engine takes in a changed
+// TestTableFollowsUpdates checks that the engine takes in a changed
 // enterprise at once in-process, and that a bulk change ("") reloads it.
-func TestSnapshotFollowsUpdates(t *testing.T) {
+func TestTableFollowsUpdates(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db, fixtureOptions{events: true})
@@ -173,7 +173,7 @@ func TestSnapshotFollowsUpdates(t *testing.T) {
 		rev := mustRule(t, `{"all":[{"field":"revenue","op":">=","value":0},{"field":"tags","op":"has","value":"独角兽"}]}`)
 		f.set(t, ids[10], enterprise.Update{Clear: []string{"revenue"}})
 		waitFor(t, time.Second, func() bool {
-			row, _ := f.Svc.Engine().Snapshot().Row(ids[10])
+			row, _ := f.Svc.Engine().Table().Row(ids[10])
 			return f.Svc.Engine().Evaluate(rev).Unknown.Contains(row)
 		})
 		// A bulk change reloads in the background.
@@ -190,10 +190,10 @@ func TestSnapshotFollowsUpdates(t *testing.T) {
 	})
 }
 
-// TestSnapshotAcrossInstances runs two instances on one PostgreSQL
+// TestTableAcrossInstances runs two instances on one PostgreSQL
 // database: a change made on one reaches the other's snapshot through
 // LISTEN/NOTIFY within a second.
-func TestSnapshotAcrossInstances(t *testing.T) {
+func TestTableAcrossInstances(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
 	a := newFixture(t, storetest.MustOpenDSN(t, dsn), fixtureOptions{events: true, worker: "a"})
 	b := newFixture(t, storetest.MustOpenDSN(t, dsn), fixtureOptions{events: true, worker: "b"})

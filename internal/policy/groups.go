@@ -33,11 +33,11 @@ type groupSet struct {
 // intersects its outcome with each tag's rows. The engine builds the set
 // on first use and then keeps it current as it takes in changed
 // enterprises; a full reload (a new snapshot) empties it. (Fields with one
-// value per enterprise need no cache: rule.Snapshot.Tally counts them from
+// value per enterprise need no cache: rule.Table.Tally counts them from
 // the snapshot's own columns.)
 type groupCache struct {
 	mu   sync.RWMutex
-	snap *rule.Snapshot
+	snap *rule.Table
 	tags *groupSet
 }
 
@@ -52,7 +52,7 @@ func tagValues(e *enterprise.Enterprise) []string {
 
 // update moves row (now holding e) to its groups, if the cache holds the
 // groups of snap.
-func (c *groupCache) update(snap *rule.Snapshot, row uint32, e *enterprise.Enterprise) {
+func (c *groupCache) update(snap *rule.Table, row uint32, e *enterprise.Enterprise) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.snap != snap || c.tags == nil {
@@ -76,7 +76,7 @@ func (c *groupCache) update(snap *rule.Snapshot, row uint32, e *enterprise.Enter
 
 // remove takes row out of every group, if the cache holds the groups of
 // snap.
-func (c *groupCache) remove(snap *rule.Snapshot, row uint32) {
+func (c *groupCache) remove(snap *rule.Table, row uint32) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.snap != snap || c.tags == nil {
@@ -104,7 +104,7 @@ func sortValues(vs []string) {
 // withTags calls fn with the tag groups of snap, building them first if
 // needed, while holding the cache's read lock (the groups must not change
 // under fn).
-func (c *groupCache) withTags(snap *rule.Snapshot, fn func(gs *groupSet) error) error {
+func (c *groupCache) withTags(snap *rule.Table, fn func(gs *groupSet) error) error {
 	c.mu.RLock()
 	if c.snap == snap && c.tags != nil {
 		defer c.mu.RUnlock()
@@ -128,7 +128,7 @@ func (c *groupCache) withTags(snap *rule.Snapshot, fn func(gs *groupSet) error) 
 }
 
 // buildTagGroups finds the tags in snap and the rows of each.
-func buildTagGroups(snap *rule.Snapshot) (*groupSet, error) {
+func buildTagGroups(snap *rule.Table) (*groupSet, error) {
 	known := &rule.Rule{Field: "tags", Op: rule.OpKnown}
 	if err := known.Validate(); err != nil {
 		return nil, err

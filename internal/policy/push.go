@@ -155,7 +155,7 @@ func (s *Service) PushClause(ctx context.Context, pol *Policy, cl *Clause, j *jo
 	if err := s.engine.awaitLoaded(ctx); err != nil {
 		return res, err
 	}
-	snap := s.engine.Snapshot()
+	snap := s.engine.Table()
 	ev := snap.Evaluate(cl.Rule)
 	done := roaring.New()
 	upgradable := roaring.New() // told 待补充信息, may now be eligible

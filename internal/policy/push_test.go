@@ -40,7 +40,7 @@ func TestPushIdempotent(t *testing.T) {
 		}
 		want := map[int64]bool{}
 		r := mustRule(t, ruleJSON)
-		snap := a.Svc.Engine().Snapshot()
+		snap := a.Svc.Engine().Table()
 		for _, id := range snap.IDs(snap.Evaluate(r).Eligible) {
 			want[id] = true
 		}

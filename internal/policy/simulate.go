@@ -78,11 +78,11 @@ func (s *Service) Names() rule.Names {
 // categorical field or tags, the counts and budget per value (for tags an
 // enterprise counts under each of its tags). A field with one value per
 // enterprise is counted by the snapshot in the pass that evaluates the
-// rule (rule.Snapshot.Tally); tags go through the cached rows of each tag.
+// rule (rule.Table.Tally); tags go through the cached rows of each tag.
 // Errors: Invalid for a field that cannot group.
 func (e *Engine) Simulate(r *rule.Rule, a *rule.Amount, groupBy string, names rule.Names) (*Simulation, error) {
 	start := time.Now()
-	snap := e.Snapshot()
+	snap := e.Table()
 	field := groupBy
 	if fd, ok := enterprise.FieldByName(groupBy); ok {
 		field = fd.Name
@@ -113,7 +113,7 @@ func (e *Engine) Simulate(r *rule.Rule, a *rule.Amount, groupBy string, names ru
 
 // simulateTags fills in sim grouped by tag: an enterprise counts under
 // each of its tags, so the groups are intersections with each tag's rows.
-func (e *Engine) simulateTags(sim *Simulation, snap *rule.Snapshot, r *rule.Rule, a *rule.Amount, names rule.Names) error {
+func (e *Engine) simulateTags(sim *Simulation, snap *rule.Table, r *rule.Rule, a *rule.Amount, names rule.Names) error {
 	res := snap.Evaluate(r)
 	c := res.Count()
 	sim.Eligible, sim.Unknown, sim.NotEligible = c.Eligible, c.Unknown, c.NotEligible

@@ -206,7 +206,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}
 	}
 
-	// Snapshot load time and memory, from each database.
+	// Table load time and memory, from each database.
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	loadEngine := func(db *store.DB, name string) (*policy.Engine, error) {
 		runtime.GC()
@@ -236,7 +236,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	if n := eng.Snapshot().Len(); n != len(ents) {
+	if n := eng.Table().Len(); n != len(ents) {
 		return nil, errs.Errorf(errs.Internal, "snapshot holds %d enterprises, want %d", n, len(ents))
 	}
 
@@ -266,7 +266,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		procs := runtime.GOMAXPROCS(1)
 		oneT := timeRuns(o.Runs, func() { _, _ = eng.Simulate(r, &amount, "district", rule.Names{}) })
 		runtime.GOMAXPROCS(procs)
-		evalT := timeRuns(o.Runs, func() { eng.Snapshot().Evaluate(r) })
+		evalT := timeRuns(o.Runs, func() { eng.Table().Evaluate(r) })
 		engMed := median(engT)
 		var exprT, rawT []time.Duration
 		row := func(peer string, t []time.Duration) {

@@ -232,7 +232,7 @@ func TestGroupBy(t *testing.T) {
 	})
 }
 
-func TestSnapshotLookups(t *testing.T) {
+func TestTableLookups(t *testing.T) {
 	today := workday.MustParseDate("2025-01-01")
 	b := NewBuilder()
 	b.Add(&enterprise.Enterprise{ID: 10, Name: "甲", Revenue: ptr(int64(5))})

@@ -11,8 +11,8 @@ package rule
 //
 // For rules of 1, 3, 6 and 12 leaves:
 //
-//	Evaluate        Snapshot.Evaluate (three bitmaps over all rows)
-//	Tally           Snapshot.Tally: counts, groups by district and budget,
+//	Evaluate        Table.Evaluate (three bitmaps over all rows)
+//	Tally           Table.Tally: counts, groups by district and budget,
 //	                what a simulation runs
 //	RowEval         Rule.Eval in a loop over []*enterprise.Enterprise
 //	Expr            an expr-lang/expr program (compiled once) run on a
@@ -55,7 +55,7 @@ func benchToday() workday.Date { return workday.MustParseDate("2025-06-30") }
 // benchFixture is the synthetic city in its several forms.
 type benchFixture struct {
 	ents  []*enterprise.Enterprise
-	snap  *Snapshot
+	snap  *Table
 	envs  []exprEnv
 	raw   *rawColumns
 	today workday.Date

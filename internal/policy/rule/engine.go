@@ -16,7 +16,7 @@ import (
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
-// Result is the outcome of a rule for every enterprise of a Snapshot, as
+// Result is the outcome of a rule for every enterprise of a Table, as
 // three disjoint bitmaps of rows that together cover the live rows. The
 // bitmaps belong to the caller.
 type Result struct {
@@ -24,8 +24,8 @@ type Result struct {
 	Unknown     *roaring.Bitmap // 待补充信息
 	NotEligible *roaring.Bitmap // 不符合
 
-	snap *Snapshot // the snapshot evaluated, and
-	gen  uint64    // its row generation then, for GroupBy's shortcut
+	snap *Table // the snapshot evaluated, and
+	gen  uint64 // its row generation then, for GroupBy's shortcut
 }
 
 // Counts are the sizes of a Result.
@@ -57,7 +57,7 @@ func (r Result) Count() Counts {
 // first, and a child only looks at rows no earlier child made false
 // (dually for any), so a column scan touches only the 64-row words that
 // hold candidates. not swaps T and F.
-func (s *Snapshot) Evaluate(r *Rule) Result {
+func (s *Table) Evaluate(r *Rule) Result {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	nw := words(s.n)
@@ -92,7 +92,7 @@ type outcome struct {
 
 // workers returns how many goroutines evaluate the snapshot's chunks: one
 // per core, at most one per chunk.
-func (s *Snapshot) workers() int {
+func (s *Table) workers() int {
 	return max(1, min(runtime.GOMAXPROCS(0), (words(s.n)+chunkWords-1)/chunkWords))
 }
 
@@ -100,7 +100,7 @@ func (s *Snapshot) workers() int {
 // of goroutines, calling visit with each chunk's outcome and the number
 // (below workers) of the goroutine that evaluated it, so that visit can
 // keep per-goroutine state without locks. The caller holds the read lock.
-func (s *Snapshot) evaluate(r *Rule, workers int, visit func(worker int, o *outcome)) {
+func (s *Table) evaluate(r *Rule, workers int, visit func(worker int, o *outcome)) {
 	nw := words(s.n)
 	cp := &compiler{s: s, nw: nw}
 	p := cp.compile(r)
@@ -169,7 +169,7 @@ type plan struct {
 
 // compiler turns a rule into a plan over one snapshot.
 type compiler struct {
-	s     *Snapshot
+	s     *Table
 	nw    int
 	dense []bitset // the plan's sets, returned to the pool by release
 }
@@ -218,7 +218,7 @@ func (cp *compiler) set(sets []*roaring.Bitmap, and bool) bitset {
 // evaluator holds the state of one goroutine of an evaluation: the chunk
 // it is on and its scratch bitsets.
 type evaluator struct {
-	s      *Snapshot
+	s      *Table
 	w0, cw int // the chunk: its first word and its length in words
 	free   []bitset
 }
@@ -518,7 +518,7 @@ type Group struct {
 // the "" group). Groups come sorted by value, the "" group last, and groups
 // with no rows are left out. A field that is not categorical is an
 // *errs.Error (Invalid, field "field").
-func (s *Snapshot) GroupBy(res Result, field string) ([]Group, error) {
+func (s *Table) GroupBy(res Result, field string) ([]Group, error) {
 	fd, ok := enterprise.FieldByName(field)
 	f := fieldIDOf(fd.Name)
 	s.mu.RLock()
@@ -629,7 +629,7 @@ type BudgetSum struct {
 // Budget sums Amount a over the live rows in rows (usually
 // Result.Eligible), with the meaning of Amount.For for each. An invalid
 // Amount is an *errs.Error (Invalid, field "amount").
-func (s *Snapshot) Budget(rows *roaring.Bitmap, a Amount) (BudgetSum, error) {
+func (s *Table) Budget(rows *roaring.Bitmap, a Amount) (BudgetSum, error) {
 	if err := a.Validate(); err != nil {
 		return BudgetSum{}, err
 	}

@@ -40,7 +40,7 @@ type tallyAcc struct {
 // kind, industry (full code), district, street, credit, status and size.
 // No roaring bitmap is made. Another field is an *errs.Error (Invalid,
 // field "field"), an invalid amount one with field "amount".
-func (s *Snapshot) Tally(r *Rule, a *Amount, field string) (Tally, error) {
+func (s *Table) Tally(r *Rule, a *Amount, field string) (Tally, error) {
 	var c *calc
 	if a != nil {
 		if err := a.Validate(); err != nil {

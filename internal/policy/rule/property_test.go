@@ -13,10 +13,10 @@ import (
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
-// population is a set of enterprises kept in step with a Snapshot.
+// population is a set of enterprises kept in step with a Table.
 type population struct {
 	byID map[int64]*enterprise.Enterprise
-	snap *Snapshot
+	snap *Table
 }
 
 func newPopulation(rng *rand.Rand, n int, pUnknown float64, today workday.Date) *population {
@@ -74,7 +74,7 @@ func (p *population) churn(rng *rand.Rand, steps int, pUnknown float64) {
 	}
 }
 
-// check compares Snapshot.Evaluate with Rule.Eval on every enterprise.
+// check compares Table.Evaluate with Rule.Eval on every enterprise.
 func (p *population) check(t *testing.T, r *Rule, today workday.Date) {
 	t.Helper()
 	res := p.snap.Evaluate(r)
@@ -310,9 +310,9 @@ func TestIndexSkipsRules(t *testing.T) {
 	}
 }
 
-// TestSnapshotConcurrent runs evaluations while the snapshot changes; run
+// TestTableConcurrent runs evaluations while the snapshot changes; run
 // with -race.
-func TestSnapshotConcurrent(t *testing.T) {
+func TestTableConcurrent(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 3))
 	today := workday.MustParseDate("2025-06-30")
 	p := newPopulation(rng, 3000, 0.3, today)

@@ -9,7 +9,7 @@
 // other:
 //
 //   - Rule.Eval: one enterprise, one rule (the reference semantics);
-//   - Snapshot.Evaluate: one rule against every enterprise of the city, over
+//   - Table.Evaluate: one rule against every enterprise of the city, over
 //     an in-memory columnar snapshot with roaring bitmaps;
 //   - Index.Match: one enterprise against many published rules, skipping the
 //     rules that cannot hold for it.

@@ -21,7 +21,7 @@ import (
 // in the arena; the page is a partial sort of the matches by the sort
 // key, unknown values last and ties by id, as the database would order
 // them. q.USCC is ignored: credit codes are the database's (unique index).
-func (s *Snapshot) Search(q enterprise.Query) (ids []int64, total int) {
+func (s *Table) Search(q enterprise.Query) (ids []int64, total int) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	cand, ok := s.searchBitmap(q)
@@ -63,7 +63,7 @@ func (s *Snapshot) Search(q enterprise.Query) (ids []int64, total int) {
 }
 
 // page returns the ids of the rows top kept, from offset on.
-func (s *Snapshot) page(top *topK, offset int) []int64 {
+func (s *Table) page(top *topK, offset int) []int64 {
 	rows := top.sorted()
 	if offset >= len(rows) {
 		return []int64{}
@@ -82,7 +82,7 @@ var parallelScanRows uint64 = 200_000
 
 // scanNames returns the live rows whose names contain part, in row order,
 // testing ranges of rows on GOMAXPROCS goroutines.
-func (s *Snapshot) scanNames(part string) []uint32 {
+func (s *Table) scanNames(part string) []uint32 {
 	nw := len(s.live)
 	workers := max(min(runtime.GOMAXPROCS(0), nw), 1)
 	chunk := (nw + workers - 1) / workers
@@ -111,7 +111,7 @@ func (s *Snapshot) scanNames(part string) []uint32 {
 // searchBitmap returns the live rows that pass q's categorical and tag
 // filters, or nil when q has none (every live row passes); ok is false
 // when a filter names a value no enterprise has.
-func (s *Snapshot) searchBitmap(q enterprise.Query) (rows *roaring.Bitmap, ok bool) {
+func (s *Table) searchBitmap(q enterprise.Query) (rows *roaring.Bitmap, ok bool) {
 	var parts []*roaring.Bitmap
 	for _, c := range []struct {
 		f fieldID
@@ -153,7 +153,7 @@ func (s *Snapshot) searchBitmap(q enterprise.Query) (rows *roaring.Bitmap, ok bo
 // nameMatcher returns the test of whether a row's name contains part
 // (ASCII letters already lower-cased), ignoring the case of ASCII letters;
 // nil when part is empty.
-func (s *Snapshot) nameMatcher(part string) func(row uint32) bool {
+func (s *Table) nameMatcher(part string) func(row uint32) bool {
 	if part == "" {
 		return nil
 	}
@@ -184,7 +184,7 @@ func (s *Snapshot) nameMatcher(part string) func(row uint32) bool {
 
 // searchLess returns the order of the search: by id, or by a sort key with
 // unknown values last and ties by id, descending when desc.
-func (s *Snapshot) searchLess(key string, desc bool) func(a, b uint32) bool {
+func (s *Table) searchLess(key string, desc bool) func(a, b uint32) bool {
 	ids := s.ids
 	byID := func(a, b uint32) bool { return ids[a] < ids[b] != desc }
 	// then orders by cmp (negative: a first when ascending), unknown last.

@@ -11,8 +11,11 @@ import (
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
-// Snapshot is an in-memory columnar copy of every enterprise of the city,
-// built for evaluating rules over the whole population in milliseconds.
+// Table is the city's enterprises held in memory column by column: the one
+// in-memory copy of the registry, which answers both the policy engine
+// (eligibility of a rule over the whole population in milliseconds,
+// simulation, push candidates) and the registry search (filters, sort and
+// page, Search). The policy engine keeps it current.
 //
 // Layout. Rows are numbered 0..n-1 in the order enterprises were added; an
 // ID column maps rows to enterprise ids and a hash map maps ids to rows.
@@ -26,7 +29,7 @@ import (
 // deleted. age_years is not stored: a condition on it is turned into a
 // range of founding dates for the snapshot's date (Today).
 //
-// Updates and concurrency. A Snapshot is guarded by a readers-writer lock:
+// Updates and concurrency. A Table is guarded by a readers-writer lock:
 // Evaluate, GroupBy, Budget and the lookups hold the read lock for their
 // whole run, so they see either all or nothing of an update and any number
 // of them run at once; Upsert, Delete and SetToday take the write lock and
@@ -35,7 +38,7 @@ import (
 // id appends a row; Delete clears the row's values and its live bit but
 // never reuses or renumbers it, so row numbers in an earlier Result keep
 // naming the same enterprise. Results never share memory with the
-// snapshot. A server keeps one Snapshot current from its change events and
+// snapshot. A server keeps one Table current from its change events and
 // rebuilds it (NewBuilder … Build, then swaps the pointer) when deleted
 // rows pile up.
 //
@@ -44,7 +47,7 @@ import (
 // million (a province) that is about 2 GB and a full evaluation takes about
 // 4.5 times as long (evaluation already runs in chunks of rows on every
 // core); beyond that, shard snapshots by district across machines.
-type Snapshot struct {
+type Table struct {
 	mu    sync.RWMutex
 	today workday.Date
 
@@ -107,19 +110,19 @@ func intFields() []fieldID {
 	return []fieldID{fRegisteredCapital, fEmployees, fRevenue, fRDExpense, fTaxPaid, fExportValue, fTotalAssets}
 }
 
-// Builder collects enterprises into a new Snapshot. It is not safe for
+// Builder collects enterprises into a new Table. It is not safe for
 // concurrent use.
 type Builder struct {
-	s *Snapshot
+	s *Table
 }
 
 // NewBuilder returns an empty Builder.
 func NewBuilder() *Builder {
-	return &Builder{s: newSnapshot()}
+	return &Builder{s: newTable()}
 }
 
-func newSnapshot() *Snapshot {
-	s := &Snapshot{
+func newTable() *Table {
+	s := &Table{
 		rowOf:  map[int64]uint32{},
 		prefix: map[string]*roaring.Bitmap{},
 		tags:   map[string]*roaring.Bitmap{},
@@ -141,7 +144,7 @@ func (b *Builder) Add(e *enterprise.Enterprise) {
 
 // Build returns the snapshot with age_years computed for date today. The
 // Builder must not be used afterwards.
-func (b *Builder) Build(today workday.Date) *Snapshot {
+func (b *Builder) Build(today workday.Date) *Table {
 	s := b.s
 	b.s = nil
 	s.today = today
@@ -161,7 +164,7 @@ func (b *Builder) Build(today workday.Date) *Snapshot {
 
 // Upsert inserts or replaces enterprise e (by e.ID). The snapshot keeps no
 // reference to e. Safe to call while other goroutines read.
-func (s *Snapshot) Upsert(e *enterprise.Enterprise) {
+func (s *Table) Upsert(e *enterprise.Enterprise) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.upsert(e)
@@ -169,7 +172,7 @@ func (s *Snapshot) Upsert(e *enterprise.Enterprise) {
 
 // Delete removes the enterprise with the given id and reports whether it
 // was there. Its row stays allocated, empty and not live.
-func (s *Snapshot) Delete(id int64) bool {
+func (s *Table) Delete(id int64) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	row, ok := s.rowOf[id]
@@ -185,21 +188,21 @@ func (s *Snapshot) Delete(id int64) bool {
 }
 
 // SetToday changes the date that age_years conditions are evaluated for.
-func (s *Snapshot) SetToday(today workday.Date) {
+func (s *Table) SetToday(today workday.Date) {
 	s.mu.Lock()
 	s.today = today
 	s.mu.Unlock()
 }
 
 // Today returns the date that age_years conditions are evaluated for.
-func (s *Snapshot) Today() workday.Date {
+func (s *Table) Today() workday.Date {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.today
 }
 
 // Len returns the number of enterprises (live rows).
-func (s *Snapshot) Len() int {
+func (s *Table) Len() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.nlive
@@ -207,14 +210,14 @@ func (s *Snapshot) Len() int {
 
 // Rows returns the number of rows, deleted ones included: every row number
 // in a Result is below it.
-func (s *Snapshot) Rows() int {
+func (s *Table) Rows() int {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.n
 }
 
 // Row returns the row of enterprise id and whether it is in the snapshot.
-func (s *Snapshot) Row(id int64) (uint32, bool) {
+func (s *Table) Row(id int64) (uint32, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	row, ok := s.rowOf[id]
@@ -222,7 +225,7 @@ func (s *Snapshot) Row(id int64) (uint32, bool) {
 }
 
 // ID returns the enterprise id of row and whether the row is live.
-func (s *Snapshot) ID(row uint32) (int64, bool) {
+func (s *Table) ID(row uint32) (int64, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if int(row) >= s.n {
@@ -232,7 +235,7 @@ func (s *Snapshot) ID(row uint32) (int64, bool) {
 }
 
 // IDs returns the enterprise ids of the live rows in rows, in row order.
-func (s *Snapshot) IDs(rows *roaring.Bitmap) []int64 {
+func (s *Table) IDs(rows *roaring.Bitmap) []int64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	out := make([]int64, 0, rows.GetCardinality())
@@ -247,7 +250,7 @@ func (s *Snapshot) IDs(rows *roaring.Bitmap) []int64 {
 }
 
 // upsert inserts or replaces e; the caller holds the write lock.
-func (s *Snapshot) upsert(e *enterprise.Enterprise) {
+func (s *Table) upsert(e *enterprise.Enterprise) {
 	row, ok := s.rowOf[e.ID]
 	if !ok {
 		row = s.appendRow(e.ID)
@@ -256,7 +259,7 @@ func (s *Snapshot) upsert(e *enterprise.Enterprise) {
 }
 
 // appendRow adds an empty live row for id.
-func (s *Snapshot) appendRow(id int64) uint32 {
+func (s *Table) appendRow(id int64) uint32 {
 	row := uint32(s.n)
 	s.n++
 	s.gen++
@@ -286,7 +289,7 @@ func (s *Snapshot) appendRow(id int64) uint32 {
 }
 
 // setRow stores the values of e in row.
-func (s *Snapshot) setRow(row uint32, e *enterprise.Enterprise) {
+func (s *Table) setRow(row uint32, e *enterprise.Enterprise) {
 	for _, f := range catFields() {
 		v, ok := stringOf(e, f)
 		s.setCat(f, row, v, ok)
@@ -313,7 +316,7 @@ func (s *Snapshot) setRow(row uint32, e *enterprise.Enterprise) {
 }
 
 // setCat stores a categorical value (known or not) in row.
-func (s *Snapshot) setCat(f fieldID, row uint32, v string, known bool) {
+func (s *Table) setCat(f fieldID, row uint32, v string, known bool) {
 	c := s.cats[f]
 	var code uint32
 	if known {
@@ -354,7 +357,7 @@ func (c *catColumn) code(v string) uint32 {
 }
 
 // prefixes calls fn with the bitmap of every prefix of industry code v.
-func (s *Snapshot) prefixes(v string, fn func(*roaring.Bitmap)) {
+func (s *Table) prefixes(v string, fn func(*roaring.Bitmap)) {
 	for k := 1; k <= len(v) && k <= maxPrefix; k++ {
 		p := v[:k]
 		bm, ok := s.prefix[p]
@@ -367,7 +370,7 @@ func (s *Snapshot) prefixes(v string, fn func(*roaring.Bitmap)) {
 }
 
 // setName stores a name in row.
-func (s *Snapshot) setName(row uint32, name string) {
+func (s *Table) setName(row uint32, name string) {
 	c := &s.names
 	if c.known.has(row) && string(c.buf[c.off[row]:c.off[row]+c.size[row]]) == name {
 		return
@@ -390,7 +393,7 @@ func (c *nameColumn) name(row int) []byte {
 }
 
 // setTags stores a tag set (nil: unknown) in row.
-func (s *Snapshot) setTags(row uint32, tags []string) {
+func (s *Table) setTags(row uint32, tags []string) {
 	if s.tagsKnown.has(row) {
 		for _, bm := range s.tags {
 			bm.Remove(row)
@@ -413,7 +416,7 @@ func (s *Snapshot) setTags(row uint32, tags []string) {
 
 // MemoryBytes estimates the memory the snapshot holds: columns, bitmaps,
 // dictionaries and the id map.
-func (s *Snapshot) MemoryBytes() uint64 {
+func (s *Table) MemoryBytes() uint64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var m uint64
