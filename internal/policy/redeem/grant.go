@@ -442,7 +442,7 @@ func (s *Service) generate(ctx context.Context, pol *policy.Policy, cl *policy.C
 	case <-ctx.Done():
 		return res, errs.Wrap(ctx.Err(), "wait for the policy engine")
 	}
-	snap := eng.Snapshot()
+	snap := eng.Table()
 	ev := snap.Evaluate(cl.Rule)
 	res.Eligible = int(ev.Eligible.GetCardinality())
 	listed := roaring.New()
@@ -793,7 +793,7 @@ func excludeIDs(ctx context.Context, tx *store.Tx, ids []int64, why string, by *
 	for at := 0; at < len(ids); at += chunk {
 		part := ids[at:min(at+chunk, len(ids))]
 		_, err := tx.ExecContext(ctx, `UPDATE policy_grants SET status = ?, reason = ?, reviewed_by = COALESCE(?, reviewed_by), approved_amount = NULL,
-			updated_at = ? WHERE id IN (`+placeholders(len(part))+`)`, append([]any{GrantExcluded, why, by, ms}, int64Args(part)...)...)
+			updated_at = ? WHERE id IN (`+store.Placeholders(len(part))+`)`, append([]any{GrantExcluded, why, by, ms}, int64Args(part)...)...)
 		if err != nil {
 			return errs.Wrap(err, "exclude grants")
 		}
@@ -917,7 +917,7 @@ func (s *Service) ExcludeGrants(ctx context.Context, a *auth.Actor, clauseID int
 		for at := 0; at < len(ids); at += 500 {
 			part := ids[at:min(at+500, len(ids))]
 			rows, err := tx.QueryContext(ctx, `UPDATE policy_grants SET status = ?, reason = ?, reviewed_by = ?, updated_at = ?
-				WHERE clause_id = ? AND status = ? AND id IN (`+placeholders(len(part))+`) RETURNING id`,
+				WHERE clause_id = ? AND status = ? AND id IN (`+store.Placeholders(len(part))+`) RETURNING id`,
 				append([]any{GrantExcluded, why, userID(a), ms, clauseID, GrantListed}, int64Args(part)...)...)
 			if err != nil {
 				return errs.Wrap(err, "exclude grants")
@@ -1053,7 +1053,7 @@ func (s *Service) Countersign(ctx context.Context, a *auth.Actor, clauseID int64
 				for _, g := range part {
 					ids = append(ids, g.id)
 				}
-				if _, err := tx.ExecContext(ctx, `UPDATE policy_grants SET countersigned_by = ?, updated_at = ? WHERE id IN (`+placeholders(len(part))+`)`, ids...); err != nil {
+				if _, err := tx.ExecContext(ctx, `UPDATE policy_grants SET countersigned_by = ?, updated_at = ? WHERE id IN (`+store.Placeholders(len(part))+`)`, ids...); err != nil {
 					return errs.Wrap(err, "countersign")
 				}
 			}
@@ -1069,7 +1069,7 @@ func (s *Service) Countersign(ctx context.Context, a *auth.Actor, clauseID int64
 					ids = append(ids, g.id)
 				}
 				if _, err := tx.ExecContext(ctx, `UPDATE policy_grants SET status = ?, reason = ?, approved_amount = NULL, approved_on = NULL, updated_at = ?
-					WHERE status = ? AND id IN (`+placeholders(len(part))+`)`, ids...); err != nil {
+					WHERE status = ? AND id IN (`+store.Placeholders(len(part))+`)`, ids...); err != nil {
 					return errs.Wrap(err, "return grants")
 				}
 			}

@@ -813,7 +813,7 @@ func (s *Service) runNotifyPayments(ctx context.Context, j *jobs.Job) error {
 					return err
 				}
 			}
-			_, err := tx.ExecContext(ctx, `UPDATE policy_payments SET notified_at = ? WHERE id IN (`+placeholders(len(list))+`)`, ids...)
+			_, err := tx.ExecContext(ctx, `UPDATE policy_payments SET notified_at = ? WHERE id IN (`+store.Placeholders(len(list))+`)`, ids...)
 			return errs.Wrap(err, "mark payments notified")
 		})
 		if err != nil {

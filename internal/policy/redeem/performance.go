@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"github.com/qinqing/qinqing/internal/store"
 	"io"
 	"slices"
 	"strconv"
@@ -631,7 +632,7 @@ func (s *Service) outcomes(ctx context.Context, id int64) ([]Outcome, error) {
 			// Each enterprise's changes of the field, oldest first, and its
 			// value now.
 			q := `SELECT h.enterprise_id, h.at, h.old_value, e.` + field + ` FROM enterprise_history h JOIN enterprises e ON e.id = h.enterprise_id
-				WHERE h.field = ? AND h.enterprise_id IN (` + placeholders(len(ids)) + `) ORDER BY h.enterprise_id, h.at, h.id`
+				WHERE h.field = ? AND h.enterprise_id IN (` + store.Placeholders(len(ids)) + `) ORDER BY h.enterprise_id, h.at, h.id`
 			hr, err := s.db.QueryContext(ctx, q, append([]any{field}, int64Args(ids)...)...)
 			if err != nil {
 				return nil, errs.Wrap(err, "read history")

@@ -417,11 +417,6 @@ func jsonText(v any) string {
 	return string(b)
 }
 
-// placeholders returns "?, ?, …" with n marks.
-func placeholders(n int) string {
-	return strings.TrimSuffix(strings.Repeat("?, ", n), ", ")
-}
-
 func int64Args(ids []int64) []any {
 	out := make([]any, len(ids))
 	for i, id := range ids {
