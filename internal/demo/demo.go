@@ -199,5 +199,15 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintln(out, "demo: policies of the policy supermarket")
+	rd, err := a.Redeem.LoadDemo(ctx, func(name string) *int64 {
+		if u, err := a.Org.Resolve(ctx, name); err == nil {
+			return &u.ID
+		}
+		return nil
+	}, ownID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "demo: a 免申即享 grant list of %d enterprises, %d confirmed, payment batch %d 待拨付\n", rd.Listed, rd.Confirmed, rd.BatchID)
 	return nil
 }

@@ -186,7 +186,7 @@ func (s *Server) policyManagePage(w http.ResponseWriter, r *http.Request) error 
 
 type policyForm struct {
 	Title, DocNo, IssuingUnitID, RedeemingUnitID, SourceText, SourceURL string
-	Category, District, EffectiveFrom, EffectiveTo                      string
+	Category, District, EffectiveFrom, EffectiveTo, Pledge              string
 }
 
 func policyFormOf(p *policy.Policy) policyForm {
@@ -197,7 +197,8 @@ func policyFormOf(p *policy.Policy) policyForm {
 		return strconv.FormatInt(*p, 10)
 	}
 	f := policyForm{Title: p.Title, DocNo: p.DocNo, IssuingUnitID: id(p.IssuingUnitID), RedeemingUnitID: id(p.RedeemingUnitID),
-		SourceText: p.SourceText, SourceURL: p.SourceURL, Category: p.Category, EffectiveFrom: dateText(p.EffectiveFrom), EffectiveTo: dateText(p.EffectiveTo)}
+		SourceText: p.SourceText, SourceURL: p.SourceURL, Category: p.Category, EffectiveFrom: dateText(p.EffectiveFrom), EffectiveTo: dateText(p.EffectiveTo),
+		Pledge: p.Pledge}
 	if p.District != nil {
 		f.District = *p.District
 	}
@@ -208,11 +209,11 @@ func readPolicyForm(r *http.Request) policyForm {
 	v := r.PostForm.Get
 	return policyForm{Title: v("title"), DocNo: v("doc_no"), IssuingUnitID: v("issuing_unit_id"), RedeemingUnitID: v("redeeming_unit_id"),
 		SourceText: v("source_text"), SourceURL: v("source_url"), Category: v("category"), District: v("district"),
-		EffectiveFrom: v("effective_from"), EffectiveTo: v("effective_to")}
+		EffectiveFrom: v("effective_from"), EffectiveTo: v("effective_to"), Pledge: v("pledge")}
 }
 
 func (f policyForm) input() (policy.PolicyInput, error) {
-	in := policy.PolicyInput{Title: f.Title, DocNo: f.DocNo, SourceText: f.SourceText, SourceURL: f.SourceURL, Category: f.Category}
+	in := policy.PolicyInput{Title: f.Title, DocNo: f.DocNo, SourceText: f.SourceText, SourceURL: f.SourceURL, Category: f.Category, Pledge: f.Pledge}
 	var err error
 	if in.IssuingUnitID, err = optID(f.IssuingUnitID, "issuing_unit_id"); err != nil {
 		return in, err
@@ -492,6 +493,7 @@ func (s *Server) deleteClause(w http.ResponseWriter, r *http.Request) error {
 type clauseForm struct {
 	Title, Rule, BenefitKind, Amount, Mode, Materials string
 	WindowFrom, WindowTo, Budget, UnknownMessage      string
+	BudgetRule, BudgetOrder, PrepayPercent            string
 	PushUnknown                                       bool
 }
 
@@ -499,7 +501,10 @@ func clauseFormOf(c *policy.Clause) clauseForm {
 	rj, _ := json.Marshal(c.Rule)
 	f := clauseForm{Title: c.Title, Rule: string(rj), BenefitKind: c.BenefitKind, Mode: c.Mode, Materials: strings.Join(c.Materials, "\n"),
 		WindowFrom: dateText(c.WindowFrom), WindowTo: dateText(c.WindowTo), Budget: wanText(c.Budget), PushUnknown: c.PushUnknown,
-		UnknownMessage: c.UnknownMessage}
+		UnknownMessage: c.UnknownMessage, BudgetRule: c.BudgetRule, BudgetOrder: c.BudgetOrder}
+	if c.PrepayPercent != nil {
+		f.PrepayPercent = strconv.Itoa(*c.PrepayPercent)
+	}
 	if c.Amount != nil {
 		b, _ := json.Marshal(c.Amount)
 		f.Amount = string(b)
@@ -511,12 +516,21 @@ func readClauseForm(r *http.Request) clauseForm {
 	v := r.PostForm.Get
 	return clauseForm{Title: v("title"), Rule: v("rule"), BenefitKind: v("benefit_kind"), Amount: v("amount"), Mode: v("mode"),
 		Materials: v("materials"), WindowFrom: v("window_from"), WindowTo: v("window_to"), Budget: v("budget"),
-		PushUnknown: v("push_unknown") != "", UnknownMessage: v("unknown_message")}
+		PushUnknown: v("push_unknown") != "", UnknownMessage: v("unknown_message"), BudgetRule: v("budget_rule"), BudgetOrder: v("budget_order"),
+		PrepayPercent: v("prepay_percent")}
 }
 
 func (f clauseForm) input() (policy.ClauseInput, error) {
 	in := policy.ClauseInput{Title: f.Title, Rule: json.RawMessage(f.Rule), BenefitKind: f.BenefitKind, Amount: json.RawMessage(f.Amount),
-		Mode: f.Mode, Materials: []string{f.Materials}, PushUnknown: f.PushUnknown, UnknownMessage: f.UnknownMessage}
+		Mode: f.Mode, Materials: []string{f.Materials}, PushUnknown: f.PushUnknown, UnknownMessage: f.UnknownMessage,
+		BudgetRule: f.BudgetRule, BudgetOrder: f.BudgetOrder}
+	if p := strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(f.PrepayPercent), "%")); p != "" {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return in, errs.FieldErrorf("prepay_percent", "预拨比例应为 1 到 99 之间的整数（百分比）")
+		}
+		in.PrepayPercent = &n
+	}
 	var err error
 	if in.WindowFrom, err = optDate("window_from", "申报开始日", f.WindowFrom); err != nil {
 		return in, err
@@ -612,6 +626,8 @@ type clauseFormData struct {
 	Versions     []clauseVersionView
 	Error        string
 	Field        string
+	BudgetRules  []string
+	OrderFields  []policyOption
 }
 
 type clauseVersionView struct {
@@ -622,6 +638,10 @@ type clauseVersionView struct {
 func (s *Server) clauseFormPage(w http.ResponseWriter, r *http.Request, status int, data *clauseFormData) error {
 	fields, _ := json.Marshal(s.builderFields())
 	data.FieldsJSON, data.BenefitKinds, data.Modes, data.AmountBases = string(fields), policy.BenefitKinds, policy.Modes, amountBases()
+	data.BudgetRules = policy.BudgetRules
+	for _, f := range policy.BudgetOrderFields() {
+		data.OrderFields = append(data.OrderFields, policyOption{"-" + f.Name, f.Label + "从高到低"}, policyOption{f.Name, f.Label + "从低到高"})
+	}
 	if data.Clause != nil {
 		vs, err := s.app.Policy.FindClauseVersions(r.Context(), actorOf(r), data.Clause.ClauseID)
 		if err != nil {

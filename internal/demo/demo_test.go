@@ -1,0 +1,78 @@
+package demo_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+
+	"github.com/qinqing/qinqing/internal/app"
+	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/config"
+	"github.com/qinqing/qinqing/internal/demo"
+	"github.com/qinqing/qinqing/internal/policy/redeem"
+	"github.com/qinqing/qinqing/internal/store/storetest"
+)
+
+// TestDemoRedemption loads the demo into SQLite and PostgreSQL alike: a
+// 免申即享 policy whose grant list is generated, approved and confirmed by
+// some enterprises — the demo enterprise's own grant waits for it — with
+// one payment batch 待拨付.
+func TestDemoRedemption(t *testing.T) {
+	for _, db := range []string{"sqlite", "postgres"} {
+		t.Run(db, func(t *testing.T) {
+			ctx := context.Background()
+			cfg := config.Default()
+			cfg.Demo, cfg.DemoSize = true, 2000
+			if db == "sqlite" {
+				cfg.DB = filepath.Join(t.TempDir(), "demo.db")
+			} else {
+				cfg.DB = storetest.PostgresDSN(t)
+			}
+			a, err := app.Open(ctx, cfg, app.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			if _, err := a.DB.Migrate(ctx, a.Now); err != nil {
+				t.Fatal(err)
+			}
+			if err := demo.Load(ctx, a, testWriter{t}); err != nil {
+				t.Fatal(err)
+			}
+			admin := auth.Operator("test")
+			batches, total, err := a.Redeem.FindBatches(ctx, admin, redeem.BatchFilter{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != 1 || batches[0].Status != redeem.BatchPending || batches[0].Count == 0 || batches[0].Unit != "洪山区人民政府" {
+				t.Fatalf("batches = %d %+v", total, batches)
+			}
+			grants, n, err := a.Redeem.FindGrants(ctx, admin, redeem.GrantFilter{Limit: 500})
+			if err != nil {
+				t.Fatal(err)
+			}
+			by := map[string]int{}
+			for _, g := range grants {
+				by[g.Status]++
+				if g.Origin != redeem.OriginList {
+					t.Errorf("grant %d from %s", g.ID, g.Origin)
+				}
+			}
+			if n < 2 || by[redeem.GrantConfirmed] == 0 || by[redeem.GrantConfirming] == 0 || by[redeem.GrantConfirmed] != batches[0].Count {
+				t.Errorf("grants %d by status %v, batch of %d", n, by, batches[0].Count)
+			}
+			u, err := a.Auth.FindUserByUsername(ctx, "enterprise")
+			if err != nil {
+				t.Fatal(err)
+			}
+			mine, _, err := a.Redeem.FindGrants(ctx, u.Actor(), redeem.GrantFilter{})
+			if err != nil || len(mine) != 1 || mine[0].Status != redeem.GrantConfirming {
+				t.Errorf("the demo enterprise's grants = %+v, %v", mine, err)
+			}
+		})
+	}
+}
+
+type testWriter struct{ t *testing.T }
+
+func (w testWriter) Write(b []byte) (int, error) { w.t.Log(string(b)); return len(b), nil }
