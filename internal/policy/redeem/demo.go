@@ -22,13 +22,13 @@ type DemoResult struct {
 // LoadDemo makes the redemption of `serve --demo`: a published 免申即享
 // policy of the district government (the "hongshan" demo account's unit)
 // for its 高新技术企业, pre-paying 70 % with settlement later and asking for
-// a credit pledge; its grant list generated and approved, every other
-// two of every three other enterprises of the list confirmed — the demo
-// enterprise's own grant left waiting for its confirmation — and the
-// confirmed pre-payments in one
-// payment batch, 待拨付. unitID resolves a unit's name; own is the demo
-// enterprise (0: none). It loads the policy engine first. For the demo
-// loader only. Errors: those of the services it calls.
+// a credit pledge; its grant list generated and approved; two of every
+// three enterprises of the list other than the demo enterprise confirmed
+// (the demo enterprise's own grant waits for its confirmation); and the
+// confirmed pre-payments in one payment batch, 待拨付. unitID resolves a
+// unit's name; own is the demo enterprise (0: none). It loads the policy
+// engine first. For the demo loader only. Errors: those of the services it
+// calls.
 func (s *Service) LoadDemo(ctx context.Context, unitID func(name string) *int64, own int64) (*DemoResult, error) {
 	admin := &auth.Actor{Name: "demo", DisplayName: "演示数据", Role: auth.RoleAdmin}
 	unit := unitID("洪山区人民政府")
