@@ -305,6 +305,7 @@ func attachment(w http.ResponseWriter, name, ctype string) {
 
 type redeemHubData struct {
 	Figures      *redeem.Figures
+	Lists        []redeem.ListClause
 	Countersign  []redeem.ClauseCount
 	Applications []*redeem.Application
 	AppsTotal    int
@@ -325,6 +326,9 @@ func (s *Server) redeemPage(w http.ResponseWriter, r *http.Request) error {
 	data := &redeemHubData{Redeem: a.CanSome(auth.RedeemPolicies), Timeliness: a.CanSome(auth.ViewDashboard)}
 	var err error
 	if data.Figures, err = s.app.Redeem.Figures(ctx, a); err != nil {
+		return err
+	}
+	if data.Lists, err = s.app.Redeem.FindListClauses(ctx, a); err != nil {
 		return err
 	}
 	if a.CanSome(auth.CountersignGrants) {
@@ -705,6 +709,7 @@ func (s *Server) uploadBankResults(w http.ResponseWriter, r *http.Request) error
 
 type grantData struct {
 	Grant  *redeem.Grant
+	Prepay string // how the clause pays (in full, or pre-paid and settled)
 	Can    redeem.GrantPermitted
 	Pledge string
 	Data   []dataItem
@@ -768,11 +773,12 @@ func (s *Server) grantView(w http.ResponseWriter, r *http.Request, status int, p
 		return err
 	}
 	data := &grantData{Grant: g, Can: s.app.Redeem.PermittedTo(a, g), Data: dataItems(g.Data), Error: problem, Limit: s.app.Redeem.PaymentDays()}
+	cl, p, err := s.app.Policy.FindClauseByID(r.Context(), a, g.ClauseVersionID)
+	if err != nil {
+		return err
+	}
+	data.Prepay = cl.PrepayText()
 	if data.Can.Confirm {
-		p, err := s.app.Policy.FindPolicyByID(r.Context(), a, g.PolicyID)
-		if err != nil {
-			return err
-		}
 		data.Pledge = strings.TrimSpace(p.Pledge)
 	}
 	for i := len(g.Payments) - 1; i >= 0 && data.Can.Repay; i-- {

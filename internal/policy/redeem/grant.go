@@ -135,6 +135,30 @@ func (g *Grant) Due() int64 {
 	return g.Amount
 }
 
+// PayState says in Chinese where the money of g stands: 已拨付 when the bank
+// paid all that is due, 已预拨 when a pre-payment arrived and the rest waits
+// for settlement, 待拨付 while a payment waits, "" before confirmation or
+// for a grant without money. Paid is known from any grant FindGrants reads;
+// 退回 needs the payments (FindGrantByID).
+func (g *Grant) PayState() string {
+	due := g.Due()
+	switch {
+	case g.Status != GrantConfirmed || due <= 0:
+		return ""
+	case g.Paid >= due:
+		return "已拨付"
+	}
+	for i := len(g.Payments) - 1; i >= 0; i-- {
+		if g.Payments[i].Status == PaymentRefused && repayable(g.Payments) != nil {
+			return "银行退回"
+		}
+	}
+	if g.Paid > 0 && g.SettledAt == nil {
+		return "已预拨"
+	}
+	return "待拨付"
+}
+
 // Resource returns who owns g: its enterprise, its unit and the units
 // above (as FindGrantByID loaded them).
 func (g *Grant) Resource() auth.Resource {
@@ -1476,4 +1500,84 @@ func (s *Service) ExportGrants(ctx context.Context, a *auth.Actor, clauseID int6
 		return n, errs.Wrap(err, "export grants")
 	}
 	return n, errs.Wrap(f.Write(w), "export grants")
+}
+
+// ListClause is a 免申即享 clause whose grant list an actor redeems or reads,
+// with its grants counted by status.
+type ListClause struct {
+	PolicyID    int64          `json:"policy_id"`
+	PolicyTitle string         `json:"policy_title"`
+	ClauseID    int64          `json:"clause_id"`
+	ClauseTitle string         `json:"clause_title"`
+	Unit        string         `json:"unit"`
+	Counts      map[string]int `json:"counts"`
+	Total       int            `json:"total"`
+}
+
+// FindListClauses returns the 免申即享 clauses of published policies whose
+// lists a reads — the office and leaders every one, unit staff those their
+// unit redeems — with their grants counted by status, newest policy first
+// (at most 200). Errors: Unauthenticated, Forbidden.
+func (s *Service) FindListClauses(ctx context.Context, a *auth.Actor) ([]ListClause, error) {
+	if err := auth.AuthorizeSome(a, auth.ViewRedemption); err != nil {
+		return nil, err
+	}
+	cond, args := "", []any{policy.ModeAutomatic, string(policy.StatusPublished)}
+	switch a.Role {
+	case auth.RoleAdmin, auth.RoleLeader:
+	case auth.RoleUnitStaff:
+		if a.UnitID == nil {
+			return []ListClause{}, nil
+		}
+		cond, args = " AND COALESCE(p.redeeming_unit_id, p.issuing_unit_id) = ?", append(args, *a.UnitID)
+	default:
+		return []ListClause{}, nil
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT p.id, p.title, c.clause_id, c.title, COALESCE(u.name, '') FROM policy_clauses c
+		JOIN policies p ON p.id = c.policy_id LEFT JOIN units u ON u.id = COALESCE(p.redeeming_unit_id, p.issuing_unit_id)
+		WHERE c.is_current AND c.mode = ? AND p.status = ?`+cond+` ORDER BY p.id DESC, c.seq LIMIT 200`, args...)
+	if err != nil {
+		return nil, errs.Wrap(err, "find list clauses")
+	}
+	out := []ListClause{}
+	index := map[int64]int{}
+	for rows.Next() {
+		var l ListClause
+		if err := rows.Scan(&l.PolicyID, &l.PolicyTitle, &l.ClauseID, &l.ClauseTitle, &l.Unit); err != nil {
+			rows.Close()
+			return nil, errs.Wrap(err, "find list clauses")
+		}
+		l.Counts = map[string]int{}
+		index[l.ClauseID] = len(out)
+		out = append(out, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, errs.Wrap(err, "find list clauses")
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	ids := make([]int64, 0, len(out))
+	for _, l := range out {
+		ids = append(ids, l.ClauseID)
+	}
+	rows, err = s.db.QueryContext(ctx, `SELECT clause_id, status, COUNT(*) FROM policy_grants WHERE clause_id IN (`+placeholders(len(ids))+`)
+		GROUP BY clause_id, status`, int64Args(ids)...)
+	if err != nil {
+		return nil, errs.Wrap(err, "count grants")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var clause int64
+		var st string
+		var n int
+		if err := rows.Scan(&clause, &st, &n); err != nil {
+			return nil, errs.Wrap(err, "count grants")
+		}
+		l := &out[index[clause]]
+		l.Counts[st] = n
+		l.Total += n
+	}
+	return out, errs.Wrap(rows.Err(), "count grants")
 }
