@@ -1562,7 +1562,7 @@ func (s *Service) FindListClauses(ctx context.Context, a *auth.Actor) ([]ListCla
 	for _, l := range out {
 		ids = append(ids, l.ClauseID)
 	}
-	rows, err = s.db.QueryContext(ctx, `SELECT clause_id, status, COUNT(*) FROM policy_grants WHERE clause_id IN (`+placeholders(len(ids))+`)
+	rows, err = s.db.QueryContext(ctx, `SELECT clause_id, status, COUNT(*) FROM policy_grants WHERE clause_id IN (`+store.Placeholders(len(ids))+`)
 		GROUP BY clause_id, status`, int64Args(ids)...)
 	if err != nil {
 		return nil, errs.Wrap(err, "count grants")
