@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/qinqing/qinqing/internal/cleantext"
 	"github.com/qinqing/qinqing/internal/errs"
 	moneyfmt "github.com/qinqing/qinqing/internal/money"
 	"github.com/qinqing/qinqing/internal/workday"
@@ -204,8 +205,11 @@ func (p *rowParser) parse(cells []string, line int) (*Enterprise, []RowError) {
 		if v == "" && k != colTags && k != colUSCC && k != colName {
 			continue
 		}
-		if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
-			fail(f.Name, errs.FieldErrorf(f.Name, "%s含有无效字符（文件应为 UTF-8 编码；Excel 请另存为“CSV UTF-8”或直接用 .xlsx）", f.Label))
+		if problem := cleantext.Problem(v, false); problem != "" { // every field is one line
+			if !utf8.ValidString(v) || strings.IndexByte(v, 0) >= 0 {
+				problem = "含有无效字符（文件应为 UTF-8 编码；Excel 请另存为“CSV UTF-8”或直接用 .xlsx）"
+			}
+			fail(f.Name, errs.FieldErrorf(f.Name, "%s%s", f.Label, problem))
 			continue
 		}
 		if err := p.set(r, k, v); err != nil {

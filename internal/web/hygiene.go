@@ -13,11 +13,14 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/qinqing/qinqing/internal/cleantext"
 	"github.com/qinqing/qinqing/internal/errs"
 )
 
 // Input hygiene. Every routed request passes through checkInput (called by
-// wrap, before the handler) with its route's input rules from routes.go:
+// wrap, before the handler) with its route's input rules from routes.go;
+// what a field may hold is cleantext's rule, the one the import's cells
+// follow too:
 //
 //   - the path, every query parameter and every field of a form or a JSON
 //     body must be valid UTF-8 without NUL (PostgreSQL refuses both with
@@ -147,7 +150,7 @@ func checkForm(form url.Values, in input) error {
 func fieldName(field string) string {
 	field = strings.ToValidUTF8(field, "\uFFFD")
 	field = strings.Map(func(c rune) rune {
-		if c == 0 || c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 || bidiControl(c) || c == '\u2028' || c == '\u2029' {
+		if c == 0 || c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 || cleantext.Bidi(c) || c == '\u2028' || c == '\u2029' {
 			return '\uFFFD'
 		}
 		return c
@@ -160,30 +163,11 @@ func fieldName(field string) string {
 
 // checkText checks one value of field (see the top of this file).
 func checkText(field, v string, multiLine bool) error {
-	field = fieldName(field)
-	if !utf8.ValidString(v) {
-		return errs.FieldErrorf(field, "“%s”含有无效的字符编码（应为 UTF-8）", field)
-	}
-	for _, c := range v {
-		switch {
-		case c == 0:
-			return errs.FieldErrorf(field, "“%s”含有空字符（NUL）", field)
-		case bidiControl(c):
-			return errs.FieldErrorf(field, "“%s”含有改变文字方向的控制字符（U+%04X）", field, c)
-		case multiLine && (c == '\n' || c == '\r' || c == '\t'):
-		case c < 0x20 || c == 0x7f || c >= 0x80 && c < 0xa0 || c == '\u2028' || c == '\u2029':
-			if c == '\n' || c == '\r' || c == '\u2028' || c == '\u2029' {
-				return errs.FieldErrorf(field, "“%s”只能填一行，不能换行", field)
-			}
-			return errs.FieldErrorf(field, "“%s”含有控制字符（U+%04X）", field, c)
-		}
+	if problem := cleantext.Problem(v, multiLine); problem != "" {
+		field = fieldName(field)
+		return errs.FieldErrorf(field, "“%s”%s", field, problem)
 	}
 	return nil
-}
-
-// bidiControl reports whether c changes the direction text is shown in.
-func bidiControl(c rune) bool {
-	return c >= '\u202a' && c <= '\u202e' || c >= '\u2066' && c <= '\u2069' || c == '\u200e' || c == '\u200f' || c == '\u061c'
 }
 
 // checkJSON checks a JSON body: valid UTF-8, nesting, and every string
