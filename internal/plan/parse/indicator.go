@@ -20,13 +20,62 @@ var measureUnits = func() []string {
 	return us
 }()
 
-var quantityRE = regexp.MustCompile(`(\d+(?:\.\d+)?)(万亿|亿|万|千)?(` + func() string {
-	q := make([]string, len(measureUnits))
-	for i, u := range measureUnits {
-		q[i] = regexp.QuoteMeta(u)
+// The words that may follow a number.
+var (
+	wMultiplier   = wordsOf("万亿", "亿", "万", "千")
+	wMeasureUnits = wordsOf(measureUnits...)
+	wBound        = wordsOf("以上", "以下", "以内", "左右", "及以上")
+)
+
+// quantity is a number the scanner found with what follows it:
+// 1.85万家以上 → num 1.85, mult 万, unit 家, tail 以上.
+type quantity struct {
+	start, end            int
+	num                   string
+	mult, unit, sub, tail string // sub: a bracketed qualifier of the unit, 家(次)
+}
+
+// quantityAt reads a quantity at i: a decimal number, then optionally
+// 万/亿/千, a unit of measure, a bracketed qualifier of one or two Han
+// characters, and 以上/以下/以内/左右.
+func quantityAt(s scanner, i int) quantity {
+	q := quantity{start: i}
+	j := i
+	for j < len(s) && isDigit(s[j]) {
+		j++
 	}
-	return strings.Join(q, "|")
-}() + `)?(\(\p{Han}{1,2}\))?(以上|以下|以内|左右|及以上)?`)
+	if s.at(j) == '.' && isDigit(s.at(j+1)) {
+		for j++; j < len(s) && isDigit(s[j]); j++ {
+		}
+	}
+	q.num = string(s[i:j])
+	if e, ok := s.oneOf(j, wMultiplier); ok {
+		q.mult, j = string(s[j:e]), e
+	}
+	if e, ok := s.oneOf(j, wMeasureUnits); ok {
+		q.unit, j = string(s[j:e]), e
+	}
+	if s.at(j) == '(' {
+		for n := 2; n >= 1; n-- {
+			if s.at(j+n+1) != ')' {
+				continue
+			}
+			han := true
+			for k := j + 1; k <= j+n; k++ {
+				han = han && unicode.Is(unicode.Han, s.at(k))
+			}
+			if han {
+				q.sub, j = string(s[j+1:j+n+1]), j+n+2
+				break
+			}
+		}
+	}
+	if e, ok := s.oneOf(j, wBound); ok {
+		q.tail, j = string(s[j:e]), e
+	}
+	q.end = j
+	return q
+}
 
 // opWords are the comparison words before a number, with the legal
 // convention of Chinese documents (民法典第1259条: 以上、以下、以内 include the
@@ -58,7 +107,6 @@ var leadingYearRE = regexp.MustCompile(`^(?:到|至|在)?\d{4}年(?:底|末)?(?:
 // findIndicators returns the quantitative targets in rs.
 func findIndicators(rs []rune) []Indicator {
 	f := fold(rs)
-	fs := string(f)
 	// quotes: numbers inside “…” are names (“三个100%”, “3+N”)
 	inQuote := make([]bool, len(f))
 	q := false
@@ -71,21 +119,18 @@ func findIndicators(rs []rune) []Indicator {
 			q = false
 		}
 	}
-	off := newOffsets(fs)
+	sc := scanner(f)
 	var out []Indicator
 	prevClause, prevVerb, prevUnit := -1, "", ""
-	for _, m := range quantityRE.FindAllStringSubmatchIndex(fs, -1) {
-		s, e := off.rune(m[0]), off.rune(m[1])
-		mult, unit, tail := "", "", ""
-		if m[4] >= 0 {
-			mult = fs[m[4]:m[5]]
+	for i := 0; i < len(f); {
+		if !isDigit(f[i]) {
+			i++
+			continue
 		}
-		if m[6] >= 0 {
-			unit = fs[m[6]:m[7]]
-		}
-		if m[10] >= 0 {
-			tail = fs[m[10]:m[11]]
-		}
+		qt := quantityAt(sc, i)
+		i = qt.end
+		s, e := qt.start, qt.end
+		mult, unit, tail := qt.mult, qt.unit, qt.tail
 		if unit == "" && mult == "" {
 			continue
 		}
@@ -159,16 +204,14 @@ func findIndicators(rs []rune) []Indicator {
 				op = "<="
 			}
 		}
-		value, ok := scaledValue(fs[m[2]:m[3]], mult)
+		value, ok := scaledValue(qt.num, mult)
 		if !ok {
 			continue
 		}
 		if unit == "立方" {
 			unit = "立方米"
 		}
-		if m[8] >= 0 {
-			unit += strings.Trim(fs[m[8]:m[9]], "()")
-		}
+		unit += qt.sub
 		if tail == "左右" {
 			tail = ""
 		}

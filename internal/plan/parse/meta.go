@@ -22,6 +22,7 @@ type docLines struct {
 
 var (
 	docNumRE      = regexp.MustCompile(`(\p{Han}{1,12})\s*[〔\[［【(（]\s*((?:19|20)\d{2})\s*[〕\]］】)）]\s*(\d{1,5})\s*号`)
+	docNumStartRE = regexp.MustCompile(`^` + docNumRE.String())
 	dateOnlyRE    = regexp.MustCompile(`^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日$`)
 	cnDateOnlyRE  = regexp.MustCompile(`^([〇○零一二三四五六七八九]{4})年([一二三四五六七八九十]{1,2})月([一二三四五六七八九十]{1,3})日$`)
 	isoDateRE     = regexp.MustCompile(`(\d{4})[-/.年]\s*(\d{1,2})[-/.月]\s*(\d{1,2})`)
@@ -34,6 +35,9 @@ var (
 	titleYearsRE  = regexp.MustCompile(`(?:19|20)\d{2}`)
 	punctuationRE = regexp.MustCompile(`[。，,；;！？]`)
 )
+
+// maxTitleRunes bounds the length of a line read as (part of) the title.
+const maxTitleRunes = 200
 
 // normDocNumber writes a 文号 with 〔〕 and no spaces.
 func normDocNumber(m []string) string {
@@ -105,8 +109,8 @@ func readMeta(lines []string, p *Plan) *docLines {
 
 	// 文号: a line that starts with one in the head, else the portal's.
 	for _, l := range head {
-		if m := docNumRE.FindStringSubmatchIndex(l); m != nil && m[0] == 0 {
-			p.DocNumber = normDocNumber(docNumRE.FindStringSubmatch(l))
+		if m := docNumStartRE.FindStringSubmatch(l); m != nil {
+			p.DocNumber = normDocNumber(m)
 			break
 		}
 	}
@@ -127,6 +131,9 @@ func readMeta(lines []string, p *Plan) *docLines {
 		if removed[i] {
 			continue
 		}
+		if runeLen(head[i]) > maxTitleRunes {
+			continue
+		}
 		l := stripTitle(head[i])
 		if strings.Contains(l, "关于") && titleEndRE.MatchString(l) && !punctuationRE.MatchString(l) {
 			p.Title, titleAt = strings.TrimSuffix(strings.TrimPrefix(l, "《"), "》"), i
@@ -134,7 +141,7 @@ func readMeta(lines []string, p *Plan) *docLines {
 		}
 		if strings.Contains(l, "关于") && !punctuationRE.MatchString(l) {
 			joined := l
-			for j := i + 1; j < len(head) && j <= i+2; j++ {
+			for j := i + 1; j < len(head) && j <= i+2 && runeLen(head[j]) <= maxTitleRunes; j++ {
 				joined += head[j]
 				if titleEndRE.MatchString(joined) && !punctuationRE.MatchString(joined) {
 					p.Title, titleAt = strings.TrimSuffix(strings.TrimPrefix(joined, "《"), "》"), j
@@ -238,7 +245,7 @@ func readMeta(lines []string, p *Plan) *docLines {
 
 // stripTitle removes a leading 文号 from a title line: 武政办〔2024〕30号《…》.
 func stripTitle(l string) string {
-	if m := docNumRE.FindStringIndex(l); m != nil && m[0] == 0 {
+	if m := docNumStartRE.FindStringIndex(l); m != nil {
 		l = strings.TrimSpace(l[m[1]:])
 	}
 	return l

@@ -2,7 +2,6 @@ package parse
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -143,8 +142,22 @@ func startMarker(line string) *marker {
 	return markerAt(fold(rs), 0)
 }
 
-// labelLineRE matches a line that is a unit or deadline label: 牵头单位：…
-var labelLineRE = regexp.MustCompile(`^(?:` + unitLabelPattern + `|` + deadlineLabelPattern + `)\s*[:：]`)
+// isLabelLine reports whether folded text starts with a unit or deadline
+// label and its colon: 牵头单位：…
+func isLabelLine(f []rune) bool {
+	s := scanner(f)
+	for _, w := range labelWords {
+		if j, ok := s.word(0, w); ok {
+			for isSpace(s.at(j)) {
+				j++
+			}
+			if s.at(j) == ':' || s.at(j) == '：' {
+				return true
+			}
+		}
+	}
+	return false
+}
 
 // rawItem is an item while the structure stage reads it.
 type rawItem struct {
@@ -162,6 +175,7 @@ type structurer struct {
 	lastNum map[int]int  // the last number seen of each kind, for numbering continued across sections
 	known   map[int]bool // kinds seen at the start of a line
 	items   []rawItem
+	gaps    int // gaps in the numbering seen
 	p       *Plan
 }
 
@@ -194,8 +208,15 @@ func (s *structurer) place(m *marker, lineStart, afterEnd bool) (int, bool) {
 	return 0, false
 }
 
+// maxGapWarnings bounds the warnings about gaps in the numbering; the rest
+// are counted in one.
+const maxGapWarnings = 20
+
 func (s *structurer) warn(m *marker, want int) {
-	s.p.Warnings = append(s.p.Warnings, fmt.Sprintf("编号不连续：在应为第 %d 项处出现第 %d 项（已按原文编号）", want, m.num))
+	s.gaps++
+	if s.gaps <= maxGapWarnings {
+		s.p.Warnings = append(s.p.Warnings, fmt.Sprintf("编号不连续：在应为第 %d 项处出现第 %d 项（已按原文编号）", want, m.num))
+	}
 }
 
 // open starts a new item for marker m placed at stack index at.
@@ -251,6 +272,9 @@ func structure(d *docLines, p *Plan) []Item {
 			prevEnd = isTerminator(f[len(f)-1]) || f[len(f)-1] == ')' || f[len(f)-1] == ']'
 		}
 	}
+	if s.gaps > maxGapWarnings {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("另有 %d 处编号不连续（已按原文编号）", s.gaps-maxGapWarnings))
+	}
 	items := make([]Item, len(s.items))
 	for i, r := range s.items {
 		items[i] = Item{Path: r.path, Marker: r.marker, Text: string(r.text), Line: r.line}
@@ -269,11 +293,11 @@ func (s *structurer) appendLine(rs, f []rune) {
 		switch {
 		case isTerminator(last):
 			sep = true
-		case labelLineRE.MatchString(string(f[:min(len(f), 12)])):
+		case isLabelLine(f[:min(len(f), 12)]):
 			sep = true
 		case it.lines <= 1 && len(it.text) <= 40 && !strings.ContainsRune(string(it.text), '。'):
 			sep = true // a heading line
-		case labelLineRE.MatchString(string(fold(it.text[it.para:min(len(it.text), it.para+12)]))):
+		case isLabelLine(fold(it.text[it.para:min(len(it.text), it.para+12)])):
 			sep = true // a label line ends at its line's end
 		}
 	}
@@ -289,42 +313,43 @@ func (s *structurer) appendLine(rs, f []rune) {
 
 // splitRunTogether splits headings run together on one line: "…负责)12.优化
 // 工业产品管理制度。" becomes a new item when 12 is the number expected next.
+// It reads the text added from rune from on once, whatever the number of
+// headings in it.
 func (s *structurer) splitRunTogether(from, lineNo int) {
-	for {
-		it := &s.items[len(s.items)-1]
-		f := fold(it.text[max(0, from-1):])
-		base := max(0, from-1)
-		cut := -1
-		var cm *marker
-		var at int
-		for k := 1; k < len(f); k++ {
-			prev := f[k-1]
-			if !(prev == '。' || prev == ')' || prev == ']' || prev == ';' || prev == '\n') {
-				continue
-			}
-			if prev == '\n' {
-				continue // line starts were judged already
-			}
-			m := markerAt(f, k)
-			if m == nil {
-				continue
-			}
-			if a, ok := s.place(m, false, true); ok {
-				cut, cm, at = base+k, m, a
-				break
-			}
+	first := len(s.items) - 1
+	base := max(0, from-1)
+	src := s.items[first].text[base:]
+	f := fold(src)
+	seg := -1 // where the text of the last item opened here starts in src
+	minK := 1
+	for k := 1; k < len(f); k++ {
+		if k < minK {
+			continue
 		}
-		if cut < 0 {
-			return
+		prev := f[k-1]
+		if !(prev == '。' || prev == ')' || prev == ']' || prev == ';') {
+			continue // line starts were judged already
 		}
-		rest := append([]rune(nil), it.text[cut+cm.size:]...)
-		markerText := string(it.text[cut : cut+cm.size])
-		it.text = it.text[:cut]
-		s.open(cm, at, markerText, lineNo)
-		nit := &s.items[len(s.items)-1]
-		nit.text = rest
-		nit.lines = 1
-		from = 0
+		m := markerAt(f, k)
+		if m == nil {
+			continue
+		}
+		at, ok := s.place(m, false, true)
+		if !ok {
+			continue
+		}
+		if seg < 0 {
+			s.items[first].text = s.items[first].text[:base+k]
+		} else {
+			s.items[len(s.items)-1].text = append([]rune(nil), src[seg:k]...)
+		}
+		s.open(m, at, string(src[k:k+m.size]), lineNo)
+		s.items[len(s.items)-1].lines = 1
+		seg = k + m.size
+		minK = seg + 1
+	}
+	if seg >= 0 {
+		s.items[len(s.items)-1].text = append([]rune(nil), src[seg:]...)
 	}
 }
 

@@ -23,6 +23,25 @@ type simplifier struct {
 	chars   map[rune]rune
 	phrases map[string]string // keyed by the traditional phrase
 	starts  map[rune]int      // first rune of a phrase → longest phrase length in runes
+	// touched marks the runes of the basic plane that start a conversion
+	// (in chars or starts), so text with none is passed through quickly.
+	touched [0x10000 / 64]uint64
+}
+
+// mayConvert reports whether r is converted or starts a phrase.
+func (s *simplifier) mayConvert(r rune) bool {
+	if r < 0x10000 {
+		return s.touched[r/64]&(1<<(r%64)) != 0
+	}
+	_, c := s.chars[r]
+	_, p := s.starts[r]
+	return c || p
+}
+
+func (s *simplifier) touch(r rune) {
+	if r < 0x10000 {
+		s.touched[r/64] |= 1 << (r % 64)
+	}
 }
 
 // loadSimplifier builds the converter from the embedded tables once; the
@@ -38,6 +57,7 @@ var loadSimplifier = sync.OnceValue(func() *simplifier {
 		t, _ := utf8.DecodeRuneInString(to)
 		if f != utf8.RuneError && t != utf8.RuneError && f != t {
 			s.chars[f] = t
+			s.touch(f)
 		}
 	}
 	for line := range strings.Lines(tsPhrases) {
@@ -56,6 +76,7 @@ var loadSimplifier = sync.OnceValue(func() *simplifier {
 		if n := utf8.RuneCountInString(from); n > s.starts[f] {
 			s.starts[f] = n
 		}
+		s.touch(f)
 	}
 	return s
 })
@@ -66,15 +87,9 @@ func (s *simplifier) convert(text string) string {
 	// Fast path: nothing to convert.
 	need := false
 	for _, r := range text {
-		if r >= 0x3400 {
-			if _, ok := s.chars[r]; ok {
-				need = true
-				break
-			}
-			if _, ok := s.starts[r]; ok {
-				need = true
-				break
-			}
+		if r >= 0x3400 && s.mayConvert(r) {
+			need = true
+			break
 		}
 	}
 	if !need {

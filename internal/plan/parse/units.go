@@ -13,15 +13,89 @@ const deadlineLabelPattern = `完成时限|完成时间|时间节点|时限要�
 
 var (
 	deadlineLabelRE = regexp.MustCompile(`^(?:` + deadlineLabelPattern + `)`)
-	labelRE         = regexp.MustCompile(`(` + unitLabelPattern + `|` + deadlineLabelPattern + `)\s*:`)
-	labelInTextRE   = regexp.MustCompile(`(^|[\n。;])\s*((?:` + unitLabelPattern + `|` + deadlineLabelPattern + `)\s*:)([^\n。]*)`)
-	conventionRE    = regexp.MustCompile(`(?:等)?(?:相关|有关)?(?:部门|单位)?(?:按职责分工负责|按照职责分工负责|按职责负责|按职能分工负责|按职能职责负责|按职责分工落实|按职责落实|分工负责|分别负责|共同负责|负责落实|具体负责|负责)$`)
-	leadEndRE       = regexp.MustCompile(`(?:牵头负责|牵头抓总|牵头落实|牵头)$`)
-	coopEndRE       = regexp.MustCompile(`(?:等)?(?:相关|有关)?(?:部门|单位)?(?:配合落实|共同配合|配合|参与|协同|协助|协办)$`)
-	trailingEtcRE   = regexp.MustCompile(`(?:等)(?:相关|有关|其他)?(?:部门|单位|机构)?$`)
 	leadNoteRE      = regexp.MustCompile(`(?:排在|列在|位列|排名|排序)?(?:第一位|首位|第一个|最前面?|第一)的?(?:单位|部门)?(?:为|是)(?:牵头|主责)(?:单位|部门)`)
 	restCoopNoteRE  = regexp.MustCompile(`(?:其余|其他|其它)(?:单位|部门)?(?:为|是)(?:配合|协办|参与)(?:单位|部门)`)
 )
+
+// labelWords are the unit and deadline labels.
+var labelWords = wordsOf(strings.Split(unitLabelPattern+"|"+deadlineLabelPattern, "|")...)
+
+// label is a label written before a colon: 牵头单位：.
+type label struct {
+	start, end int    // the label's runes
+	colon      int    // the rune after the colon
+	word       string // the label as written
+}
+
+// findLabels returns every label of a folded text that a colon follows
+// (spaces between them allowed), the longest label ending there.
+func findLabels(s scanner) []label {
+	var out []label
+	for i, r := range s {
+		if r != ':' {
+			continue
+		}
+		k := i
+		for k > 0 && isSpace(s[k-1]) {
+			k--
+		}
+		if st, ok := s.endsWith(k, labelWords); ok {
+			out = append(out, label{start: st, end: k, colon: i + 1, word: string(s[st:k])})
+		}
+	}
+	return out
+}
+
+// A suffix is a convention that ends a list of units: optional words, then
+// a core word, at the end of the text.
+type suffix struct {
+	pre  []words // optional words before the core, in the order written
+	core words
+	post []words // optional words after the core, in the order written
+}
+
+// The conventions that end a list of units.
+var (
+	// A、B等部门按职责分工负责 → units
+	conventionEnd = suffix{
+		pre:  []words{wordsOf("等"), wordsOf("相关", "有关"), wordsOf("部门", "单位")},
+		core: wordsOf("按职责分工负责", "按照职责分工负责", "按职责负责", "按职能分工负责", "按职能职责负责", "按职责分工落实", "按职责落实", "分工负责", "分别负责", "共同负责", "负责落实", "具体负责", "负责"),
+	}
+	// A牵头 → lead
+	leadEnd = suffix{core: wordsOf("牵头负责", "牵头抓总", "牵头落实", "牵头")}
+	// B配合 → coop
+	coopEnd = suffix{
+		pre:  []words{wordsOf("等"), wordsOf("相关", "有关"), wordsOf("部门", "单位")},
+		core: wordsOf("配合落实", "共同配合", "配合", "参与", "协同", "协助", "协办"),
+	}
+	// A、B等相关部门 → A、B
+	trailingEtc = suffix{core: wordsOf("等"), post: []words{wordsOf("相关", "有关", "其他"), wordsOf("部门", "单位", "机构")}}
+)
+
+// at returns the rune index where the suffix starts in rs (the earliest
+// start possible), or -1 when rs does not end with it.
+func (x suffix) at(rs []rune) int {
+	s := scanner(rs)
+	end := len(rs)
+	for k := len(x.post) - 1; k >= 0; k-- {
+		if p, ok := s.endsWith(end, x.post[k]); ok {
+			end = p
+		}
+	}
+	st, ok := s.endsWith(end, x.core)
+	if !ok {
+		return -1
+	}
+	for k := len(x.pre) - 1; k >= 0; k-- {
+		if p, ok := s.endsWith(st, x.pre[k]); ok {
+			st = p
+		}
+	}
+	return st
+}
+
+// ends reports whether s ends with the suffix.
+func (x suffix) ends(s string) bool { return x.at([]rune(s)) >= 0 }
 
 // roleOf maps a label to a role: "lead", "units", "coop" or "deadline".
 func roleOf(label string) string {
@@ -152,23 +226,25 @@ func cleanMember(rs []rune) (name, role string) {
 		}
 	}
 	s = strings.TrimSpace(strings.TrimPrefix(s, "由"))
-	for _, re := range []*regexp.Regexp{conventionRE, leadEndRE, coopEndRE} {
-		if loc := re.FindStringIndex(s); loc != nil && loc[0] == 0 {
+	rn := []rune(s)
+	for _, x := range []suffix{conventionEnd, leadEnd, coopEnd} {
+		if x.at(rn) == 0 {
 			return "", role // a role word alone: (配合)
 		}
 	}
-	if loc := conventionRE.FindStringIndex(s); loc != nil {
-		s = s[:loc[0]]
+	if k := conventionEnd.at(rn); k >= 0 {
+		rn = rn[:k]
 	}
-	if loc := leadEndRE.FindStringIndex(s); loc != nil && loc[0] > 0 {
-		s, role = s[:loc[0]], "lead"
+	if k := leadEnd.at(rn); k > 0 {
+		rn, role = rn[:k], "lead"
 	}
-	if loc := coopEndRE.FindStringIndex(s); loc != nil && loc[0] > 0 {
-		s, role = s[:loc[0]], "coop"
+	if k := coopEnd.at(rn); k > 0 {
+		rn, role = rn[:k], "coop"
 	}
-	if loc := trailingEtcRE.FindStringIndex(s); loc != nil && loc[0] > 0 {
-		s = s[:loc[0]]
+	if k := trailingEtc.at(rn); k > 0 {
+		rn = rn[:k]
 	}
+	s = string(rn)
 	s = strings.Trim(s, " 、,，;；。")
 	if genericUnits[s] {
 		return "", role
@@ -212,27 +288,23 @@ func addUnit(list []string, name string) []string {
 // deadline came out of it.
 func parseLabeled(rs []rune) (group, bool) {
 	var gr group
-	f := string(fold(rs))
-	locs := labelRE.FindAllStringSubmatchIndex(f, -1)
+	locs := findLabels(fold(rs))
 	if len(locs) == 0 {
 		return gr, false
 	}
-	// byte offsets → rune offsets
-	toRune := func(b int) int { return runeLen(f[:b]) }
-	if pre := strings.TrimSpace(strings.Trim(string(rs[:toRune(locs[0][0])]), " ;；,，")); pre != "" {
+	if pre := strings.TrimSpace(strings.Trim(string(rs[:locs[0].start]), " ;；,，")); pre != "" {
 		if cg, ok := parseConvention([]rune(pre), false); ok {
 			gr = cg
 		}
 	}
 	for k, loc := range locs {
-		label := f[loc[2]:loc[3]]
-		from := toRune(loc[1])
+		from := loc.colon
 		to := len(rs)
 		if k+1 < len(locs) {
-			to = toRune(locs[k+1][0])
+			to = locs[k+1].start
 		}
 		content := rs[from:to]
-		role := roleOf(label)
+		role := roleOf(loc.word)
 		if role == "deadline" {
 			gr.deadlines = append(gr.deadlines, strings.Trim(string(content), " ;；,，。"))
 			continue
@@ -297,11 +369,11 @@ func parseConvention(rs []rune, bare bool) (group, bool) {
 		}
 		role := ""
 		switch {
-		case leadEndRE.MatchString(fc):
+		case leadEnd.ends(fc):
 			role, conv, gr.explicit = "lead", true, true
-		case coopEndRE.MatchString(fc):
+		case coopEnd.ends(fc):
 			role, conv, gr.explicit = "coop", true, true
-		case conventionRE.MatchString(fc):
+		case conventionEnd.ends(fc):
 			role, conv = "units", true
 		case bare:
 			role = "units"
@@ -356,7 +428,7 @@ func findGroups(rs []rune) []group {
 			fi := string(f[start+1 : i])
 			var gr group
 			ok := false
-			if labelRE.MatchString(fi) && strings.Index(fi, ":") < 40 {
+			if strings.Index(fi, ":") < 40 && len(findLabels(f[start+1:i])) > 0 {
 				gr, ok = parseLabeled(inner)
 			} else {
 				gr, ok = parseConvention(inner, false)
@@ -372,11 +444,29 @@ func findGroups(rs []rune) []group {
 			start = -1
 		}
 	}
-	// Label lines and sentences outside brackets.
-	fs := string(f)
-	off := newOffsets(fs)
-	for _, m := range labelInTextRE.FindAllStringSubmatchIndex(fs, -1) {
-		s, e := off.rune(m[4]), off.rune(m[7])
+	// Label lines and sentences outside brackets: a label at the start of
+	// the text, a line or a sentence, to the end of its line or sentence.
+	sc := scanner(f)
+	next := 0 // where the last label sentence ended
+	for _, l := range findLabels(sc) {
+		k, sep := l.start, -1 // sep: the last separator before the label
+		for k > 0 && isSpace(f[k-1]) {
+			if f[k-1] == '\n' && sep < 0 {
+				sep = k - 1
+			}
+			k--
+		}
+		if sep < 0 && k > 0 && (f[k-1] == '。' || f[k-1] == ';') {
+			sep = k - 1
+		}
+		if !(sep >= next || (sep < 0 && k == 0 && next == 0)) {
+			continue // not at a line's or sentence's start, or inside the last label sentence
+		}
+		s, e := l.start, l.colon
+		for e < len(f) && f[e] != '\n' && f[e] != '。' {
+			e++
+		}
+		next = e
 		if e-s > maxGroupRunes || inside(out, s) {
 			continue
 		}
@@ -440,7 +530,7 @@ type note struct {
 func findNotes(d *docLines) []note {
 	var ns []note
 	for i, l := range d.all {
-		if leadNoteRE.MatchString(l) {
+		if (strings.Contains(l, "牵头") || strings.Contains(l, "主责")) && leadNoteRE.MatchString(l) {
 			ns = append(ns, note{line: i + 1, restCoop: restCoopNoteRE.MatchString(l)})
 		}
 	}
