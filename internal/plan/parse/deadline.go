@@ -17,6 +17,8 @@ type dmatch struct {
 	y1, m1, d1 int    // the year, month and day written (the start of a range)
 	y2, m2, d2 int    // the end of a range
 	part       string // 上旬/中旬/下旬/底/末 of a month end; 上半年/下半年/第一季度 … of a part
+	event      bool   // a time limit after an event (出台10日内), not a bare one (40个工作日以内)
+	limit      string // the period of a time limit: 日, 工作日, 个月 …
 }
 
 // deadlineForm matches one form of deadline at a position.
@@ -77,11 +79,17 @@ func deadlineAt(s scanner, i int) (dmatch, bool) {
 }
 
 // scanDeadlines returns the deadlines of a folded text, left to right and
-// not overlapping.
-func scanDeadlines(s scanner) []dmatch {
+// not overlapping. inContext marks a 完成时限 value, where a bare date
+// (2024年12月, 12月, 2024.12.31) is a deadline too.
+func scanDeadlines(s scanner, inContext bool) []dmatch {
 	var out []dmatch
 	for i := 0; i < len(s); {
-		if m, ok := deadlineAt(s, i); ok {
+		m, ok := deadlineAt(s, i)
+		if !ok && inContext && isDigit(s[i]) && (i == 0 || !isDigit(s[i-1])) {
+			m, ok = scanBareDate(s, i)
+			m.start = i
+		}
+		if ok {
 			out = append(out, m)
 			i = m.end
 			continue
@@ -89,6 +97,46 @@ func scanDeadlines(s scanner) []dmatch {
 		i++
 	}
 	return out
+}
+
+// scanBareDate reads a date written without 前/底 — 2024年12月, 12月,
+// 2024年6月30日, 2024年, 2024.12, 2024-12-31 — which is a deadline where a
+// deadline is expected (a 完成时限 value, a table's time column).
+func scanBareDate(s scanner, i int) (dmatch, bool) {
+	m := dmatch{kind: "day"}
+	y, j := s.optYear(i)
+	if mo, e, ok := s.month(j); ok {
+		m.y1, m.m1 = y, mo
+		if d, e2 := s.optDay(e); d > 0 {
+			m.d1, m.end = d, e2
+			return m, true
+		}
+		m.kind, m.part, m.end = "monthend", "底", s.opt(e, wMonthWord)
+		return m, true
+	}
+	if y > 0 {
+		m.kind, m.y1, m.end = "yearend", y, s.opt(j, wYearBare)
+		return m, true
+	}
+	// 2024.12, 2024-12-31, 2024/12/31
+	y, j, ok := s.digits(i, 4, 4)
+	if !ok || (s.at(j) != '.' && s.at(j) != '-' && s.at(j) != '/') {
+		return m, false
+	}
+	sep := s.at(j)
+	mo, e, ok := s.digits(j+1, 1, 2)
+	if !ok {
+		return m, false
+	}
+	m.y1, m.m1 = y, mo
+	if s.at(e) == sep {
+		if d, e2, ok := s.digits(e+1, 1, 2); ok {
+			m.d1, m.end = d, e2
+			return m, true
+		}
+	}
+	m.kind, m.part, m.end = "monthend", "底", e
+	return m, true
 }
 
 // optYear reads a written year (2024年) at i.
@@ -125,7 +173,7 @@ var (
 	wEnd2      = wordsOf("末", "底")
 	wDayEnd    = wordsOf("前", "之前", "以前", "止", "为止")
 	wMonthWord = wordsOf("份")
-	wYearEnd   = wordsOf("底", "末", "年底", "年末")
+	wYearEnd   = wordsOf("底", "末", "年底", "年末", "内")
 	wBy        = wordsOf("到", "至", "于")
 	wHalf      = wordsOf("上半年", "下半年")
 	wOrdinal   = wordsOf("第")
@@ -137,6 +185,7 @@ var (
 	wLimit     = wordsOf("工作日", "日", "天", "个月", "周", "小时")
 	wWithin    = wordsOf("内", "以内")
 	wLongTerm  = wordsOf("长期坚持", "长期推进", "长期执行")
+	wYearBare  = wordsOf("内", "度", "全年")
 	wMonthPart = wordsOf("底", "末", "上旬", "中旬", "下旬")
 	wQuarter   = []rune("季度")
 	wEvery     = []rune("每")
@@ -345,16 +394,18 @@ func scanWithin(s scanner, i int) (dmatch, bool) {
 	m := dmatch{kind: "within"}
 	j := s.opt(i, wEvent)
 	j = s.opt(j, wAfter)
+	m.event = j > i
 	_, j, ok := s.digits(j, 1, 3)
 	if !ok {
 		return m, false
 	}
 	limit := func(k int) (int, bool) {
-		k, ok := s.oneOf(k, wLimit)
+		e, ok := s.oneOf(k, wLimit)
 		if !ok {
 			return k, false
 		}
-		return s.oneOf(k, wWithin)
+		m.limit = string(s[k:e])
+		return s.oneOf(e, wWithin)
 	}
 	if s.at(j) == '个' {
 		if e, ok := limit(j + 1); ok {
@@ -413,7 +464,10 @@ func findDeadlines(rs []rune, year int, inContext bool) []Deadline {
 		}
 	}
 	var out []Deadline
-	for _, m := range scanDeadlines(s) {
+	for _, m := range scanDeadlines(s, inContext) {
+		if m.kind == "within" && !m.event && !inContext && !relativeLimit(s, m) {
+			continue // 审批时间压缩至40个工作日以内: a target, not a deadline
+		}
 		if dl, ok := resolveDeadline(m, string(rs[m.start:m.end]), year); ok {
 			out = append(out, dl)
 		}
@@ -433,6 +487,23 @@ func findDeadlines(rs []rune, year int, inContext bool) []Deadline {
 		}
 	}
 	return out
+}
+
+// relativeLimit reports whether a time limit written without an event is a
+// deadline counted from the plan's start (3个月内完成): a limit in months or
+// weeks with no comparison word before it. 5个工作日内办结 and 压缩至40个工作日
+// 以内 are service standards and targets.
+func relativeLimit(s scanner, m dmatch) bool {
+	if m.limit != "个月" && m.limit != "周" {
+		return false
+	}
+	before := string(s[max(0, m.start-4):m.start])
+	for _, w := range opWords {
+		if strings.HasSuffix(before, w[0]) {
+			return false
+		}
+	}
+	return true
 }
 
 // resolveDeadline turns a deadline found in the text into its date in the

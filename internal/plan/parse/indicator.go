@@ -25,6 +25,8 @@ var (
 	wMultiplier   = wordsOf("万亿", "亿", "万", "千")
 	wMeasureUnits = wordsOf(measureUnits...)
 	wBound        = wordsOf("以上", "以下", "以内", "左右", "及以上")
+	wBoundAfter   = wordsOf("以上", "以下", "以内", "及以上")
+	wOver         = wordsOf("余", "多")
 )
 
 // quantity is a number the scanner found with what follows it:
@@ -33,6 +35,7 @@ type quantity struct {
 	start, end            int
 	num                   string
 	mult, unit, sub, tail string // sub: a bracketed qualifier of the unit, 家(次)
+	over                  bool   // 800万余篇, 10多家: more than the number
 }
 
 // quantityAt reads a quantity at i: a decimal number, then optionally
@@ -52,7 +55,12 @@ func quantityAt(s scanner, i int) quantity {
 	if e, ok := s.oneOf(j, wMultiplier); ok {
 		q.mult, j = string(s[j:e]), e
 	}
-	if e, ok := s.oneOf(j, wMeasureUnits); ok {
+	if e, ok := s.oneOf(j, wOver); ok {
+		if u, ok := s.oneOf(e, wMeasureUnits); ok {
+			q.over, q.unit, j = true, string(s[e:u]), u
+		}
+	}
+	if e, ok := s.oneOf(j, wMeasureUnits); ok && q.unit == "" {
 		q.unit, j = string(s[j:e]), e
 	}
 	if s.at(j) == '(' {
@@ -104,6 +112,23 @@ var nameFillers = []string{"其中", "力争", "确保", "争取", "努力", "�
 
 var leadingYearRE = regexp.MustCompile(`^(?:到|至|在)?\d{4}年(?:底|末)?(?:前)?`)
 
+// lookbackOps are the comparison words that may stand before the thing a
+// target is compared with: 租金不高于同地段市场租金85%, 覆盖面扩大到全市13个区.
+// Single characters (为, 达, 超, 至) are too common to be read at a distance.
+var lookbackOps = func() [][2]string {
+	var out [][2]string
+	for _, w := range opWords {
+		if runeLen(w[0]) >= 2 && w[1] != "==" && w[0] != "最多" {
+			out = append(out, w)
+		}
+	}
+	return out
+}()
+
+// factMarkers open a clause that states a fact rather than a target
+// (截至2023年底, 目前全市…, 已有…, 去年…); 截至 and 目前 anywhere in it.
+var factMarkers = []string{"截至", "目前", "现有", "已有", "已达", "已经", "已", "去年", "上年", "全市现有", "全区现有", "全县现有"}
+
 // findIndicators returns the quantitative targets in rs.
 func findIndicators(rs []rune) []Indicator {
 	f := fold(rs)
@@ -121,7 +146,7 @@ func findIndicators(rs []rune) []Indicator {
 	}
 	sc := scanner(f)
 	var out []Indicator
-	prevClause, prevVerb, prevUnit := -1, "", ""
+	prevEnd, prevUnit := -1, ""
 	for i := 0; i < len(f); {
 		if !isDigit(f[i]) {
 			i++
@@ -142,16 +167,6 @@ func findIndicators(rs []rune) []Indicator {
 				continue
 			}
 		}
-		object := "" // 新增20个集成办事项: the counted thing follows the number
-		if e < len(f) {
-			if n := f[e]; (unicode.Is(unicode.Han, n) && n != '和' && n != '及') || isASCIIAlnum(n) || n == '+' || n == '“' || n == '(' {
-				obj, ok := countedObject(rs, f, e, string(f[max(0, s-4):s]))
-				if !ok {
-					continue // 15分钟服务圈, 13个区: a modifier, not a target
-				}
-				object, e = obj, e+runeLen(obj)
-			}
-		}
 		// the clause: back to the nearest separator outside quotes
 		cs := s
 		for cs > 0 {
@@ -161,48 +176,99 @@ func findIndicators(rs []rune) []Indicator {
 			}
 			cs--
 		}
-		prefix := string(rs[cs:s])
-		fprefix := string(f[cs:s])
-		op, opLen := "", 0
-		for _, w := range opWords {
-			if strings.HasSuffix(fprefix, w[0]) {
-				op, opLen = w[1], runeLen(w[0])
-				prefix = string([]rune(prefix)[:runeLen(prefix)-opLen])
-				break
-			}
-		}
-		name := cleanIndicatorName(prefix) + object
-		written := cleanIndicatorName(prefix) + string(rs[s-opLen:e])
 		clauseSep := rune(0)
 		if cs > 0 {
 			clauseSep = f[cs-1]
 		}
+		// a name starts after an earlier target of the same clause
+		// (组织培训会6场和参加活动不少于2次)
+		ns := cs
+		if prevEnd > cs && prevEnd <= s {
+			ns = prevEnd
+			for _, c := range []string{"以及", "和", "及", "并", "、"} {
+				if k, ok := sc.word(ns, []rune(c)); ok {
+					ns = k
+					break
+				}
+			}
+		}
+		fprefix := string(f[ns:s])
+		ss := cs // the sentence
+		for ss > 0 && !strings.ContainsRune("。;!?\n", f[ss-1]) {
+			ss--
+		}
+		if fact(fprefix, string(f[ss:s])) {
+			continue
+		}
+		// the comparison word right before the number
+		op, opLen := "", 0
+		for _, w := range opWords {
+			if strings.HasSuffix(fprefix, w[0]) {
+				op, opLen = w[1], runeLen(w[0])
+				break
+			}
+		}
+		nameEnd := s - opLen // the thing measured ends here
+		// else one earlier in the clause, with no number between
+		if op == "" {
+			if k, w := lookbackOp(f[ns:s], inQuote[ns:s]); k >= 0 {
+				op, nameEnd = w, ns+k
+			}
+		}
+		object := "" // 新增20个集成办事项: the counted thing follows the number
+		if e < len(f) {
+			if n := f[e]; (unicode.Is(unicode.Han, n) && n != '和' && n != '及') || isASCIIAlnum(n) || n == '+' || n == '“' || n == '(' {
+				carried := op == "" && clauseSep == '、' && listVerb(f, cs, inQuote) != ""
+				obj, bound, ok := countedObject(rs, f, e, string(f[max(0, s-4):s]), carried || op != "", tail)
+				switch {
+				case ok:
+					object, e = obj, e+runeLen(obj)
+					if bound != "" {
+						tail, e = bound, e+runeLen(bound)
+					}
+				case tail != "" && tail != "左右" && s > 0 && f[s-1] == '的' && n != '的' && n != '之':
+					// 预算总额的40%以上专门面向…: a share with its bound
+				default:
+					continue // 15分钟服务圈, 1000万元以上的项目: a modifier, not a target
+				}
+			}
+		}
+		name := cleanIndicatorName(string(rs[ns:nameEnd]))
+		if opLen > 0 || nameEnd == s {
+			name += object
+		}
+		written := cleanIndicatorName(string(rs[ns:s-opLen])) + string(rs[s-opLen:e])
 		verb := ""
 		for _, v := range growthVerbs {
 			if strings.HasPrefix(name, v) {
 				verb = v
 			}
 		}
-		if verb == "" && op == "" && clauseSep == '、' && prevClause >= 0 && prevVerb != "" && prevUnit == unit {
+		if verb == "" && op == "" && clauseSep == '、' && (unit == prevUnit || object != "") {
 			// 新增中试平台30家、科技成果转化中心10家: the verb carries over the list
-			verb = prevVerb
-			name = verb + name
-		}
-		if op == "" {
-			op = "=="
-			if verb != "" {
-				op = ">="
+			if verb = listVerb(f, cs, inQuote); verb != "" && !strings.HasPrefix(name, verb) {
+				name = verb + name
 			}
 		}
 		switch tail {
 		case "以上", "及以上":
-			if op == "==" {
+			if op == "" || op == "==" {
 				op = ">="
 			}
 		case "以下", "以内":
 			if op != "<" {
 				op = "<="
 			}
+		case "左右":
+			op = "==" // about: the target itself
+		}
+		if op == "" && qt.over {
+			op = ">" // 800万余篇: more than
+		}
+		if op == "" {
+			// A quantity without a comparison word is a target to reach
+			// (举办活动40场, 增速25%); equality is written (为, 保持, 等于).
+			op = ">="
 		}
 		value, ok := scaledValue(qt.num, mult)
 		if !ok {
@@ -212,9 +278,6 @@ func findIndicators(rs []rune) []Indicator {
 			unit = "立方米"
 		}
 		unit += qt.sub
-		if tail == "左右" {
-			tail = ""
-		}
 		out = append(out, Indicator{
 			Text:  written,
 			Name:  name,
@@ -222,18 +285,99 @@ func findIndicators(rs []rune) []Indicator {
 			Value: value,
 			Unit:  unit,
 		})
-		prevClause, prevVerb, prevUnit = cs, verb, unit
+		prevEnd, prevUnit = e, unit
 	}
 	return out
+}
+
+// fact reports whether a clause of a sentence states a fact rather than a
+// target.
+func fact(clause, sentence string) bool {
+	if strings.Contains(sentence, "截至") || strings.Contains(sentence, "目前") {
+		return true
+	}
+	for _, w := range factMarkers {
+		if strings.HasPrefix(clause, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// lookbackOp finds the last comparison word of a clause's text before a
+// number with no other number after it: the rune index where the word
+// starts and its op, or -1.
+func lookbackOp(f []rune, quoted []bool) (int, string) {
+	s := scanner(f)
+	at, end, op := -1, -1, ""
+	for k := len(f) - 1; k >= 0 && k >= end-4; k-- {
+		if isDigit(f[k]) {
+			break
+		}
+		if quoted[k] {
+			continue
+		}
+		for _, w := range lookbackOps {
+			// the word ending last wins, the longest of those (不高于, not 高于)
+			if e, ok := s.word(k, []rune(w[0])); ok && (e > end || (e == end && k < at)) {
+				at, end, op = k, e, w[1]
+			}
+		}
+	}
+	return at, op
+}
+
+// listVerb returns the counting verb that opens a list of counts joined by
+// 、 — 新增中试平台30家、科技成果转化中心10家 — for a count at rune cs of f
+// whose clause follows a 、, or "".
+func listVerb(f []rune, cs int, inQuote []bool) string {
+	ls := cs
+	for ls > 0 {
+		c := f[ls-1]
+		if !inQuote[ls-1] && strings.ContainsRune(",;。:!?\n()[]", c) {
+			break
+		}
+		ls--
+	}
+	first := string(f[ls:cs])
+	for changed := true; changed; {
+		changed = false
+		if loc := leadingYearRE.FindStringIndex(first); loc != nil && loc[1] > 0 {
+			first, changed = first[loc[1]:], true
+		}
+		for _, w := range []string{"其中", "力争", "确保", "争取", "努力", "全年", "年内", "同时", "并", "累计"} {
+			if strings.HasPrefix(first, w) {
+				first, changed = first[len(w):], true
+			}
+		}
+	}
+	for _, v := range countVerbs {
+		if strings.HasPrefix(first, v) {
+			return v
+		}
+	}
+	return ""
 }
 
 // countVerbs put a count before what they count: 新增20个集成办事项.
 var countVerbs = []string{"新增", "培育", "建成", "新建", "引进", "承办", "举办", "组织", "开展", "打造", "建设", "完成", "发布", "设立", "创建", "认定", "提供", "投用", "支持", "推动", "实现", "服务", "惠及", "编制", "出台", "招引", "引育", "选树", "评选", "建立"}
 
 // countedObject returns the noun after a count (20个|集成办事项) when a verb
-// stands right before the number, the noun ends the clause and holds no number.
-func countedObject(rs, f []rune, e int, before string) (string, bool) {
-	verb := false
+// stands right before the number (or compared says the clause compares it,
+// or carries a counting verb over a list), the noun ends the clause and
+// holds no number; or a short noun before a bound (2个|国别|以上), which
+// makes the count a target whatever the verb.
+func countedObject(rs, f []rune, e int, before string, compared bool, tail string) (object, bound string, ok bool) {
+	if tail == "" {
+		k := e
+		for k < len(f) && k-e < 4 && unicode.Is(unicode.Han, f[k]) {
+			if j, ok := scanner(f).oneOf(k, wBoundAfter); ok && k > e {
+				return string(rs[e:k]), string(f[k:j]), true
+			}
+			k++
+		}
+	}
+	verb := compared
 	for _, v := range countVerbs {
 		if strings.HasSuffix(before, v) {
 			verb = true
@@ -241,19 +385,19 @@ func countedObject(rs, f []rune, e int, before string) (string, bool) {
 		}
 	}
 	if !verb {
-		return "", false
+		return "", "", false
 	}
 	k := e
 	for k < len(f) && k-e <= 12 && !strings.ContainsRune(",;。:、!?\n()", f[k]) {
 		if f[k] >= '0' && f[k] <= '9' || f[k] == '“' {
-			return "", false
+			return "", "", false
 		}
 		k++
 	}
 	if k-e > 12 || k == e {
-		return "", false
+		return "", "", false
 	}
-	return string(rs[e:k]), true
+	return string(rs[e:k]), "", true
 }
 
 // cleanIndicatorName removes clause openers and years from a name.

@@ -44,8 +44,8 @@ type score struct {
 	headingsRight                 int
 	unitPairs, unitOut, unitRight int // (path, unit) pairs
 	roleRight                     int // (path, role, unit) triples right
-	indExpected, indFound         int
-	dlExpected, dlFound           int
+	indExpected, indFound, indOut int
+	dlExpected, dlFound, dlOut    int
 	metaWrong                     []string
 }
 
@@ -154,6 +154,8 @@ func compare(name string, want expected, got *Plan) score {
 	}
 	for _, g := range got.Items {
 		s.unitOut += len(g.LeadUnits) + len(g.Units) + len(g.CoopUnits)
+		s.indOut += len(g.Indicators)
+		s.dlOut += len(g.Deadlines)
 		if !wantPaths[pathString(g.Path)] {
 			s.itemsExtra++
 		}
@@ -239,15 +241,23 @@ func checkScores(t *testing.T, cases []qualityCase) {
 			if ratio(s.dlFound, s.dlExpected) < 0.9 {
 				t.Errorf("deadline recall %d/%d", s.dlFound, s.dlExpected)
 			}
+			if ratio(s.indFound, s.indOut) < 0.9 {
+				t.Errorf("indicator precision %d/%d", s.indFound, s.indOut)
+				logIndicatorDiff(t, c.want, p)
+			}
+			if ratio(s.dlFound, s.dlOut) < 0.9 {
+				t.Errorf("deadline precision %d/%d", s.dlFound, s.dlOut)
+			}
 		})
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n| document | items found / present | extra | headings | unit precision | unit recall | roles right | indicator recall | deadline recall |\n|---|---|---|---|---|---|---|---|---|\n")
+	fmt.Fprintf(&b, "\n| document | items found / present | extra | headings | unit precision | unit recall | roles right | indicator recall | indicator precision | deadline recall | deadline precision |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, s := range rows {
-		fmt.Fprintf(&b, "| %s | %d / %d | %d | %d / %d | %.3f (%d/%d) | %.3f (%d/%d) | %d / %d | %.2f (%d/%d) | %.2f (%d/%d) |\n",
+		fmt.Fprintf(&b, "| %s | %d / %d | %d | %d / %d | %.3f (%d/%d) | %.3f (%d/%d) | %d / %d | %.2f (%d/%d) | %.2f (%d/%d) | %.2f (%d/%d) | %.2f (%d/%d) |\n",
 			s.name, s.itemsFound, s.itemsExpected, s.itemsExtra, s.headingsRight, s.itemsExpected,
 			s.unitPrecision(), s.unitRight, s.unitOut, s.unitRecall(), s.unitRight, s.unitPairs, s.roleRight, s.unitRight,
-			ratio(s.indFound, s.indExpected), s.indFound, s.indExpected, ratio(s.dlFound, s.dlExpected), s.dlFound, s.dlExpected)
+			ratio(s.indFound, s.indExpected), s.indFound, s.indExpected, ratio(s.indFound, s.indOut), s.indFound, s.indOut,
+			ratio(s.dlFound, s.dlExpected), s.dlFound, s.dlExpected, ratio(s.dlFound, s.dlOut), s.dlFound, s.dlOut)
 	}
 	t.Log(b.String())
 }
@@ -268,6 +278,26 @@ func logItemDiff(t *testing.T, want expected, got *Plan) {
 	for _, g := range got.Items {
 		if !wantP[pathString(g.Path)] {
 			t.Logf("extra item %s %q", pathString(g.Path), g.Heading)
+		}
+	}
+}
+
+func logIndicatorDiff(t *testing.T, want expected, got *Plan) {
+	t.Helper()
+	byPath := map[string]Item{}
+	for _, g := range got.Items {
+		byPath[pathString(g.Path)] = g
+	}
+	for _, w := range want.Items {
+		var have []string
+		for _, ind := range byPath[w.Path].Indicators {
+			have = append(have, indicatorKey(ind))
+		}
+		ws := append([]string{}, w.Indicators...)
+		sort.Strings(ws)
+		sort.Strings(have)
+		if strings.Join(ws, "|") != strings.Join(have, "|") {
+			t.Logf("%s indicators: want %v, got %v", w.Path, ws, have)
 		}
 	}
 }
