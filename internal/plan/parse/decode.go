@@ -175,8 +175,15 @@ func (s *source) addTable(rows [][]string) {
 		}
 		return
 	}
-	if lines := taskTable(rows); lines != nil {
-		s.lines = append(s.lines, lines...)
+	if lines, kinds := taskTable(rows); lines != nil {
+		s.tables++
+		if s.tableLines == nil {
+			s.tableLines = map[int]tableLine{}
+		}
+		for i, l := range lines {
+			s.tableLines[len(s.lines)] = tableLine{table: s.tables, kind: kinds[i]}
+			s.lines = append(s.lines, l)
+		}
 		return
 	}
 	for _, r := range rows {

@@ -228,6 +228,16 @@ func findIndicators(rs []rune) []Indicator {
 					}
 				case tail != "" && tail != "左右" && s > 0 && f[s-1] == '的' && n != '的' && n != '之':
 					// 预算总额的40%以上专门面向…: a share with its bound
+				case opLen > 0 && unit == "%" && n == '的':
+					// 安排不少于10%的新增建设用地指标用于民营企业项目: a share of what follows
+					k := e + 1
+					for k < len(f) && k-e <= 24 && !strings.ContainsRune(",;。:、!?\n()", f[k]) {
+						k++
+					}
+					if k-e > 24 {
+						continue
+					}
+					object = string(rs[e+1 : k])
 				default:
 					continue // 15分钟服务圈, 1000万元以上的项目: a modifier, not a target
 				}

@@ -18,6 +18,16 @@ type docLines struct {
 	reset  []bool // a new numbering starts here (the plan enclosed after a notice's signature)
 	all    []string
 	first  int // index in all of the first body line
+	// parts are where the parts of the document start: the body, then
+	// each attachment (附件2 …) or enclosed plan whose numbering starts again.
+	parts []part
+}
+
+// part is a part of a document with its own numbering.
+type part struct {
+	at    int    // index in lines of its first line
+	label string // 附件2, or "" for the body
+	title string // its title, "" when none was written
 }
 
 var (
@@ -28,12 +38,13 @@ var (
 	isoDateRE     = regexp.MustCompile(`(\d{4})[-/.年]\s*(\d{1,2})[-/.月]\s*(\d{1,2})`)
 	titleEndRE    = regexp.MustCompile(`(?:通知|意见|方案|决定|通报|批复|函|报告|办法|规定|措施|计划|细则|要点|公告|通告|规划|清单|任务)》?$`)
 	planTitleRE   = regexp.MustCompile(`(?:方案|措施|计划|意见|细则|要点|办法|清单|规划|任务|举措|分工|分解表|行动)$`)
-	attachmentRE  = regexp.MustCompile(`^附件\s*\d*\s*[:：]?`)
+	attachmentRE  = regexp.MustCompile(`^附件\s*([0-9一二三四五六七八九十]*)(?:\s*[-—－]\s*\d+)?\s*[:：]?\s*(.*)$`)
 	redHeadRE     = regexp.MustCompile(`^(\p{Han}{4,30})文件$`)
 	enclosedRE    = regexp.MustCompile(`关于印发《?(.+?)》?的(?:通知|函)`)
 	titleYearRE   = regexp.MustCompile(`((?:19|20)\d{2})\s*年`)
 	titleYearsRE  = regexp.MustCompile(`(?:19|20)\d{2}`)
 	punctuationRE = regexp.MustCompile(`[。，,；;！？]`)
+	adoptedRE     = regexp.MustCompile(`^[(（]\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日)\s*(?:[^)）]{0,40}(?:通过|印发|发布|施行|公布))?\s*[)）]$`)
 )
 
 // maxTitleRunes bounds the length of a line read as (part of) the title.
@@ -123,7 +134,7 @@ func readMeta(lines []string, p *Plan) *docLines {
 	}
 
 	// Title: the portal's, else a 关于…的通知 line (or two) in the head.
-	titleAt := -1
+	titleAt, titleFrom := -1, -1 // the title's last and first line
 	if v := p.Meta["标题"]; v != "" {
 		p.Title = squeezeSpaces(loadSimplifier().convert(v))
 	}
@@ -135,6 +146,7 @@ func readMeta(lines []string, p *Plan) *docLines {
 			continue
 		}
 		l := stripTitle(head[i])
+		titleFrom = i
 		if strings.Contains(l, "关于") && titleEndRE.MatchString(l) && !punctuationRE.MatchString(l) {
 			p.Title, titleAt = strings.TrimSuffix(strings.TrimPrefix(l, "《"), "》"), i
 			break
@@ -150,6 +162,11 @@ func readMeta(lines []string, p *Plan) *docLines {
 			}
 		}
 	}
+	// The issuing office may stand on the line before: 某县人民政府办公室 /
+	// 关于印发…的通知.
+	if k := titleFrom - 1; strings.HasPrefix(p.Title, "关于") && k >= 0 && !removed[k] && issuerLike(head[k]) && !strings.HasSuffix(head[k], "文件") {
+		p.Title = head[k] + p.Title
+	}
 	if p.Title == "" {
 		p.Warnings = append(p.Warnings, "未找到文件标题")
 	}
@@ -161,6 +178,11 @@ func readMeta(lines []string, p *Plan) *docLines {
 			continue
 		}
 		l := head[i]
+		if am := attachmentRE.FindStringSubmatch(l); am != nil && runeLen(l) < 80 {
+			if l = strings.TrimSpace(am[2]); l == "" {
+				continue // 附件1 on its own line
+			}
+		}
 		if planTitleLike(l) && l != p.Title {
 			p.PlanTitle = strings.Trim(l, "《》")
 			break
@@ -196,6 +218,18 @@ func readMeta(lines []string, p *Plan) *docLines {
 			p.Issuer = v
 		}
 	}
+	// A regulation dates itself under its title: (2024年3月15日区人民政府第12次
+	// 常务会议审议通过).
+	for _, l := range head {
+		if p.Date != "" {
+			break
+		}
+		if m := adoptedRE.FindStringSubmatch(l); m != nil {
+			if dt, ok := signatureDate(m[1]); ok {
+				p.Date = dt.String()
+			}
+		}
+	}
 	for _, k := range []string{"成文日期", "发文日期", "印发日期"} {
 		if v := p.Meta[k]; p.Date == "" && v != "" {
 			if m := isoDateRE.FindStringSubmatch(v); m != nil {
@@ -215,8 +249,11 @@ func readMeta(lines []string, p *Plan) *docLines {
 
 	// The body: signature blocks out; after a signature inside the body,
 	// what is not a heading (来源, 返回 …) is dropped until a heading, and a
-	// heading numbered 1 there starts a new numbering.
+	// heading numbered 1 there starts a new numbering. An attachment label
+	// (附件2：…) does the same, and its title is the part's title.
+	d.parts = []part{{at: 0, label: headAttachment(head), title: ""}}
 	dropping := false
+	label, title := "", ""
 	for i := first; i < len(lines); i++ {
 		l := lines[i]
 		if removed[i] {
@@ -224,23 +261,42 @@ func readMeta(lines []string, p *Plan) *docLines {
 			continue
 		}
 		m := startMarker(l)
+		if m == nil && runeLen(l) < 80 {
+			if am := attachmentRE.FindStringSubmatch(l); am != nil {
+				dropping, label, title = true, "附件"+am[1], strings.Trim(am[2], "《》 ")
+				continue
+			}
+		}
 		if dropping {
 			if m == nil {
+				if title == "" && planTitleLike(l) {
+					title = strings.Trim(l, "《》")
+				}
 				continue
 			}
 			d.reset = append(d.reset, m.num == 1)
-			dropping = false
+			if m.num == 1 && len(d.lines) > 0 {
+				d.parts = append(d.parts, part{at: len(d.lines), label: label, title: title})
+			}
+			dropping, label, title = false, "", ""
 		} else {
 			d.reset = append(d.reset, false)
-		}
-		if m == nil && attachmentRE.MatchString(l) && runeLen(l) < 80 {
-			d.reset = d.reset[:len(d.reset)-1]
-			continue
 		}
 		d.lines = append(d.lines, l)
 		d.lineNo = append(d.lineNo, i+1)
 	}
 	return d
+}
+
+// headAttachment returns the attachment label (附件1) written just before
+// the body, when the body is an attachment.
+func headAttachment(head []string) string {
+	for k := len(head) - 1; k >= 0 && k >= len(head)-3; k-- {
+		if am := attachmentRE.FindStringSubmatch(head[k]); am != nil && runeLen(head[k]) < 80 {
+			return "附件" + am[1]
+		}
+	}
+	return ""
 }
 
 // stripTitle removes a leading 文号 from a title line: 武政办〔2024〕30号《…》.

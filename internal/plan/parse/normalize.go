@@ -153,7 +153,27 @@ func squeezeSpaces(s string) string {
 func cleanLine(s string, ts *simplifier) string {
 	s = ts.convert(s)
 	s = dropPinyin(s)
-	return strings.TrimSpace(squeezeSpaces(s))
+	return strings.TrimSpace(chineseStops(squeezeSpaces(s)))
+}
+
+// chineseStops writes an ASCII full stop after a Han character as 。 (a
+// document typed with ASCII punctuation), unless a Latin letter or digit
+// follows (附件.pdf).
+func chineseStops(s string) string {
+	if !strings.Contains(s, ".") {
+		return s
+	}
+	rs := []rune(s)
+	changed := false
+	for i := 1; i < len(rs); i++ {
+		if rs[i] == '.' && unicode.Is(unicode.Han, rs[i-1]) && (i+1 == len(rs) || !isASCIIAlnum(rs[i+1])) {
+			rs[i], changed = '。', true
+		}
+	}
+	if !changed {
+		return s
+	}
+	return string(rs)
 }
 
 var (
@@ -170,13 +190,14 @@ var (
 // normalize cleans every line and removes what is not the document's text:
 // page numbers and running headers, a portal's furniture, links to files,
 // the 抄送 … 印发 block.
-func normalize(raw []string, p *Plan) []string {
+func normalize(raw []string, p *Plan) ([]string, []int) {
 	ts := loadSimplifier()
 	lines := make([]string, 0, len(raw))
+	from := make([]int, 0, len(raw))       // the raw line of each line
 	pageBreak := make([]bool, 0, len(raw)) // line follows or precedes a page break
 	brk := false
 	warnedMojibake := false
-	for _, l := range raw {
+	for ri, l := range raw {
 		if strings.Contains(l, "\f") {
 			brk = true
 			if len(pageBreak) > 0 {
@@ -193,6 +214,7 @@ func normalize(raw []string, p *Plan) []string {
 			p.Warnings = append(p.Warnings, fmt.Sprintf("原文含有乱码（如“%s”），相关文字可能不准确", excerpt(c, 24)))
 		}
 		lines = append(lines, c)
+		from = append(from, ri)
 		pageBreak = append(pageBreak, brk)
 		brk = false
 	}
@@ -204,6 +226,7 @@ func normalize(raw []string, p *Plan) []string {
 		}
 	}
 	out := lines[:0:0]
+	var origin []int
 	for i := 0; i < len(lines); i++ {
 		l := lines[i]
 		n := utf8.RuneCountInString(l)
@@ -242,8 +265,9 @@ func normalize(raw []string, p *Plan) []string {
 			continue
 		}
 		out = append(out, l)
+		origin = append(origin, from[i])
 	}
-	return out
+	return out, origin
 }
 
 // firstRune returns the first rune of s.

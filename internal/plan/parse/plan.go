@@ -56,6 +56,9 @@ type Item struct {
 	Deadlines  []Deadline  `json:"deadlines"`
 	Indicators []Indicator `json:"indicators"`
 	Line       int         `json:"line"` // the line of the cleaned text where the item starts (1-based)
+
+	part  int       // the document's part (0, or the attachment opened by 附件N) the item is in
+	table tableLine // where a 责任分解表 gave the item, zero otherwise
 }
 
 // UnitGroup is one explicit group of units attached to an item's text, such
@@ -119,6 +122,16 @@ type source struct {
 	lines    []string
 	meta     map[string]string
 	warnings []string
+	// tableLines marks the lines a 责任分解表 became, by their index in lines.
+	tableLines map[int]tableLine
+	tables     int // task tables read
+}
+
+// tableLine is a line a 责任分解表 became: its table (1, 2 …) and kind
+// (tableCategory, tableRow, tableLabel).
+type tableLine struct {
+	table int
+	kind  byte
 }
 
 // parseSource runs the stages after decoding.
@@ -128,9 +141,14 @@ func parseSource(src *source) *Plan {
 		p.Meta[k] = v
 	}
 	p.Warnings = append(p.Warnings, src.warnings...)
-	lines := normalize(src.lines, p)
+	lines, origin := normalize(src.lines, p)
 	doc := readMeta(lines, p)
 	items := structure(doc, p)
+	for i := range items {
+		if l := items[i].Line - 1; l >= 0 && l < len(origin) {
+			items[i].table = src.tableLines[origin[l]]
+		}
+	}
 	// A 排在第一位的为牵头单位 note governs the groups after it; a note after
 	// every item (a closing 注) governs them all.
 	noteFrom, restCoop := -1, false
@@ -149,6 +167,8 @@ func parseSource(src *source) *Plan {
 	for i := range items {
 		finishItem(&items[i], p.Year, noteFrom >= 0 && items[i].Line >= noteFrom, restCoop)
 	}
+	items = mergeTables(items, p)
+	items = numberParts(items, doc, p)
 	p.Items = items
 	if len(items) == 0 {
 		p.Warnings = append(p.Warnings, "未识别到编号条目（一、 (一) 1. 等）")

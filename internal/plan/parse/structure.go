@@ -10,16 +10,18 @@ import (
 // Marker kinds. Their nesting is not fixed: a kind's level is decided by
 // where it first appears under the kinds open at that point.
 const (
-	kindCN       = iota + 1 // 一、
-	kindCNParen             // (一)
-	kindNum                 // 1.  1、  1．
-	kindNumParen            // (1)  ⑴
-	kindCircle              // ①
-	kindNumHalf             // 1)
-	kindChapter             // 第一章
-	kindSection             // 第一节
-	kindArticle             // 第一条
-	kindPart                // 第一部分
+	kindCN          = iota + 1 // 一、
+	kindCNParen                // (一)
+	kindNum                    // 1.  1、  1．
+	kindNumParen               // (1)  ⑴
+	kindCircle                 // ①
+	kindNumHalf                // 1)
+	kindChapter                // 第一章
+	kindSection                // 第一节
+	kindArticle                // 第一条
+	kindPart                   // 第一部分
+	kindLetterParen            // (a)
+	kindLetterHalf             // a)
 )
 
 // strongKind reports whether a marker of kind k is never running text when
@@ -94,6 +96,11 @@ func markerAt(f []rune, i int) *marker {
 		if n, k := readDigits(i + 1); n > 0 && next(k) == ')' && textFollows(k+1) {
 			return &marker{kind: kindNumParen, num: n, size: k + 1 - i}
 		}
+		if n := letterNumber(next(i + 1)); n > 0 && next(i+2) == ')' && textFollows(i+3) && !isASCIIAlnum(next(i+3)) {
+			return &marker{kind: kindLetterParen, num: n, size: 3}
+		}
+	case letterNumber(r) > 0 && next(i+1) == ')' && textFollows(i+2) && !isASCIIAlnum(next(i+2)) && (i == 0 || !isASCIIAlnum(f[i-1])):
+		return &marker{kind: kindLetterHalf, num: letterNumber(r), size: 2}
 	case r >= '0' && r <= '9':
 		n, k := readDigits(i)
 		if n == 0 || n > 300 {
@@ -133,6 +140,17 @@ func markerAt(f []rune, i int) *marker {
 	return nil
 }
 
+// letterNumber is the number of a list letter, a → 1 (A → 1), or 0.
+func letterNumber(r rune) int {
+	switch {
+	case r >= 'a' && r <= 'z':
+		return int(r-'a') + 1
+	case r >= 'A' && r <= 'Z':
+		return int(r-'A') + 1
+	}
+	return 0
+}
+
 // startMarker returns the marker a line starts with, or nil.
 func startMarker(line string) *marker {
 	rs := []rune(line)
@@ -167,6 +185,7 @@ type rawItem struct {
 	text   []rune
 	lines  int // lines of the source that went into text
 	para   int // where the current paragraph of text starts
+	part   int // the part of the document
 }
 
 // structurer keeps the open heading levels while reading the body.
@@ -176,6 +195,7 @@ type structurer struct {
 	known   map[int]bool // kinds seen at the start of a line
 	items   []rawItem
 	gaps    int // gaps in the numbering seen
+	part    int // the part of the document being read
 	p       *Plan
 }
 
@@ -227,7 +247,7 @@ func (s *structurer) open(m *marker, at int, markerText string, line int) {
 	for i, f := range s.stack {
 		path[i] = f.num
 	}
-	s.items = append(s.items, rawItem{marker: markerText, path: path, line: line})
+	s.items = append(s.items, rawItem{marker: markerText, path: path, line: line, part: s.part})
 }
 
 // isTerminator reports whether a folded rune ends a sentence or a clause
@@ -240,7 +260,12 @@ func isTerminator(r rune) bool {
 func structure(d *docLines, p *Plan) []Item {
 	s := &structurer{lastNum: map[int]int{}, known: map[int]bool{}, p: p}
 	prevEnd := true
+	nextPart := 1
 	for li, line := range d.lines {
+		if nextPart < len(d.parts) && d.parts[nextPart].at == li {
+			s.part = nextPart
+			nextPart++
+		}
 		if d.reset[li] {
 			s.stack = s.stack[:0]
 			clear(s.lastNum)
@@ -277,7 +302,7 @@ func structure(d *docLines, p *Plan) []Item {
 	}
 	items := make([]Item, len(s.items))
 	for i, r := range s.items {
-		items[i] = Item{Path: r.path, Marker: r.marker, Text: string(r.text), Line: r.line}
+		items[i] = Item{Path: r.path, Marker: r.marker, Text: string(r.text), Line: r.line, part: r.part}
 	}
 	return items
 }

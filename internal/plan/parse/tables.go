@@ -100,11 +100,18 @@ func taskColumn(cell string) int {
 	return colNone
 }
 
+// Kinds of the lines a 责任分解表 becomes.
+const (
+	tableCategory = 'c' // a category heading: 一、
+	tableRow      = 'r' // a row's numbered task
+	tableLabel    = 'l' // a row's 牵头单位:/完成时限: line
+)
+
 // taskTable turns a 责任分解表 into lines the structure stage reads like
 // text: a category column becomes 一、 headings, each row a numbered item
 // followed by 牵头单位:/责任单位:/配合单位:/完成时限: lines. It returns nil
-// when rows are not such a table.
-func taskTable(rows [][]string) []string {
+// when rows are not such a table, and the kind of each line.
+func taskTable(rows [][]string) ([]string, []byte) {
 	head := -1
 	var cols []int
 	for i := 0; i < len(rows) && i < 3; i++ {
@@ -121,9 +128,10 @@ func taskTable(rows [][]string) []string {
 		}
 	}
 	if head < 0 {
-		return nil
+		return nil, nil
 	}
 	var lines []string
+	var kinds []byte
 	category, cat, seq := "", 0, 0
 	for _, r := range rows[head+1:] {
 		var num, task, lead, units, coop, deadline, cg string
@@ -154,6 +162,7 @@ func taskTable(rows [][]string) []string {
 				category = cg
 				cat++
 				lines = append(lines, chineseNumeral(cat)+"、"+cg)
+				kinds = append(kinds, tableCategory)
 			}
 			continue
 		}
@@ -161,6 +170,7 @@ func taskTable(rows [][]string) []string {
 			category = cg
 			cat++
 			lines = append(lines, chineseNumeral(cat)+"、"+cg)
+			kinds = append(kinds, tableCategory)
 		}
 		seq++
 		marker := strconv.Itoa(seq) + "."
@@ -171,16 +181,18 @@ func taskTable(rows [][]string) []string {
 			marker = chineseNumeral(n) + "、"
 		}
 		lines = append(lines, marker+strings.ReplaceAll(task, "\n", ""))
+		kinds = append(kinds, tableRow)
 		for _, l := range [][2]string{{"牵头单位", lead}, {"责任单位", units}, {"配合单位", coop}, {"完成时限", deadline}} {
 			if v := strings.TrimSpace(strings.ReplaceAll(l[1], "\n", "、")); v != "" && v != "/" && v != "—" && v != "-" {
 				lines = append(lines, l[0]+"："+v)
+				kinds = append(kinds, tableLabel)
 			}
 		}
 	}
 	if len(lines) == 0 {
-		return nil
+		return nil, nil
 	}
-	return lines
+	return lines, kinds
 }
 
 func joinCell(a, b string) string {

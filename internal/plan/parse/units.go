@@ -2,6 +2,7 @@ package parse
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -144,7 +145,10 @@ func unitShaped(name string) bool {
 var genericUnits = map[string]bool{
 	"相关部门": true, "有关部门": true, "各有关部门": true, "各相关部门": true, "有关单位": true, "相关单位": true,
 	"各有关单位": true, "各相关单位": true, "其他部门": true, "其他单位": true, "各成员单位": true, "成员单位": true,
-	"各部门": true, "各单位": true, "相关机构": true, "有关机构": true,
+	"各部门": true, "各单位": true, "相关机构": true, "有关机构": true, "各有关机构": true, "各相关机构": true,
+	"其他有关部门": true, "其他相关部门": true, "其他有关单位": true, "其他相关单位": true, "其他成员单位": true,
+	"有关部门和单位": true, "相关部门和单位": true, "各有关部门和单位": true, "各相关部门和单位": true,
+	"有关部门单位": true, "相关部门单位": true,
 }
 
 // maxGroupRunes bounds the length of a bracket read as a unit group.
@@ -200,8 +204,8 @@ func stripNested(rs []rune) (string, []string) {
 			depth--
 			if depth == 0 {
 				in := string(rs[start+1 : i])
-				if strings.Trim(in, "市区县旗、,，") == "" && in != "" {
-					b = append(b, rs[start:i+1]...) // 县（市、区）: part of the name
+				if adminQualifier(in) {
+					b = append(b, rs[start:i+1]...) // 县（市、区）, 乡镇（街道）: part of the name
 					continue
 				}
 				removed = append(removed, in)
@@ -211,6 +215,37 @@ func stripNested(rs []rune) (string, []string) {
 		}
 	}
 	return strings.TrimSpace(string(b)), removed
+}
+
+// adminDivisions are the kinds of administrative division a bracket after a
+// unit's name may add to it: 各县（市、区）, 各乡镇（街道）, 各村（社区）.
+var adminDivisions = map[string]bool{
+	"市": true, "区": true, "县": true, "旗": true, "乡": true, "镇": true, "乡镇": true, "街道": true, "街": true,
+	"园区": true, "开发区": true, "功能区": true, "管理区": true, "新区": true, "林场": true, "农场": true, "场": true,
+	"社区": true, "村": true, "居": true,
+}
+
+// adminQualifier reports whether the content of a bracket lists only kinds
+// of administrative division (市、区; 街道).
+func adminQualifier(in string) bool {
+	if in == "" {
+		return false
+	}
+	for _, part := range strings.FieldsFunc(in, func(r rune) bool { return r == '、' || r == ',' || r == '，' }) {
+		if !adminDivisions[strings.TrimSpace(part)] {
+			return false
+		}
+	}
+	return true
+}
+
+// genericUnit reports whether a name refers to no unit in particular:
+// 相关部门, 县直有关单位, 各相关单位, 其他成员单位.
+func genericUnit(name string) bool {
+	for _, p := range []string{"市直", "县直", "区直", "省直", "市级", "县级", "区级"} {
+		name = strings.TrimPrefix(name, p)
+	}
+	return genericUnits[name] || genericUnits["各"+name]
 }
 
 // cleanMember turns one listed name into a unit name: nested brackets,
@@ -246,7 +281,7 @@ func cleanMember(rs []rune) (name, role string) {
 	}
 	s = string(rn)
 	s = strings.Trim(s, " 、,，;；。")
-	if genericUnits[s] {
+	if genericUnit(s) {
 		return "", role
 	}
 	return s, role
@@ -430,7 +465,7 @@ func findGroups(rs []rune) []group {
 			ok := false
 			if strings.Index(fi, ":") < 40 && len(findLabels(f[start+1:i])) > 0 {
 				gr, ok = parseLabeled(inner)
-			} else {
+			} else if !adminQualifier(string(inner)) { // 各乡镇（街道）: part of a name
 				gr, ok = parseConvention(inner, false)
 				if !ok && finalPosition(f, start, i) {
 					gr, ok = parseConvention(inner, true)
@@ -448,6 +483,7 @@ func findGroups(rs []rune) []group {
 	// the text, a line or a sentence, to the end of its line or sentence.
 	sc := scanner(f)
 	next := 0 // where the last label sentence ended
+	var lines [][2]int
 	for _, l := range findLabels(sc) {
 		k, sep := l.start, -1 // sep: the last separator before the label
 		for k > 0 && isSpace(f[k-1]) {
@@ -477,7 +513,17 @@ func findGroups(rs []rune) []group {
 		gr.start, gr.end = s, e
 		gr.g.Source = string(rs[s:e])
 		out = append(out, gr)
+		lines = append(lines, [2]int{s, e})
 	}
+	// a bracket inside a label line belongs to it
+	out = slices.DeleteFunc(out, func(g group) bool {
+		for _, l := range lines {
+			if g.start > l[0] && g.end <= l[1] {
+				return true
+			}
+		}
+		return false
+	})
 	sortGroups(out)
 	return out
 }
