@@ -7,11 +7,14 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/simplifiedchinese"
-	"golang.org/x/text/encoding/unicode"
+	"golang.org/x/text/encoding/traditionalchinese"
+	xunicode "golang.org/x/text/encoding/unicode"
 
 	"github.com/qinqing/qinqing/internal/errs"
 )
@@ -50,7 +53,7 @@ func decodeBytes(data []byte) (string, error) {
 	case bytes.HasPrefix(data, []byte("\xEF\xBB\xBF")):
 		data = data[3:]
 	case bytes.HasPrefix(data, []byte("\xFF\xFE")), bytes.HasPrefix(data, []byte("\xFE\xFF")):
-		out, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder().Bytes(data)
+		out, err := xunicode.UTF16(xunicode.LittleEndian, xunicode.UseBOM).NewDecoder().Bytes(data)
 		if err != nil {
 			return "", errs.FieldErrorf("file", "无法识别文件编码")
 		}
@@ -59,12 +62,71 @@ func decodeBytes(data []byte) (string, error) {
 	if utf8.Valid(data) {
 		return string(data), nil
 	}
-	out, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
-	if err != nil {
-		return "", errs.FieldErrorf("file", "无法识别文件编码（既不是 UTF-8 也不是 GB18030/GBK）")
+	gb, errGB := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
+	b5, errB5 := traditionalchinese.Big5.NewDecoder().Bytes(data)
+	switch {
+	case errGB != nil && errB5 != nil:
+		return "", errs.FieldErrorf("file", "无法识别文件编码（既不是 UTF-8，也不是 GB18030/GBK 或 Big5）")
+	case errGB != nil:
+		return string(b5), nil
+	case errB5 == nil && commonShare(b5) > commonShare(gb)+0.1:
+		return string(b5), nil // Big5: its text reads as common characters, GB18030's would not
 	}
-	return string(out), nil
+	return string(gb), nil
 }
+
+// commonShare is the share of the Han characters of (the start of) a
+// decoded text that are common ones — GB2312's first level once simplified
+// (3,755 characters cover most running text) — and 0 for text without Han
+// characters. Text decoded in the wrong double-byte encoding reads as rare
+// characters and replacement marks.
+func commonShare(text []byte) float64 {
+	common := loadCommonHan()
+	ts := loadSimplifier()
+	han, ok := 0, 0
+	for i, r := range string(text) {
+		if i > 64<<10 {
+			break
+		}
+		if r == utf8.RuneError {
+			han++ // counts against the encoding
+			continue
+		}
+		if !unicode.Is(unicode.Han, r) {
+			continue
+		}
+		han++
+		if t, found := ts.chars[r]; found {
+			r = t
+		}
+		if common[r] {
+			ok++
+		}
+	}
+	if han == 0 {
+		return 0
+	}
+	return float64(ok) / float64(han)
+}
+
+// loadCommonHan builds the set of GB2312's first-level characters (rows
+// 16–55, lead bytes B0–D7) once.
+var loadCommonHan = sync.OnceValue(func() map[rune]bool {
+	set := make(map[rune]bool, 3800)
+	dec := simplifiedchinese.GBK.NewDecoder()
+	for hi := 0xB0; hi <= 0xD7; hi++ {
+		for lo := 0xA1; lo <= 0xFE; lo++ {
+			out, err := dec.Bytes([]byte{byte(hi), byte(lo)})
+			if err != nil {
+				continue
+			}
+			if r, _ := utf8.DecodeRune(out); r != utf8.RuneError {
+				set[r] = true
+			}
+		}
+	}
+	return set
+})
 
 // looksHTML reports whether text starts like an HTML page.
 func looksHTML(text string) bool {

@@ -51,6 +51,8 @@ func decodeDOCX(data []byte) (*source, error) {
 	}
 	numXML, _ := part("word/numbering.xml")
 	num := readNumbering(numXML)
+	stylesXML, _ := part("word/styles.xml")
+	num.readStyles(stylesXML)
 	src := &source{meta: map[string]string{}}
 	if err := readDocument(body, num, src); err != nil {
 		return nil, errs.FieldErrorf("file", "无法读取 .docx 文档内容")
@@ -70,13 +72,28 @@ type numbering struct {
 	abstract map[string]map[int]numLevel // abstractNumId → ilvl → level
 	nums     map[string]string           // numId → abstractNumId
 	counters map[string][]int            // abstractNumId → counter per level
+	// Numbering given by a paragraph style rather than the paragraph: a
+	// style's own w:numPr (styles.xml), or a list level that names the
+	// style (w:lvl/w:pStyle in numbering.xml).
+	styles    map[string]styleNum // styleId → its numbering and the style it is based on
+	levelOf   map[string]styleNum // styleId → the list level that names it
+	abstracts map[string]string   // abstractNumId → a numId using it
+}
+
+// styleNum is the numbering a paragraph style carries.
+type styleNum struct {
+	numID   string
+	ilvl    int // -1: not written
+	basedOn string
 }
 
 func readNumbering(data []byte) *numbering {
-	n := &numbering{abstract: map[string]map[int]numLevel{}, nums: map[string]string{}, counters: map[string][]int{}}
+	n := &numbering{abstract: map[string]map[int]numLevel{}, nums: map[string]string{}, counters: map[string][]int{},
+		styles: map[string]styleNum{}, levelOf: map[string]styleNum{}, abstracts: map[string]string{}}
 	if data == nil {
 		return n
 	}
+	levelStyle := map[[2]string]string{} // (abstractNumId, ilvl) → styleId
 	d := xml.NewDecoder(bytes.NewReader(data))
 	var abs, num string
 	lvl := -1
@@ -107,11 +124,19 @@ func readNumbering(data []byte) *numbering {
 				if lvl >= 0 {
 					cur.text = attr(t, "val")
 				}
+			case "pStyle":
+				if lvl >= 0 && abs != "" {
+					levelStyle[[2]string{abs, strconv.Itoa(lvl)}] = attr(t, "val")
+				}
 			case "num":
 				num = attr(t, "numId")
 			case "abstractNumId":
 				if num != "" {
-					n.nums[num] = attr(t, "val")
+					a := attr(t, "val")
+					n.nums[num] = a
+					if _, ok := n.abstracts[a]; !ok {
+						n.abstracts[a] = num
+					}
 				}
 			}
 		case xml.EndElement:
@@ -128,7 +153,73 @@ func readNumbering(data []byte) *numbering {
 			}
 		}
 	}
+	for k, style := range levelStyle {
+		if numID, ok := n.abstracts[k[0]]; ok {
+			lv, _ := strconv.Atoi(k[1])
+			n.levelOf[style] = styleNum{numID: numID, ilvl: lv}
+		}
+	}
 	return n
+}
+
+// readStyles reads the numbering of paragraph styles from word/styles.xml.
+func (n *numbering) readStyles(data []byte) {
+	if data == nil {
+		return
+	}
+	d := xml.NewDecoder(bytes.NewReader(data))
+	id := ""
+	var cur styleNum
+	for {
+		tok, err := d.Token()
+		if err != nil {
+			break
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			switch t.Name.Local {
+			case "style":
+				id, cur = attr(t, "styleId"), styleNum{ilvl: -1}
+			case "basedOn":
+				cur.basedOn = attr(t, "val")
+			case "numId":
+				cur.numID = attr(t, "val")
+			case "ilvl":
+				cur.ilvl, _ = strconv.Atoi(attr(t, "val"))
+			}
+		case xml.EndElement:
+			if t.Name.Local == "style" && id != "" {
+				n.styles[id] = cur
+				id = ""
+			}
+		}
+	}
+}
+
+// styleNumbering returns the list and level a paragraph of style id takes
+// from its style (following w:basedOn), or "" when the style numbers none.
+func (n *numbering) styleNumbering(id string) (string, int) {
+	lvl := -1 // the level of the first style in the chain that writes one
+	for depth := 0; id != "" && depth < 10; depth++ {
+		if l, ok := n.levelOf[id]; ok {
+			if lvl < 0 {
+				lvl = l.ilvl
+			}
+			return l.numID, lvl
+		}
+		st, ok := n.styles[id]
+		if !ok {
+			return "", 0
+		}
+		if lvl < 0 {
+			lvl = st.ilvl
+		}
+		if st.numID != "" {
+			return st.numID, max(lvl, 0)
+		}
+		id = st.basedOn
+	}
+	return "", 0
 }
 
 func attr(t xml.StartElement, local string) string {
@@ -208,6 +299,8 @@ func readDocument(body []byte, num *numbering, src *source) error {
 		skip      int // depth inside w:del, w:instrText …
 		numID     string
 		ilvl      int
+		hasLvl    bool   // the paragraph wrote its level
+		pStyle    string // the paragraph's style
 		tblDepth  int
 		tables    [][][]string // stack of tables being read
 		cell      strings.Builder
@@ -217,10 +310,17 @@ func readDocument(body []byte, num *numbering, src *source) error {
 		text := para.String()
 		para.Reset()
 		prefix := ""
+		if numID == "" && pStyle != "" {
+			sn, sl := num.styleNumbering(pStyle)
+			numID = sn
+			if !hasLvl {
+				ilvl = sl
+			}
+		}
 		if numID != "" && numID != "0" {
 			prefix = num.label(numID, ilvl)
 		}
-		numID, ilvl = "", 0
+		numID, ilvl, hasLvl, pStyle = "", 0, false, ""
 		if tblDepth > 0 {
 			if cell.Len() > 0 {
 				cell.WriteByte('\n')
@@ -259,6 +359,9 @@ func readDocument(body []byte, num *numbering, src *source) error {
 				numID = attr(t, "val")
 			case "ilvl":
 				ilvl, _ = strconv.Atoi(attr(t, "val"))
+				hasLvl = true
+			case "pStyle":
+				pStyle = attr(t, "val")
 			case "tbl":
 				tblDepth++
 				if tblDepth == 1 {

@@ -27,7 +27,11 @@ var (
 	wBound        = wordsOf("以上", "以下", "以内", "左右", "及以上")
 	wBoundAfter   = wordsOf("以上", "以下", "以内", "及以上")
 	wOver         = wordsOf("余", "多")
+	wEventAfter   = wordsOf("后", "出台", "印发", "发布", "收到", "受理", "接到", "签订", "发生", "启动", "下达", "立案")
 )
+
+// timeUnits are the units of a time limit.
+var timeUnits = map[string]bool{"个工作日": true, "工作日": true, "日": true, "天": true, "小时": true, "分钟": true, "个月": true}
 
 // quantity is a number the scanner found with what follows it:
 // 1.85万家以上 → num 1.85, mult 万, unit 家, tail 以上.
@@ -167,6 +171,15 @@ func findIndicators(rs []rune) []Indicator {
 				continue
 			}
 		}
+		limited := false
+		// 1个工作日内办结: a time limit promised, unless it follows an event
+		// (出台后10日内: a deadline)
+		if tail == "" && timeUnits[unit] && sc.at(e) == '内' {
+			if _, ev := sc.endsWith(s, wEventAfter); ev {
+				continue
+			}
+			tail, e, limited = "以内", e+1, true
+		}
 		// the clause: back to the nearest separator outside quotes
 		cs := s
 		for cs > 0 {
@@ -219,7 +232,7 @@ func findIndicators(rs []rune) []Indicator {
 		if e < len(f) {
 			if n := f[e]; (unicode.Is(unicode.Han, n) && n != '和' && n != '及') || isASCIIAlnum(n) || n == '+' || n == '“' || n == '(' {
 				carried := op == "" && clauseSep == '、' && listVerb(f, cs, inQuote) != ""
-				obj, bound, ok := countedObject(rs, f, e, string(f[max(0, s-4):s]), carried || op != "", tail)
+				obj, bound, ok := countedObject(rs, f, e, string(f[max(0, s-4):s]), carried || limited || op != "", tail)
 				switch {
 				case ok:
 					object, e = obj, e+runeLen(obj)

@@ -43,7 +43,9 @@ func TestFindIndicators(t *testing.T) {
 		{"OKSecondOfClause", "组织培训会6场和参加活动不少于2次", "组织培训会 >= 6 场; 参加活动 >= 2 次"},
 		{"OKNoUnitNoneInvented", "力争电网改造项目资金15亿以上", "电网改造项目资金 >= 1500000000 "},
 		{"OKSubUnit", "参与活动企业5000家(次)以上", "参与活动企业 >= 5000 家次"},
+		{"OKTimeLimitPromised", "实现企业开办1个工作日内办结", "企业开办办结 <= 1 个工作日"},
 		// not targets
+		{"ErrDeadlineAfterEvent", "惠企政策出台10日内发布解读", ""},
 		{"ErrModifier", "构建企业员工15分钟服务圈", ""},
 		{"ErrQualifier", "对500万元以上的项目给予奖励", ""},
 		{"ErrQuoted", "做到“三个100%”", ""},
