@@ -468,6 +468,9 @@ func findDeadlines(rs []rune, year int, inContext bool) []Deadline {
 		if m.kind == "within" && !m.event && !inContext && !relativeLimit(s, m) {
 			continue // 审批时间压缩至40个工作日以内: a target, not a deadline
 		}
+		if before := string(s[max(0, m.start-4):m.start]); strings.HasSuffix(before, "有效期") || strings.HasSuffix(before, "有效期至") || strings.HasSuffix(before, "施行至") {
+			continue // 有效期至2026年12月31日: how long the document is valid
+		}
 		if dl, ok := resolveDeadline(m, string(rs[m.start:m.end]), year); ok {
 			out = append(out, dl)
 		}

@@ -58,6 +58,7 @@ func TestFindDeadlines(t *testing.T) {
 		{"ErrServiceStandard", "企业诉求5个工作日内办结", false, ""},
 		{"ErrBareMonthInText", "2024年12月，召开推进会", false, ""},
 		{"ErrLongAlone", "长期以来", false, ""},
+		{"ErrValidity", "本措施有效期至2026年12月31日", false, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -33,6 +33,18 @@ type label struct {
 func findLabels(s scanner) []label {
 	var out []label
 	for i, r := range s {
+		if r == ']' || r == ')' {
+			// 【牵头单位】市发改委: a label in brackets of its own
+			k := i
+			for k > 0 && isSpace(s[k-1]) {
+				k--
+			}
+			if st, ok := s.endsWith(k, labelWords); ok && st > 0 && (s[st-1] == '[' || s[st-1] == '(') && k-st > 2 &&
+				!strings.ContainsRune("、,;。)] \n", s.at(i+1)) && i+1 < len(s) {
+				out = append(out, label{start: st - 1, end: k, colon: i + 1, word: string(s[st:k])})
+			}
+			continue
+		}
 		if r != ':' {
 			continue
 		}
@@ -242,10 +254,33 @@ func adminQualifier(in string) bool {
 // genericUnit reports whether a name refers to no unit in particular:
 // 相关部门, 县直有关单位, 各相关单位, 其他成员单位.
 func genericUnit(name string) bool {
-	for _, p := range []string{"市直", "县直", "区直", "省直", "市级", "县级", "区级"} {
-		name = strings.TrimPrefix(name, p)
+	if levelWords[name] {
+		return true // what is left of 市直有关部门 once 有关部门配合 is cut
+	}
+	for _, p := range []string{"省直", "市直", "县直", "区直", "省级", "市级", "县级", "区级", "各级", "省", "市", "县", "区", "乡", "镇"} {
+		if rest := strings.TrimPrefix(name, p); rest != name && (genericUnits[rest] || genericUnits["各"+rest]) {
+			return true
+		}
 	}
 	return genericUnits[name] || genericUnits["各"+name]
+}
+
+// levelWords are words that qualify a reference to units without naming
+// one: 市直 (有关部门), 各 (相关单位).
+var levelWords = map[string]bool{
+	"省直": true, "市直": true, "县直": true, "区直": true, "省级": true, "市级": true, "县级": true, "区级": true,
+	"各级": true, "省": true, "市": true, "县": true, "区": true, "各": true, "其他": true, "其它": true,
+}
+
+// isLabelWord reports whether name is a label (牵头单位, 责任部门), which is
+// never a unit's name.
+func isLabelWord(name string) bool {
+	for _, w := range labelWords {
+		if string(w) == name {
+			return true
+		}
+	}
+	return false
 }
 
 // cleanMember turns one listed name into a unit name: nested brackets,
@@ -364,7 +399,7 @@ func parseLabeled(rs []rune) (group, bool) {
 // clause rather than a name.
 func labeledMemberOK(name string) bool {
 	n := runeLen(name)
-	if n < 2 || n > 40 {
+	if n < 2 || n > 40 || isLabelWord(name) {
 		return false
 	}
 	for _, verb := range []string{"按照", "抓好", "落实", "推进", "开展", "负责", "结合", "根据"} {
