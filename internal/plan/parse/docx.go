@@ -294,17 +294,19 @@ func formatNumber(v int, f string) string {
 func readDocument(body []byte, num *numbering, src *source) error {
 	d := xml.NewDecoder(bytes.NewReader(body))
 	var (
-		para      strings.Builder
-		inText    bool
-		skip      int // depth inside w:del, w:instrText …
-		numID     string
-		ilvl      int
-		hasLvl    bool   // the paragraph wrote its level
-		pStyle    string // the paragraph's style
-		tblDepth  int
-		tables    [][][]string // stack of tables being read
-		cell      strings.Builder
-		cellDepth int
+		para       strings.Builder
+		inText     bool
+		skip       int // depth inside w:del, w:instrText …
+		numID      string
+		ilvl       int
+		hasLvl     bool   // the paragraph wrote its level
+		pStyle     string // the paragraph's style
+		tblDepth   int
+		tables     [][][]string // stack of tables being read
+		cell       strings.Builder
+		cellDepth  int
+		gridSpan   int  // columns the cell spans
+		vMergeCont bool // the cell continues the one above
 	)
 	endPara := func() {
 		text := para.String()
@@ -375,6 +377,18 @@ func readDocument(body []byte, num *numbering, src *source) error {
 				if tblDepth == 1 {
 					cell.Reset()
 					cellDepth = 1
+					gridSpan, vMergeCont = 1, false
+				}
+			case "gridSpan":
+				if tblDepth == 1 && cellDepth == 1 {
+					if n, err := strconv.Atoi(attr(t, "val")); err == nil && n > 1 {
+						gridSpan = min(n, 64)
+					}
+				}
+			case "vMerge":
+				if tblDepth == 1 && cellDepth == 1 {
+					v := attr(t, "val")
+					vMergeCont = v == "" || v == "continue"
 				}
 			}
 		case xml.EndElement:
@@ -391,7 +405,16 @@ func readDocument(body []byte, num *numbering, src *source) error {
 				if tblDepth == 1 && cellDepth == 1 {
 					tb := tables[len(tables)-1]
 					if len(tb) > 0 {
-						tb[len(tb)-1] = append(tb[len(tb)-1], strings.TrimSpace(cell.String()))
+						row := tb[len(tb)-1]
+						text := strings.TrimSpace(cell.String())
+						if col := len(row); vMergeCont && len(tb) > 1 && col < len(tb[len(tb)-2]) {
+							text = tb[len(tb)-2][col] // a cell merged down from the row above
+						}
+						row = append(row, text)
+						for k := 1; k < gridSpan; k++ {
+							row = append(row, "") // a cell merged across: its text in its first column
+						}
+						tb[len(tb)-1] = row
 					}
 					cell.Reset()
 					cellDepth = 0

@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -111,9 +112,13 @@ func linkList(n *html.Node) bool {
 }
 
 // tableRows returns the text of each cell of each row of a table (cells of
-// nested tables are flattened into their cell).
+// nested tables are flattened into their cell), laid out on the table's
+// grid: a cell spanning rows (rowspan) is repeated in each row it covers, a
+// cell spanning columns (colspan) stands in its first column and leaves the
+// others empty, so every column keeps its meaning.
 func tableRows(t *html.Node) [][]string {
 	var rows [][]string
+	carry := map[int]spanCell{} // column → a cell spanning down into later rows
 	var findRows func(n *html.Node)
 	findRows = func(n *html.Node) {
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
@@ -123,22 +128,67 @@ func tableRows(t *html.Node) [][]string {
 			switch c.DataAtom {
 			case atom.Tr:
 				var row []string
-				for td := c.FirstChild; td != nil; td = td.NextSibling {
-					if td.Type == html.ElementNode && (td.DataAtom == atom.Td || td.DataAtom == atom.Th) {
-						row = append(row, strings.TrimSpace(nodeText(td)))
+				col := 0
+				fill := func() {
+					for {
+						sc, ok := carry[col]
+						if !ok {
+							return
+						}
+						row = append(row, sc.text)
+						if sc.left--; sc.left <= 0 {
+							delete(carry, col)
+						} else {
+							carry[col] = sc
+						}
+						col++
 					}
 				}
+				for td := c.FirstChild; td != nil; td = td.NextSibling {
+					if td.Type != html.ElementNode || (td.DataAtom != atom.Td && td.DataAtom != atom.Th) {
+						continue
+					}
+					fill()
+					text := strings.TrimSpace(nodeText(td))
+					rs, cs := span(td, "rowspan"), span(td, "colspan")
+					if rs > 1 {
+						carry[col] = spanCell{text: text, left: rs - 1}
+					}
+					row = append(row, text)
+					col++
+					for k := 1; k < cs; k++ {
+						row = append(row, "")
+						col++
+					}
+				}
+				fill()
 				rows = append(rows, row)
-			case atom.Table:
-				// a nested table directly inside: read its rows too
-				findRows(c)
 			default:
+				// a nested table directly inside, tbody, thead: read its rows too
 				findRows(c)
 			}
 		}
 	}
 	findRows(t)
 	return rows
+}
+
+// spanCell is a cell that spans further rows.
+type spanCell struct {
+	text string
+	left int // rows still to cover
+}
+
+// span reads a rowspan or colspan attribute (1 when absent, at most 1000).
+func span(n *html.Node, key string) int {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			if v, err := strconv.Atoi(strings.TrimSpace(a.Val)); err == nil && v > 1 {
+				return min(v, 1000)
+			}
+		}
+	}
+	return 1
 }
 
 // nodeText is the text of n with block boundaries as newlines.

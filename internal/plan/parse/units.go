@@ -399,8 +399,8 @@ func parseLabeled(rs []rune) (group, bool) {
 // clause rather than a name.
 func labeledMemberOK(name string) bool {
 	n := runeLen(name)
-	if n < 2 || n > 40 || isLabelWord(name) {
-		return false
+	if n < 2 || n > 40 || isLabelWord(name) || isDeadlineText(string(fold([]rune(name)))) {
+		return false // 配合单位：长期坚持 is a table read wrong, not a unit
 	}
 	for _, verb := range []string{"按照", "抓好", "落实", "推进", "开展", "负责", "结合", "根据"} {
 		if strings.Contains(name, verb) {
