@@ -21,6 +21,7 @@ func planSubcommands() map[string]command {
 		"parse":  {"read a work plan document (txt, docx, html, pdf) and print its structure", runPlanParse},
 		"import": {"create a draft plan from a 责任分解表 (.xlsx) or the JSON of plan parse / plan export", runPlanImport},
 		"export": {"write a plan's 责任分解表 (.xlsx) or its JSON", runPlanExport},
+		"diff":   {"compare two versions of a work plan document and print what changed", runPlanDiff},
 	}
 }
 
@@ -97,6 +98,100 @@ func runPlanParse(ctx context.Context, env Env, args []string) error {
 	}
 	writePlanText(env.Stdout, p)
 	return nil
+}
+
+const planDiffUsage = `
+Diff parses two versions of a work plan document (OLD, then NEW; any format
+plan parse reads) and prints what changed: items added, removed and changed —
+reworded, renumbered, with units, deadlines or targets added or removed.
+Items are matched by their text, so a renumbered item is not a new one. With
+--json it prints the diff (docs/parser.md describes it).`
+
+func runPlanDiff(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "plan diff", "plan diff OLD NEW [--json]", planDiffUsage)
+	asJSON := fs.Bool("json", false, "print JSON")
+	var files []string
+	for len(args) > 0 {
+		if err := parse(fs, args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files = append(files, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	if len(files) != 2 {
+		return usageErrorf("plan diff takes two files: OLD NEW")
+	}
+	var plans [2]*planparse.Plan
+	for i, name := range files {
+		data, err := readLimited(name, planparse.MaxInput+1)
+		if err != nil {
+			return usageErrorf("%v", err)
+		}
+		if plans[i], err = planparse.Parse(ctx, name, data, planparse.Options{}); err != nil {
+			return err
+		}
+	}
+	d := planparse.DiffPlans(plans[0], plans[1])
+	if *asJSON {
+		enc := json.NewEncoder(env.Stdout)
+		enc.SetEscapeHTML(false)
+		enc.SetIndent("", "  ")
+		return errs.Wrap(enc.Encode(d), "write diff")
+	}
+	w := env.Stdout
+	for _, m := range d.Meta {
+		fmt.Fprintf(w, "%s：%s → %s\n", m.Field, m.Old, m.New)
+	}
+	fmt.Fprintf(w, "新增 %d 项，删除 %d 项，修改 %d 项，未变 %d 项\n\n", d.Added, d.Removed, d.Changed, d.Unchanged)
+	kinds := map[string]string{planparse.ItemAdded: "新增", planparse.ItemRemoved: "删除", planparse.ItemChanged: "修改"}
+	fields := map[string]string{"path": "编号", "heading": "标题", "text": "内容", "units": "单位", "deadlines": "期限", "indicators": "指标"}
+	for _, c := range d.Changes {
+		if c.Kind == planparse.ItemUnchanged {
+			continue
+		}
+		it := plans[1].Items
+		idx, path := c.NewIndex, c.NewPath
+		if c.Kind == planparse.ItemRemoved {
+			it, idx, path = plans[0].Items, c.OldIndex, c.OldPath
+		}
+		title := it[idx].Heading
+		if title == "" {
+			title = excerptRunes(it[idx].Text, 30)
+		}
+		var what []string
+		for _, f := range c.Fields {
+			what = append(what, fields[f])
+		}
+		line := fmt.Sprintf("%s [%s] %s", kinds[c.Kind], pathText(path), title)
+		if c.Kind == planparse.ItemChanged {
+			line += fmt.Sprintf("（原 [%s]；%s）", pathText(c.OldPath), strings.Join(what, "、"))
+		}
+		fmt.Fprintln(w, line)
+		for _, u := range c.Units {
+			if c.Kind == planparse.ItemChanged {
+				fmt.Fprintf(w, "    单位%s：%s（%s）\n", map[string]string{"added": "增加", "removed": "去掉"}[u.Change], u.Name, map[string]string{"lead": "牵头", "units": "责任", "coop": "配合"}[u.Role])
+			}
+		}
+		for _, x := range c.Deadlines {
+			fmt.Fprintf(w, "    期限%s：%s\n", map[string]string{"added": "增加", "removed": "去掉"}[x.Change], x.Deadline.Text)
+		}
+		for _, x := range c.Indicators {
+			fmt.Fprintf(w, "    指标%s：%s %s %s %s\n", map[string]string{"added": "增加", "removed": "去掉"}[x.Change], x.Indicator.Name, x.Indicator.Op, strconv.FormatFloat(x.Indicator.Value, 'f', -1, 64), x.Indicator.Unit)
+		}
+	}
+	return nil
+}
+
+// pathText writes a path as 2.1.3.
+func pathText(p []int) string {
+	s := make([]string, len(p))
+	for i, n := range p {
+		s[i] = strconv.Itoa(n)
+	}
+	return strings.Join(s, ".")
 }
 
 // readLimited reads at most n bytes of a file.

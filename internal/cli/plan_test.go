@@ -189,3 +189,43 @@ func TestPlanImportExport(t *testing.T) {
 		}
 	})
 }
+
+func TestPlanDiff(t *testing.T) {
+	dir := t.TempDir()
+	old := "一、工作任务\n1.推进企业开办便利化。6月底前实现全程网办。（责任单位：市市场监管局）\n2.优化纳税服务。推行非接触式办税。（责任单位：市税务局）\n"
+	cur := "一、工作任务\n1.推行政务服务一网通办。（责任单位：市政务服务局）\n2.推进企业开办便利化。9月底前实现全程网办。（责任单位：市市场监管局、市数据局）\n"
+	a, b := filepath.Join(dir, "old.txt"), filepath.Join(dir, "new.txt")
+	if err := os.WriteFile(a, []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(b, []byte(cur), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Run("OKText", func(t *testing.T) {
+		code, out, errOut := run(t, "", nil, "plan", "diff", a, b)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		for _, want := range []string{"新增 1 项，删除 1 项，修改 1 项", "新增 [1.1] 推行政务服务一网通办", "删除 [1.2] 优化纳税服务",
+			"修改 [1.2] 推进企业开办便利化（原 [1.1]；编号、内容、单位、期限）", "单位增加：市数据局（责任）", "期限增加：9月底前"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("output lacks %q:\n%s", want, out)
+			}
+		}
+	})
+	t.Run("OKJSON", func(t *testing.T) {
+		code, out, _ := run(t, "", nil, "plan", "diff", a, b, "--json")
+		var d struct {
+			Added, Removed, Changed int
+			Changes                 []struct{ Kind string }
+		}
+		if code != 0 || json.Unmarshal([]byte(out), &d) != nil || d.Added != 1 || d.Removed != 1 || d.Changed != 1 || len(d.Changes) != 4 {
+			t.Errorf("exit %d: %s", code, out)
+		}
+	})
+	t.Run("ErrOneFile", func(t *testing.T) {
+		if code, _, _ := run(t, "", nil, "plan", "diff", a); code != 2 {
+			t.Errorf("exit %d, want 2", code)
+		}
+	})
+}

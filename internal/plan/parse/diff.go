@@ -87,7 +87,7 @@ const (
 	matchSamePath = 0.3
 	// maxPairs bounds the pairs of items compared by text; beyond it the
 	// remaining items match only by path and identical text.
-	maxPairs = 4_000_000
+	maxPairs = 1_000_000
 )
 
 // DiffPlans compares two parsed versions of a document.

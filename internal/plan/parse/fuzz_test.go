@@ -83,6 +83,30 @@ func benchParse(b *testing.B, doc []byte) {
 	}
 }
 
+// tableAfterBody is a body of tasks followed by a 责任分解表 of as many rows.
+func tableAfterBody(n int) []byte {
+	var body, table strings.Builder
+	body.WriteString("一、重点任务\n")
+	table.WriteString("附件：重点任务责任分解表\n序号 | 重点任务 | 牵头单位 | 完成时限\n")
+	for i := 1; body.Len()+table.Len() < n; i++ {
+		fmt.Fprintf(&body, "%d.推进第%d项改革任务。落实第%d项措施。\n", i, i, i)
+		fmt.Fprintf(&table, "%d | 推进第%d项改革任务 | 市发展改革委 | 2024年12月\n", i, i)
+	}
+	return []byte(body.String() + table.String())
+}
+
+// BenchmarkDiffPlans compares two versions of a 1 MB plan, one with a task
+// inserted near the top (every later task renumbered).
+func BenchmarkDiffPlans(b *testing.B) {
+	doc := string(bigDocument(1 << 20))
+	old := ParseText(doc)
+	cur := ParseText(strings.Replace(doc, "(一)优化发展环境", "(一)新增一项任务。(责任单位:市数据局)\n(二)优化发展环境", 1))
+	b.ResetTimer()
+	for b.Loop() {
+		DiffPlans(old, cur)
+	}
+}
+
 // BenchmarkParse5MB parses a 5 MB document of seed-like paragraphs.
 func BenchmarkParse5MB(b *testing.B) {
 	benchParse(b, bigDocument(5<<20))
@@ -112,6 +136,8 @@ func BenchmarkParsePathological(b *testing.B) {
 		"unclosed-group":  []byte("一、任务\n1.任务(责任单位:" + strings.Repeat("市发改委、", 300000)),
 		"deadline-starts": []byte("一、任务\n1.任务" + strings.Repeat("2024年12月下半年第一至每个出台后10个", 5<<20/52)),
 		"labels":          []byte("一、任务\n1.任务\n" + strings.Repeat("牵头单位:配合单位:完成时限:;", 5<<20/44)),
+		"long-list":       []byte("一、任务\n1.新增" + strings.Repeat("平台10家、", 5<<20/17)),
+		"table-after":     tableAfterBody(5 << 20),
 	}
 	for name, doc := range cases {
 		b.Run(name, func(b *testing.B) { benchParse(b, doc) })

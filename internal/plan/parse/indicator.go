@@ -30,6 +30,9 @@ var (
 	wEventAfter   = wordsOf("后", "出台", "印发", "发布", "收到", "受理", "接到", "签订", "发生", "启动", "下达", "立案")
 )
 
+// maxClauseRunes bounds how far before a number its clause is read.
+const maxClauseRunes = 120
+
 // timeUnits are the units of a time limit.
 var timeUnits = map[string]bool{"个工作日": true, "工作日": true, "日": true, "天": true, "小时": true, "分钟": true, "个月": true}
 
@@ -100,7 +103,7 @@ var opWords = func() [][2]string {
 		{"增长到", ">="}, {"增长至", ">="}, {"至少", ">="}, {"达到或超过", ">="}, {"至", ">="},
 		{"不超过", "<="}, {"不高于", "<="}, {"不多于", "<="}, {"不大于", "<="}, {"控制在", "<="}, {"压缩至", "<="}, {"压缩到", "<="},
 		{"压减至", "<="}, {"压减到", "<="}, {"降至", "<="}, {"降到", "<="}, {"降低至", "<="}, {"降低到", "<="}, {"下降至", "<="},
-		{"下降到", "<="}, {"缩短至", "<="}, {"缩短到", "<="}, {"减少到", "<="}, {"减少至", "<="}, {"减至", "<="}, {"缩减至", "<="}, {"最多", "<="},
+		{"下降到", "<="}, {"缩短至", "<="}, {"缩短到", "<="}, {"减少到", "<="}, {"减少至", "<="}, {"减至", "<="}, {"缩减至", "<="}, {"最多", "<="}, {"最高", "<="}, {"最低", ">="},
 		{"低于", "<"}, {"少于", "<"}, {"不满", "<"}, {"小于", "<"}, {"不足", "<"},
 		{"保持在", "=="}, {"保持", "=="}, {"为", "=="},
 	}
@@ -119,15 +122,21 @@ var leadingYearRE = regexp.MustCompile(`^(?:到|至|在)?\d{4}年(?:底|末)?(?:
 // lookbackOps are the comparison words that may stand before the thing a
 // target is compared with: 租金不高于同地段市场租金85%, 覆盖面扩大到全市13个区.
 // Single characters (为, 达, 超, 至) are too common to be read at a distance.
-var lookbackOps = func() [][2]string {
-	var out [][2]string
+var lookbackOps = func() []opWord {
+	var out []opWord
 	for _, w := range opWords {
-		if runeLen(w[0]) >= 2 && w[1] != "==" && w[0] != "最多" {
-			out = append(out, w)
+		if runeLen(w[0]) >= 2 && w[1] != "==" && !strings.HasPrefix(w[0], "最") {
+			out = append(out, opWord{[]rune(w[0]), w[1]})
 		}
 	}
 	return out
 }()
+
+// opWord is a comparison word and its op.
+type opWord struct {
+	word []rune
+	op   string
+}
 
 // factMarkers open a clause that states a fact rather than a target
 // (截至2023年底, 目前全市…, 已有…, 去年…); 截至 and 目前 anywhere in it.
@@ -149,6 +158,7 @@ func findIndicators(rs []rune) []Indicator {
 		}
 	}
 	sc := scanner(f)
+	marks := &textMarks{f: f, quoted: inQuote, factAt: -1}
 	var out []Indicator
 	prevEnd, prevUnit := -1, ""
 	for i := 0; i < len(f); {
@@ -181,14 +191,8 @@ func findIndicators(rs []rune) []Indicator {
 			tail, e, limited = "以内", e+1, true
 		}
 		// the clause: back to the nearest separator outside quotes
-		cs := s
-		for cs > 0 {
-			c := f[cs-1]
-			if !inQuote[cs-1] && strings.ContainsRune(",;。:、!?\n()[]", c) {
-				break
-			}
-			cs--
-		}
+		marks.upTo(s)
+		cs := marks.clause
 		clauseSep := rune(0)
 		if cs > 0 {
 			clauseSep = f[cs-1]
@@ -205,12 +209,11 @@ func findIndicators(rs []rune) []Indicator {
 				}
 			}
 		}
-		fprefix := string(f[ns:s])
-		ss := cs // the sentence
-		for ss > 0 && !strings.ContainsRune("。;!?\n", f[ss-1]) {
-			ss--
+		if s-ns > maxClauseRunes {
+			ns = s - maxClauseRunes // no clause runs that long: text without punctuation
 		}
-		if fact(fprefix, string(f[ss:s])) {
+		fprefix := string(f[ns:s])
+		if fact(fprefix, marks.factAt >= min(marks.sentence, cs)) {
 			continue
 		}
 		// the comparison word right before the number
@@ -231,7 +234,7 @@ func findIndicators(rs []rune) []Indicator {
 		object := "" // 新增20个集成办事项: the counted thing follows the number
 		if e < len(f) {
 			if n := f[e]; (unicode.Is(unicode.Han, n) && n != '和' && n != '及') || isASCIIAlnum(n) || n == '+' || n == '“' || n == '(' {
-				carried := op == "" && clauseSep == '、' && listVerb(f, cs, inQuote) != ""
+				carried := op == "" && clauseSep == '、' && listVerb(f, marks.list, cs) != ""
 				obj, bound, ok := countedObject(rs, f, e, string(f[max(0, s-4):s]), carried || limited || op != "", tail)
 				switch {
 				case ok:
@@ -269,7 +272,7 @@ func findIndicators(rs []rune) []Indicator {
 		}
 		if verb == "" && op == "" && clauseSep == '、' && (unit == prevUnit || object != "") {
 			// 新增中试平台30家、科技成果转化中心10家: the verb carries over the list
-			if verb = listVerb(f, cs, inQuote); verb != "" && !strings.HasPrefix(name, verb) {
+			if verb = listVerb(f, marks.list, cs); verb != "" && !strings.HasPrefix(name, verb) {
 				name = verb + name
 			}
 		}
@@ -313,10 +316,10 @@ func findIndicators(rs []rune) []Indicator {
 	return out
 }
 
-// fact reports whether a clause of a sentence states a fact rather than a
-// target.
-func fact(clause, sentence string) bool {
-	if strings.Contains(sentence, "截至") || strings.Contains(sentence, "目前") {
+// fact reports whether a clause states a fact rather than a target; inFact
+// says its sentence holds 截至 or 目前.
+func fact(clause string, inFact bool) bool {
+	if inFact {
 		return true
 	}
 	for _, w := range factMarkers {
@@ -325,6 +328,42 @@ func fact(clause, sentence string) bool {
 		}
 	}
 	return false
+}
+
+// textMarks keeps, while a text is read left to right, where the current
+// clause, list (clauses joined by 、) and sentence start and where 截至 or 目前
+// was last written — so finding them costs nothing per number, however long
+// a clause runs.
+type textMarks struct {
+	f                      []rune
+	quoted                 []bool
+	at                     int // runes read
+	clause, list, sentence int
+	factAt                 int // where 截至/目前 was last written, -1
+}
+
+// upTo reads the text up to rune s.
+func (m *textMarks) upTo(s int) {
+	for ; m.at < s; m.at++ {
+		c := m.f[m.at]
+		if (c == '截' && m.at+1 < len(m.f) && m.f[m.at+1] == '至') || (c == '目' && m.at+1 < len(m.f) && m.f[m.at+1] == '前') {
+			if m.at+1 < s {
+				m.factAt = m.at
+			}
+		}
+		if strings.ContainsRune("。;!?\n", c) {
+			m.sentence = m.at + 1
+		}
+		if m.quoted[m.at] {
+			continue
+		}
+		if strings.ContainsRune(",;。:、!?\n()[]", c) {
+			m.clause = m.at + 1
+			if c != '、' {
+				m.list = m.at + 1
+			}
+		}
+	}
 }
 
 // lookbackOp finds the last comparison word of a clause's text before a
@@ -342,8 +381,8 @@ func lookbackOp(f []rune, quoted []bool) (int, string) {
 		}
 		for _, w := range lookbackOps {
 			// the word ending last wins, the longest of those (不高于, not 高于)
-			if e, ok := s.word(k, []rune(w[0])); ok && (e > end || (e == end && k < at)) {
-				at, end, op = k, e, w[1]
+			if e, ok := s.word(k, w.word); ok && (e > end || (e == end && k < at)) {
+				at, end, op = k, e, w.op
 			}
 		}
 	}
@@ -351,18 +390,10 @@ func lookbackOp(f []rune, quoted []bool) (int, string) {
 }
 
 // listVerb returns the counting verb that opens a list of counts joined by
-// 、 — 新增中试平台30家、科技成果转化中心10家 — for a count at rune cs of f
-// whose clause follows a 、, or "".
-func listVerb(f []rune, cs int, inQuote []bool) string {
-	ls := cs
-	for ls > 0 {
-		c := f[ls-1]
-		if !inQuote[ls-1] && strings.ContainsRune(",;。:!?\n()[]", c) {
-			break
-		}
-		ls--
-	}
-	first := string(f[ls:cs])
+// 、 — 新增中试平台30家、科技成果转化中心10家 — for a count whose clause
+// starts at rune cs of f, in a list starting at ls; or "".
+func listVerb(f []rune, ls, cs int) string {
+	first := string(f[ls:min(cs, ls+24)])
 	for changed := true; changed; {
 		changed = false
 		if loc := leadingYearRE.FindStringIndex(first); loc != nil && loc[1] > 0 {

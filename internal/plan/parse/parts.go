@@ -6,6 +6,10 @@ import (
 	"strings"
 )
 
+// maxMergePairs bounds the (row, item) pairs compared when a 责任分解表 is
+// merged into the body.
+const maxMergePairs = 250_000
+
 // mergeTables merges a 责任分解表 that follows the body into the body's
 // items: each row whose task is one of the body's items (the same text, or
 // very similar) gives that item its units, deadlines and targets, and the
@@ -41,22 +45,29 @@ func mergeTables(items []Item, p *Plan) []Item {
 				rows = append(rows, i)
 			}
 		}
-		keys := make([][]rune, len(items))
+		if len(rows)*len(body) > maxMergePairs {
+			p.Warnings = append(p.Warnings, "条目过多，附后的责任分解表未与正文条目合并")
+			continue
+		}
+		keys := make([]string, len(items))
+		heads := make([]string, len(items))
+		grams := make([]map[[2]rune]int, len(items))
 		for _, i := range body {
-			keys[i] = itemKey(&items[i])
+			k := itemKey(&items[i])
+			keys[i], heads[i], grams[i] = string(k), squash(items[i].Heading), bigrams(k)
 		}
 		match := map[int]int{} // row → body item
 		taken := map[int]bool{}
 		for _, r := range rows {
 			rk := itemKey(&items[r])
+			rg, rs := bigrams(rk), string(rk)
 			best, bestSim := -1, 0.0
 			for _, i := range body {
 				if taken[i] {
 					continue
 				}
-				sim := dice(bigrams(rk), bigrams(keys[i]))
-				hk := []rune(squash(items[i].Heading))
-				if len(rk) >= 4 && (strings.Contains(string(keys[i]), string(rk)) || (len(hk) > 0 && strings.Contains(string(rk), string(hk)))) {
+				sim := dice(rg, grams[i])
+				if len(rk) >= 4 && (strings.Contains(keys[i], rs) || (heads[i] != "" && strings.Contains(rs, heads[i]))) {
 					sim = 1 // the row names the item's task, or the item's heading is the row's
 				}
 				if sim > bestSim {

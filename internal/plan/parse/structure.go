@@ -103,7 +103,7 @@ func markerAt(f []rune, i int) *marker {
 		return &marker{kind: kindLetterHalf, num: letterNumber(r), size: 2}
 	case r >= '0' && r <= '9':
 		n, k := readDigits(i)
-		if n == 0 || n > 300 {
+		if n == 0 || n > 999 {
 			return nil
 		}
 		switch next(k) {

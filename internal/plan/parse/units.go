@@ -14,7 +14,7 @@ const deadlineLabelPattern = `完成时限|完成时间|时间节点|时限要�
 
 var (
 	deadlineLabelRE = regexp.MustCompile(`^(?:` + deadlineLabelPattern + `)`)
-	leadNoteRE      = regexp.MustCompile(`(?:排在|列在|位列|排名|排序)?(?:第一位|首位|第一个|最前面?|第一)的?(?:单位|部门)?(?:为|是)(?:牵头|主责)(?:单位|部门)`)
+	leadNoteRE      = regexp.MustCompile(`(?:(?:排在|列在|位列|排名|排序)?(?:第一位|首位|第一个|最前面?|第一)的?(?:单位|部门)?(?:为|是)(?:牵头|主责)(?:单位|部门)|(?:牵头|主责)(?:单位|部门)(?:均|一律)?(?:排在|列在|列于|位于|排于|为)(?:第一位|首位|第一个|最前面?))`)
 	restCoopNoteRE  = regexp.MustCompile(`(?:其余|其他|其它)(?:单位|部门)?(?:为|是)(?:配合|协办|参与)(?:单位|部门)`)
 )
 
@@ -519,6 +519,7 @@ func findGroups(rs []rune) []group {
 	sc := scanner(f)
 	next := 0 // where the last label sentence ended
 	var lines [][2]int
+	brackets, bi := len(out), 0 // the bracket groups (in order) and the first not ended
 	for _, l := range findLabels(sc) {
 		k, sep := l.start, -1 // sep: the last separator before the label
 		for k > 0 && isSpace(f[k-1]) {
@@ -538,8 +539,11 @@ func findGroups(rs []rune) []group {
 			e++
 		}
 		next = e
-		if e-s > maxGroupRunes || inside(out, s) {
-			continue
+		for bi < brackets && out[bi].end <= s {
+			bi++
+		}
+		if e-s > maxGroupRunes || (bi < brackets && out[bi].start <= s) {
+			continue // too long, or inside a bracket group
 		}
 		gr, ok := parseLabeled(rs[s:e])
 		if !ok {
@@ -551,33 +555,22 @@ func findGroups(rs []rune) []group {
 		lines = append(lines, [2]int{s, e})
 	}
 	// a bracket inside a label line belongs to it
-	out = slices.DeleteFunc(out, func(g group) bool {
-		for _, l := range lines {
-			if g.start > l[0] && g.end <= l[1] {
-				return true
+	li := 0
+	kept := out[:0]
+	for k, g := range out {
+		if k < brackets {
+			for li < len(lines) && lines[li][1] < g.end {
+				li++
+			}
+			if li < len(lines) && g.start > lines[li][0] && g.end <= lines[li][1] {
+				continue
 			}
 		}
-		return false
-	})
-	sortGroups(out)
+		kept = append(kept, g)
+	}
+	out = kept
+	slices.SortStableFunc(out, func(a, b group) int { return a.start - b.start })
 	return out
-}
-
-func inside(gs []group, pos int) bool {
-	for _, g := range gs {
-		if pos >= g.start && pos < g.end {
-			return true
-		}
-	}
-	return false
-}
-
-func sortGroups(gs []group) {
-	for i := 1; i < len(gs); i++ {
-		for j := i; j > 0 && gs[j].start < gs[j-1].start; j-- {
-			gs[j], gs[j-1] = gs[j-1], gs[j]
-		}
-	}
 }
 
 // finalPosition reports whether the bracket f[open..close] closes a
