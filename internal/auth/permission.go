@@ -290,6 +290,16 @@ func (a *Actor) CanSome(act Action) bool {
 	return false
 }
 
+// Authenticated returns Unauthenticated when there is no actor: the first
+// check of a method open to everyone signed in (and of one that must look
+// up a record before it can decide).
+func Authenticated(a *Actor) error {
+	if a == nil {
+		return errs.Errorf(errs.Unauthenticated, "请先登录")
+	}
+	return nil
+}
+
 // AuthorizeSome is Authorize for CanSome. Errors: Unauthenticated,
 // Forbidden.
 func AuthorizeSome(a *Actor, act Action) error {

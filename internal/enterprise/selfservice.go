@@ -649,6 +649,9 @@ func findReport(ctx context.Context, q store.Querier, id int64) (*SelfReport, er
 // Conflict when the report is no longer pending; Invalid for a missing
 // note on rejection or a value the registry no longer accepts.
 func (s *SelfService) ReviewSelfReport(ctx context.Context, a *auth.Actor, id int64, accept bool, note string) (*SelfReport, error) {
+	if err := auth.AuthorizeSome(a, auth.EditEnterprise); err != nil {
+		return nil, err
+	}
 	r, err := findReport(ctx, s.DB, id)
 	if err != nil {
 		return nil, err

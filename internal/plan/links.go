@@ -195,6 +195,9 @@ type LinkedTask struct {
 // far as a may read their plans — for the record's own page. Errors:
 // Internal.
 func (s *Service) TasksLinkedTo(ctx context.Context, a *auth.Actor, kind string, targetID int64) ([]LinkedTask, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return nil, err
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT t.id, t.numbering, t.title, p.id, p.title, t.light FROM plan_task_links l
 		JOIN plan_tasks t ON t.id = l.task_id JOIN plans p ON p.id = t.plan_id WHERE l.kind = ? AND l.target_id = ? ORDER BY t.id`, kind, targetID)
 	if err != nil {

@@ -637,6 +637,9 @@ func (s *Service) RecordValue(ctx context.Context, a *auth.Actor, id int64, v Va
 // may call it: as FindPlanByID for its plan. Errors: Unauthenticated,
 // Forbidden, NotFound; Internal.
 func (s *Service) FindValues(ctx context.Context, a *auth.Actor, id int64) ([]Value, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return nil, err
+	}
 	var planID int64
 	if err := s.db.QueryRowContext(ctx, `SELECT plan_id FROM plan_indicators WHERE id = ?`, id).Scan(&planID); err != nil {
 		return nil, store.NotFound(err, "指标 %d 不存在", id)
@@ -827,6 +830,9 @@ func (s *Service) FindReportByID(ctx context.Context, a *auth.Actor, id int64) (
 // as FindReportByID. Errors: Unauthenticated, Forbidden, NotFound;
 // Internal.
 func (s *Service) FindAttachment(ctx context.Context, a *auth.Actor, id int64) (string, []byte, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return "", nil, err
+	}
 	var reportID int64
 	var name string
 	var data []byte

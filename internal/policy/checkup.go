@@ -258,9 +258,12 @@ func (s *Service) PolicyMetrics(ctx context.Context, a *auth.Actor, id int64) (*
 
 // MarkRead records that enterprise account a opened policy id, so that its
 // pushes of the policy count as read. Other actors change nothing.
-// Errors: Internal.
+// Errors: Unauthenticated, Internal.
 func (s *Service) MarkRead(ctx context.Context, a *auth.Actor, id int64) error {
-	if a == nil || a.Role != auth.RoleEnterprise || a.EnterpriseID == nil {
+	if err := auth.Authenticated(a); err != nil {
+		return err
+	}
+	if a.Role != auth.RoleEnterprise || a.EnterpriseID == nil {
 		return nil
 	}
 	_, err := s.db.ExecContext(ctx, `UPDATE policy_pushes SET read_at = ? WHERE enterprise_id = ? AND read_at IS NULL

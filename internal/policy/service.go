@@ -368,6 +368,9 @@ func (s *Service) FindPolicyByID(ctx context.Context, a *auth.Actor, id int64) (
 // FindClauseVersions returns every version of clause clauseID, oldest
 // first. Callers as for FindPolicyByID. Errors: NotFound.
 func (s *Service) FindClauseVersions(ctx context.Context, a *auth.Actor, clauseID int64) ([]*Clause, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return nil, err
+	}
 	vs, err := findClauses(ctx, s.db, "clause_id = ?", clauseID)
 	if err != nil {
 		return nil, err
@@ -384,6 +387,9 @@ func (s *Service) FindClauseVersions(ctx context.Context, a *auth.Actor, clauseI
 // FindClauseByID returns one clause version (current or not) and its
 // policy. Callers as for FindPolicyByID. Errors: NotFound.
 func (s *Service) FindClauseByID(ctx context.Context, a *auth.Actor, versionID int64) (*Clause, *Policy, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return nil, nil, err
+	}
 	cs, err := findClauses(ctx, s.db, "id = ?", versionID)
 	if err != nil {
 		return nil, nil, err
@@ -501,6 +507,9 @@ func (s *Service) FindPolicies(ctx context.Context, a *auth.Actor, f PolicyFilte
 // Those who may manage the policy may call it, until it has ended.
 // Errors: Unauthenticated, Forbidden, NotFound, Invalid, Conflict (ended).
 func (s *Service) UpdatePolicy(ctx context.Context, a *auth.Actor, id int64, in PolicyInput) (*Policy, error) {
+	if err := auth.AuthorizeSome(a, auth.ManagePolicies); err != nil {
+		return nil, err
+	}
 	cur, err := s.FindPolicyByID(ctx, a, id)
 	if err != nil {
 		return nil, err
@@ -548,6 +557,9 @@ func (s *Service) UpdatePolicy(ctx context.Context, a *auth.Actor, id int64, in 
 // is pushed at once. Errors: Unauthenticated, Forbidden, NotFound,
 // Invalid (naming the clause and field), Conflict.
 func (s *Service) AddClause(ctx context.Context, a *auth.Actor, policyID int64, in ClauseInput) (*Clause, error) {
+	if err := auth.AuthorizeSome(a, auth.ManagePolicies); err != nil {
+		return nil, err
+	}
 	p, err := s.FindPolicyByID(ctx, a, policyID)
 	if err != nil {
 		return nil, err
@@ -619,6 +631,9 @@ func (s *Service) touch(ctx context.Context, tx *store.Tx, policyID int64) error
 // call it until the policy has ended. It returns the current version.
 // Errors: Unauthenticated, Forbidden, NotFound, Invalid, Conflict.
 func (s *Service) UpdateClause(ctx context.Context, a *auth.Actor, clauseID int64, in ClauseInput) (*Clause, error) {
+	if err := auth.AuthorizeSome(a, auth.ManagePolicies); err != nil {
+		return nil, err
+	}
 	cur, p, err := s.currentClause(ctx, a, clauseID)
 	if err != nil {
 		return nil, err
@@ -683,6 +698,9 @@ func (s *Service) FindCurrentClause(ctx context.Context, a *auth.Actor, clauseID
 
 // currentClause returns the current version of clauseID and its policy.
 func (s *Service) currentClause(ctx context.Context, a *auth.Actor, clauseID int64) (*Clause, *Policy, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return nil, nil, err
+	}
 	cs, err := findClauses(ctx, s.db, "clause_id = ? AND is_current", clauseID)
 	if err != nil {
 		return nil, nil, err
@@ -701,6 +719,9 @@ func (s *Service) currentClause(ctx context.Context, a *auth.Actor, clauseID int
 // clauses are never deleted (end the policy instead). Errors:
 // Unauthenticated, Forbidden, NotFound, Conflict.
 func (s *Service) DeleteClause(ctx context.Context, a *auth.Actor, clauseID int64) error {
+	if err := auth.AuthorizeSome(a, auth.ManagePolicies); err != nil {
+		return err
+	}
 	cur, p, err := s.currentClause(ctx, a, clauseID)
 	if err != nil {
 		return err
@@ -746,6 +767,9 @@ func (s *Service) transition(ctx context.Context, tx *store.Tx, p *Policy, from,
 // policy may call it. Errors: Unauthenticated, Forbidden, NotFound,
 // Invalid (no clause), Conflict (not a draft).
 func (s *Service) Submit(ctx context.Context, a *auth.Actor, id int64) (*Policy, error) {
+	if err := auth.AuthorizeSome(a, auth.ManagePolicies); err != nil {
+		return nil, err
+	}
 	p, err := s.FindPolicyByID(ctx, a, id)
 	if err != nil {
 		return nil, err

@@ -51,6 +51,9 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // and records the export. Those who redeem the unit's policies may call it.
 // Errors: Unauthenticated, Forbidden, NotFound, Invalid (format).
 func (s *Service) ExportBatch(ctx context.Context, a *auth.Actor, id int64, format string, w io.Writer) (int, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return 0, err
+	}
 	if format != "csv" && format != "xlsx" {
 		return 0, errs.FieldErrorf("format", "导出格式应为 csv 或 xlsx，而不是“%s”", format)
 	}

@@ -1404,6 +1404,9 @@ type ListSummary struct {
 // redeeming unit and the units above). Errors: Unauthenticated, Forbidden,
 // NotFound.
 func (s *Service) SummarizeList(ctx context.Context, a *auth.Actor, clauseID int64) (*ListSummary, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return nil, err
+	}
 	cl, pol, err := s.policy.FindCurrentClause(ctx, a, clauseID)
 	if err != nil {
 		return nil, err
@@ -1442,6 +1445,9 @@ var GrantExportHeaders = []string{"统一社会信用代码", "企业名称", "�
 // listing order, every text cell through sheet.Escape. Callers and errors
 // as for SummarizeList.
 func (s *Service) ExportGrants(ctx context.Context, a *auth.Actor, clauseID int64, w io.Writer) (int, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return 0, err
+	}
 	if _, err := s.SummarizeList(ctx, a, clauseID); err != nil {
 		return 0, err
 	}

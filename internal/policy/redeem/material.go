@@ -201,6 +201,9 @@ func (s *Service) materials(ctx context.Context, kind string, owner int64) ([]Ma
 // the application or objection it belongs to. Errors: Unauthenticated,
 // NotFound (also for a file a may not read).
 func (s *Service) FindMaterial(ctx context.Context, a *auth.Actor, id int64) (*Material, []byte, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return nil, nil, err
+	}
 	var m Material
 	var kind string
 	var owner, at int64

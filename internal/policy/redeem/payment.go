@@ -228,6 +228,9 @@ func (s *Service) createPayment(ctx context.Context, tx *store.Tx, g *Grant, kin
 // call it. Errors: Unauthenticated, Forbidden, NotFound, Invalid (account),
 // Conflict (not refused, or paid again already).
 func (s *Service) Repay(ctx context.Context, a *auth.Actor, paymentID int64, acct *Account) (*Payment, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return nil, err
+	}
 	var grantID int64
 	if err := s.db.QueryRowContext(ctx, `SELECT grant_id FROM policy_payments WHERE id = ?`, paymentID).Scan(&grantID); err != nil {
 		return nil, store.NotFound(err, "付款（编号%d）不存在", paymentID)
