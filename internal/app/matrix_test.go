@@ -337,6 +337,7 @@ var roleGates = map[string]string{
 	"redeem.Service.FindBatches":               "ALU",
 	"redeem.Service.FindGrantByID":             "ALUSE",
 	"redeem.Service.FindGrants":                "ALUSE",
+	"redeem.Service.FindListClauses":           "ALUSE",
 	"redeem.Service.FindMaterial":              "ALUSE",
 	"redeem.Service.FindObjectionByID":         "ALUSE",
 	"redeem.Service.FindObjections":            "ALUSE",
