@@ -249,6 +249,10 @@ func (r *Runner) claim(ctx context.Context, bulk bool) (*Job, error) {
 	return j, nil
 }
 
+// chinaTime is the time of day people read a job's messages in (China
+// keeps UTC+8 all year).
+var chinaTime = time.FixedZone("UTC+8", 8*3600)
+
 // Reclaim finds running jobs whose lease has expired — their runner died or
 // hung — and counts that as a failed attempt: each is queued again after the
 // backoff, or marked failed when it has no attempts left. It returns how
@@ -287,8 +291,8 @@ func (r *Runner) Reclaim(ctx context.Context) (int, error) {
 	rows.Close()
 	n := 0
 	for _, e := range list {
-		msg := fmt.Sprintf("租约于 %s 过期，执行实例 %s 未完成（第 %d 次尝试）",
-			store.FromMillis(e.leaseUntil).Format(time.RFC3339), e.lockedBy, e.attempts)
+		msg := fmt.Sprintf("执行它的实例 %s 没有在租约到期（%s）前完成，可能已停止运行（第 %d 次尝试）",
+			e.lockedBy, store.FromMillis(e.leaseUntil).In(chinaTime).Format("2006年1月2日 15:04:05"), e.attempts)
 		status, runAt := Queued, now.Add(r.backoff(e.id, e.attempts))
 		if e.attempts >= e.maxAttempts {
 			status, runAt = Failed, now
