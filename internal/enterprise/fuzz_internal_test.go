@@ -1,8 +1,10 @@
 package enterprise
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 	"unicode"
@@ -199,4 +201,52 @@ func FuzzResolveFilter(f *testing.F) {
 			t.Fatalf("both a code %q and a name %q", q.USCC, q.Name)
 		}
 	})
+}
+
+// TestXLSXZipBomb sends the XLSX reader a small file whose sheet says it
+// unpacks to 2 GB: it is refused before anything is unpacked.
+func TestXLSXZipBomb(t *testing.T) {
+	var good bytes.Buffer
+	wb := excelize.NewFile()
+	_ = wb.SetCellStr("Sheet1", "A1", "uscc")
+	_ = wb.SetCellStr("Sheet1", "B1", "name")
+	if err := wb.Write(&good); err != nil {
+		t.Fatal(err)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(good.Bytes()), int64(good.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bomb bytes.Buffer
+	zw := zip.NewWriter(&bomb)
+	for _, f := range zr.File {
+		raw, err := f.OpenRaw()
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := f.FileHeader
+		if strings.HasPrefix(h.Name, "xl/worksheets/") {
+			h.UncompressedSize64 = 2 << 30 // what a zip bomb declares: under excelize's own 16 GB limit
+		}
+		w, err := zw.CreateRaw(&h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := io.Copy(w, raw); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	err = (&Service{}).readXLSX(context.Background(), bytes.NewReader(bomb.Bytes()), workday.Date(20_000),
+		func(*Enterprise, int, []RowError, int) error { return nil })
+	if errs.CodeOf(err) != errs.Invalid || !strings.Contains(errs.MessageOf(err), "解压后超过") {
+		t.Fatalf("a zip bomb: %v", err)
+	}
+	for size, want := range map[int64]int64{1 << 20: 256 << 20, 100 << 20: 2000 << 20, 1 << 30: 8 << 30} {
+		if got := xlsxUnzipLimit(size); got != want {
+			t.Errorf("xlsxUnzipLimit(%d) = %d, want %d", size, got, want)
+		}
+	}
 }

@@ -737,12 +737,38 @@ func blank(cells []string) bool {
 	return true
 }
 
+// An XLSX file is a zip: how much it may unpack to is bounded by its size,
+// so that a small upload cannot unpack to gigabytes (a zip bomb). Real
+// workbooks unpack to about ten times their size; a million-row sheet of
+// the export layout to about 1 GB.
+const (
+	xlsxUnzipRatio = 20
+	xlsxUnzipFloor = 256 << 20
+	xlsxUnzipCeil  = 8 << 30
+)
+
+// xlsxUnzipLimit returns how many bytes an XLSX file of size bytes may
+// unpack to.
+func xlsxUnzipLimit(size int64) int64 {
+	return min(max(size*xlsxUnzipRatio, xlsxUnzipFloor), xlsxUnzipCeil)
+}
+
 // readXLSX parses every sheet of an XLSX workbook in order; each sheet that
 // has rows starts with its own header row. Rows are streamed from the
 // sheet (excelize Rows); the workbook itself is read into memory first, as
-// a zip archive must be, so XLSX uploads are limited in size by the caller.
+// a zip archive must be, so XLSX uploads are limited in size by the caller,
+// and what it unpacks to by xlsxUnzipLimit.
 func (s *Service) readXLSX(ctx context.Context, r io.Reader, today workday.Date, emit emitFunc) error {
-	f, err := excelize.OpenReader(r)
+	data, err := io.ReadAll(r) // excelize reads the whole file into memory anyway
+	if err != nil {
+		return errs.Wrap(err, "read xlsx")
+	}
+	limit := xlsxUnzipLimit(int64(len(data)))
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: limit})
+	if err != nil && strings.Contains(err.Error(), "unzip size exceeds") {
+		return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("Excel 文件解压后超过 %d MB（是上传大小的 %d 倍以上，不像是正常的表格）：请检查文件，或改用 CSV 导入",
+			limit>>20, xlsxUnzipRatio), Err: err}
+	}
 	if err != nil {
 		return &errs.Error{Code: errs.Invalid, Message: "无法读取 Excel 文件：请确认是 .xlsx 格式（不是 .xls）且未加密", Err: err}
 	}
