@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -111,7 +112,7 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 	username = strings.ToLower(strings.TrimSpace(username))
 	keys := []throttleKey{
 		{key: "user:" + truncate(username, 64), limit: s.MaxFailures, forgivable: true},
-		{key: "ip:" + truncate(ip, 64), limit: s.MaxAddressFailures},
+		{key: "ip:" + addressKey(ip), limit: s.MaxAddressFailures},
 	}
 	if err := s.reserve(ctx, keys); err != nil {
 		return "", nil, err
@@ -156,6 +157,23 @@ func (s *Service) Login(ctx context.Context, username, password, ip, userAgent s
 		return "", nil, errs.Wrap(err, "create session")
 	}
 	return secret, u, nil
+}
+
+// addressKey is what a client address counts as: an IPv4 address itself,
+// an IPv6 address by its /64 (one subscriber's network holds 2^64 of them,
+// so counting each alone would let a client change address at every
+// guess), anything else as given.
+func addressKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return truncate(ip, 64)
+	}
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
 }
 
 // throttleKey is one key an attempt counts against, and what reserve

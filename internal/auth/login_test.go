@@ -120,6 +120,18 @@ func TestLoginThrottleKeys(t *testing.T) {
 				t.Fatalf("carol from another address: %v", err)
 			}
 		})
+		t.Run("ErrIPv6NetworkCountsAsOne", func(t *testing.T) {
+			clk.Advance(time.Hour)
+			for i := range 11 { // a new address of one /64 for every guess
+				_, _, _ = s.Login(ctx, fmt.Sprintf("nobody%d", i), "guess", fmt.Sprintf("2001:db8:1:2::%x", i+1), "")
+			}
+			if _, _, err := s.Login(ctx, "carol", "right-password", "2001:db8:1:2:ffff::1", ""); errs.CodeOf(err) != errs.TooMany {
+				t.Fatalf("a /64 rotating its addresses escaped the address limit: got %v", err)
+			}
+			if _, _, err := s.Login(ctx, "carol", "right-password", "2001:db8:1:3::1", ""); err != nil {
+				t.Fatalf("the next /64 is another client: %v", err)
+			}
+		})
 		t.Run("OKSuccessForgivesEarlierFailures", func(t *testing.T) {
 			clk.Advance(time.Hour)
 			for range 4 {
