@@ -172,18 +172,29 @@ type TaskFilter struct {
 	UnitID int64 // tasks held by this unit (any role)
 	// Mine selects the tasks of the actor's unit and the units below it
 	// (a unit's workbench); across plans it is implied for a unit's staff.
-	Mine   bool
-	Light  Light
-	Query  string // part of the title or text
-	Leaves bool   // only tasks without sub-tasks
-	Open   bool   // only tasks not done
-	Limit  int    // default 50, at most 500
+	Mine     bool
+	Light    Light
+	Query    string // part of the title or text
+	Leaves   bool   // only tasks without sub-tasks
+	Open     bool   // only tasks not done
+	ParentID int64  // only the sub-tasks of this task
+	// Order is OrderLight (worst light first, the default) or OrderPath
+	// (the plan's order).
+	Order  string
+	Limit  int // default 50, at most 500
 	Offset int
 }
 
+// The orders of FindTasks.
+const (
+	OrderLight = "light"
+	OrderPath  = "path"
+)
+
 // FindTasks returns the tasks a may read matching f — within a plan, as
 // FindPlanByID; across plans, a unit's staff only their units' — worst
-// light first, then in the plan's order, and how many match. Errors:
+// light first, then in the plan's order (or in the plan's order, f.Order),
+// and how many match. Errors:
 // Unauthenticated, Forbidden, NotFound (the plan), Invalid (an unknown
 // light); Internal.
 func (s *Service) FindTasks(ctx context.Context, a *auth.Actor, f TaskFilter) ([]*Task, int, error) {
@@ -251,6 +262,9 @@ func (s *Service) FindTasks(ctx context.Context, a *auth.Actor, f TaskFilter) ([
 	if f.Open {
 		where, args = append(where, "t.status <> ?"), append(args, TaskDone)
 	}
+	if f.ParentID != 0 {
+		where, args = append(where, "t.parent_id = ?"), append(args, f.ParentID)
+	}
 	from := taskFrom + ` WHERE ` + strings.Join(where, " AND ")
 	var total int
 	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*)`+from, args...).Scan(&total); err != nil {
@@ -258,7 +272,12 @@ func (s *Service) FindTasks(ctx context.Context, a *auth.Actor, f TaskFilter) ([
 	}
 	limit, offset := paging.Clamp(f.Limit, f.Offset)
 	order := ` ORDER BY t.light_rank, t.path_key`
-	if f.PlanID == 0 {
+	switch {
+	case f.Order == OrderPath:
+		order = ` ORDER BY t.plan_id DESC, t.path_key`
+	case f.Order != "" && f.Order != OrderLight:
+		return nil, 0, errs.FieldErrorf("order", "排序“%s”无效（应为 light 或 path）", f.Order)
+	case f.PlanID == 0:
 		order = ` ORDER BY t.light_rank, t.plan_id DESC, t.path_key`
 	}
 	list, err := queryTasks(ctx, s.db, `SELECT `+taskColumns+from+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)

@@ -228,7 +228,8 @@ type Attachment struct {
 
 // ReportInput is a report as a unit files it. UnitID is the unit's own for
 // its staff and required of the office (a report received on paper);
-// Period defaults to the earliest period the unit has not reported.
+// Period defaults to the earliest period the unit has not reported (when
+// all are filed, the latest, which filing again updates).
 type ReportInput struct {
 	UnitID      *int64            `json:"unit_id"`
 	Period      Period            `json:"period"`
@@ -456,7 +457,7 @@ func optIntp(p *int) any {
 }
 
 // findSlot returns the expected report of unit for period of plan (the
-// earliest one not filed when period is empty). Errors: Conflict when the
+// earliest one not filed when period is empty, else the latest). Errors: Conflict when the
 // period is not expected of the unit.
 func findSlot(ctx context.Context, q store.Querier, planID, unit int64, period Period) (*Report, error) {
 	var row *sql.Row
@@ -470,6 +471,11 @@ func findSlot(ctx context.Context, q store.Querier, planID, unit int64, period P
 		row = q.QueryRowContext(ctx, `SELECT `+reportColumns+reportFrom+` WHERE r.plan_id = ? AND r.unit_id = ? AND r.period = ?`, planID, unit, period)
 	}
 	r, err := scanReport(row)
+	if err == store.ErrNoRows && period == "" {
+		// Everything is filed: filing again updates the latest.
+		r, err = scanReport(q.QueryRowContext(ctx, `SELECT `+reportColumns+reportFrom+` WHERE r.plan_id = ? AND r.unit_id = ?
+			ORDER BY r.period DESC LIMIT 1`, planID, unit))
+	}
 	if err == store.ErrNoRows {
 		if period == "" {
 			return nil, errs.Errorf(errs.Conflict, "本单位在本方案没有待报送的进展")

@@ -973,3 +973,64 @@ func readIndicatorSheet(rows [][]string, doc *Document, index map[string]int) {
 		doc.Items[i].Indicators = append(doc.Items[i].Indicators, ind)
 	}
 }
+
+// RankingXLSX writes a ranking (比晾晒) as a workbook: one row per unit with
+// its rank, score, trend and the counts behind each part of the score.
+func RankingXLSX(rk *Ranking, title string) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	const name = "比晾晒"
+	if err := f.SetSheetName("Sheet1", name); err != nil {
+		return nil, errs.Wrap(err, "name sheet")
+	}
+	head := []string{"名次", "单位", "得分", "上月名次", "上月得分", "应报", "已报", "按时报送", "任务数", "任务正常", "到期指标", "达到进度",
+		"到期督办", "按时回复"}
+	if err := setText(f, name, 1, 1, title+"（"+rk.Label+"）"); err != nil {
+		return nil, errs.Wrap(err, "write ranking")
+	}
+	w := rk.Weights
+	note := fmt.Sprintf("得分 = 100 × Σ权重×比率 ÷ Σ权重（按时报送 %s、任务正常 %s、指标达成 %s、督办按时回复 %s；无数据的项不计）",
+		plain(w.Reporting), plain(w.Tasks), plain(w.Indicators), plain(w.Notices))
+	if err := setText(f, name, 1, 2, note); err != nil {
+		return nil, errs.Wrap(err, "write ranking")
+	}
+	for i, h := range head {
+		if err := setText(f, name, i+1, 3, h); err != nil {
+			return nil, errs.Wrap(err, "write ranking")
+		}
+	}
+	for i, r := range rk.Rows {
+		row := i + 4
+		vals := []any{r.Rank, r.UnitName, r.Score, r.PrevRank, r.PrevScore, r.ReportsExpected, r.ReportsReceived, r.ReportsOnTime,
+			r.TasksTotal, r.TasksOnTrack, r.IndicatorsTotal, r.IndicatorsAchieved, r.NoticesDue, r.NoticesOnTime}
+		for c, v := range vals {
+			var err error
+			switch x := v.(type) {
+			case int:
+				err = f.SetCellInt(name, cell(c+1, row), int64(x))
+			case *int:
+				if x != nil {
+					err = f.SetCellInt(name, cell(c+1, row), int64(*x))
+				}
+			case float64:
+				err = f.SetCellFloat(name, cell(c+1, row), x, 2, 64)
+			case *float64:
+				if x != nil {
+					err = f.SetCellFloat(name, cell(c+1, row), *x, 2, 64)
+				}
+			case string:
+				err = setText(f, name, c+1, row, x)
+			}
+			if err != nil {
+				return nil, errs.Wrap(err, "write ranking")
+			}
+		}
+	}
+	_ = f.SetColWidth(name, "B", "B", 28)
+	_ = f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 3, TopLeftCell: "A4", ActivePane: "bottomLeft"})
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		return nil, errs.Wrap(err, "write ranking")
+	}
+	return buf.Bytes(), nil
+}

@@ -82,9 +82,9 @@ func TestBrowserNavigationByRole(t *testing.T) {
 	common := []string{"home", "inbox", "me", "policies"}
 	want := map[string][]string{
 		"admin": append([]string{"enterprises", "import", "units", "users", "tokens", "audit", "calendar", "jobs", "network", "reviews", "policy-manage",
-			"redeem", "payments"}, common...),
-		"leader":     append([]string{"enterprises", "redeem"}, common...),
-		"fgw":        append([]string{"enterprises", "policy-manage", "redeem", "payments"}, common...),
+			"redeem", "payments", "plans", "plan-ranking"}, common...),
+		"leader":     append([]string{"enterprises", "redeem", "plans", "plan-ranking"}, common...),
+		"fgw":        append([]string{"enterprises", "policy-manage", "redeem", "payments", "plan-workbench", "plan-ranking"}, common...),
 		"specialist": append([]string{"enterprises", "workbench", "reviews"}, common...),
 		"enterprise": append([]string{"profile", "checkup", "benefits"}, common...),
 	}

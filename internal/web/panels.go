@@ -44,6 +44,7 @@ func (s *Server) homePanels() []homePanel {
 		s.specialistHomePanel(), // handlers_network.go: a specialist's enterprises
 		s.reviewsHomePanel(),    // handlers_selfservice.go: self-reports to review
 		s.registryHomePanel(),   // handlers_enterprise.go: the registry
+		s.planHomePanel(),       // handlers_plan.go: plan supervision
 		s.policyHomePanel(),     // handlers_policy.go: the policy supermarket
 		s.redeemHomePanel(),     // handlers_redeem.go: redemption and payment timeliness
 		s.networkHomePanel(),    // handlers_network.go: the service network

@@ -9,12 +9,14 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/plan"
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
@@ -88,6 +90,42 @@ var funcs = template.FuncMap{
 		}
 		return m
 	},
+	// deref reads an optional id (nil: 0).
+	"deref": func(p *int64) int64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
+	// taskCards bundles the tasks of a plan page for the plan_task_cards
+	// partial; link is the page's plan (its tasks need not name it).
+	"taskCards": func(tasks []taskRow, link int64) any {
+		return struct {
+			Tasks []taskRow
+			Link  int64
+		}{tasks, link}
+	},
+	// pct writes a share as a percentage with one decimal.
+	"pct": percentText,
+	// qty writes a quantity with its unit of measure (10万家).
+	"qty": plan.FormatQuantity,
+	// derefF reads an optional number (nil: 0).
+	"derefF": func(p *float64) float64 {
+		if p == nil {
+			return 0
+		}
+		return *p
+	},
+	// isTrue reads an optional yes/no (nil: no).
+	"isTrue": func(b *bool) bool { return b != nil && *b },
+	// pathText writes a numeric path as 2.1.3.
+	"pathText": func(p []int) string {
+		s := make([]string, len(p))
+		for i, n := range p {
+			s[i] = strconv.Itoa(n)
+		}
+		return strings.Join(s, ".")
+	},
 	"query": func(base url.Values, kv ...any) string {
 		q := url.Values{}
 		for k, v := range base {
@@ -152,6 +190,9 @@ var navigation = []navItem{
 	{Key: "benefits", Label: "我的兑现", Href: "/benefits", Roles: []auth.Role{auth.RoleEnterprise}},
 	{Key: "redeem", Label: "政策兑现", Href: "/redeem", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleUnitStaff}},
 	{Key: "payments", Label: "兑付", Href: "/payments", Action: auth.RedeemPolicies},
+	{Key: "plans", Label: "督查督办", Href: "/plans", Action: auth.ViewPlans, Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader}},
+	{Key: "plan-workbench", Label: "督办任务", Href: "/plans/workbench", Roles: []auth.Role{auth.RoleUnitStaff}},
+	{Key: "plan-ranking", Label: "比晾晒", Href: "/plans/ranking", Action: auth.ViewPlans},
 	{Key: "inbox", Label: "消息", Href: "/inbox"},
 	{Key: "me", Label: "个人中心", Href: "/me"},
 }
@@ -266,6 +307,10 @@ var flashMessages = map[string]string{
 	"repaid":        "已重新拨付，将进入下一个兑付批次",
 	"applied":       "申请已提交",
 	"objected":      "异议已提交，兑现单位将按期答复",
+	"published":     "已发布，各责任单位已收到任务",
+	"signed":        "已签收",
+	"sent":          "已发出",
+	"filed":         "已报送",
 }
 
 func flashMessage(key string) string { return flashMessages[key] }
