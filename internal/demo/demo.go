@@ -209,5 +209,8 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "demo: a 免申即享 grant list of %d enterprises, %d confirmed, payment batch %d 待拨付\n", rd.Listed, rd.Confirmed, rd.BatchID)
+	if err := loadPlans(ctx, a, out); err != nil {
+		return err
+	}
 	return nil
 }

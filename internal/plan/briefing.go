@@ -60,9 +60,10 @@ func (s *Service) FindBriefing(ctx context.Context, a *auth.Actor, id int64, per
 	c := p.Settings.Cadence
 	first := PeriodOf(workday.DateOf(*p.PublishedAt), c)
 	if period == "" {
+		// The latest period whose reports are due, else the first.
 		period = PeriodOf(today, c)
-		if prev := period.Prev(c); prev >= first && DueDate(s.cal, prev, p.Settings) <= today {
-			period = prev
+		for period > first && DueDate(s.cal, period, p.Settings) > today {
+			period = period.Prev(c)
 		}
 	} else {
 		if _, err := ParsePeriod(string(period)); err != nil {

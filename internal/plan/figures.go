@@ -137,15 +137,15 @@ func (s *Service) FindSections(ctx context.Context, a *auth.Actor, id int64) ([]
 	if _, err := s.FindPlanByID(ctx, a, id); err != nil {
 		return nil, err
 	}
-	// Which level: the second when one top-level task has sub-tasks that
-	// have sub-tasks themselves.
-	var tops, deep int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM plan_tasks c JOIN plan_tasks g ON g.parent_id = c.id
-		WHERE c.parent_id = t.id) THEN 1 ELSE 0 END), 0) FROM plan_tasks t WHERE t.plan_id = ? AND t.parent_id IS NULL AND t.owner_unit_id IS NULL`, id).Scan(&tops, &deep); err != nil {
+	// Which level: the second when there is one top-level task with
+	// sub-tasks (二、工作任务 → (一) …), else the first.
+	var tops, parents int
+	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN t.leaf THEN 0 ELSE 1 END), 0) FROM plan_tasks t
+		WHERE t.plan_id = ? AND t.parent_id IS NULL`, id).Scan(&tops, &parents); err != nil {
 		return nil, errs.Wrap(err, "find sections")
 	}
 	width := 4 // characters of one path_key level
-	if tops == 1 && deep == 1 {
+	if tops == 1 && parents == 1 {
 		width = 9
 	}
 	rows, err := s.db.QueryContext(ctx, `SELECT substr(t.path_key, 1, ?), t.light, COUNT(*) FROM plan_tasks t WHERE t.plan_id = ? AND t.leaf

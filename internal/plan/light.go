@@ -98,6 +98,7 @@ const undecided = "未定"
 
 // NoticeState is what a light needs of an open 督办 notice.
 type NoticeState struct {
+	Unit     string // the unit it was sent to
 	ReplyDue workday.Date
 	Replied  bool
 }
@@ -114,8 +115,11 @@ type Situation struct {
 	Milestones   []Milestone
 	Indicators   []*Indicator
 	Notices      []NoticeState
-	// MissingReports names the reports a unit of the task owes: due and
-	// not filed ("市发改委2024年5月进展").
+	// MissingReports names the reports the task's lead unit owes (due and
+	// not filed: "市发改委2024年5月进展") — or, for a task without a lead
+	// unit, those its responsible units owe when at least half of them owe
+	// one: a task held by every district is not at risk because one
+	// district is late.
 	MissingReports []string
 	WarnWorkdays   int
 	FarBehindPct   int
@@ -135,8 +139,8 @@ type Situation struct {
 //   - 预警: the deadline or a milestone is within WarnWorkdays working days
 //     (the working days after today up to the date, so 0 on the day); an
 //     indicator is behind its trajectory (not far) or its value is due and
-//     unreported; a 督办 notice awaits its reply; a unit of the task has
-//     not filed a report that is due.
+//     unreported; a 督办 notice awaits its reply; the task's lead unit (or
+//     half its responsible units) has not filed a report that is due.
 //   - 正常: none of these.
 //
 // A task its unit reported done (待销号) is not held to its deadline,
@@ -199,10 +203,14 @@ func Assess(cal *workday.Calendar, s Situation) Assessment {
 			continue
 		}
 		due := cal.OnOrAfter(n.ReplyDue)
+		to := ""
+		if n.Unit != "" {
+			to = "（" + n.Unit + "）"
+		}
 		if s.Today > due {
-			late = append(late, fmt.Sprintf("督办通知要求%s前回复，已逾期%s未回复", n.ReplyDue.Chinese(), workdaysLate(cal, due, s.Today)))
+			late = append(late, fmt.Sprintf("督办%s要求%s前回复，已逾期%s未回复", to, n.ReplyDue.Chinese(), workdaysLate(cal, due, s.Today)))
 		} else {
-			warn = append(warn, fmt.Sprintf("正在督办，须于%s前回复", n.ReplyDue.Chinese()))
+			warn = append(warn, fmt.Sprintf("正在督办%s，须于%s前回复", to, n.ReplyDue.Chinese()))
 		}
 	}
 	for _, m := range s.MissingReports {

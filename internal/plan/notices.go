@@ -130,7 +130,7 @@ func (s *Service) IssueNotice(ctx context.Context, a *auth.Actor, id int64, in N
 				return err
 			}
 		}
-		return s.refreshPlan(ctx, tx, p)
+		return s.refreshTasks(ctx, tx, p, []int64{id})
 	})
 	if err != nil {
 		return nil, err
@@ -180,7 +180,7 @@ func (s *Service) ReplyNotice(ctx context.Context, a *auth.Actor, id int64, repl
 		if err != nil {
 			return err
 		}
-		if err := s.refreshPlan(ctx, tx, p); err != nil {
+		if err := s.refreshTasks(ctx, tx, p, []int64{n.TaskID}); err != nil {
 			return err
 		}
 		if s.notify != nil && p.CreatedBy != nil {
@@ -223,7 +223,7 @@ func (s *Service) CloseNotice(ctx context.Context, a *auth.Actor, id int64) (*No
 		if err != nil {
 			return err
 		}
-		if err := s.refreshPlan(ctx, tx, p); err != nil {
+		if err := s.refreshTasks(ctx, tx, p, []int64{n.TaskID}); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, tx, "plan_notice", strconv.FormatInt(id, 10), "close", map[string]any{"status": n.Status},

@@ -10,24 +10,28 @@ import (
 	"github.com/qinqing/qinqing/internal/errs"
 )
 
-// FormatNumber writes v the way plans write quantities: 亿 from 100
-// million, 万 from ten thousand (only when that keeps it exact to two
-// decimals), otherwise the plain number without trailing zeros.
+// FormatNumber writes v the way plans write quantities, for reading: 亿
+// from 100 million, 万 from 100 thousand (or from ten thousand when that is
+// exact), two decimals at most, no trailing zeros — 1494.86亿, 1.85万, 3000.
+// It rounds; ExactNumber writes the exact value.
 func FormatNumber(v float64) string {
 	abs := math.Abs(v)
-	for _, u := range []struct {
-		scale float64
-		name  string
-	}{{1e8, "亿"}, {1e4, "万"}} {
-		if abs >= u.scale {
-			x := v / u.scale
-			if r := math.Round(x*100) / 100; math.Abs(r*u.scale-v) < 1e-6*math.Max(1, abs) {
-				return plain(r) + u.name
-			}
+	switch {
+	case abs >= 1e8:
+		return plain(math.Round(v/1e8*100)/100) + "亿"
+	case abs >= 1e5:
+		return plain(math.Round(v/1e4*100)/100) + "万"
+	case abs >= 1e4:
+		if x := v / 1e4; math.Abs(math.Round(x*100)/100-x) < 1e-9 {
+			return plain(math.Round(x*100)/100) + "万"
 		}
 	}
-	return plain(v)
+	return plain(math.Round(v*100) / 100)
 }
+
+// ExactNumber writes v exactly, without 万 or 亿: what a spreadsheet cell
+// that is read back holds.
+func ExactNumber(v float64) string { return plain(v) }
 
 func plain(v float64) string {
 	if v == math.Trunc(v) && math.Abs(v) < 1e15 {

@@ -87,20 +87,92 @@ func (s *Service) ensureSlots(ctx context.Context, q store.Querier, p *Plan, tod
 // refreshPlan recomputes the light of every task of p (a published or
 // ended plan) and stores those that changed.
 func (s *Service) refreshPlan(ctx context.Context, q store.Querier, p *Plan) error {
+	return s.refreshTasks(ctx, q, p, nil)
+}
+
+// refreshTasks recomputes the lights of the tasks only (nil: every task)
+// of p and of the tasks above them, and stores those that changed. A
+// task's light depends on its own facts, on the reports its units owe and
+// on its sub-tasks' lights, so a change to some tasks (a report, a 督办)
+// needs only theirs and their ancestors' recomputed.
+func (s *Service) refreshTasks(ctx context.Context, q store.Querier, p *Plan, only []int64) error {
 	if p.Status == StatusDraft {
 		return nil
 	}
 	today := s.today()
-	tasks, err := queryTasks(ctx, q, `SELECT `+taskColumns+taskFrom+` WHERE t.plan_id = ? ORDER BY t.path_key`, p.ID)
-	if err != nil {
-		return err
+	// The tree: every task's parent and stored light.
+	type node struct {
+		parent *int64
+		light  Light
 	}
-	if len(tasks) == 0 {
+	tree := map[int64]node{}
+	children := map[int64][]int64{}
+	rows, err := q.QueryContext(ctx, `SELECT id, parent_id, light FROM plan_tasks WHERE plan_id = ?`, p.ID)
+	if err != nil {
+		return errs.Wrap(err, "find task tree")
+	}
+	for rows.Next() {
+		var id int64
+		var n node
+		if err := rows.Scan(&id, &n.parent, &n.light); err != nil {
+			rows.Close()
+			return errs.Wrap(err, "find task tree")
+		}
+		tree[id] = n
+		if n.parent != nil {
+			children[*n.parent] = append(children[*n.parent], id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return errs.Wrap(err, "find task tree")
+	}
+	if len(tree) == 0 {
 		return nil
 	}
+	// The tasks to recompute: those asked for and every task above them.
+	var tasks []*Task
+	if only == nil {
+		if tasks, err = queryTasks(ctx, q, `SELECT `+taskColumns+taskFrom+` WHERE t.plan_id = ? ORDER BY t.path_key`, p.ID); err != nil {
+			return err
+		}
+	} else {
+		set := map[int64]bool{}
+		for _, id := range only {
+			for cur, ok := id, true; ok && !set[cur]; {
+				n, found := tree[cur]
+				if !found {
+					break
+				}
+				set[cur] = true
+				if n.parent == nil {
+					break
+				}
+				cur = *n.parent
+			}
+		}
+		if len(set) == 0 {
+			return nil
+		}
+		ids := make([]any, 0, len(set))
+		for id := range set {
+			ids = append(ids, id)
+		}
+		if tasks, err = queryTasks(ctx, q, `SELECT `+taskColumns+taskFrom+` WHERE t.id IN (`+marks(len(ids))+`) ORDER BY t.path_key`, ids...); err != nil {
+			return err
+		}
+	}
+	in, args := "", []any{p.ID}
+	if only != nil {
+		ids := make([]any, len(tasks))
+		for i, t := range tasks {
+			ids[i] = t.ID
+		}
+		in, args = " AND t.id IN ("+marks(len(ids))+")", append(args, ids...)
+	}
 	milestones := map[int64][]Milestone{}
-	rows, err := q.QueryContext(ctx, `SELECT m.task_id, m.id, m.seq, m.title, m.due_date, m.reached_on FROM plan_milestones m
-		JOIN plan_tasks t ON t.id = m.task_id WHERE t.plan_id = ? AND m.reached_on IS NULL ORDER BY m.task_id, m.seq`, p.ID)
+	rows, err = q.QueryContext(ctx, `SELECT m.task_id, m.id, m.seq, m.title, m.due_date, m.reached_on FROM plan_milestones m
+		JOIN plan_tasks t ON t.id = m.task_id WHERE t.plan_id = ?`+in+` AND m.reached_on IS NULL ORDER BY m.task_id, m.seq`, args...)
 	if err != nil {
 		return errs.Wrap(err, "find milestones")
 	}
@@ -117,9 +189,25 @@ func (s *Service) refreshPlan(ctx context.Context, q store.Querier, p *Plan) err
 	if err := rows.Err(); err != nil {
 		return errs.Wrap(err, "find milestones")
 	}
-	inds, err := s.planIndicators(ctx, q, p)
-	if err != nil {
-		return err
+	var inds []*Indicator
+	if only == nil {
+		if inds, err = s.planIndicators(ctx, q, p); err != nil {
+			return err
+		}
+	} else {
+		if inds, err = queryIndicators(ctx, q, `SELECT `+indicatorColumns+indicatorFrom+` WHERE i.plan_id = ?`+in+` ORDER BY i.seq`, args...); err != nil {
+			return err
+		}
+		byID := map[int64]*Task{}
+		for _, t := range tasks {
+			byID[t.ID] = t
+		}
+		for _, ind := range inds {
+			ind.EffectiveDue = ind.Due
+			if ind.EffectiveDue == nil && ind.TaskID != nil && byID[*ind.TaskID] != nil {
+				ind.EffectiveDue, _ = p.EffectiveDeadline(byID[*ind.TaskID])
+			}
+		}
 	}
 	byTask := map[int64][]*Indicator{}
 	for _, ind := range inds {
@@ -128,18 +216,20 @@ func (s *Service) refreshPlan(ctx context.Context, q store.Querier, p *Plan) err
 		}
 	}
 	notices := map[int64][]NoticeState{}
-	rows, err = q.QueryContext(ctx, `SELECT task_id, reply_due FROM plan_notices WHERE plan_id = ? AND status = ?`, p.ID, NoticeOpen)
+	rows, err = q.QueryContext(ctx, `SELECT n.task_id, n.reply_due, u.name FROM plan_notices n JOIN units u ON u.id = n.unit_id
+		JOIN plan_tasks t ON t.id = n.task_id WHERE n.plan_id = ?`+in+` AND n.status = ? ORDER BY n.id`, append(args, NoticeOpen)...)
 	if err != nil {
 		return errs.Wrap(err, "find notices")
 	}
 	for rows.Next() {
 		var tid int64
 		var due workday.Date
-		if err := rows.Scan(&tid, &due); err != nil {
+		var unit string
+		if err := rows.Scan(&tid, &due, &unit); err != nil {
 			rows.Close()
 			return errs.Wrap(err, "find notices")
 		}
-		notices[tid] = append(notices[tid], NoticeState{ReplyDue: due})
+		notices[tid] = append(notices[tid], NoticeState{Unit: unit, ReplyDue: due})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -168,14 +258,9 @@ func (s *Service) refreshPlan(ctx context.Context, q store.Querier, p *Plan) err
 	if err := rows.Err(); err != nil {
 		return errs.Wrap(err, "find owed reports")
 	}
-	// Leaves first, then each parent from its children (deepest first).
+	// Deepest first, so that each parent sees its sub-tasks' new lights
+	// (or, for those not recomputed, their stored ones).
 	assessed := make(map[int64]Assessment, len(tasks))
-	children := map[int64][]int64{}
-	for _, t := range tasks {
-		if t.ParentID != nil {
-			children[*t.ParentID] = append(children[*t.ParentID], t.ID)
-		}
-	}
 	order := make([]*Task, len(tasks))
 	copy(order, tasks)
 	sort.SliceStable(order, func(i, j int) bool { return order[i].Depth > order[j].Depth })
@@ -189,25 +274,16 @@ func (s *Service) refreshPlan(ctx context.Context, q store.Querier, p *Plan) err
 		if len(kids) == 0 && sit.Deadline == nil && t.DeadlineKind == DeadlineNone {
 			sit.DeadlineFrom = undecided
 		}
-		seen := map[int64]bool{}
-		for _, u := range t.Units {
-			if u.UnitID == nil || !u.Role.Reports() || seen[*u.UnitID] {
-				continue
-			}
-			seen[*u.UnitID] = true
-			switch pers := owed[*u.UnitID]; len(pers) {
-			case 0:
-			case 1:
-				sit.MissingReports = append(sit.MissingReports, fmt.Sprintf("%s%s进展", u.UnitName, pers[0].Label(p.Settings.Cadence)))
-			default:
-				sit.MissingReports = append(sit.MissingReports, fmt.Sprintf("%s有%d期进展", u.UnitName, len(pers)))
-			}
-		}
+		sit.MissingReports = missingReports(t, owed, p.Settings.Cadence)
 		a := Assess(s.cal, sit)
 		if len(kids) > 0 {
 			ls := make([]Light, len(kids))
 			for i, k := range kids {
-				ls[i] = assessed[k].Light
+				if ak, ok := assessed[k]; ok {
+					ls[i] = ak.Light
+				} else {
+					ls[i] = tree[k].light
+				}
 			}
 			if t.DeadlineKind == DeadlineNone && len(t.Units) == 0 && len(sit.Milestones)+len(sit.Indicators)+len(sit.Notices) == 0 {
 				a = Assessment{Light: LightOK}
@@ -230,6 +306,54 @@ func (s *Service) refreshPlan(ctx context.Context, q store.Querier, p *Plan) err
 		}
 		return nil
 	})
+}
+
+// missingReports names what the units of t owe (see
+// Situation.MissingReports): its lead units' reports, or — without a lead
+// unit — its responsible units' when at least half of them owe one.
+func missingReports(t *Task, owed map[int64][]Period, c Cadence) []string {
+	type holder struct {
+		id   int64
+		name string
+	}
+	var lead, resp []holder
+	seen := map[int64]bool{}
+	for _, u := range t.Units {
+		if u.UnitID == nil || seen[*u.UnitID] {
+			continue
+		}
+		seen[*u.UnitID] = true
+		switch u.Role {
+		case RoleLead:
+			lead = append(lead, holder{*u.UnitID, u.UnitName})
+		case RoleResp:
+			resp = append(resp, holder{*u.UnitID, u.UnitName})
+		}
+	}
+	who := lead
+	if len(lead) == 0 {
+		n := 0
+		for _, h := range resp {
+			if len(owed[h.id]) > 0 {
+				n++
+			}
+		}
+		if 2*n < len(resp) {
+			return nil
+		}
+		who = resp
+	}
+	var out []string
+	for _, h := range who {
+		switch pers := owed[h.id]; len(pers) {
+		case 0:
+		case 1:
+			out = append(out, fmt.Sprintf("%s%s进展", h.name, pers[0].Label(c)))
+		default:
+			out = append(out, fmt.Sprintf("%s有%d期进展", h.name, len(pers)))
+		}
+	}
+	return out
 }
 
 // Refresh brings every published plan up to date: the reports of the

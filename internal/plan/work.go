@@ -169,7 +169,7 @@ func (s *Service) AddMilestone(ctx context.Context, a *auth.Actor, id int64, in 
 			id, m.Seq, m.Title, in.Due.String(), optInt(unit), store.Millis(s.now())).Scan(&m.ID); err != nil {
 			return errs.Wrap(err, "insert milestone")
 		}
-		if err := s.refreshPlan(ctx, tx, p); err != nil {
+		if err := s.refreshTasks(ctx, tx, p, []int64{id}); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, tx, "plan_task", strconv.FormatInt(id, 10), "milestone", nil, m)
@@ -322,8 +322,18 @@ func (s *Service) FileReport(ctx context.Context, a *auth.Actor, planID int64, i
 	today := s.today()
 	var reportID int64
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		if err := s.ensureSlots(ctx, tx, p, today); err != nil {
-			return err
+		// The periods up to now are expected (the hourly refresh does
+		// this too; a report filed first thing in a new month must not
+		// wait for it).
+		var current int
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM plan_reports WHERE plan_id = ? AND unit_id = ? AND period = ?`,
+			planID, unit, PeriodOf(today, p.Settings.Cadence)).Scan(&current); err != nil {
+			return errs.Wrap(err, "find report")
+		}
+		if current == 0 {
+			if err := s.ensureSlots(ctx, tx, p, today); err != nil {
+				return err
+			}
 		}
 		slot, err := findSlot(ctx, tx, planID, unit, in.Period)
 		if err != nil {
@@ -436,7 +446,12 @@ func (s *Service) FileReport(ctx context.Context, a *auth.Actor, planID int64, i
 			updated_at = ?, on_time = ?, summary = ? WHERE id = ?`, ReportFiled, ms, actorUser(a), ms, *onTime, in.Summary, reportID); err != nil {
 			return errs.Wrap(err, "file report")
 		}
-		if err := s.refreshPlan(ctx, tx, p); err != nil {
+		// Filing changes what the unit owes: the lights of its tasks.
+		ids := make([]int64, 0, len(held))
+		for id := range held {
+			ids = append(ids, id)
+		}
+		if err := s.refreshTasks(ctx, tx, p, ids); err != nil {
 			return err
 		}
 		return s.audit.Record(ctx, tx, "plan_report", strconv.FormatInt(reportID, 10), "file", before, map[string]any{
@@ -635,7 +650,10 @@ func (s *Service) RecordValue(ctx context.Context, a *auth.Actor, id int64, v Va
 		if err := s.storeValue(ctx, tx, ind, v, nil, u, a, "value"); err != nil {
 			return err
 		}
-		return s.refreshPlan(ctx, tx, p)
+		if ind.TaskID == nil {
+			return nil // a goal's indicator lights no task
+		}
+		return s.refreshTasks(ctx, tx, p, []int64{*ind.TaskID})
 	})
 }
 
@@ -1016,7 +1034,7 @@ func (s *Service) ConfirmDone(ctx context.Context, a *auth.Actor, id int64, appr
 		if err != nil {
 			return errs.Wrap(err, "confirm task")
 		}
-		if err := s.refreshPlan(ctx, tx, p); err != nil {
+		if err := s.refreshTasks(ctx, tx, p, []int64{id}); err != nil {
 			return err
 		}
 		if err := s.tellTask(ctx, tx, t, status, note); err != nil {

@@ -338,7 +338,7 @@ func writeIndicatorSheet(f *excelize.File, sh *Sheet, today workday.Date, cal *w
 		for _, ind := range r.Indicators {
 			var targets []string
 			for _, t := range ind.Targets {
-				targets = append(targets, t.Due.Chinese()+"："+FormatNumber(t.Value))
+				targets = append(targets, t.Due.Chinese()+"："+ExactNumber(t.Value))
 			}
 			track := ind.Track(cal, today, sh.Plan.Settings.FarBehindPct)
 			vals := []any{row - 1, r.Numbering, titles[r.Numbering], ind.Name, ind.Op.Symbol(), ind.Target, ind.Measure, ind.Base,

@@ -22,7 +22,7 @@ func TestBrowserDemoAtPhoneWidth(t *testing.T) {
 		{"login", "", "/login", "", []string{"有邀请码？凭邀请码开通企业账号"}},
 		{"join", "", "/join", "", []string{"邀请码"}},
 		{"workbench", "specialist", "/workbench", "specialist-workbench-phone.png", []string{"我的企业", "洪山区中小企业服务站", "走访提醒", "逾期"}},
-		{"audit", "admin", "/admin/audit", "", []string{"审计日志", "服务站", "新建", "演示数据"}},
+		{"audit", "admin", "/admin/audit?entity=service_station", "", []string{"审计日志", "服务站", "新建", "演示数据"}},
 		{"jobs", "admin", "/admin/jobs", "", []string{"后台任务", "发起人"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
