@@ -661,7 +661,7 @@ func (s *Service) RecordValue(ctx context.Context, a *auth.Actor, id int64, v Va
 // may call it: as FindPlanByID for its plan. Errors: Unauthenticated,
 // Forbidden, NotFound; Internal.
 func (s *Service) FindValues(ctx context.Context, a *auth.Actor, id int64) ([]Value, error) {
-	if err := auth.Authenticated(a); err != nil {
+	if err := auth.AuthorizeSome(a, auth.ViewPlans); err != nil {
 		return nil, err
 	}
 	var planID int64
@@ -854,7 +854,7 @@ func (s *Service) FindReportByID(ctx context.Context, a *auth.Actor, id int64) (
 // as FindReportByID. Errors: Unauthenticated, Forbidden, NotFound;
 // Internal.
 func (s *Service) FindAttachment(ctx context.Context, a *auth.Actor, id int64) (string, []byte, error) {
-	if err := auth.Authenticated(a); err != nil {
+	if err := auth.AuthorizeSome(a, auth.ViewPlans); err != nil {
 		return "", nil, err
 	}
 	var reportID int64
