@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/qinqing/qinqing/internal/appeal"
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/config"
@@ -48,6 +49,7 @@ type App struct {
 	Redeem      *redeem.Service         // grants, applications, objections, payments, performance
 	Imports     *enterprise.ImportRuns  // imports uploaded through the web UI
 	Plans       *plan.Service           // plan supervision (督查督办)
+	Appeals     *appeal.Service         // enterprise appeals (企业诉求), the closed loop
 
 	// Labels names in Chinese every module's audited entities and actions
 	// and its job kinds, for the audit log and the jobs pages.
@@ -133,8 +135,24 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// 问题清单) are registered in Links as those modules arrive.
 	a.Plans = plan.New(db, plan.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Calendar: a.Calendar, Now: a.Now,
 		Logger: a.Log, Units: a.Org})
+	hours, err := workday.ParseHours(cfg.WorkHours)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	// Appeals: the enterprise's owners and the units above a unit decide
+	// who reads an appeal; the registry names enterprises by code; the
+	// accounts receive the notices. A calendar correction replays the open
+	// appeals' deadlines once, whichever instance hears of it.
+	a.Appeals = appeal.New(db, appeal.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Events: a.Events, Calendar: a.Calendar,
+		Hours: hours, Now: a.Now, Logger: a.Log, City: city, Owners: a.Network, Units: a.Org, Registry: a.Enterprises})
+	a.Events.Subscribe(workday.Topic, func(string) {
+		if err := a.Appeals.CalendarChanged(context.Background()); err != nil {
+			a.Log.Error("replay appeals after a calendar change", "err", err)
+		}
+	})
 	a.Labels = audit.NewLabels(auth.Labels(), org.Labels(), workday.Labels(), notify.Labels(), enterprise.Labels(),
-		network.Labels(), policy.Labels(), redeem.Labels(), plan.Labels())
+		network.Labels(), policy.Labels(), redeem.Labels(), plan.Labels(), appeal.Labels())
 	// Every service with background work registers its handlers here and
 	// lists its periodic jobs for Start.
 	for _, w := range a.workers() {
@@ -172,7 +190,7 @@ type worker interface {
 // workers lists the services with background work; a new module adds its
 // service here.
 func (a *App) workers() []worker {
-	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Redeem, a.Imports, a.Plans}
+	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Redeem, a.Imports, a.Plans, a.Appeals}
 }
 
 // Start loads the caches, schedules the periodic jobs, starts the job

@@ -195,8 +195,9 @@ func TestTokens(t *testing.T) {
 func TestPermissionMatrix(t *testing.T) {
 	ent, otherEnt := int64(7), int64(8)
 	unit, parent := int64(3), int64(2) // unit 3 is under unit 2, under the city (1)
+	office := int64(12)                // the office's own unit
 	actors := map[string]*auth.Actor{
-		"admin":      {UserID: 1, Role: auth.RoleAdmin},
+		"admin":      {UserID: 1, Role: auth.RoleAdmin, UnitID: &office},
 		"leader":     {UserID: 2, Role: auth.RoleLeader},
 		"unit":       {UserID: 3, Role: auth.RoleUnitStaff, UnitID: &unit},
 		"parent":     {UserID: 6, Role: auth.RoleUnitStaff, UnitID: &parent},
@@ -207,6 +208,13 @@ func TestPermissionMatrix(t *testing.T) {
 	theirs := auth.Resource{EnterpriseID: otherEnt, SpecialistID: 99}
 	unitHeld := auth.Resource{UnitIDs: []int64{unit}, ParentUnitIDs: []int64{parent, 1}}
 	otherUnit := auth.Resource{UnitIDs: []int64{9}, ParentUnitIDs: []int64{1}}
+	// An appeal of the enterprise, with unit 3; one of another enterprise
+	// with unit 9; one unit 3's account filed (the hotline, 首接); one the
+	// office's unit (12, the admin's) handles.
+	appealMine := auth.Resource{EnterpriseID: ent, SpecialistID: 4, UnitIDs: []int64{unit}, ParentUnitIDs: []int64{parent, 1}}
+	appealTheirs := auth.Resource{EnterpriseID: otherEnt, SpecialistID: 99, UnitIDs: []int64{9}, ParentUnitIDs: []int64{1}, Filer: "user:5"}
+	appealFiledByUnit := auth.Resource{EnterpriseID: otherEnt, UnitIDs: []int64{9}, Filer: "user:3"}
+	officeHeld := auth.Resource{EnterpriseID: otherEnt, UnitIDs: []int64{12}}
 	type row struct {
 		action auth.Action
 		res    auth.Resource
@@ -260,6 +268,23 @@ func TestPermissionMatrix(t *testing.T) {
 			all("admin", "leader")},
 		{auth.CorrectEnterprise, auth.Resource{EnterpriseID: ent, UnitIDs: []int64{unit}, ParentUnitIDs: []int64{parent}}, all("admin", "unit")},
 		{auth.CorrectEnterprise, mine, all("admin")},
+		// Appeals: an enterprise files and sees only its own, a unit only
+		// those it is with (its parent unit reads them), a specialist those
+		// of their enterprises, the client that filed one follows it.
+		{auth.FileAppeal, mine, all("admin", "unit", "parent", "specialist", "enterprise")},
+		{auth.FileAppeal, theirs, all("admin", "unit", "parent")},
+		{auth.ViewAppeal, appealMine, all("admin", "leader", "unit", "parent", "specialist", "enterprise")},
+		{auth.ViewAppeal, appealTheirs, all("admin", "leader")},
+		{auth.ViewAppeal, appealFiledByUnit, all("admin", "leader", "unit")},
+		{auth.ManageAppeals, appealMine, all("admin")},
+		{auth.HandleAppeal, appealMine, all("unit")},
+		{auth.HandleAppeal, appealTheirs, nil},
+		{auth.HandleAppeal, officeHeld, all("admin")},
+		{auth.SupplyAppeal, appealMine, all("admin", "specialist", "enterprise")},
+		{auth.SupplyAppeal, appealTheirs, all("admin")},
+		{auth.EvaluateAppeal, appealMine, all("admin", "enterprise")},
+		{auth.EvaluateAppeal, appealTheirs, all("admin")},
+		{auth.EvaluateAppeal, appealFiledByUnit, all("admin", "unit")},
 	}
 	for _, r := range rows {
 		for name, a := range actors {

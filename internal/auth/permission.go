@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"slices"
+	"strconv"
 
 	"github.com/qinqing/qinqing/internal/errs"
 )
@@ -95,6 +96,12 @@ const (
 	ClaimBenefits     Action = "redeem.claim"       // apply, confirm a grant, object (the enterprise's own)
 	ViewRedemption    Action = "redeem.view"        // grants, applications, objections, payments and their figures
 	CorrectEnterprise Action = "enterprise.correct" // correct an enterprise's file on an accepted objection (the objection's unit)
+	FileAppeal        Action = "appeals.file"       // file an appeal (ownership: an enterprise's own, a specialist's enterprises)
+	ViewAppeal        Action = "appeal.view"        // read an appeal and its history (ownership)
+	ManageAppeals     Action = "appeals.manage"     // dispatch, extensions, closing, reopening, the catalogue, imports (the office)
+	HandleAppeal      Action = "appeal.handle"      // sign for, return, pause, reply: the units an appeal is with (ownership)
+	SupplyAppeal      Action = "appeal.supply"      // supply material for an appeal (ownership)
+	EvaluateAppeal    Action = "appeal.evaluate"    // evaluate a reply (好差评; ownership)
 )
 
 // Resource names who owns the record an action touches, for ownership
@@ -113,6 +120,10 @@ type Resource struct {
 	// their staff read what their units hold (a district government sees
 	// its streets' records) but do not act on it. UnitTree fills both.
 	ParentUnitIDs []int64
+	// Filer is the client that filed the record (Actor.ClientKey): an API
+	// token of the 12345 hotline follows and evaluates the appeals it
+	// filed.
+	Filer string
 }
 
 // EnterpriseOwners gives the ownership of an enterprise's records: the
@@ -166,6 +177,11 @@ func unitHolds(a *Actor, res Resource) bool {
 	return a.UnitID != nil && slices.Contains(res.UnitIDs, *a.UnitID)
 }
 
+// filedBy: the actor (an account or an API token) filed the record.
+func filedBy(a *Actor, res Resource) bool {
+	return res.Filer != "" && res.Filer == a.ClientKey()
+}
+
 // unitAbove: the actor's unit is above a unit that holds the record.
 func unitAbove(a *Actor, res Resource) bool {
 	return a.UnitID != nil && slices.Contains(res.ParentUnitIDs, *a.UnitID)
@@ -206,6 +222,12 @@ var actionLabels = []ActionInfo{
 	{ClaimBenefits, "申请兑现、确认与提出异议"},
 	{ViewRedemption, "查看兑现、兑付与政策绩效"},
 	{CorrectEnterprise, "依异议更正企业数据"},
+	{FileAppeal, "提交诉求"},
+	{ViewAppeal, "查看诉求"},
+	{ManageAppeals, "派单、审批延期、销号与派单目录"},
+	{HandleAppeal, "签收、退回与答复诉求"},
+	{SupplyAppeal, "为诉求补充材料"},
+	{EvaluateAppeal, "评价诉求答复"},
 }
 
 // Actions lists every action with its Chinese label, in display order.
@@ -244,12 +266,38 @@ var permissions = map[Action]rule{
 	ViewRedemption: {every(RoleAdmin, RoleLeader), when(RoleUnitStaff, unitHolds, unitAbove),
 		when(RoleSpecialist, specialistOf), when(RoleEnterprise, enterpriseOf)},
 	CorrectEnterprise: {every(RoleAdmin), when(RoleUnitStaff, unitHolds)},
+	// Appeals: the office files roundtable and visit items, a unit (or
+	// the 12345 hotline's token) what it received first (首接), a
+	// specialist for their enterprises (代提), an enterprise its own.
+	FileAppeal: {every(RoleAdmin, RoleUnitStaff), when(RoleSpecialist, specialistOf), when(RoleEnterprise, enterpriseOf)},
+	ViewAppeal: {every(RoleAdmin, RoleLeader), when(RoleUnitStaff, unitHolds, unitAbove, filedBy),
+		when(RoleSpecialist, specialistOf, filedBy), when(RoleEnterprise, enterpriseOf)},
+	ManageAppeals: {every(RoleAdmin)},
+	// The office handles what its own unit holds, like any unit.
+	HandleAppeal:   {when(RoleUnitStaff, unitHolds), when(RoleAdmin, unitHolds)},
+	SupplyAppeal:   {every(RoleAdmin), when(RoleUnitStaff, filedBy), when(RoleSpecialist, specialistOf, filedBy), when(RoleEnterprise, enterpriseOf)},
+	EvaluateAppeal: {every(RoleAdmin), when(RoleUnitStaff, filedBy), when(RoleEnterprise, enterpriseOf)},
 }
 
 // scoped reports whether a token's scopes (none: all its role allows)
 // include act.
 func (a *Actor) scoped(act Action) bool {
 	return len(a.Scopes) == 0 || slices.Contains(a.Scopes, act)
+}
+
+// ClientKey names the client an actor acts as, for what it filed and for
+// idempotent intake: "token:ID" for an API token, "user:ID" for an
+// account, "" for an operator of the platform itself.
+func (a *Actor) ClientKey() string {
+	switch {
+	case a == nil:
+		return ""
+	case a.TokenID != 0:
+		return "token:" + strconv.FormatInt(a.TokenID, 10)
+	case a.UserID != 0:
+		return "user:" + strconv.FormatInt(a.UserID, 10)
+	}
+	return ""
 }
 
 // Can reports whether a may perform act on res. A nil actor may do nothing;
