@@ -274,9 +274,9 @@ func checkReopen(a *auth.Actor, c *current) error {
 
 // reviewable reports whether the appeal was reopened by a 不满意 the
 // office may review: the last evaluation is 不满意 and it is back with the
-// unit.
+// unit, not yet answered again.
 func (c *current) reviewable() bool {
-	return c.st.Evaluation == RatingUnsatisfied && (c.st.Status == StatusHandling || c.st.Status == StatusPaused || c.st.Status == StatusEvaluating)
+	return c.st.Evaluation == RatingUnsatisfied && (c.st.Status == StatusHandling || c.st.Status == StatusPaused)
 }
 
 func checkClose(a *auth.Actor, c *current) error {

@@ -154,6 +154,9 @@ type Class struct {
 	UpdatedAt   time.Time `json:"updated_at"`
 }
 
+// SignHours is the sign-for limit in working hours.
+func (k Class) SignHours() float64 { return float64(k.SignMinutes) / 60 }
+
 // defaultClass is used for an event naming a class that no longer exists.
 var defaultClass = Class{Name: UrgencyNormal, SignMinutes: 240, HandleDays: 5, WarnDays: 1, EvalDays: 5}
 
@@ -256,6 +259,21 @@ func (st *State) unitSigned(unit int64) bool {
 	return false
 }
 
+// SignedLate reports whether the first signing came after its deadline.
+func (st *State) SignedLate() bool { return st.SignedOnTime != nil && !*st.SignedOnTime }
+
+// FirstTimeLabel says whether a closed appeal was resolved at once
+// (一次性化解): 是 or 否, "" while it is open.
+func (st *State) FirstTimeLabel() string {
+	switch {
+	case st.FirstTime == nil:
+		return ""
+	case *st.FirstTime:
+		return "是"
+	}
+	return "否"
+}
+
 // Derive computes an appeal's state from its events (in seq order) with
 // env: the one function behind intake, every transition and every replay,
 // so that a replay after a calendar correction or a class change gives
@@ -299,7 +317,11 @@ func Derive(events []Event, env Env) State {
 	)
 	cal, hours := env.Calendar, env.Hours
 	setMain := func(unit int64, at time.Time, signDue time.Time, co []int64) {
-		st.units = slices.DeleteFunc(st.units, func(u unitState) bool { return u.role == RoleMain || u.role == RoleCo || u.unitID == unit })
+		// The units now handling it replace any earlier role of theirs
+		// (a first receiver may become a co-handling unit).
+		st.units = slices.DeleteFunc(st.units, func(u unitState) bool {
+			return u.role == RoleMain || u.role == RoleCo || u.unitID == unit || slices.Contains(co, u.unitID)
+		})
 		sd := signDue
 		st.units = append(st.units, unitState{unitID: unit, role: RoleMain, since: at, signDueAt: &sd})
 		for _, c := range co {

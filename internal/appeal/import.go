@@ -234,7 +234,7 @@ func parseRow(h *header, cells []string, line int) (Intake, []RowError) {
 	if t, err := ParseReceived(h.cell(cells, ColReceived)); err != nil {
 		reject(ColReceived, "%s", errs.MessageOf(err))
 	} else {
-		in.ReceivedAt = &t
+		in.ReceivedAt = &Instant{t}
 	}
 	if in.Content == "" {
 		reject(ColContent, "诉求内容不能为空")

@@ -2,6 +2,7 @@ package appeal
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -35,7 +36,7 @@ type Intake struct {
 	Content        string `json:"content"`
 	// ReceivedAt is when the caller's channel accepted the appeal (machine
 	// clients: API tokens and the office); default now.
-	ReceivedAt *time.Time `json:"received_at"`
+	ReceivedAt *Instant `json:"received_at"`
 	// LimitDays overrides the handling limit of the category's class
 	// (machine clients and the office).
 	LimitDays int  `json:"limit_days"`
@@ -45,6 +46,22 @@ type Intake struct {
 	EnterpriseID int64 `json:"enterprise_id"`
 	// Uploads are files sent with a page's form.
 	Uploads []Upload `json:"-"`
+}
+
+// Instant is the receipt instant of an intake, RFC 3339 in JSON; a
+// malformed one is an Invalid error on received_at.
+type Instant struct{ time.Time }
+
+// UnmarshalJSON reads an RFC 3339 text. Errors: Invalid on received_at.
+func (i *Instant) UnmarshalJSON(b []byte) error {
+	var s string
+	if err := json.Unmarshal(b, &s); err == nil {
+		if t, err := time.Parse(time.RFC3339, s); err == nil {
+			i.Time = t
+			return nil
+		}
+	}
+	return errs.FieldErrorf("received_at", "受理时间应为 RFC 3339 格式并带时区，如 2026-03-02T10:00:00+08:00")
 }
 
 // Limits of the intake fields, in characters.
@@ -251,7 +268,7 @@ func (s *Service) check(ctx context.Context, a *auth.Actor, in Intake, now time.
 		if !machine(a) {
 			return nil, errs.FieldErrorf("received_at", "受理时间只能由政务系统接口或营商办填写")
 		}
-		t := *in.ReceivedAt
+		t := in.ReceivedAt.Time
 		if t.After(now.Add(5 * time.Minute)) {
 			return nil, errs.FieldErrorf("received_at", "受理时间不能晚于当前时间")
 		}

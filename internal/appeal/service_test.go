@@ -75,7 +75,7 @@ func TestFile(t *testing.T) {
 		})
 		t.Run("OKMachineReceivedAtAndLimit", func(t *testing.T) {
 			recv := time.Date(2026, 2, 27, 16, 30, 0, 0, workday.Shanghai)
-			ap := f.file(t, f.Hotline, appeal.Intake{ExternalRef: "H-1", USCC: f.E2.USCC, Category: "融资信贷", Content: "x", ReceivedAt: &recv, LimitDays: 10})
+			ap := f.file(t, f.Hotline, appeal.Intake{ExternalRef: "H-1", USCC: f.E2.USCC, Category: "融资信贷", Content: "x", ReceivedAt: &appeal.Instant{Time: recv}, LimitDays: 10})
 			if !ap.ReceivedAt.Equal(recv) || ap.DueDate != f.App.Calendar.AddWorkdays(workday.DateOf(recv), 10) {
 				t.Errorf("received %s due %s", ap.ReceivedAt, ap.DueDate)
 			}
@@ -98,8 +98,8 @@ func TestFile(t *testing.T) {
 			{"ErrLongTitle", f.Ent1, appeal.Intake{Category: "其他", Content: "x", Title: string(make([]rune, 101))}, errs.Invalid, "title"},
 			{"ErrUrgency", f.Ent1, appeal.Intake{Category: "其他", Content: "x", Urgency: "特急"}, errs.Invalid, "urgency"},
 			{"ErrChannel", f.Ent1, appeal.Intake{Channel: "hotline", Category: "其他", Content: "x"}, errs.Invalid, "channel"},
-			{"ErrEnterpriseReceivedAt", f.Ent1, appeal.Intake{Category: "其他", Content: "x", ReceivedAt: &future}, errs.Invalid, "received_at"},
-			{"ErrFutureReceivedAt", f.Hotline, appeal.Intake{USCC: f.E1.USCC, Category: "其他", Content: "x", ReceivedAt: &future}, errs.Invalid, "received_at"},
+			{"ErrEnterpriseReceivedAt", f.Ent1, appeal.Intake{Category: "其他", Content: "x", ReceivedAt: &appeal.Instant{Time: future}}, errs.Invalid, "received_at"},
+			{"ErrFutureReceivedAt", f.Hotline, appeal.Intake{USCC: f.E1.USCC, Category: "其他", Content: "x", ReceivedAt: &appeal.Instant{Time: future}}, errs.Invalid, "received_at"},
 			{"ErrEnterpriseLimit", f.Ent1, appeal.Intake{Category: "其他", Content: "x", LimitDays: 30}, errs.Invalid, "limit_days"},
 			{"ErrLimitRange", f.Hotline, appeal.Intake{USCC: f.E1.USCC, Category: "其他", Content: "x", LimitDays: 400}, errs.Invalid, "limit_days"},
 			{"ErrPhone", f.Ent1, appeal.Intake{Category: "其他", Content: "x", ContactPhone: "call me"}, errs.Invalid, "contact_phone"},

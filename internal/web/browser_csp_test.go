@@ -31,7 +31,7 @@ func TestBrowserContentSecurityPolicy(t *testing.T) {
 	srv := newDemoServer(t)
 	root := browser(t)
 	skip := func(path string) bool {
-		for _, p := range []string{"/logout", "/export", "/admin/audit.csv", "/rejects/", "/static/", "/api/", "/materials/", ".xlsx", ".docx", "/attachments/"} {
+		for _, p := range []string{"/logout", "/export", "/admin/audit.csv", "/rejects/", "/static/", "/api/", "/materials/", ".xlsx", ".docx", "/attachments/", "/files/"} {
 			if strings.Contains(path, p) {
 				return true
 			}

@@ -78,7 +78,7 @@ type Problem struct {
 // isAPI reports whether r wants JSON: API and probe paths, or an Accept of
 // JSON.
 func isAPI(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/api/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" ||
+	return strings.HasPrefix(r.URL.Path, "/api/") || strings.HasPrefix(r.URL.Path, "/open311/") || r.URL.Path == "/healthz" || r.URL.Path == "/readyz" ||
 		strings.Contains(r.Header.Get("Accept"), "application/json")
 }
 

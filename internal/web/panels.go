@@ -42,6 +42,7 @@ func (s *Server) homePanels() []homePanel {
 		s.benefitsHomePanel(),   // handlers_redeem_enterprise.go: an enterprise's grants to confirm
 		s.profileHomePanel(),    // handlers_selfservice.go: an enterprise's own file
 		s.specialistHomePanel(), // handlers_network.go: a specialist's enterprises
+		s.appealHomePanel(),     // handlers_appeal_pages.go: 企业诉求, per role
 		s.reviewsHomePanel(),    // handlers_selfservice.go: self-reports to review
 		s.registryHomePanel(),   // handlers_enterprise.go: the registry
 		s.planHomePanel(),       // handlers_plan.go: plan supervision
@@ -59,6 +60,7 @@ func (s *Server) enterpriseSections() []enterpriseSection {
 		s.networkEnterpriseSection(), // handlers_network.go: specialist and visits
 		s.policyEnterpriseSection(),  // handlers_policy.go: the 政策体检 summary
 		s.redeemEnterpriseSection(),  // handlers_redeem.go: grants and applications
+		s.appealEnterpriseSection(),  // handlers_appeal_pages.go: its appeals
 	}
 }
 

@@ -193,6 +193,9 @@ var navigation = []navItem{
 	{Key: "plans", Label: "督查督办", Href: "/plans", Action: auth.ViewPlans, Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader}},
 	{Key: "plan-workbench", Label: "督办任务", Href: "/plans/workbench", Roles: []auth.Role{auth.RoleUnitStaff}},
 	{Key: "plan-ranking", Label: "比晾晒", Href: "/plans/ranking", Action: auth.ViewPlans},
+	{Key: "appeals", Label: "企业诉求", Href: "/appeals", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleSpecialist}},
+	{Key: "appeal-workbench", Label: "诉求工作台", Href: "/appeals/workbench", Roles: []auth.Role{auth.RoleUnitStaff}},
+	{Key: "my-appeals", Label: "我的诉求", Href: "/appeals/mine", Roles: []auth.Role{auth.RoleEnterprise}},
 	{Key: "inbox", Label: "消息", Href: "/inbox"},
 	{Key: "me", Label: "个人中心", Href: "/me"},
 }
@@ -311,6 +314,8 @@ var flashMessages = map[string]string{
 	"signed":        "已签收",
 	"sent":          "已发出",
 	"filed":         "已报送",
+	"appeal_filed":  "诉求已提交，请留意签收和办理时限",
+	"done":          "已办理",
 }
 
 func flashMessage(key string) string { return flashMessages[key] }
