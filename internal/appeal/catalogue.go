@@ -246,7 +246,9 @@ func (s *Service) CatalogueVersions(ctx context.Context, a *auth.Actor) ([]Catal
 		if err := rows.Scan(&c.Version, &c.Note, &c.CreatedBy, &created); err != nil {
 			return nil, errs.Wrap(err, "read catalogue versions")
 		}
-		c.CreatedAt = local(store.FromMillis(created))
+		if created > 0 { // the first version came with the schema
+			c.CreatedAt = local(store.FromMillis(created))
+		}
 		out = append(out, c)
 	}
 	return out, errs.Wrap(rows.Err(), "read catalogue versions")

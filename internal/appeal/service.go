@@ -92,6 +92,7 @@ type Service struct {
 	// specialist) on connections of its own while its transaction holds
 	// one, and on PostgreSQL both come from one pool.
 	slots chan struct{}
+	opts  Options // as built, for at
 
 	mu  sync.Mutex
 	cat *catalogueCache // nil until loaded or after a change
@@ -122,7 +123,7 @@ const TopicCatalogue = "appeal_catalogue"
 func New(db *store.DB, opts Options) *Service {
 	s := &Service{db: db, audit: opts.Audit, notify: opts.Notify, jobs: opts.Jobs, events: opts.Events, cal: opts.Calendar,
 		hours: opts.Hours, now: opts.Now, log: opts.Logger, city: opts.City, owners: opts.Owners, units: opts.Units,
-		registry: opts.Registry, maxFile: opts.MaxAttachment, observe: opts.Observe}
+		registry: opts.Registry, maxFile: opts.MaxAttachment, observe: opts.Observe, opts: opts}
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -147,6 +148,16 @@ func New(db *store.DB, opts Options) *Service {
 		s.events.Subscribe(TopicCatalogue, func(string) { s.dropCatalogue() })
 	}
 	return s
+}
+
+// at returns the service as it would run at instant t, without change
+// events: for loading a history (the demo) step by step in the past.
+func (s *Service) at(t time.Time) *Service {
+	o := s.opts
+	o.Now = func() time.Time { return t }
+	o.Events = nil
+	o.Calendar = s.cal
+	return New(s.db, o)
 }
 
 // RegisterJobs registers the handlers of this package's job kinds with r,
@@ -240,9 +251,9 @@ func (s *Service) env(ctx context.Context) (Env, error) {
 // class's names.
 const appealColumns = `a.id, a.number, a.client, a.external_ref, a.channel, a.enterprise_id, a.uscc, a.uscc_unknown, a.enterprise_name,
 	a.contact_name, a.contact_phone, a.district, a.category, a.urgency, a.title, a.content, a.publish, a.received_at, a.filed_by, a.created_at,
-	a.status, a.unit_id, a.first_unit_id, a.catalogue_version, a.sla_class_id, a.sign_due_at, a.signed_at, a.signed_on_time, a.due_date,
+	a.status, a.unit_id, a.first_unit_id, a.catalogue_version, a.sla_class_id, a.sign_due_at, a.signed_at, a.signed_on_time, a.limit_days, a.due_date,
 	a.warn_date, a.paused_since, a.paused_ms, a.extension_days, a.extension_pending, a.returns, a.reopens, a.transfers,
-	a.supervisions, a.escalated, a.replies, a.first_reply_at, a.replied_at, a.replied_on_time, a.reply_result, a.evaluation,
+	a.supervisions, a.escalated, a.replies, a.first_reply_at, a.replied_at, a.replied_on_time, a.reply_result, a.suggested_unit, a.evaluation,
 	a.eval_due_date, a.evaluated_at, a.closed_at, a.first_time, a.merged_into, a.linked_to, a.last_seq, a.updated_at, u.name, k.name`
 
 const appealFrom = ` FROM appeals a LEFT JOIN units u ON u.id = a.unit_id LEFT JOIN appeal_sla_classes k ON k.id = a.sla_class_id`
@@ -283,22 +294,22 @@ func optDate(v sql.NullString) (*workday.Date, error) {
 
 func scanAppeal(sc interface{ Scan(...any) error }) (*row, error) {
 	var (
-		r                                                 row
-		number, ref, uscc, district, result, evaluation   sql.NullString
-		unitName, className, dueDate, warnDate, evalDue   sql.NullString
-		received, created, updated                        int64
-		signDue, signed, pausedSince, firstReply, replied sql.NullInt64
-		evaluated, closed                                 sql.NullInt64
-		signedOnTime, repliedOnTime, firstTime            sql.NullBool
-		catalogue, classID                                sql.NullInt64
-		pausedMs                                          int64
-		status, channel                                   string
+		r                                                     row
+		number, ref, uscc, district, result, evaluation, sugg sql.NullString
+		unitName, className, dueDate, warnDate, evalDue       sql.NullString
+		received, created, updated                            int64
+		signDue, signed, pausedSince, firstReply, replied     sql.NullInt64
+		evaluated, closed                                     sql.NullInt64
+		signedOnTime, repliedOnTime, firstTime                sql.NullBool
+		catalogue, classID                                    sql.NullInt64
+		pausedMs                                              int64
+		status, channel                                       string
 	)
 	err := sc.Scan(&r.ID, &number, &r.client, &ref, &channel, &r.EnterpriseID, &uscc, &r.USCCUnknown, &r.EnterpriseName,
 		&r.ContactName, &r.ContactPhone, &district, &r.Category, &r.Urgency, &r.Title, &r.Content, &r.Publish, &received, &r.filedBy, &created,
-		&status, &r.UnitID, &r.FirstUnitID, &catalogue, &classID, &signDue, &signed, &signedOnTime, &dueDate,
+		&status, &r.UnitID, &r.FirstUnitID, &catalogue, &classID, &signDue, &signed, &signedOnTime, &r.LimitDays, &dueDate,
 		&warnDate, &pausedSince, &pausedMs, &r.ExtensionDays, &r.ExtensionPending, &r.Returns, &r.Reopens, &r.Transfers,
-		&r.Supervisions, &r.Escalated, &r.Replies, &firstReply, &replied, &repliedOnTime, &result, &evaluation,
+		&r.Supervisions, &r.Escalated, &r.Replies, &firstReply, &replied, &repliedOnTime, &result, &sugg, &evaluation,
 		&evalDue, &evaluated, &closed, &firstTime, &r.MergedInto, &r.LinkedTo, &r.LastSeq, &updated, &unitName, &className)
 	if err != nil {
 		return nil, err
@@ -313,7 +324,7 @@ func scanAppeal(sc interface{ Scan(...any) error }) (*row, error) {
 	r.SignedOnTime, r.RepliedOnTime, r.FirstTime = optBool(signedOnTime), optBool(repliedOnTime), optBool(firstTime)
 	r.PausedWork = time.Duration(pausedMs) * time.Millisecond
 	r.PausedMinutes = pausedMs / 60000
-	r.ReplyResult, r.Evaluation = result.String, evaluation.String
+	r.ReplyResult, r.Evaluation, r.SuggestedUnit = result.String, evaluation.String, sugg.String
 	r.UnitName, r.ClassName = unitName.String, className.String
 	if dueDate.Valid {
 		if r.DueDate, err = workday.ParseDate(dueDate.String); err != nil {
@@ -468,15 +479,16 @@ func writeState(ctx context.Context, tx *store.Tx, id int64, st *State, now time
 		pausedDate = workday.DateOf(*st.PausedSince).String()
 	}
 	_, err := tx.ExecContext(ctx, `UPDATE appeals SET status = ?, unit_id = ?, first_unit_id = ?, catalogue_version = ?, sla_class_id = ?,
-		sign_due_at = ?, signed_at = ?, signed_on_time = ?, due_date = ?, warn_date = ?, paused_since = ?, paused_date = ?, paused_ms = ?,
+		sign_due_at = ?, signed_at = ?, signed_on_time = ?, limit_days = ?, due_date = ?, warn_date = ?, paused_since = ?, paused_date = ?, paused_ms = ?,
 		extension_days = ?, extension_pending = ?, returns = ?, reopens = ?, transfers = ?, supervisions = ?, escalated = ?, replies = ?,
-		first_reply_at = ?, replied_at = ?, replied_on_time = ?, reply_result = ?, evaluation = ?, eval_due_date = ?, evaluated_at = ?,
+		first_reply_at = ?, replied_at = ?, replied_on_time = ?, reply_result = ?, suggested_unit = ?, evaluation = ?, eval_due_date = ?, evaluated_at = ?,
 		closed_at = ?, first_time = ?, merged_into = ?, linked_to = ?, last_seq = ?, updated_at = ? WHERE id = ?`,
 		string(st.Status), st.UnitID, st.FirstUnitID, nullInt(st.CatalogueVersion), nullInt64(st.ClassID),
-		nullMillis(st.SignDueAt), nullMillis(st.SignedAt), nullBool(st.SignedOnTime), st.DueDate.String(), st.WarnDate.String(),
+		nullMillis(st.SignDueAt), nullMillis(st.SignedAt), nullBool(st.SignedOnTime), st.LimitDays, st.DueDate.String(), st.WarnDate.String(),
 		nullMillis(st.PausedSince), pausedDate, st.PausedWork.Milliseconds(),
 		st.ExtensionDays, st.ExtensionPending, st.Returns, st.Reopens, st.Transfers, st.Supervisions, st.Escalated, st.Replies,
-		nullMillis(st.FirstReplyAt), nullMillis(st.RepliedAt), nullBool(st.RepliedOnTime), nullText(st.ReplyResult), nullText(st.Evaluation),
+		nullMillis(st.FirstReplyAt), nullMillis(st.RepliedAt), nullBool(st.RepliedOnTime), nullText(st.ReplyResult), nullText(st.SuggestedUnit),
+		nullText(st.Evaluation),
 		nullDate(st.EvalDueDate), nullMillis(st.EvaluatedAt), nullMillis(st.ClosedAt), nullBool(st.FirstTime), st.MergedInto, st.LinkedTo,
 		st.LastSeq, store.Millis(now), id)
 	if err != nil {

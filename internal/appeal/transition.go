@@ -202,7 +202,10 @@ func (s *Service) readAppeal(ctx context.Context, q store.Querier, a *auth.Actor
 	if c.view, c.act, err = s.resources(ctx, r, &c.st); err != nil {
 		return nil, err
 	}
+	// The whole appeal shows the state derived from its events (the row
+	// holds the same, for querying).
 	ap := r.Appeal
+	ap.State = c.st
 	if ap.Units, err = loadUnits(ctx, q, id); err != nil {
 		return nil, err
 	}

@@ -10,10 +10,12 @@ import (
 	"io"
 
 	"github.com/qinqing/qinqing/internal/app"
+	"github.com/qinqing/qinqing/internal/appeal"
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/network"
 	"github.com/qinqing/qinqing/internal/org"
 	"github.com/qinqing/qinqing/internal/workday"
 )
@@ -212,5 +214,63 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 	if err := loadPlans(ctx, a, out); err != nil {
 		return err
 	}
+	if err := loadAppeals(ctx, a, users, ownID); err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "demo: appeals in every state, with their histories")
 	return nil
+}
+
+// loadAppeals loads the appeals' demo: the demo enterprise's, the demo
+// specialist's enterprises' and others'.
+func loadAppeals(ctx context.Context, a *app.App, users map[string]int64, own int64) error {
+	op := auth.Operator("demo")
+	in := appeal.DemoInput{Own: own,
+		Unit: func(name string) *int64 {
+			if u, err := a.Org.Resolve(ctx, name); err == nil {
+				return &u.ID
+			}
+			return nil
+		},
+		Account: func(username string) *auth.Actor {
+			u, err := a.Auth.FindUserByUsername(ctx, username)
+			if err != nil {
+				return nil
+			}
+			return u.Actor()
+		}}
+	taken := map[int64]bool{own: true}
+	if id := users["specialist"]; id != 0 {
+		mine, _, err := a.Network.FindAssigned(ctx, op, id, network.AssignedFilter{Limit: 5})
+		if err != nil {
+			return err
+		}
+		for _, e := range mine {
+			if !taken[e.EnterpriseID] {
+				in.Specialists = append(in.Specialists, e.EnterpriseID)
+				taken[e.EnterpriseID] = true
+			}
+		}
+	}
+	hs, _, err := a.Enterprises.FindEnterprises(ctx, op, enterprise.Filter{District: "420111", Limit: 10})
+	if err != nil {
+		return err
+	}
+	for _, e := range hs {
+		if !taken[e.ID] && len(in.Hongshan) < 2 {
+			in.Hongshan = append(in.Hongshan, e.ID)
+			taken[e.ID] = true
+		}
+	}
+	list, _, err := a.Enterprises.FindEnterprises(ctx, op, enterprise.Filter{Limit: 60})
+	if err != nil {
+		return err
+	}
+	for _, e := range list {
+		if !taken[e.ID] {
+			in.Others = append(in.Others, e.ID)
+			taken[e.ID] = true
+		}
+	}
+	return a.Appeals.LoadDemo(ctx, in)
 }
