@@ -135,10 +135,12 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// 问题清单) are registered in Links as those modules arrive.
 	a.Plans = plan.New(db, plan.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Calendar: a.Calendar, Now: a.Now,
 		Logger: a.Log, Units: a.Org})
-	hours, err := workday.ParseHours(cfg.WorkHours)
-	if err != nil {
-		db.Close()
-		return nil, err
+	var hours workday.Hours // empty: the default office hours
+	if cfg.WorkHours != "" {
+		if hours, err = workday.ParseHours(cfg.WorkHours); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	// Appeals: the enterprise's owners and the units above a unit decide
 	// who reads an appeal; the registry names enterprises by code; the

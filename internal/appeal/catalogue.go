@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/jobs"
@@ -519,14 +518,4 @@ func (s *Service) SaveClass(ctx context.Context, a *auth.Actor, id int64, in Cla
 	}
 	s.changedCatalogue(ctx)
 	return &k, nil
-}
-
-// actorWho is the audit identity of a, for work done on its behalf.
-func actorWho(a *auth.Actor) audit.Who {
-	w := audit.Who{Name: a.Name}
-	if a.UserID != 0 {
-		id := a.UserID
-		w.UserID = &id
-	}
-	return w
 }

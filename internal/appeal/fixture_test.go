@@ -55,7 +55,7 @@ func eachFixture(t *testing.T, fn func(t *testing.T, f *fixture)) {
 }
 
 // openApp opens one instance on dsn with clock c.
-func openApp(t *testing.T, dsn string, c *clock, worker string) *app.App {
+func openApp(t testing.TB, dsn string, c *clock, worker string) *app.App {
 	t.Helper()
 	cfg := config.Default()
 	cfg.DB = dsn
@@ -68,7 +68,7 @@ func openApp(t *testing.T, dsn string, c *clock, worker string) *app.App {
 	return a
 }
 
-func newFixture(t *testing.T, dsn string) *fixture {
+func newFixture(t testing.TB, dsn string) *fixture {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workday.Shanghai)}
 	a := openApp(t, dsn, c, "instance-a")

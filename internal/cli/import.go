@@ -250,6 +250,12 @@ func (p *progress) update(pr enterprise.Progress) {
 		p.label, pr.Read, pct, pr.Inserted, pr.Updated, pr.Unchanged, pr.Rejected, float64(pr.Read)/max(secs, 0.001))
 }
 
+// rows is the progress callback of imports that count rows only (12345
+// appeal exports): done of total rows.
+func (p *progress) rows(done, total int) {
+	p.update(enterprise.Progress{Read: done, TotalRows: total, Done: done >= total && total > 0})
+}
+
 // finish ends the progress display.
 func (p *progress) finish() {
 	if p.bar != nil && !p.done {
