@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/qinqing/qinqing/internal/app"
+	"github.com/qinqing/qinqing/internal/appeal"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/config"
 	"github.com/qinqing/qinqing/internal/enterprise"
@@ -123,6 +124,9 @@ func newOwnershipFixture(t *testing.T) *ownershipFixture {
 	if _, err := a.Policy.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	// Appeals about approvals go to the street unit UC.
+	_, err = a.Appeals.SaveEntry(ctx, op, appeal.EntryInput{Code: "approval", Category: "审批服务", UnitID: uc.ID})
+	must(err)
 	return f
 }
 
@@ -140,6 +144,15 @@ func TestOwnershipMatrix(t *testing.T) {
 	ctx := context.Background()
 	street := "关山街道"
 	upd := enterprise.Update{Street: &street, Source: enterprise.SourceSpecialist}
+	// newAppeal files a fresh appeal of ent1, which the catalogue sends to
+	// UC (waiting to be signed for), for a call that may change it.
+	newAppeal := func() string {
+		ap, _, err := s.Appeals.File(ctx, f.actors["E1"], appeal.Intake{Category: "审批服务", Content: "施工许可审批超时"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ap.Number
+	}
 	rows := []struct {
 		name  string
 		call  func(a *auth.Actor) error
@@ -216,6 +229,46 @@ func TestOwnershipMatrix(t *testing.T) {
 			return err
 		}, "A"},
 		{"notify.MarkRead", func(a *auth.Actor) error { return s.Notify.MarkRead(ctx, a, f.note) }, "E1"},
+		// Appeals: read by the enterprise, its specialist, the unit it is
+		// with and the units above; handled by that unit only; material
+		// from the enterprise's side; dispatched and closed by the office.
+		{"appeal.FindAppealByID", func(a *auth.Actor) error { _, err := s.Appeals.FindAppealByID(ctx, a, newAppeal()); return err },
+			"A L UC UP S1 E1"},
+		{"appeal.FindAppeals", func(a *auth.Actor) error {
+			list, _, err := s.Appeals.FindAppeals(ctx, a, appeal.Filter{EnterpriseID: f.ent1})
+			if err == nil && len(list) == 0 {
+				return errs.Errorf(errs.NotFound, "none listed")
+			}
+			return err
+		}, "A L UC UP S1 E1"},
+		{"appeal.Sign", func(a *auth.Actor) error {
+			_, err := s.Appeals.Sign(ctx, a, newAppeal(), appeal.NoteInput{})
+			return err
+		}, "UC"},
+		{"appeal.Return", func(a *auth.Actor) error {
+			_, err := s.Appeals.Return(ctx, a, newAppeal(), appeal.ReasonInput{Reason: "非本单位职责"})
+			return err
+		}, "UC"},
+		{"appeal.Reply (not signed: Conflict)", func(a *auth.Actor) error {
+			_, err := s.Appeals.Reply(ctx, a, newAppeal(), appeal.ReplyInput{Result: "解决", Measures: "已办"})
+			return err
+		}, "UC"},
+		{"appeal.Supply", func(a *auth.Actor) error {
+			_, err := s.Appeals.Supply(ctx, a, newAppeal(), appeal.NoteInput{Note: "补充说明"})
+			return err
+		}, "A S1 E1"},
+		{"appeal.Evaluate (not replied: Conflict)", func(a *auth.Actor) error {
+			_, err := s.Appeals.Evaluate(ctx, a, newAppeal(), appeal.EvaluateInput{Rating: "满意"})
+			return err
+		}, "A E1"},
+		{"appeal.Dispatch", func(a *auth.Actor) error {
+			_, err := s.Appeals.Dispatch(ctx, a, newAppeal(), appeal.DispatchInput{UnitID: *f.actors["UO"].UnitID})
+			return err
+		}, "A"},
+		{"appeal.Close (not evaluated: Conflict)", func(a *auth.Actor) error {
+			_, err := s.Appeals.Close(ctx, a, newAppeal(), appeal.NoteInput{})
+			return err
+		}, "A"},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

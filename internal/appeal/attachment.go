@@ -193,6 +193,9 @@ func (s *Service) Attach(ctx context.Context, a *auth.Actor, ref string, uploads
 	if a == nil {
 		return nil, errs.Errorf(errs.Unauthenticated, "请先登录")
 	}
+	if !a.CanSome(auth.SupplyAppeal) && !a.CanSome(auth.HandleAppeal) {
+		return nil, errs.Errorf(errs.Forbidden, "无权上传附件")
+	}
 	if len(uploads) == 0 {
 		return nil, errs.FieldErrorf("files", "请选择要上传的文件")
 	}

@@ -30,6 +30,9 @@ func (s *Service) ExportAppeals(ctx context.Context, a *auth.Actor, w io.Writer,
 	if err := auth.AuthorizeSome(a, auth.ManageAppeals); err != nil {
 		return 0, err
 	}
+	if w == nil {
+		return 0, errs.Errorf(errs.Invalid, "没有指定导出的去处")
+	}
 	x := excelize.NewFile()
 	defer x.Close()
 	if err := x.SetSheetName("Sheet1", "诉求清单"); err != nil {

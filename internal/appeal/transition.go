@@ -38,9 +38,12 @@ const (
 // what it tells whom afterwards, in the same transaction (tell).
 type step struct {
 	action string
-	check  func(a *auth.Actor, c *current) error
-	make   func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error)
-	tell   func(ctx context.Context, tx *store.Tx, c *current, after *Appeal, evs []Event) error
+	// need are the actions of which the actor's role must be granted one
+	// at all (auth.Actor.CanSome), checked before the appeal is read.
+	need  []auth.Action
+	check func(a *auth.Actor, c *current) error
+	make  func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error)
+	tell  func(ctx context.Context, tx *store.Tx, c *current, after *Appeal, evs []Event) error
 }
 
 // newEvent returns an event of kind by a, on unit (nil: none).
@@ -91,6 +94,9 @@ func (s *Service) load(ctx context.Context, q store.Querier, ref string, lock bo
 func (s *Service) apply(ctx context.Context, a *auth.Actor, ref string, st step) (*Appeal, error) {
 	if a == nil {
 		return nil, errs.Errorf(errs.Unauthenticated, "请先登录")
+	}
+	if len(st.need) > 0 && !slices.ContainsFunc(st.need, a.CanSome) {
+		return nil, errs.Errorf(errs.Forbidden, "无权执行此操作")
 	}
 	var out *Appeal
 	err := s.inTx(ctx, func(tx *store.Tx) error {
@@ -293,7 +299,7 @@ type DispatchInput struct {
 // Unauthenticated, Forbidden, NotFound, Conflict (state), Invalid (unit,
 // category, note).
 func (s *Service) Dispatch(ctx context.Context, a *auth.Actor, ref string, in DispatchInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "dispatch", check: checkDispatch,
+	return s.apply(ctx, a, ref, step{action: "dispatch", need: []auth.Action{auth.ManageAppeals}, check: checkDispatch,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			unit, err := s.unitOf(ctx, in.UnitID, in.Unit, "unit")
 			if err != nil {
@@ -370,7 +376,7 @@ type NoteInput struct {
 // unit while it waits for signing, a co-handling unit once. Errors:
 // Unauthenticated, Forbidden (not a unit it is with), NotFound, Conflict.
 func (s *Service) Sign(ctx context.Context, a *auth.Actor, ref string, in NoteInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "sign", check: checkSign,
+	return s.apply(ctx, a, ref, step{action: "sign", need: []auth.Action{auth.HandleAppeal}, check: checkSign,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			note, err := cleanText("note", "签收说明", in.Note, 500, false)
 			if err != nil {
@@ -391,7 +397,7 @@ type ReasonInput struct {
 // escalated to the office's leaders as well (no ping-pong). Errors:
 // Unauthenticated, Forbidden, NotFound, Conflict, Invalid (reason).
 func (s *Service) Return(ctx context.Context, a *auth.Actor, ref string, in ReasonInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "return", check: checkReturn,
+	return s.apply(ctx, a, ref, step{action: "return", need: []auth.Action{auth.HandleAppeal}, check: checkReturn,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			reason, err := cleanText("reason", "退回理由", in.Reason, 500, true)
 			if err != nil {
@@ -437,7 +443,7 @@ type TransferInput struct {
 // once it signed. Errors: Unauthenticated, Forbidden, NotFound, Conflict,
 // Invalid (unit: unknown or the same; reason).
 func (s *Service) Transfer(ctx context.Context, a *auth.Actor, ref string, in TransferInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "transfer", check: checkTransfer,
+	return s.apply(ctx, a, ref, step{action: "transfer", need: []auth.Action{auth.ManageAppeals, auth.HandleAppeal}, check: checkTransfer,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			unit, err := s.unitOf(ctx, in.UnitID, in.Unit, "unit")
 			if err != nil {
@@ -460,7 +466,7 @@ func (s *Service) Transfer(ctx context.Context, a *auth.Actor, ref string, in Tr
 // responsible unit. Errors: Unauthenticated, Forbidden, NotFound,
 // Conflict, Invalid (note).
 func (s *Service) CoReply(ctx context.Context, a *auth.Actor, ref string, in NoteInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "co_reply", check: checkCoReply,
+	return s.apply(ctx, a, ref, step{action: "co_reply", need: []auth.Action{auth.HandleAppeal}, check: checkCoReply,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			note, err := cleanText("note", "协办意见", in.Note, 2000, true)
 			if err != nil {
@@ -475,7 +481,7 @@ func (s *Service) CoReply(ctx context.Context, a *auth.Actor, ref string, in Not
 // call it while handling. Errors: Unauthenticated, Forbidden, NotFound,
 // Conflict, Invalid (reason).
 func (s *Service) Pause(ctx context.Context, a *auth.Actor, ref string, in ReasonInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "pause", check: checkPause,
+	return s.apply(ctx, a, ref, step{action: "pause", need: []auth.Action{auth.HandleAppeal}, check: checkPause,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			reason, err := cleanText("reason", "需补充的材料", in.Reason, 1000, true)
 			if err != nil {
@@ -493,7 +499,7 @@ func (s *Service) Pause(ctx context.Context, a *auth.Actor, ref string, in Reaso
 // responsible unit and the office may call it while it is paused. Errors:
 // Unauthenticated, Forbidden, NotFound, Conflict, Invalid (note).
 func (s *Service) Resume(ctx context.Context, a *auth.Actor, ref string, in NoteInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "resume", check: checkResume,
+	return s.apply(ctx, a, ref, step{action: "resume", need: []auth.Action{auth.ManageAppeals, auth.HandleAppeal}, check: checkResume,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			note, err := cleanText("note", "说明", in.Note, 500, false)
 			if err != nil {
@@ -509,7 +515,7 @@ func (s *Service) Resume(ctx context.Context, a *auth.Actor, ref string, in Note
 // the reply. Errors: Unauthenticated, Forbidden, NotFound, Conflict,
 // Invalid (note; a file's type or size; neither note nor file).
 func (s *Service) Supply(ctx context.Context, a *auth.Actor, ref string, in NoteInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "supply", check: checkSupply,
+	return s.apply(ctx, a, ref, step{action: "supply", need: []auth.Action{auth.SupplyAppeal}, check: checkSupply,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			note, err := cleanText("note", "补充说明", in.Note, 2000, false)
 			if err != nil {
@@ -574,7 +580,7 @@ func (s *Service) Extend(ctx context.Context, a *auth.Actor, ref string, in Exte
 		return nil
 	}
 	if decision != "" {
-		return s.apply(ctx, a, ref, step{action: "extension_" + decision, check: checkDecideExtension,
+		return s.apply(ctx, a, ref, step{action: "extension_" + decision, need: []auth.Action{auth.ManageAppeals}, check: checkDecideExtension,
 			make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 				note, err := cleanText("note", "审批意见", in.Note, 500, false)
 				if err != nil {
@@ -597,7 +603,7 @@ func (s *Service) Extend(ctx context.Context, a *auth.Actor, ref string, in Exte
 	// The responsible unit asks; the office (not handling it) extends on
 	// its own.
 	grants := func(a *auth.Actor, c *current) bool { return !c.isMain(a) && a.Can(auth.ManageAppeals, c.view) }
-	return s.apply(ctx, a, ref, step{action: "extension_request",
+	return s.apply(ctx, a, ref, step{action: "extension_request", need: []auth.Action{auth.ManageAppeals, auth.HandleAppeal},
 		check: func(a *auth.Actor, c *current) error {
 			if grants(a, c) {
 				return checkGrantExtension(a, c)
@@ -664,7 +670,7 @@ type ReplyInput struct {
 // dispatches it to the unit named. Errors: Unauthenticated, Forbidden,
 // NotFound, Conflict, Invalid (result, measures, right_unit, files).
 func (s *Service) Reply(ctx context.Context, a *auth.Actor, ref string, in ReplyInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "reply", check: checkReply,
+	return s.apply(ctx, a, ref, step{action: "reply", need: []auth.Action{auth.HandleAppeal}, check: checkReply,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			result := canon(in.Result)
 			if !slices.Contains(ReplyResults, result) {
@@ -720,7 +726,7 @@ type EvaluateInput struct {
 // Unauthenticated, Forbidden, NotFound, Conflict, Invalid (rating,
 // comment).
 func (s *Service) Evaluate(ctx context.Context, a *auth.Actor, ref string, in EvaluateInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "evaluate", check: checkEvaluate,
+	return s.apply(ctx, a, ref, step{action: "evaluate", need: []auth.Action{auth.EvaluateAppeal}, check: checkEvaluate,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			rating := canon(in.Rating)
 			if !slices.Contains(Ratings, rating) {
@@ -757,7 +763,7 @@ func (s *Service) tellReopened(ctx context.Context, tx *store.Tx, after *Appeal,
 // only, for an appeal waiting to be closed or already closed. Errors:
 // Unauthenticated, Forbidden, NotFound, Conflict, Invalid (reason).
 func (s *Service) Reopen(ctx context.Context, a *auth.Actor, ref string, in ReasonInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "reopen", check: checkReopen,
+	return s.apply(ctx, a, ref, step{action: "reopen", need: []auth.Action{auth.ManageAppeals}, check: checkReopen,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			reason, err := cleanText("reason", "重办理由", in.Reason, 1000, true)
 			if err != nil {
@@ -778,7 +784,7 @@ func (s *Service) Reopen(ctx context.Context, a *auth.Actor, ref string, in Reas
 // (then a note is required). The enterprise is told. Errors:
 // Unauthenticated, Forbidden, NotFound, Conflict, Invalid (note).
 func (s *Service) Close(ctx context.Context, a *auth.Actor, ref string, in NoteInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "close", check: checkClose,
+	return s.apply(ctx, a, ref, step{action: "close", need: []auth.Action{auth.ManageAppeals}, check: checkClose,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			note, err := cleanText("note", "审核意见", in.Note, 1000, c.reviewable())
 			if err != nil {
@@ -803,7 +809,7 @@ type LinkInput struct {
 // unlinks. The office only. Errors: Unauthenticated, Forbidden, NotFound,
 // Conflict, Invalid (target: itself, closed).
 func (s *Service) Link(ctx context.Context, a *auth.Actor, ref string, in LinkInput) (*Appeal, error) {
-	return s.apply(ctx, a, ref, step{action: "link", check: checkLink,
+	return s.apply(ctx, a, ref, step{action: "link", need: []auth.Action{auth.ManageAppeals}, check: checkLink,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			if strings.TrimSpace(in.Target) == "" {
 				if c.st.LinkedTo == nil {
@@ -849,7 +855,7 @@ func (s *Service) otherAppeal(ctx context.Context, q store.Querier, c *current, 
 // (target).
 func (s *Service) Merge(ctx context.Context, a *auth.Actor, ref string, in LinkInput) (*Appeal, error) {
 	var target *row
-	out, err := s.apply(ctx, a, ref, step{action: "merge", check: checkLink,
+	out, err := s.apply(ctx, a, ref, step{action: "merge", need: []auth.Action{auth.ManageAppeals}, check: checkLink,
 		make: func(ctx context.Context, tx *store.Tx, c *current, now time.Time) ([]Event, error) {
 			t, err := s.otherAppeal(ctx, tx, c, in.Target)
 			if err != nil {
