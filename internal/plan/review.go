@@ -205,6 +205,11 @@ func (s *Service) RevisionOf(ctx context.Context, a *auth.Actor, id int64, revis
 		return nil, errs.Errorf(errs.Forbidden, "只有营商办可以修订工作方案")
 	}
 	current, rows := sheetAsParsed(sh)
+	// An import names the plan by the enclosed plan's title when the
+	// document is a notice: compare the plan's title with that one.
+	if revised.PlanTitle != "" {
+		current.Title, current.PlanTitle = revised.Title, sh.Plan.Title
+	}
 	revised = importedPart(revised)
 	for i := range revised.Items {
 		it := &revised.Items[i]

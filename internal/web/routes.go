@@ -408,6 +408,16 @@ func (s *Server) routes() []route {
 		{"POST /open311/v2/requests.json", public, s.open311Post},
 		{"GET /open311/v2/requests.json", public, s.open311Requests},
 		{"GET /open311/v2/requests/{id}", public, s.open311Request},
+
+		// Plan review (公文识别): a work plan document becomes a draft plan, a
+		// revised document changes a running plan (the office).
+		{"GET /plans/review", need(auth.ManagePlans), s.planReviewPage},
+		{"POST /plans/review", need(auth.ManagePlans), s.planReviewUpload},
+		{"POST /plans/review/import", need(auth.ManagePlans), s.planReviewImport},
+		{"POST /plans/{id}/revision", need(auth.ManagePlans), s.planRevisionApply},
+		{"POST /api/v1/plans/review", need(auth.ManagePlans), s.apiPlanReview},
+		{"POST /api/v1/plans/{id}/revision", need(auth.ManagePlans), s.apiPlanRevision},
+		{"POST /api/v1/plans/{id}/revision/apply", need(auth.ManagePlans), s.apiPlanRevisionApply},
 	}
 }
 
@@ -433,6 +443,11 @@ func inputs() map[string]input {
 		"POST /api/v1/applications/{id}/resubmit":                     {upload: true, multiLine: []string{"statement"}},
 		"POST /objections/{id}/answer":                                {multiLine: []string{"answer"}},
 		"POST /api/v1/objections/{id}/answer":                         {multiLine: []string{"answer"}},
+		"POST /plans/review":                                          {upload: true},
+		"POST /plans/review/import":                                   {upload: true, multiLine: []string{"text", "deadlines", "indicators", "warnings", "source_text"}},
+		"POST /plans/{id}/revision":                                   {upload: true},
+		"POST /api/v1/plans/review":                                   {upload: true},
+		"POST /api/v1/plans/{id}/revision":                            {upload: true},
 		"POST /grants/{id}/settle":                                    {multiLine: []string{"note"}},
 		"POST /grants/{id}/recover":                                   {multiLine: []string{"note"}},
 		"POST /api/v1/grants/{id}/settle":                             {multiLine: []string{"note"}},

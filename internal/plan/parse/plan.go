@@ -39,6 +39,10 @@ type Plan struct {
 	Meta     map[string]string `json:"meta"`
 	Items    []Item            `json:"items"`
 	Warnings []string          `json:"warnings"`
+	// Lines are the document's text as cleaned (simplified, without page
+	// furniture), which Item.Line counts from 1: the source a review shows
+	// beside what was recognised. Not part of the JSON.
+	Lines []string `json:"-"`
 }
 
 // Item is one numbered item of the document: a heading, a task or a goal.
@@ -142,6 +146,7 @@ func parseSource(src *source) *Plan {
 	}
 	p.Warnings = append(p.Warnings, src.warnings...)
 	lines, origin := normalize(src.lines, p)
+	p.Lines = lines
 	doc := readMeta(lines, p)
 	items := structure(doc, p)
 	for i := range items {
