@@ -118,7 +118,11 @@ func (s *Server) planReviewUpload(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return fail(err)
 	}
-	s.render(w, r, http.StatusOK, "plan_review.html", reviewView(rv, rv.Parsed.Lines, nil, ""))
+	var problems []plan.Reject // what the import's dry run would refuse, beside its items
+	if rv.Check != nil {
+		problems = rv.Check.Rejected
+	}
+	s.render(w, r, http.StatusOK, "plan_review.html", reviewView(rv, rv.Parsed.Lines, problems, ""))
 	return nil
 }
 
