@@ -102,22 +102,30 @@ func gate(ctx context.Context, m actorMethod, actor *auth.Actor) (res string, de
 	return "p", ""
 }
 
+// openMigrated opens an app on a fresh, migrated SQLite database in a
+// temporary directory, closed when the test ends.
+func openMigrated(t *testing.T) *app.App {
+	t.Helper()
+	cfg := config.Default()
+	cfg.DB = filepath.Join(t.TempDir(), "q.db")
+	cfg.DataDir = t.TempDir()
+	a, err := app.Open(context.Background(), cfg, app.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	if _, err := a.DB.Migrate(context.Background(), time.Now); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
 // matrixApp opens an app on a fresh database with one account per role:
 // unit staff of a unit, an enterprise account of an enterprise.
 func matrixApp(t *testing.T) (*app.App, map[string]*auth.Actor) {
 	t.Helper()
 	ctx := context.Background()
-	cfg := config.Default()
-	cfg.DB = filepath.Join(t.TempDir(), "q.db")
-	cfg.DataDir = t.TempDir()
-	a, err := app.Open(ctx, cfg, app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if _, err := a.DB.Migrate(ctx, time.Now); err != nil {
-		t.Fatal(err)
-	}
+	a := openMigrated(t)
 	op := auth.Operator("test")
 	unit, err := a.Org.CreateUnit(ctx, op, org.UnitInput{Name: "市发展和改革委员会", Kind: org.KindDepartment})
 	if err != nil {

@@ -3,15 +3,12 @@ package app_test
 import (
 	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/appeal"
 	"github.com/qinqing/qinqing/internal/auth"
-	"github.com/qinqing/qinqing/internal/config"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/network"
@@ -36,17 +33,7 @@ type ownershipFixture struct {
 func newOwnershipFixture(t *testing.T) *ownershipFixture {
 	t.Helper()
 	ctx := context.Background()
-	cfg := config.Default()
-	cfg.DB = filepath.Join(t.TempDir(), "q.db")
-	cfg.DataDir = t.TempDir()
-	a, err := app.Open(ctx, cfg, app.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	if _, err := a.DB.Migrate(ctx, time.Now); err != nil {
-		t.Fatal(err)
-	}
+	a := openMigrated(t)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
