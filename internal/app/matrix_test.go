@@ -287,6 +287,7 @@ var roleGates = map[string]string{
 	"network.Service.RecordVisit":              "A",
 	"network.Service.RemoveSpecialist":         "A",
 	"network.Service.SaveSpecialist":           "A",
+	"network.Service.StationChoices":           "AL",
 	"network.Service.UpdateStation":            "A",
 	"notify.Service.CreateWebhook":             "A",
 	"notify.Service.DeleteWebhook":             "A",
@@ -404,5 +405,6 @@ var roleGates = map[string]string{
 	"redeem.Service.SummarizeList":             "ALUSE",
 	"redeem.Service.WithdrawApplication":       "ALUSE",
 	"workday.Overrides.Delete":                 "A",
+	"workday.Overrides.FindOverrides":          "ALUSE",
 	"workday.Overrides.Save":                   "A",
 }

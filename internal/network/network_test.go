@@ -160,7 +160,7 @@ func TestStations(t *testing.T) {
 			if up.Name != "关山服务站" || *up.District != jianghan || len(up.Coverage) != 0 {
 				t.Fatalf("updated %+v", up)
 			}
-			list, err := e.svc.FindStations(e.ctx, e.admin)
+			list, _, err := e.svc.FindStations(e.ctx, e.admin, network.StationFilter{})
 			if err != nil || len(list) != 1 || list[0].ID != st.ID {
 				t.Fatalf("list %+v, %v", list, err)
 			}
@@ -189,9 +189,9 @@ func TestStations(t *testing.T) {
 			sp := e.user("sp0", auth.RoleSpecialist)
 			_, err := e.svc.CreateStation(e.ctx, sp, network.StationInput{Name: "专员的站"})
 			wantCode(t, err, errs.Forbidden)
-			_, err = e.svc.FindStations(e.ctx, sp)
+			_, _, err = e.svc.FindStations(e.ctx, sp, network.StationFilter{})
 			wantCode(t, err, errs.Forbidden)
-			_, err = e.svc.FindStations(e.ctx, nil)
+			_, _, err = e.svc.FindStations(e.ctx, nil, network.StationFilter{})
 			wantCode(t, err, errs.Unauthenticated)
 		})
 		t.Run("Delete", func(t *testing.T) {

@@ -2,6 +2,7 @@ package network
 
 import (
 	"context"
+	"github.com/qinqing/qinqing/internal/paging"
 	"strconv"
 	"strings"
 	"time"
@@ -224,14 +225,40 @@ func (s *Service) FindStationByID(ctx context.Context, a *auth.Actor, id int64) 
 	return findStation(ctx, s.DB, id)
 }
 
-// FindStations returns every station ordered by district and name (a city
-// has hundreds, not millions; the pages page them). Administrators and
-// leaders may call it. Errors: Unauthenticated, Forbidden.
-func (s *Service) FindStations(ctx context.Context, a *auth.Actor) ([]Station, error) {
+// StationFilter pages the stations.
+type StationFilter struct {
+	Limit  int // paging.Clamp: default 50, at most 500
+	Offset int
+}
+
+// FindStations returns one page of the stations ordered by district and
+// name, and how many there are. Administrators and leaders may call it.
+// Errors: Unauthenticated, Forbidden.
+func (s *Service) FindStations(ctx context.Context, a *auth.Actor, f StationFilter) ([]Station, int, error) {
+	if err := authorizeRead(a); err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM service_stations`).Scan(&total); err != nil {
+		return nil, 0, errs.Wrap(err, "count stations")
+	}
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
+	list, err := s.stations(ctx, ` LIMIT ? OFFSET ?`, limit, offset)
+	return list, total, err
+}
+
+// StationChoices returns every station ordered by district and name, for
+// choosing one in a form (a city has hundreds). Callers as for
+// FindStations. Errors: Unauthenticated, Forbidden.
+func (s *Service) StationChoices(ctx context.Context, a *auth.Actor) ([]Station, error) {
 	if err := authorizeRead(a); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.QueryContext(ctx, `SELECT `+stationColumns+` FROM service_stations st ORDER BY COALESCE(st.district, ''), st.name`)
+	return s.stations(ctx, "")
+}
+
+func (s *Service) stations(ctx context.Context, page string, args ...any) ([]Station, error) {
+	rows, err := s.DB.QueryContext(ctx, `SELECT `+stationColumns+` FROM service_stations st ORDER BY COALESCE(st.district, ''), st.name, st.id`+page, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "find stations")
 	}

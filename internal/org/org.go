@@ -6,6 +6,7 @@ package org
 import (
 	"context"
 	"database/sql"
+	"github.com/qinqing/qinqing/internal/paging"
 	"strconv"
 	"strings"
 	"time"
@@ -39,6 +40,7 @@ type Unit struct {
 	Division *string  `json:"division"` // 6-digit division code of a district or street, if any
 	Sort     int      `json:"sort"`
 	Aliases  []string `json:"aliases"`
+	Depth    int      `json:"depth"` // 0 for a top unit; set by UnitTree and FindUnits
 }
 
 // UnitInput is what creating or updating a unit takes.
@@ -244,9 +246,11 @@ func findUnit(ctx context.Context, q store.Querier, id int64) (*Unit, error) {
 	return &u, errs.Wrap(rows.Err(), "find aliases")
 }
 
-// FindUnits returns all units in tree order (parents before children,
-// siblings by sort then name), with their aliases.
-func (s *Service) FindUnits(ctx context.Context) ([]Unit, error) {
+// UnitTree returns every unit in tree order (parents before children,
+// siblings by sort then name), with their aliases: for choosing a unit in a
+// form and for drawing the tree (a city has hundreds of units). Lists page
+// with FindUnits.
+func (s *Service) UnitTree(ctx context.Context) ([]Unit, error) {
 	rows, err := s.DB.QueryContext(ctx, `SELECT id, parent_id, name, kind, division, sort FROM units ORDER BY sort, name`)
 	if err != nil {
 		return nil, errs.Wrap(err, "find units")
@@ -289,15 +293,99 @@ func (s *Service) FindUnits(ctx context.Context) ([]Unit, error) {
 		}
 	}
 	out := make([]Unit, 0, len(all))
-	var walk func(us []Unit)
-	walk = func(us []Unit) {
+	var walk func(us []Unit, depth int)
+	walk = func(us []Unit, depth int) {
 		for _, u := range us {
+			u.Depth = depth
 			out = append(out, u)
-			walk(children[u.ID])
+			walk(children[u.ID], depth+1)
 		}
 	}
-	walk(roots)
+	walk(roots, 0)
 	return out, errs.Wrap(arows.Err(), "find aliases")
+}
+
+// UnitFilter selects and pages units; zero fields do not filter.
+type UnitFilter struct {
+	Query  string // part of the name, an alias, the kind or the division code
+	Limit  int    // paging.Clamp: default 50, at most 500
+	Offset int
+}
+
+// FindUnits returns one page of the units matching f in tree order (as
+// UnitTree orders them), with their aliases, and how many match. Everyone
+// signed in may read the organisation. Errors: none but Internal.
+func (s *Service) FindUnits(ctx context.Context, f UnitFilter) ([]Unit, int, error) {
+	pad := func(expr string, width int) string {
+		if s.DB.Dialect() == store.Postgres {
+			return "lpad((" + expr + ")::text, " + strconv.Itoa(width) + ", '0')"
+		}
+		return "printf('%0" + strconv.Itoa(width) + "d', " + expr + ")"
+	}
+	key := func(u string) string {
+		return pad(u+".sort + 1000000000", 10) + " || '/' || " + u + ".name || '/' || " + pad(u+".id", 12)
+	}
+	order := "t.path"
+	if s.DB.Dialect() == store.Postgres {
+		order += ` COLLATE "C"`
+	}
+	cond, args := "", []any{}
+	if q := Normalize(f.Query); q != "" {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(q) + "%"
+		cond = ` WHERE u.name LIKE ? ESCAPE '\' OR u.kind LIKE ? ESCAPE '\' OR u.division LIKE ? ESCAPE '\'
+			OR EXISTS (SELECT 1 FROM unit_aliases al WHERE al.unit_id = u.id AND al.alias LIKE ? ESCAPE '\')`
+		args = []any{like, like, like, like}
+	}
+	var total int
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM units u`+cond, args...).Scan(&total); err != nil {
+		return nil, 0, errs.Wrap(err, "count units")
+	}
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
+	rows, err := s.DB.QueryContext(ctx, `WITH RECURSIVE tree(id, path) AS (
+			SELECT u.id, `+key("u")+` FROM units u WHERE u.parent_id IS NULL
+			UNION ALL SELECT u.id, t.path || '|' || `+key("u")+` FROM units u JOIN tree t ON u.parent_id = t.id)
+		SELECT u.id, u.parent_id, u.name, u.kind, u.division, u.sort, t.path FROM units u JOIN tree t ON t.id = u.id`+cond+`
+		ORDER BY `+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "find units")
+	}
+	out := []Unit{}
+	for rows.Next() {
+		var u Unit
+		var path string
+		if err := rows.Scan(&u.ID, &u.ParentID, &u.Name, &u.Kind, &u.Division, &u.Sort, &path); err != nil {
+			rows.Close()
+			return nil, 0, errs.Wrap(err, "scan unit")
+		}
+		u.Depth = strings.Count(path, "|")
+		out = append(out, u)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, 0, errs.Wrap(err, "find units")
+	}
+	if len(out) == 0 {
+		return out, total, nil
+	}
+	ids := make([]any, len(out))
+	at := map[int64]int{}
+	for i, u := range out {
+		ids[i], at[u.ID] = u.ID, i
+	}
+	arows, err := s.DB.QueryContext(ctx, `SELECT unit_id, alias FROM unit_aliases WHERE unit_id IN (`+store.Placeholders(len(ids))+`) ORDER BY alias`, ids...)
+	if err != nil {
+		return nil, 0, errs.Wrap(err, "find aliases")
+	}
+	defer arows.Close()
+	for arows.Next() {
+		var id int64
+		var a string
+		if err := arows.Scan(&id, &a); err != nil {
+			return nil, 0, errs.Wrap(err, "scan alias")
+		}
+		out[at[id]].Aliases = append(out[at[id]].Aliases, a)
+	}
+	return out, total, errs.Wrap(arows.Err(), "find aliases")
 }
 
 // Resolve returns the unit a document's name refers to, by exact name or

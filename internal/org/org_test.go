@@ -103,7 +103,7 @@ func TestUnits(t *testing.T) {
 			}
 		})
 		t.Run("OKTreeOrderAndAudit", func(t *testing.T) {
-			all, err := s.FindUnits(ctx)
+			all, err := s.UnitTree(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,6 +124,39 @@ func TestUnits(t *testing.T) {
 			entries, total, err := log.Find(ctx, audit.Filter{Entity: "unit", Action: "update"})
 			if err != nil || total != 1 || entries[0].Actor != "test" || len(entries[0].Before) == 0 || len(entries[0].After) == 0 {
 				t.Fatalf("audit of the update: %d %+v %v", total, entries, err)
+			}
+		})
+		t.Run("OKFindUnitsPagesTheTreeInSQL", func(t *testing.T) {
+			tree, err := s.UnitTree(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var paged []org.Unit
+			for off := 0; ; off += 2 {
+				page, total, err := s.FindUnits(ctx, org.UnitFilter{Limit: 2, Offset: off})
+				if err != nil || total != len(tree) {
+					t.Fatalf("page at %d: total %d, %v; want %d", off, total, err, len(tree))
+				}
+				if len(page) == 0 {
+					break
+				}
+				paged = append(paged, page...)
+			}
+			if len(paged) != len(tree) {
+				t.Fatalf("%d units paged, %d in the tree", len(paged), len(tree))
+			}
+			for i := range tree {
+				if paged[i].ID != tree[i].ID || paged[i].Depth != tree[i].Depth || !slices.Equal(paged[i].Aliases, tree[i].Aliases) {
+					t.Errorf("row %d: paged %s (depth %d), tree %s (depth %d)", i, paged[i].Name, paged[i].Depth, tree[i].Name, tree[i].Depth)
+				}
+			}
+			got, total, err := s.FindUnits(ctx, org.UnitFilter{Query: "发改委"})
+			if err != nil || total != 1 || got[0].ID != fgw.ID {
+				t.Errorf("by alias: %+v %d %v", got, total, err)
+			}
+			got, total, err = s.FindUnits(ctx, org.UnitFilter{Query: "100%_"})
+			if err != nil || total != 0 || len(got) != 0 {
+				t.Errorf("LIKE wildcards taken literally: %+v %d %v", got, total, err)
 			}
 		})
 	})

@@ -13,7 +13,7 @@ import (
 )
 
 // This file holds what the administration pages share: the unit tree for
-// lists and selects, form parsing, and slicing an in-memory list into pages.
+// lists and selects, and form parsing.
 // The pages themselves are in handlers_units.go, handlers_users.go,
 // handlers_tokens.go, handlers_audit.go, handlers_calendar.go and
 // handlers_jobs.go.
@@ -42,18 +42,11 @@ func (u unitRow) DivisionText() string {
 	return *u.Division
 }
 
-// treeRows gives each unit of units (in the tree order FindUnits returns:
-// parents before children) its depth.
+// treeRows gives each unit its row (the units carry their depth).
 func treeRows(units []org.Unit) []unitRow {
-	depth := make(map[int64]int, len(units))
 	out := make([]unitRow, len(units))
 	for i, u := range units {
-		d := 0
-		if u.ParentID != nil {
-			d = depth[*u.ParentID] + 1
-		}
-		depth[u.ID] = d
-		out[i] = unitRow{Unit: u, Depth: d}
+		out[i] = unitRow{Unit: u, Depth: u.Depth}
 	}
 	return out
 }
@@ -124,25 +117,6 @@ func splitList(s string) []string {
 	return out
 }
 
-// pageOf sets p.Total from items and returns the slice of items on p's page.
-func pageOf[T any](items []T, p *pager) []T {
-	p.Total = len(items)
-	lo := min(p.Offset(), len(items))
-	hi := min(lo+p.Size, len(items))
-	return items[lo:hi]
-}
-
-// sliceOf applies an API list's limit and offset to items.
-func sliceOf[T any](items []T, limit, offset int) []T {
-	lo := min(offset, len(items))
-	hi := min(lo+limit, len(items))
-	out := items[lo:hi]
-	if out == nil {
-		out = []T{}
-	}
-	return out
-}
-
 // formProblem reports whether err is one the person filling in a form can
 // fix, so that the form is shown again with the message (and the status of
 // the error) rather than an error page.
@@ -174,7 +148,7 @@ func (s *Server) systemHomePanel() homePanel {
 		if err != nil {
 			return nil, err
 		}
-		units, err := s.app.Org.FindUnits(ctx)
+		units, err := s.app.Org.UnitTree(ctx)
 		if err != nil {
 			return nil, err
 		}

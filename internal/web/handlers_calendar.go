@@ -127,12 +127,12 @@ func (s *Server) calendarData(r *http.Request, month string) (*calendarData, err
 		}
 	}
 	data.Known = yearRanges(years)
-	ovs, err := workday.FindOverrides(r.Context(), s.app.DB)
+	data.Page = newPager(r.URL.Path, r.URL.Query(), 20)
+	ovs, total, err := s.app.Overrides.FindOverrides(r.Context(), actorOf(r), workday.OverrideFilter{Limit: data.Page.Size, Offset: data.Page.Offset()})
 	if err != nil {
 		return nil, err
 	}
-	data.Page = newPager(r.URL.Path, r.URL.Query(), 20)
-	data.Overrides = pageOf(ovs, data.Page)
+	data.Page.Total, data.Overrides = total, ovs
 	return data, nil
 }
 
@@ -210,11 +210,11 @@ func (s *Server) apiOverrides(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ovs, err := workday.FindOverrides(r.Context(), s.app.DB)
+	ovs, total, err := s.app.Overrides.FindOverrides(r.Context(), actorOf(r), workday.OverrideFilter{Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}
-	listJSON(w, sliceOf(ovs, limit, offset), len(ovs))
+	listJSON(w, ovs, total)
 	return nil
 }
 

@@ -71,11 +71,12 @@ func (s *Server) city() *enterprise.City { return s.app.Network.City }
 func (s *Server) networkData(r *http.Request) (*networkData, error) {
 	a := actorOf(r)
 	data := &networkData{Page: newPager(r.URL.Path, r.URL.Query(), 20), Districts: s.city().Districts}
-	stations, err := s.app.Network.FindStations(r.Context(), a)
+	stations, total, err := s.app.Network.FindStations(r.Context(), a, network.StationFilter{Limit: data.Page.Size, Offset: data.Page.Offset()})
 	if err != nil {
 		return nil, err
 	}
-	for _, st := range pageOf(stations, data.Page) {
+	data.Page.Total = total
+	for _, st := range stations {
 		row := stationRow{Station: st}
 		if st.District != nil {
 			row.DistrictName = s.city().DistrictName(*st.District)
@@ -333,7 +334,7 @@ func (s *Server) specialistsData(r *http.Request) (*specialistsData, error) {
 	data := &specialistsData{Page: newPager(r.URL.Path, q, 20)}
 	data.Filter.Station, data.Filter.Q, data.Filter.Over = q.Get("station"), q.Get("q"), q.Get("over")
 	var err error
-	if data.Stations, err = s.app.Network.FindStations(r.Context(), a); err != nil {
+	if data.Stations, err = s.app.Network.StationChoices(r.Context(), a); err != nil {
 		return nil, err
 	}
 	f := network.SpecialistFilter{Query: data.Filter.Q, OverTarget: data.Filter.Over == "1", Limit: data.Page.Size, Offset: data.Page.Offset()}
@@ -412,7 +413,7 @@ func (s *Server) specialistData(r *http.Request) (*specialistData, error) {
 	if err != nil {
 		return nil, err
 	}
-	stations, err := s.app.Network.FindStations(r.Context(), a)
+	stations, err := s.app.Network.StationChoices(r.Context(), a)
 	if err != nil {
 		return nil, err
 	}
@@ -683,11 +684,11 @@ func (s *Server) apiStations(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	list, err := s.app.Network.FindStations(r.Context(), actorOf(r))
+	list, total, err := s.app.Network.FindStations(r.Context(), actorOf(r), network.StationFilter{Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}
-	listJSON(w, sliceOf(list, limit, offset), len(list))
+	listJSON(w, list, total)
 	return nil
 }
 

@@ -152,7 +152,7 @@ func (s *Server) policyList(w http.ResponseWriter, r *http.Request, manage bool)
 	p := newPager(r.URL.Path, q, 20)
 	data := &policyListData{Page: p, Q: q, Categories: policy.Categories, Statuses: policy.Statuses, Districts: s.districtOptions(),
 		Manage: manage, CanCreate: a.CanSome(auth.ManagePolicies)}
-	units, err := s.app.Org.FindUnits(r.Context())
+	units, err := s.app.Org.UnitTree(r.Context())
 	if err != nil {
 		return err
 	}
@@ -242,7 +242,7 @@ type policyFormData struct {
 }
 
 func (s *Server) policyFormPage(w http.ResponseWriter, r *http.Request, status int, data *policyFormData) error {
-	units, err := s.app.Org.FindUnits(r.Context())
+	units, err := s.app.Org.UnitTree(r.Context())
 	if err != nil {
 		return err
 	}

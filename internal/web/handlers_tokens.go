@@ -90,7 +90,7 @@ func expiryOf(days int) (time.Duration, error) {
 }
 
 func (s *Server) tokensData(r *http.Request) (*tokensData, error) {
-	units, err := s.app.Org.FindUnits(r.Context())
+	units, err := s.app.Org.UnitTree(r.Context())
 	if err != nil {
 		return nil, err
 	}

@@ -86,25 +86,18 @@ type unitData struct {
 }
 
 func (s *Server) unitsData(r *http.Request) (*unitsData, error) {
-	units, err := s.app.Org.FindUnits(r.Context())
+	units, err := s.app.Org.UnitTree(r.Context())
 	if err != nil {
 		return nil, err
 	}
-	all := treeRows(units)
 	q := strings.TrimSpace(r.URL.Query().Get("q"))
-	rows := all
-	if q != "" {
-		nq := org.Normalize(q)
-		rows = nil
-		for _, u := range all {
-			if strings.Contains(u.Name, nq) || strings.Contains(u.Kind, nq) || strings.Contains(u.DivisionText(), nq) ||
-				strings.Contains(strings.Join(u.Aliases, "\n"), nq) {
-				rows = append(rows, u)
-			}
-		}
-	}
 	p := newPager(r.URL.Path, r.URL.Query(), 50)
-	return &unitsData{Units: pageOf(rows, p), Page: p, All: all, Kinds: org.Kinds, Q: q,
+	page, total, err := s.app.Org.FindUnits(r.Context(), org.UnitFilter{Query: q, Limit: p.Size, Offset: p.Offset()})
+	if err != nil {
+		return nil, err
+	}
+	p.Total = total
+	return &unitsData{Units: treeRows(page), Page: p, All: treeRows(units), Kinds: org.Kinds, Q: q,
 		Form: unitForm{Kind: org.KindDepartment}}, nil
 }
 
@@ -152,7 +145,7 @@ func (s *Server) unitData(r *http.Request) (*unitData, error) {
 	if err != nil {
 		return nil, err
 	}
-	units, err := s.app.Org.FindUnits(r.Context())
+	units, err := s.app.Org.UnitTree(r.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -214,11 +207,11 @@ func (s *Server) apiUnits(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	units, err := s.app.Org.FindUnits(r.Context())
+	units, total, err := s.app.Org.FindUnits(r.Context(), org.UnitFilter{Query: r.URL.Query().Get("q"), Limit: limit, Offset: offset})
 	if err != nil {
 		return err
 	}
-	listJSON(w, sliceOf(units, limit, offset), len(units))
+	listJSON(w, units, total)
 	return nil
 }
 

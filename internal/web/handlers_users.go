@@ -59,7 +59,7 @@ func (s *Server) usersData(r *http.Request) (*usersData, error) {
 	q := r.URL.Query()
 	data := &usersData{Filter: usersFilter{Role: q.Get("role"), Unit: q.Get("unit"), Q: q.Get("q")}, Roles: auth.Roles,
 		Form: userForm{Role: string(auth.RoleUnitStaff)}}
-	units, err := s.app.Org.FindUnits(r.Context())
+	units, err := s.app.Org.UnitTree(r.Context())
 	if err != nil {
 		return nil, err
 	}

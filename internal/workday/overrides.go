@@ -3,6 +3,7 @@ package workday
 import (
 	"context"
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/paging"
 	"time"
 
 	"github.com/qinqing/qinqing/internal/audit"
@@ -10,14 +11,35 @@ import (
 	"github.com/qinqing/qinqing/internal/store"
 )
 
-// FindOverrides returns the overrides stored in the database, by date.
-func FindOverrides(ctx context.Context, q store.Querier) ([]Override, error) {
-	rows, err := q.QueryContext(ctx, `SELECT date, workday, note FROM workday_overrides ORDER BY date`)
+// OverrideFilter pages the overrides.
+type OverrideFilter struct {
+	Limit  int // paging.Clamp: default 50, at most 500
+	Offset int
+}
+
+// FindOverrides returns one page of the overrides, by date, and how many
+// there are. Everyone signed in may read them. Errors: Unauthenticated.
+func (s *Overrides) FindOverrides(ctx context.Context, a *auth.Actor, f OverrideFilter) ([]Override, int, error) {
+	if err := auth.Authenticated(a); err != nil {
+		return nil, 0, err
+	}
+	var total int
+	if err := s.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM workday_overrides`).Scan(&total); err != nil {
+		return nil, 0, errs.Wrap(err, "count overrides")
+	}
+	limit, offset := paging.Clamp(f.Limit, f.Offset)
+	list, err := findOverrides(ctx, s.DB, ` LIMIT ? OFFSET ?`, limit, offset)
+	return list, total, err
+}
+
+// findOverrides reads the overrides by date (page: a LIMIT clause or "").
+func findOverrides(ctx context.Context, q store.Querier, page string, args ...any) ([]Override, error) {
+	rows, err := q.QueryContext(ctx, `SELECT date, workday, note FROM workday_overrides ORDER BY date`+page, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "find overrides")
 	}
 	defer rows.Close()
-	var out []Override
+	out := []Override{}
 	for rows.Next() {
 		var o Override
 		if err := rows.Scan(&o.Date, &o.Workday, &o.Note); err != nil {
@@ -30,7 +52,7 @@ func FindOverrides(ctx context.Context, q store.Querier) ([]Override, error) {
 
 // LoadOverrides replaces cal's overrides with those stored in the database.
 func LoadOverrides(ctx context.Context, q store.Querier, cal *Calendar) error {
-	ovs, err := FindOverrides(ctx, q)
+	ovs, err := findOverrides(ctx, q, "")
 	if err != nil {
 		return err
 	}
