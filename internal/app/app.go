@@ -83,8 +83,8 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	}
 	a := &App{Config: cfg, DB: db, Now: opts.Now, Log: opts.Logger}
 	a.Audit = &audit.Log{DB: db, Now: a.Now}
-	a.Auth = auth.NewService(db, a.Audit, a.Now)
-	a.Org = &org.Service{DB: db, Audit: a.Audit, Now: a.Now}
+	a.Auth = auth.New(db, auth.Options{Audit: a.Audit, Now: a.Now})
+	a.Org = org.New(db, org.Options{Audit: a.Audit, Now: a.Now})
 	a.Calendar, err = workday.New()
 	if err != nil {
 		db.Close()
@@ -103,19 +103,20 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.Network = &network.Service{DB: db, Audit: a.Audit, Auth: a.Auth, Notify: a.Notify, Jobs: a.Jobs, Now: a.Now, City: city,
-		ReminderDays: network.DefaultReminderDays}
+	a.Network = network.New(db, network.Options{Audit: a.Audit, Auth: a.Auth, Notify: a.Notify, Jobs: a.Jobs, Now: a.Now,
+		City: city, ReminderDays: network.DefaultReminderDays})
 	// Facts owned by one package reach the others here: the network knows
 	// each enterprise's specialist, the organisation the units above a
 	// unit. Every change to an enterprise reaches the policy engine through
-	// the registry's Changed hook.
-	a.Enterprises = &enterprise.Service{DB: db, Audit: a.Audit, Now: a.Now, City: city, Owners: a.Network, Changed: a.EnterpriseChanged}
-	a.SelfService = &enterprise.SelfService{DB: db, Audit: a.Audit, Now: a.Now, Enterprises: a.Enterprises, Users: a.Auth}
+	// the registry's Changed hook, and registry searches are answered from
+	// the engine's table once it is loaded and current (by the database
+	// before).
 	a.Policy = policy.New(db, policy.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Events: a.Events, Now: a.Now,
 		Logger: a.Log, City: city, AllowSelfReview: cfg.AllowSelfReview, Owners: a.Network, Units: a.Org})
-	// Registry searches are answered from the engine's snapshot once it is
-	// loaded and current, by the database before.
-	a.Enterprises.Index = a.Policy.Engine()
+	a.Enterprises = enterprise.New(db, enterprise.Options{Audit: a.Audit, Now: a.Now, City: city, Owners: a.Network,
+		Changed: a.EnterpriseChanged, Index: a.Policy.Engine()})
+	a.SelfService = enterprise.NewSelfService(db, enterprise.SelfServiceOptions{Audit: a.Audit, Now: a.Now,
+		Enterprises: a.Enterprises, Users: a.Auth})
 	// Redemption reads the policies and the engine, corrects the registry
 	// on accepted objections and records what applicants supply as
 	// self-reports.
@@ -123,8 +124,10 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		Logger: a.Log, Units: a.Org, Owners: a.Network, Enterprises: a.Enterprises, Reports: a.SelfService,
 		ConfirmDays: int(cfg.GrantConfirmDays), PaymentDays: int(cfg.PaymentDays), ReviewDays: int(cfg.ReviewDays),
 		Countersign: cfg.GrantCountersign, AllowSelfReview: cfg.AllowSelfReview})
-	a.Imports = &enterprise.ImportRuns{Enterprises: a.Enterprises, Jobs: a.Jobs, Dir: filepath.Join(cfg.DataDir, "uploads"), Now: a.Now}
-	a.Overrides = &workday.Overrides{DB: db, Audit: a.Audit, Calendar: a.Calendar, Events: a.Events, Now: a.Now}
+	a.Imports = enterprise.NewImportRuns(a.Enterprises, enterprise.ImportRunsOptions{Jobs: a.Jobs,
+		Dir: filepath.Join(cfg.DataDir, "uploads"), Now: a.Now})
+	a.Overrides = workday.NewOverrides(db, workday.OverridesOptions{Audit: a.Audit, Calendar: a.Calendar, Events: a.Events,
+		Now: a.Now})
 	a.Events.Subscribe(workday.Topic, func(string) {
 		if err := workday.LoadOverrides(context.Background(), a.DB, a.Calendar); err != nil {
 			a.Log.Error("reload calendar overrides", "err", err)

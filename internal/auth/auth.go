@@ -57,7 +57,7 @@ type Service struct {
 	hashing *hashGate // bounds concurrent password hashing (see login.go)
 }
 
-// Default login throttling and hashing bounds (see NewService).
+// Default login throttling and hashing bounds (see New).
 const (
 	DefaultMaxFailures        = 5
 	DefaultMaxAddressFailures = 100
@@ -65,11 +65,18 @@ const (
 	DefaultHashWait           = 2 * time.Second
 )
 
-// NewService returns a Service with the default session and throttling
-// policy: 5 attempts per account and 100 per address in 15 minutes, and at
-// most DefaultMaxHashing password hashes computed at once.
-func NewService(db *store.DB, log *audit.Log, now func() time.Time) *Service {
-	return &Service{DB: db, Audit: log, Now: now,
+// Options are the dependencies of a Service.
+type Options struct {
+	Audit *audit.Log
+	Now   func() time.Time
+}
+
+// New returns a Service with the default session and throttling policy: 5
+// attempts per account and 100 per address in 15 minutes, and at most
+// DefaultMaxHashing password hashes computed at once. Its jobs are
+// registered by RegisterJobs.
+func New(db *store.DB, opts Options) *Service {
+	return &Service{DB: db, Audit: opts.Audit, Now: opts.Now,
 		SessionIdle: 12 * time.Hour, SessionMax: 7 * 24 * time.Hour,
 		MaxFailures: DefaultMaxFailures, MaxAddressFailures: DefaultMaxAddressFailures,
 		FailWindow: 15 * time.Minute, LockDuration: 15 * time.Minute,

@@ -21,7 +21,7 @@ func (c *clock) Advance(d time.Duration) { c.t = c.t.Add(d) }
 func newService(t *testing.T, db *store.DB) (*auth.Service, *clock) {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)}
-	return auth.NewService(db, &audit.Log{DB: db, Now: c.Now}, c.Now), c
+	return auth.New(db, auth.Options{Audit: &audit.Log{DB: db, Now: c.Now}, Now: c.Now}), c
 }
 
 func TestUsersAndSessions(t *testing.T) {

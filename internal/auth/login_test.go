@@ -31,7 +31,7 @@ func TestLoginParallel(t *testing.T) {
 			now := func() time.Time { return time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC) }
 			var instances []*auth.Service
 			for _, db := range []*store.DB{db1, db2} {
-				s := auth.NewService(db, &audit.Log{DB: db, Now: now}, now)
+				s := auth.New(db, auth.Options{Audit: &audit.Log{DB: db, Now: now}, Now: now})
 				s.LimitHashing(2, time.Minute)
 				instances = append(instances, s)
 			}

@@ -121,7 +121,7 @@ func runBenchSearch(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "search index (policy engine snapshot) of %d enterprises loaded in %s, %d MB\n",
 		st.Rows, st.Took.Round(time.Millisecond), st.MemoryBytes>>20)
-	dbOnly := &enterprise.Service{DB: a.DB, City: svc.City}
+	dbOnly := enterprise.New(a.DB, enterprise.Options{City: svc.City})
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintf(tw, "dataset\tdatabase\tquery\tanswered by\truns\tmedian\tp95\tp99\tmean total\n")
 	for _, c := range searchCases() {

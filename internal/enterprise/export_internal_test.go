@@ -29,7 +29,7 @@ func TestExportXLSXSheets(t *testing.T) {
 		t.Errorf("sheets %v", got)
 	}
 	f.Close()
-	db := &Service{DB: storetest.MustOpenSQLite(t)}
+	db := New(storetest.MustOpenSQLite(t), Options{})
 	res, err := db.Import(context.Background(), bytes.NewReader(buf.Bytes()), FormatXLSX, ImportOptions{}, nil)
 	if err != nil || res.Inserted != 100 {
 		t.Fatalf("import %+v, %v", res, err)

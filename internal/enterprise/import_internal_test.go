@@ -46,7 +46,7 @@ func indexDefs(t *testing.T, db *store.DB) []string {
 func TestDeferredIndexes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		s := &Service{DB: db, Now: time.Now}
+		s := New(db, Options{Now: time.Now})
 		all := indexDefs(t, db)
 		if len(all) < 2 {
 			t.Fatalf("indexes %v", all)
@@ -96,7 +96,7 @@ func TestDeferredIndexes(t *testing.T) {
 func TestRestoreIndexesAfterCrash(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		s := &Service{DB: db, Now: time.Now}
+		s := New(db, Options{Now: time.Now})
 		all := indexDefs(t, db)
 		ok, err := s.deferIndexes(ctx) // and then the process dies
 		if !ok || err != nil {
@@ -142,7 +142,7 @@ func TestImportFresh(t *testing.T) {
 	parseChunkRows = 5
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		s := &Service{DB: db, Now: func() time.Time { return time.Date(2025, 6, 30, 10, 0, 0, 0, workday.Shanghai) }}
+		s := New(db, Options{Now: func() time.Time { return time.Date(2025, 6, 30, 10, 0, 0, 0, workday.Shanghai) }})
 		var buf bytes.Buffer
 		if _, err := s.ExportRecords(&buf, FormatCSV, testCity(2000, 5)); err != nil {
 			t.Fatal(err)
@@ -245,7 +245,7 @@ func TestImportFreshSettlesRace(t *testing.T) {
 	freshBatchSize = 500
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		s := &Service{DB: db, Now: time.Now}
+		s := New(db, Options{Now: time.Now})
 		var buf bytes.Buffer
 		if _, err := s.ExportRecords(&buf, FormatCSV, testCity(2000, 6)); err != nil {
 			t.Fatal(err)
@@ -292,7 +292,7 @@ func TestImportFreshSettlesRace(t *testing.T) {
 func TestRestoreIndexesRepeatedCodes(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		s := &Service{DB: db, Now: time.Now}
+		s := New(db, Options{Now: time.Now})
 		if ok, err := s.deferIndexes(ctx); !ok || err != nil {
 			t.Fatalf("deferIndexes: %v, %v", ok, err)
 		}

@@ -30,7 +30,7 @@ var regNow = time.Date(2025, 6, 30, 10, 0, 0, 0, workday.Shanghai)
 // newRegistry returns a registry service on db with a fixed clock.
 func newRegistry(db *store.DB) *enterprise.Service {
 	now := func() time.Time { return regNow }
-	return &enterprise.Service{DB: db, Audit: &audit.Log{DB: db, Now: now}, Now: now, City: enterprise.Wuhan()}
+	return enterprise.New(db, enterprise.Options{Audit: &audit.Log{DB: db, Now: now}, Now: now, City: enterprise.Wuhan()})
 }
 
 // regUSCC returns a valid 统一社会信用代码 of an 企业 in 洪山区, numbered i.
@@ -193,7 +193,7 @@ func containsHan(s string) bool {
 func synthCSV(t *testing.T, n int, seed int64) string {
 	t.Helper()
 	var b bytes.Buffer
-	s := &enterprise.Service{}
+	s := enterprise.New(nil, enterprise.Options{})
 	if _, err := s.ExportRecords(&b, enterprise.FormatCSV, func(yield func(*enterprise.Enterprise) error) error {
 		return synth.Generate(synth.Options{N: n, Seed: seed, Today: workday.NewDate(2025, 6, 30)}, yield)
 	}); err != nil {

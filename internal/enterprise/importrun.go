@@ -63,12 +63,23 @@ type ImportRun struct {
 // browser closes. With several instances, Dir must be storage they share.
 type ImportRuns struct {
 	Enterprises *Service
-	Jobs        *jobs.Runner
-	Dir         string
-	Now         func() time.Time
+	ImportRunsOptions
+}
+
+// ImportRunsOptions are the dependencies and settings of ImportRuns.
+type ImportRunsOptions struct {
+	Jobs *jobs.Runner
+	Dir  string
+	Now  func() time.Time
 	// Keep is how long the upload of an interrupted import waits for a
 	// retry before CleanUploads removes it; DefaultUploadKeep when zero.
 	Keep time.Duration
+}
+
+// NewImportRuns returns the import runs of the registry s; their jobs are
+// registered by RegisterJobs.
+func NewImportRuns(s *Service, opts ImportRunsOptions) *ImportRuns {
+	return &ImportRuns{Enterprises: s, ImportRunsOptions: opts}
 }
 
 // Start saves the upload r (named filename) and queues its import. The

@@ -43,7 +43,12 @@ import (
 // only on its own enterprise, a specialist only on the enterprises assigned
 // to them (Service.Owners: the service network's assignments).
 type SelfService struct {
-	DB          *store.DB
+	DB *store.DB
+	SelfServiceOptions
+}
+
+// SelfServiceOptions are the dependencies and settings of a SelfService.
+type SelfServiceOptions struct {
 	Audit       *audit.Log
 	Now         func() time.Time
 	Enterprises *Service      // the registry the accepted values are written to
@@ -51,6 +56,11 @@ type SelfService struct {
 	// InvitationTTL is how long an invitation code is valid; 0 means
 	// DefaultInvitationTTL.
 	InvitationTTL time.Duration
+}
+
+// NewSelfService returns the enterprises' self-service on db.
+func NewSelfService(db *store.DB, opts SelfServiceOptions) *SelfService {
+	return &SelfService{DB: db, SelfServiceOptions: opts}
 }
 
 // DefaultInvitationTTL is how long an invitation code is valid by default.

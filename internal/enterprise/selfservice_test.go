@@ -47,12 +47,12 @@ func newSSEnv(t *testing.T, db *store.DB) *ssEnv {
 	t.Helper()
 	c := &ssClock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workday.Shanghai)}
 	log := &audit.Log{DB: db, Now: c.Now}
-	users := auth.NewService(db, log, c.Now)
+	users := auth.New(db, auth.Options{Audit: log, Now: c.Now})
 	// The service network tells who looks after an enterprise, as in
 	// internal/app.
-	reg := &enterprise.Service{DB: db, Audit: log, Now: c.Now, Owners: &network.Service{DB: db}}
+	reg := enterprise.New(db, enterprise.Options{Audit: log, Now: c.Now, Owners: network.New(db, network.Options{})})
 	e := &ssEnv{t: t, ctx: context.Background(), db: db, clock: c, audit: log, users: users, reg: reg,
-		ss: &enterprise.SelfService{DB: db, Audit: log, Now: c.Now, Enterprises: reg, Users: users}}
+		ss: enterprise.NewSelfService(db, enterprise.SelfServiceOptions{Audit: log, Now: c.Now, Enterprises: reg, Users: users})}
 	e.admin = e.user("admin", auth.RoleAdmin, nil)
 	e.spOne = e.user("sp-one", auth.RoleSpecialist, nil)
 	e.spTwo = e.user("sp-two", auth.RoleSpecialist, nil)

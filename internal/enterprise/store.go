@@ -21,7 +21,15 @@ import (
 // Service is the enterprise registry on a database: lookups, search,
 // updates with history and provenance, bulk import and export.
 type Service struct {
-	DB    *store.DB
+	DB *store.DB
+	Options
+}
+
+// New returns the registry on db.
+func New(db *store.DB, opts Options) *Service { return &Service{DB: db, Options: opts} }
+
+// Options are the dependencies and settings of a Service.
+type Options struct {
 	Audit *audit.Log
 	Now   func() time.Time
 	City  *City // districts for parsing and display; nil means Wuhan()

@@ -37,9 +37,8 @@ import (
 // before its specialist is reminded.
 const DefaultReminderDays = 90
 
-// Service runs the service network on a database.
-type Service struct {
-	DB     *store.DB
+// Options are the dependencies and settings of a Service.
+type Options struct {
 	Audit  *audit.Log
 	Auth   *auth.Service   // accounts: a specialist is a user with role specialist
 	Notify *notify.Service // reminders land in the specialist's inbox
@@ -51,6 +50,16 @@ type Service struct {
 	// overdue; 0 means DefaultReminderDays.
 	ReminderDays int
 }
+
+// Service runs the service network on a database.
+type Service struct {
+	DB *store.DB
+	Options
+}
+
+// New returns the service network on db; its jobs are registered by
+// RegisterJobs.
+func New(db *store.DB, opts Options) *Service { return &Service{DB: db, Options: opts} }
 
 func (s *Service) now() time.Time {
 	if s.Now == nil {

@@ -53,11 +53,10 @@ func newEnv(t testing.TB, db *store.DB) *env {
 	t.Helper()
 	c := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workday.Shanghai)}
 	log := &audit.Log{DB: db, Now: c.Now}
-	au := auth.NewService(db, log, c.Now)
+	au := auth.New(db, auth.Options{Audit: log, Now: c.Now})
 	runner := jobs.New(db, jobs.Options{Now: c.Now, Worker: "test"})
 	e := &env{t: t, db: db, clock: c, auth: au, jobs: runner, audit: log, ctx: context.Background()}
-	e.svc = &network.Service{DB: db, Audit: log, Auth: au, Jobs: runner, Now: c.Now,
-		Notify: notify.New(db, runner, notify.Options{Now: c.Now})}
+	e.svc = network.New(db, network.Options{Audit: log, Auth: au, Jobs: runner, Now: c.Now, Notify: notify.New(db, runner, notify.Options{Now: c.Now})})
 	e.svc.RegisterJobs(runner)
 	e.admin = e.user("admin", auth.RoleAdmin)
 	return e

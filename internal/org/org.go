@@ -53,12 +53,20 @@ type UnitInput struct {
 	Aliases  []string `json:"aliases"`
 }
 
-// Service manages units.
-type Service struct {
-	DB    *store.DB
+// Options are the dependencies of a Service.
+type Options struct {
 	Audit *audit.Log
 	Now   func() time.Time
 }
+
+// Service manages units.
+type Service struct {
+	DB *store.DB
+	Options
+}
+
+// New returns the organisation service on db.
+func New(db *store.DB, opts Options) *Service { return &Service{DB: db, Options: opts} }
 
 // Normalize returns the form in which unit names and aliases are compared:
 // spaces removed, full-width ASCII folded to half-width.

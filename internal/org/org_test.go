@@ -18,7 +18,7 @@ func TestUnits(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := audit.WithActor(context.Background(), audit.Who{Name: "test"})
 		log := &audit.Log{DB: db, Now: time.Now}
-		s := &org.Service{DB: db, Audit: log, Now: time.Now}
+		s := org.New(db, org.Options{Audit: log, Now: time.Now})
 		fgw, err := s.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{Name: "市发展和改革委员会", Kind: org.KindDepartment,
 			Aliases: []string{"市发改委", " 市发展改革委 ", "市发改委"}})
 		if err != nil {

@@ -57,7 +57,7 @@ func newFixture(t testing.TB, db *store.DB) *fixture {
 	c.Set("2024-03-28")
 	f := &fixture{DB: db, Clock: c, Units: map[string]*org.Unit{}}
 	f.Audit = &audit.Log{DB: db, Now: c.Now}
-	f.Org = &org.Service{DB: db, Audit: f.Audit, Now: c.Now}
+	f.Org = org.New(db, org.Options{Audit: f.Audit, Now: c.Now})
 	runner := jobs.New(db, jobs.Options{Now: c.Now})
 	f.Notify = notify.New(db, runner, notify.Options{Now: c.Now})
 	cal, err := workday.New()
@@ -83,7 +83,7 @@ func newFixture(t testing.TB, db *store.DB) *fixture {
 	hs := mk("洪山区人民政府", org.KindDistrict, nil, "洪山区")
 	mk("珞南街道办事处", org.KindStreet, &hs.ID, "珞南街道")
 	mk("江岸区人民政府", org.KindDistrict, nil, "江岸区")
-	users := auth.NewService(db, f.Audit, c.Now)
+	users := auth.New(db, auth.Options{Audit: f.Audit, Now: c.Now})
 	mkUser := func(name string, role auth.Role, unit string) *auth.Actor {
 		in := auth.UserInput{Username: name, DisplayName: name, Password: "test-pass-123", Role: role}
 		if unit != "" {

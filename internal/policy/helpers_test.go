@@ -71,9 +71,9 @@ func newFixture(t testing.TB, db *store.DB, o fixtureOptions) *fixture {
 	f.Notify = notify.New(db, f.Jobs, notify.Options{Now: c.Now})
 	// Wired as internal/app wires them: the network knows each
 	// enterprise's specialist, the organisation the units above a unit.
-	owners := &network.Service{DB: db}
-	orgs := &org.Service{DB: db, Audit: f.Audit, Now: c.Now}
-	f.Ents = &enterprise.Service{DB: db, Audit: f.Audit, Now: c.Now, Owners: owners}
+	owners := network.New(db, network.Options{})
+	orgs := org.New(db, org.Options{Audit: f.Audit, Now: c.Now})
+	f.Ents = enterprise.New(db, enterprise.Options{Audit: f.Audit, Now: c.Now, Owners: owners})
 	opts := policy.Options{Audit: f.Audit, Notify: f.Notify, Jobs: f.Jobs, Now: c.Now, PushBatch: cmp.Or(o.batch, 50),
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), AllowSelfReview: o.selfReview, Owners: owners, Units: orgs}
 	if o.events {
@@ -120,7 +120,7 @@ func userID(t testing.TB, db *store.DB, name string, role auth.Role, unit *int64
 	if err := db.QueryRowContext(ctx, `SELECT id FROM users WHERE username = ?`, name).Scan(&id); err == nil {
 		return id
 	}
-	svc := auth.NewService(db, &audit.Log{DB: db, Now: time.Now}, time.Now)
+	svc := auth.New(db, auth.Options{Audit: &audit.Log{DB: db, Now: time.Now}, Now: time.Now})
 	u, err := svc.CreateUser(ctx, auth.Operator("test"), auth.UserInput{Username: name, DisplayName: name, Role: role, UnitID: unit, Password: "test-pass-123"})
 	if err != nil {
 		t.Fatal(err)

@@ -352,7 +352,7 @@ func TestUnitOwnership(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db, fixtureOptions{})
-		orgs := &org.Service{DB: db, Audit: f.Audit, Now: f.Clock.Now}
+		orgs := org.New(db, org.Options{Audit: f.Audit, Now: f.Clock.Now})
 		office, err := orgs.CreateUnit(ctx, auth.Operator("test"), org.UnitInput{ParentID: &f.Unit.ID, Name: "市科技创新局高新技术处", Kind: org.KindOther})
 		if err != nil {
 			t.Fatal(err)

@@ -43,7 +43,7 @@ func TestSearchIndexMatchesDatabase(t *testing.T) {
 		if _, err := engine.Load(ctx); err != nil {
 			t.Fatal(err)
 		}
-		memSvc := &enterprise.Service{DB: db, Now: time.Now, Index: engine}
+		memSvc := enterprise.New(db, enterprise.Options{Now: time.Now, Index: engine})
 		all, _, err := sqlSvc.FindEnterprises(ctx, auth.Operator("test"), enterprise.Filter{Limit: 1000})
 		if err != nil {
 			t.Fatal(err)
@@ -175,7 +175,7 @@ func TestSearchFarPages(t *testing.T) {
 	if _, err := engine.Load(ctx); err != nil {
 		t.Fatal(err)
 	}
-	memSvc := &enterprise.Service{DB: db, Now: time.Now, Index: engine}
+	memSvc := enterprise.New(db, enterprise.Options{Now: time.Now, Index: engine})
 	for _, svc := range []*enterprise.Service{sqlSvc, memSvc} {
 		for _, off := range []int{50, 1 << 40, math.MaxInt} {
 			list, total, err := svc.FindEnterprises(ctx, auth.Operator("test"), enterprise.Filter{Offset: off, Limit: 20, Sort: "revenue"})

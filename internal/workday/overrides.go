@@ -67,11 +67,21 @@ const Topic = "calendar"
 // calendar current: it applies a change to Calendar at once and announces it
 // on Events for the other instances.
 type Overrides struct {
-	DB       *store.DB
+	DB *store.DB
+	OverridesOptions
+}
+
+// OverridesOptions are the dependencies of Overrides.
+type OverridesOptions struct {
 	Audit    *audit.Log
 	Calendar *Calendar
 	Events   *store.Events
 	Now      func() time.Time
+}
+
+// NewOverrides returns the calendar's overrides on db.
+func NewOverrides(db *store.DB, opts OverridesOptions) *Overrides {
+	return &Overrides{DB: db, OverridesOptions: opts}
 }
 
 // Save stores (or replaces) the override for o.Date, records it in the

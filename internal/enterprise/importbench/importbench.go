@@ -125,7 +125,7 @@ func Generate(path string, n int) (int64, error) {
 	}
 	defer f.Close()
 	w := bufio.NewWriterSize(f, 1<<20)
-	s := &enterprise.Service{}
+	s := enterprise.New(nil, enterprise.Options{})
 	_, err = s.ExportRecords(w, enterprise.FormatCSV, func(yield func(*enterprise.Enterprise) error) error {
 		return synth.Generate(synth.Options{N: n, Seed: 1, Today: workday.NewDate(2025, 6, 30)}, yield)
 	})
@@ -223,7 +223,7 @@ func runImport(ctx context.Context, db *store.DB, path string, m *Measurement) e
 		return errs.Wrap(err, "open benchmark file")
 	}
 	defer f.Close()
-	s := &enterprise.Service{DB: db, Now: time.Now}
+	s := enterprise.New(db, enterprise.Options{Now: time.Now})
 	var indexes time.Time
 	w := startWatch()
 	res, err := s.Import(ctx, f, enterprise.FormatCSV, enterprise.ImportOptions{}, func(p enterprise.Progress) {

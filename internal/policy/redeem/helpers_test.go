@@ -68,11 +68,11 @@ func newFixture(t testing.TB, db *store.DB, o fixtureOptions) *fixture {
 	f.Audit = &audit.Log{DB: db, Now: c.Now}
 	f.Jobs = jobs.New(db, jobs.Options{Now: c.Now, Worker: o.worker})
 	f.Notify = notify.New(db, f.Jobs, notify.Options{Now: c.Now})
-	f.Auth = auth.NewService(db, f.Audit, c.Now)
-	owners := &network.Service{DB: db}
-	orgs := &org.Service{DB: db, Audit: f.Audit, Now: c.Now}
-	f.Ents = &enterprise.Service{DB: db, Audit: f.Audit, Now: c.Now, Owners: owners}
-	f.Self = &enterprise.SelfService{DB: db, Audit: f.Audit, Now: c.Now, Enterprises: f.Ents, Users: f.Auth}
+	f.Auth = auth.New(db, auth.Options{Audit: f.Audit, Now: c.Now})
+	owners := network.New(db, network.Options{})
+	orgs := org.New(db, org.Options{Audit: f.Audit, Now: c.Now})
+	f.Ents = enterprise.New(db, enterprise.Options{Audit: f.Audit, Now: c.Now, Owners: owners})
+	f.Self = enterprise.NewSelfService(db, enterprise.SelfServiceOptions{Audit: f.Audit, Now: c.Now, Enterprises: f.Ents, Users: f.Auth})
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	f.Pol = policy.New(db, policy.Options{Audit: f.Audit, Notify: f.Notify, Jobs: f.Jobs, Now: c.Now, Logger: logger, Owners: owners, Units: orgs})
 	f.Svc = redeem.New(db, f.Pol, redeem.Options{Audit: f.Audit, Notify: f.Notify, Jobs: f.Jobs, Now: c.Now, Logger: logger,
