@@ -25,7 +25,7 @@ var planFiles embed.FS
 // loadPlans imports, maps and publishes the demo plans through the plan
 // service and runs a few months of reports, 督办 and 销号 on them.
 func loadPlans(ctx context.Context, a *app.App, out io.Writer) error {
-	units, err := a.Org.FindUnits(ctx)
+	units, err := a.Org.UnitTree(ctx)
 	if err != nil {
 		return err
 	}

@@ -212,7 +212,7 @@ func (s *Server) planEditData(r *http.Request, id int64) (*planEditData, error) 
 	if d.Unknown, err = s.app.Plans.FindUnknownNames(r.Context(), a, id); err != nil {
 		return nil, err
 	}
-	units, err := s.app.Org.FindUnits(r.Context())
+	units, err := s.app.Org.UnitTree(r.Context())
 	if err != nil {
 		return nil, err
 	}
