@@ -42,7 +42,7 @@ func (s *Server) appealChoices(r *http.Request, withUnits bool) (*appealChoices,
 		return nil, err
 	}
 	if withUnits {
-		if c.Units, err = s.app.Org.FindUnits(r.Context()); err != nil {
+		if c.Units, err = s.app.Org.UnitTree(r.Context()); err != nil {
 			return nil, err
 		}
 	}
