@@ -216,11 +216,10 @@ type Task struct {
 	// Units are the task's units in role order. Set by the finders.
 	Units []TaskUnit `json:"units"`
 	// Milestones and Indicators are set by FindTaskByID.
-	Milestones []Milestone   `json:"milestones,omitempty"`
-	Indicators []*Indicator  `json:"indicators,omitempty"`
-	Plan       *PlanSummary  `json:"plan,omitempty"`
-	parents    []int64       // units above the task's units
-	effective  *workday.Date // the effective deadline, set by lights
+	Milestones []Milestone  `json:"milestones,omitempty"`
+	Indicators []*Indicator `json:"indicators,omitempty"`
+	Plan       *PlanSummary `json:"plan,omitempty"`
+	parents    []int64      // units above the task's units
 }
 
 // PlanSummary names the plan a task belongs to.

@@ -4,7 +4,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/qinqing/qinqing/internal/workday"
 )
@@ -615,22 +614,4 @@ func resolveDeadline(m dmatch, text string, year int) (Deadline, bool) {
 func endOfMonthDay(y, m int) int {
 	_, _, d := endOfMonth(y, m).YMD()
 	return d
-}
-
-// offsets converts byte offsets of a string into rune offsets, walking
-// forward (offsets asked in increasing order cost linear time overall).
-type offsets struct {
-	s            string
-	lastB, lastR int
-}
-
-func newOffsets(s string) *offsets { return &offsets{s: s} }
-
-func (o *offsets) rune(b int) int {
-	if b < o.lastB {
-		o.lastB, o.lastR = 0, 0
-	}
-	o.lastR += utf8.RuneCountInString(o.s[o.lastB:b])
-	o.lastB = b
-	return o.lastR
 }
