@@ -431,7 +431,6 @@ type TokenInput struct {
 	// without it Scopes must name at least one action.
 	AllScopes bool          `json:"all_scopes"`
 	ExpiresIn time.Duration `json:"-"`
-	CreatedBy *int64        `json:"-"`
 }
 
 // TokenPrefix begins every API token, so that leaked tokens are easy to find.
@@ -440,7 +439,8 @@ const TokenPrefix = "qq_"
 // CreateToken creates an API token and returns its secret, shown only now.
 // A token gets the least by default: its role must be chosen, and its scopes
 // listed or explicitly all that role allows (AllScopes). The office may
-// call it (ManageTokens). Errors: Unauthenticated, Forbidden, Invalid (name;
+// call it (ManageTokens); the token answers to a's person (Actor.Person),
+// for the *_by columns and the four-eyes rule. Errors: Unauthenticated, Forbidden, Invalid (name;
 // a missing, unknown or enterprise role; scopes neither listed nor
 // explicitly all; an unknown scope).
 func (s *Service) CreateToken(ctx context.Context, a *Actor, in TokenInput) (string, *Token, error) {
@@ -486,7 +486,7 @@ func (s *Service) CreateToken(ctx context.Context, a *Actor, in TokenInput) (str
 	err := s.DB.InTx(ctx, func(tx *store.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO api_tokens (name, token_hash, prefix, role, unit_id, scopes, created_by, created_at, expires_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			t.Name, h, t.Prefix, string(t.Role), t.UnitID, strings.Join(scopes, ","), in.CreatedBy, store.Millis(now), expires).Scan(&t.ID)
+			t.Name, h, t.Prefix, string(t.Role), t.UnitID, strings.Join(scopes, ","), a.PersonRef(), store.Millis(now), expires).Scan(&t.ID)
 		if err != nil {
 			return errs.Wrap(err, "insert token")
 		}
@@ -504,9 +504,9 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (*Actor, error)
 	now := s.Now()
 	var t Token
 	var role, scopes string
-	var expires, lastUsed, revoked sql.NullInt64
-	err := s.DB.QueryRowContext(ctx, `SELECT id, name, role, unit_id, scopes, expires_at, last_used_at, revoked_at FROM api_tokens WHERE token_hash = ?`,
-		hashSecret(secret)).Scan(&t.ID, &t.Name, &role, &t.UnitID, &scopes, &expires, &lastUsed, &revoked)
+	var expires, lastUsed, revoked, owner sql.NullInt64
+	err := s.DB.QueryRowContext(ctx, `SELECT id, name, role, unit_id, scopes, created_by, expires_at, last_used_at, revoked_at FROM api_tokens WHERE token_hash = ?`,
+		hashSecret(secret)).Scan(&t.ID, &t.Name, &role, &t.UnitID, &scopes, &owner, &expires, &lastUsed, &revoked)
 	if err == sql.ErrNoRows || (err == nil && (revoked.Valid || (expires.Valid && expires.Int64 <= store.Millis(now)))) {
 		return nil, errs.Errorf(errs.Unauthenticated, "API 令牌无效、已吊销或已过期")
 	}
@@ -518,7 +518,7 @@ func (s *Service) TokenActor(ctx context.Context, secret string) (*Actor, error)
 			return nil, errs.Wrap(err, "touch token")
 		}
 	}
-	a := &Actor{TokenID: t.ID, Name: "token:" + t.Name, DisplayName: t.Name, Role: Role(role), UnitID: t.UnitID}
+	a := &Actor{TokenID: t.ID, Name: "token:" + t.Name, DisplayName: t.Name, Role: Role(role), UnitID: t.UnitID, TokenOwner: owner.Int64}
 	for _, sc := range strings.Split(scopes, ",") {
 		if sc != "" {
 			a.Scopes = append(a.Scopes, Action(sc))

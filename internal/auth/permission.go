@@ -60,6 +60,31 @@ type Actor struct {
 	UnitID       *int64
 	EnterpriseID *int64
 	Scopes       []Action // a token's scopes; empty means all its role allows
+	TokenOwner   int64    // the user who created the token (0: made on the command line)
+}
+
+// Person is the user answerable for what a does: the user, or for a token
+// the user who created it; 0 when there is none (the system, a token made
+// on the command line). The *_by columns and the four-eyes rule (四眼原则)
+// use it, so a token cannot approve what its owner submitted, nor its owner
+// what the token submitted.
+func (a *Actor) Person() int64 {
+	switch {
+	case a == nil:
+		return 0
+	case a.UserID != 0:
+		return a.UserID
+	default:
+		return a.TokenOwner
+	}
+}
+
+// PersonRef is Person as a nullable reference to users(id).
+func (a *Actor) PersonRef() *int64 {
+	if id := a.Person(); id != 0 {
+		return &id
+	}
+	return nil
 }
 
 // Action is something an actor may be allowed to do.

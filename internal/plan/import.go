@@ -960,7 +960,7 @@ func (s *Service) write(ctx context.Context, tx *store.Tx, a *auth.Actor, im *im
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 		p.Title, p.DocNumber, p.Issuer, optDate(p.IssuedOn), optDate(p.PeriodFrom), optDate(p.PeriodTo), optInt(p.OwnerUnitID), StatusDraft,
 		p.Settings.Cadence, p.Settings.DueWorkday, p.Settings.RemindWorkdays, p.Settings.WarnWorkdays, p.Settings.FarBehindPct,
-		weights, p.Source, actorUser(a), now, now).Scan(&id)
+		weights, p.Source, a.PersonRef(), now, now).Scan(&id)
 	if err != nil {
 		return 0, errs.Wrap(err, "insert plan")
 	}
@@ -1064,12 +1064,4 @@ func optFloatArg(f *float64) any {
 		return nil
 	}
 	return *f
-}
-
-// actorUser returns the user id of a, or nil for a token or the system.
-func actorUser(a *auth.Actor) any {
-	if a == nil || a.UserID == 0 {
-		return nil
-	}
-	return a.UserID
 }

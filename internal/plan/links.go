@@ -71,7 +71,7 @@ func (s *Service) LinkTask(ctx context.Context, a *auth.Actor, id int64, kind st
 	var lid int64
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO plan_task_links (task_id, kind, target_id, note, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (task_id, kind, target_id) DO NOTHING RETURNING id`, id, kind, targetID, note, actorUser(a), store.Millis(s.now())).Scan(&lid)
+			ON CONFLICT (task_id, kind, target_id) DO NOTHING RETURNING id`, id, kind, targetID, note, a.PersonRef(), store.Millis(s.now())).Scan(&lid)
 		if err == store.ErrNoRows {
 			return errs.Errorf(errs.Conflict, "该%s已关联到本任务", LinkKinds[kind])
 		}

@@ -108,7 +108,7 @@ func (s *Service) IssueNotice(ctx context.Context, a *auth.Actor, id int64, in N
 		for _, u := range units {
 			var nid int64
 			if err := tx.QueryRowContext(ctx, `INSERT INTO plan_notices (plan_id, task_id, unit_id, text, reply_due, status, issued_by, issued_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, p.ID, id, u, in.Text, due.String(), NoticeOpen, actorUser(a), ms).Scan(&nid); err != nil {
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, p.ID, id, u, in.Text, due.String(), NoticeOpen, a.PersonRef(), ms).Scan(&nid); err != nil {
 				return errs.Wrap(err, "insert notice")
 			}
 			ids = append(ids, nid)
@@ -169,7 +169,7 @@ func (s *Service) ReplyNotice(ctx context.Context, a *auth.Actor, id int64, repl
 	onTime := s.today() <= s.cal.OnOrAfter(n.ReplyDue)
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE plan_notices SET status = ?, reply = ?, replied_at = ?, replied_by = ?, on_time = ? WHERE id = ? AND status = ?`,
-			NoticeAnswer, reply, store.Millis(s.now()), actorUser(a), onTime, id, NoticeOpen)
+			NoticeAnswer, reply, store.Millis(s.now()), a.PersonRef(), onTime, id, NoticeOpen)
 		if err != nil {
 			return errs.Wrap(err, "reply notice")
 		}
@@ -216,7 +216,7 @@ func (s *Service) CloseNotice(ctx context.Context, a *auth.Actor, id int64) (*No
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE plan_notices SET status = ?, closed_at = ?, closed_by = ? WHERE id = ?`,
-			NoticeClosed, store.Millis(s.now()), actorUser(a), id); err != nil {
+			NoticeClosed, store.Millis(s.now()), a.PersonRef(), id); err != nil {
 			return errs.Wrap(err, "close notice")
 		}
 		p, err := findPlan(ctx, tx, n.PlanID)

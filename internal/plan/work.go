@@ -60,7 +60,7 @@ func (s *Service) SignTask(ctx context.Context, a *auth.Actor, id int64) error {
 	}
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
 		if _, err := tx.ExecContext(ctx, `UPDATE plan_task_units SET signed_at = ?, signed_by = ? WHERE task_id = ? AND unit_id = ? AND signed_at IS NULL`,
-			store.Millis(s.now()), actorUser(a), id, *a.UnitID); err != nil {
+			store.Millis(s.now()), a.PersonRef(), id, *a.UnitID); err != nil {
 			return errs.Wrap(err, "sign task")
 		}
 		return s.audit.Record(ctx, tx, "plan_task", strconv.FormatInt(id, 10), "sign", nil, map[string]any{"unit_id": *a.UnitID})
@@ -108,7 +108,7 @@ func (s *Service) AddSubtask(ctx context.Context, a *auth.Actor, id int64, in Su
 		}
 		now := store.Millis(s.now())
 		if _, err := tx.ExecContext(ctx, `INSERT INTO plan_task_units (task_id, plan_id, role, name, unit_id, seq, signed_at, signed_by)
-			VALUES (?, ?, ?, ?, ?, 1, ?, ?)`, sid, p.ID, RoleResp, unit.Name, unit.ID, now, actorUser(a)); err != nil {
+			VALUES (?, ?, ?, ?, ?, 1, ?, ?)`, sid, p.ID, RoleResp, unit.Name, unit.ID, now, a.PersonRef()); err != nil {
 			return errs.Wrap(err, "insert sub-task unit")
 		}
 		np, err := findPlan(ctx, tx, p.ID)
@@ -432,7 +432,7 @@ func (s *Service) FileReport(ctx context.Context, a *auth.Actor, planID int64, i
 					return errs.FieldErrorf("attachments", "附件“%s”所属任务不是本单位承担的任务", firstRunes(f.Name, 30))
 				}
 			}
-			if err := storeAttachment(ctx, tx, reportID, f, actorUser(a), ms); err != nil {
+			if err := storeAttachment(ctx, tx, reportID, f, a.PersonRef(), ms); err != nil {
 				return err
 			}
 		}
@@ -443,7 +443,7 @@ func (s *Service) FileReport(ctx context.Context, a *auth.Actor, planID int64, i
 			onTime = &ok
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE plan_reports SET status = ?, submitted_at = COALESCE(submitted_at, ?), submitted_by = COALESCE(submitted_by, ?),
-			updated_at = ?, on_time = ?, summary = ? WHERE id = ?`, ReportFiled, ms, actorUser(a), ms, *onTime, in.Summary, reportID); err != nil {
+			updated_at = ?, on_time = ?, summary = ? WHERE id = ?`, ReportFiled, ms, a.PersonRef(), ms, *onTime, in.Summary, reportID); err != nil {
 			return errs.Wrap(err, "file report")
 		}
 		// Filing changes what the unit owes: the lights of its tasks.
@@ -574,7 +574,7 @@ func (s *Service) storeValue(ctx context.Context, tx *store.Tx, ind *Indicator, 
 		return errs.FieldErrorf(field+".evidence", "指标“%s”的佐证说明不能超过 %d 个字", ind.Name, maxReportText)
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO plan_indicator_values (indicator_id, value, as_of, evidence, report_id, unit_id, recorded_by, recorded_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ind.ID, v.Value, asOf.String(), v.Evidence, optInt(report), unit, actorUser(a), store.Millis(s.now())); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, ind.ID, v.Value, asOf.String(), v.Evidence, optInt(report), unit, a.PersonRef(), store.Millis(s.now())); err != nil {
 		return errs.Wrap(err, "store value")
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE plan_indicators SET actual = ?, actual_on = ? WHERE id = ? AND (actual_on IS NULL OR actual_on <= ?)`,
@@ -1025,7 +1025,7 @@ func (s *Service) ConfirmDone(ctx context.Context, a *auth.Actor, id int64, appr
 		action, status := "confirm", TaskDone
 		if approve {
 			_, err = tx.ExecContext(ctx, `UPDATE plan_tasks SET status = ?, done_at = ?, done_by = ?, done_note = ?, progress = 100, updated_at = ?
-				WHERE id = ?`, TaskDone, ms, actorUser(a), note, ms, id)
+				WHERE id = ?`, TaskDone, ms, a.PersonRef(), note, ms, id)
 		} else {
 			action, status = "reopen", TaskOpen
 			_, err = tx.ExecContext(ctx, `UPDATE plan_tasks SET status = ?, done_claimed_at = NULL, done_note = ?, updated_at = ? WHERE id = ?`,

@@ -241,7 +241,7 @@ func (s *Service) PermittedTo(a *auth.Actor, p *Policy) Permitted {
 // OwnSubmission reports whether a submitted p for review: under the
 // four-eyes rule (四眼原则) someone else must review it.
 func OwnSubmission(a *auth.Actor, p *Policy) bool {
-	return a != nil && a.UserID != 0 && p.SubmittedBy != nil && *p.SubmittedBy == a.UserID
+	return a.Person() != 0 && p.SubmittedBy != nil && *p.SubmittedBy == a.Person()
 }
 
 // CanDecide reports whether a may approve or reject p now: p is pending,
@@ -299,10 +299,7 @@ func (s *Service) CreatePolicy(ctx context.Context, a *auth.Actor, in PolicyInpu
 	now := s.now()
 	ms := store.Millis(now)
 	var id int64
-	var by *int64
-	if a.UserID != 0 {
-		by = &a.UserID
-	}
+	by := a.PersonRef()
 	err := s.db.InTx(ctx, func(tx *store.Tx) error {
 		err := tx.QueryRowContext(ctx, `INSERT INTO policies (title, doc_no, issuing_unit_id, redeeming_unit_id, source_text, source_url,
 			pledge, category, district, effective_from, effective_to, status, created_by, created_at, updated_at)
@@ -584,7 +581,7 @@ func (s *Service) AddClause(ctx context.Context, a *auth.Actor, policyID int64, 
 	var id int64
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		if id, err = insertClause(ctx, tx, policyID, 0, 1, seq, pc, userID(a), s.now()); err != nil {
+		if id, err = insertClause(ctx, tx, policyID, 0, 1, seq, pc, a.PersonRef(), s.now()); err != nil {
 			return err
 		}
 		if err := s.touch(ctx, tx, policyID); err != nil {
@@ -608,14 +605,6 @@ func (s *Service) AddClause(ctx context.Context, a *auth.Actor, policyID int64, 
 		return nil, errs.Wrap(fmt.Errorf("clause %d vanished: %v", id, err), "add clause")
 	}
 	return cs[0], nil
-}
-
-func userID(a *auth.Actor) *int64 {
-	if a == nil || a.UserID == 0 {
-		return nil
-	}
-	id := a.UserID
-	return &id
 }
 
 func (s *Service) touch(ctx context.Context, tx *store.Tx, policyID int64) error {
@@ -661,7 +650,7 @@ func (s *Service) UpdateClause(ctx context.Context, a *auth.Actor, clauseID int6
 			if n, _ := res.RowsAffected(); n == 0 {
 				return errs.Errorf(errs.Conflict, "条款已被他人修改，请刷新后重试")
 			}
-			if newID, err = insertClause(ctx, tx, p.ID, cur.ClauseID, cur.Version+1, cur.Seq, pc, userID(a), s.now()); err != nil {
+			if newID, err = insertClause(ctx, tx, p.ID, cur.ClauseID, cur.Version+1, cur.Seq, pc, a.PersonRef(), s.now()); err != nil {
 				return err
 			}
 			if err := s.enqueueClausePush(ctx, tx, newID); err != nil {
@@ -784,7 +773,7 @@ func (s *Service) Submit(ctx context.Context, a *auth.Actor, id int64) (*Policy,
 		return nil, errs.Errorf(errs.Invalid, "请至少添加一个条款后再提交审核")
 	}
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		return s.transition(ctx, tx, p, StatusDraft, StatusPending, "submitted_at = ?, submitted_by = ?, review_note = ?", store.Millis(s.now()), userID(a), "")
+		return s.transition(ctx, tx, p, StatusDraft, StatusPending, "submitted_at = ?, submitted_by = ?, review_note = ?", store.Millis(s.now()), a.PersonRef(), "")
 	})
 	if err != nil {
 		return nil, err
@@ -824,9 +813,9 @@ func (s *Service) Review(ctx context.Context, a *auth.Actor, id int64, approve b
 	ms := store.Millis(s.now())
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		if !approve {
-			return s.transition(ctx, tx, p, StatusPending, StatusDraft, "review_note = ?, reviewed_by = ?", note, userID(a))
+			return s.transition(ctx, tx, p, StatusPending, StatusDraft, "review_note = ?, reviewed_by = ?", note, a.PersonRef())
 		}
-		if err := s.transition(ctx, tx, p, StatusPending, StatusPublished, "review_note = ?, reviewed_by = ?, published_at = ?", note, userID(a), ms); err != nil {
+		if err := s.transition(ctx, tx, p, StatusPending, StatusPublished, "review_note = ?, reviewed_by = ?, published_at = ?", note, a.PersonRef(), ms); err != nil {
 			return err
 		}
 		for _, c := range p.Clauses {

@@ -134,10 +134,6 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request) error {
 		f.Scopes[auth.Action(sc)] = true
 		in.Scopes = append(in.Scopes, auth.Action(sc))
 	}
-	if a := actorOf(r); a.UserID != 0 {
-		id := a.UserID
-		in.CreatedBy = &id
-	}
 	var secret string
 	var created *auth.Token
 	unit, err := optID(f.UnitID, "unit_id")
@@ -223,10 +219,6 @@ func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) error {
 	var err error
 	if in.ExpiresIn, err = expiryOf(req.ExpiresInDays); err != nil {
 		return err
-	}
-	if a := actorOf(r); a.UserID != 0 {
-		id := a.UserID
-		in.CreatedBy = &id
 	}
 	secret, t, err := s.app.Auth.CreateToken(r.Context(), actorOf(r), in)
 	if err != nil {

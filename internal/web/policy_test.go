@@ -397,3 +397,50 @@ func TestCheckupAmounts(t *testing.T) {
 		t.Fatalf("checkup items %+v", c.Items)
 	}
 }
+
+// TestPolicyFourEyesToken checks that a token answers to the administrator
+// who created it: the administrator cannot approve what their token
+// submitted, nor the token what the administrator submitted.
+func TestPolicyFourEyesToken(t *testing.T) {
+	ts := newTestServer(t)
+	admin, anon := ts.LoginAs(t, "admin"), ts.Client(t)
+	res := ts.SendJSON(t, admin, "POST", "/api/v1/tokens", "", map[string]any{"name": "政策系统", "role": "admin", "all_scopes": true})
+	wantStatus(t, res, http.StatusCreated)
+	var tok struct {
+		Token string `json:"token"`
+	}
+	res.JSON(t, &tok)
+	newPolicy := func(title string) string {
+		t.Helper()
+		res := ts.PostForm(t, admin, "/policies", url.Values{"title": {title}, "category": {"资金扶持"}})
+		wantStatus(t, res, http.StatusSeeOther)
+		m := idInPath.FindStringSubmatch(res.Header.Get("Location"))
+		if m == nil {
+			t.Fatalf("redirect %q", res.Header.Get("Location"))
+		}
+		wantStatus(t, ts.PostForm(t, admin, "/policies/"+m[1]+"/clauses", url.Values{"title": {"奖励"}, "rule": {hongshan},
+			"benefit_kind": {"资金奖补"}, "amount": {`{"fixed": 200000}`}, "mode": {"免申即享"}}), http.StatusSeeOther)
+		return m[1]
+	}
+	approve := map[string]any{"approve": true}
+
+	// The token submits; its administrator may not approve.
+	byToken := newPolicy("令牌提交的政策")
+	wantStatus(t, ts.SendJSON(t, anon, "POST", "/api/v1/policies/"+byToken+"/submit", tok.Token, nil), http.StatusOK)
+	wantProblem(t, ts.SendJSON(t, admin, "POST", "/api/v1/policies/"+byToken+"/review", "", approve), http.StatusForbidden, "forbidden", "")
+
+	// The administrator submits; their token may not approve.
+	byAdmin := newPolicy("管理员提交的政策")
+	wantStatus(t, ts.PostForm(t, admin, "/policies/"+byAdmin+"/submit", nil), http.StatusSeeOther)
+	wantProblem(t, ts.SendJSON(t, anon, "POST", "/api/v1/policies/"+byAdmin+"/review", tok.Token, approve), http.StatusForbidden, "forbidden", "")
+
+	// Another administrator approves both.
+	if _, err := ts.App.Auth.CreateUser(context.Background(), auth.Operator("test"), auth.UserInput{Username: "admin2", DisplayName: "副主任",
+		Role: auth.RoleAdmin, Password: testPassword}); err != nil {
+		t.Fatal(err)
+	}
+	other := ts.LoginAs(t, "admin2")
+	for _, id := range []string{byToken, byAdmin} {
+		wantStatus(t, ts.SendJSON(t, other, "POST", "/api/v1/policies/"+id+"/review", "", approve), http.StatusOK)
+	}
+}

@@ -549,7 +549,7 @@ func (s *Service) Apply(ctx context.Context, a *auth.Actor, clauseID int64, in A
 			answers, statement, pledge, payee_name, payee_account, payee_bank, evidence, submitted_at, accept_by, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			cl.ClauseID, cl.ID, pol.ID, holding(pol), eid, cl.Mode, status, jsonText(in.Answers), in.Statement, pledgeOf(f, in.Agree),
-			in.Account.Name, in.Account.Number, in.Account.Bank, jsonText(ev), ms, acceptBy, userID(a), ms, ms).Scan(&id)
+			in.Account.Name, in.Account.Number, in.Account.Bank, jsonText(ev), ms, acceptBy, a.PersonRef(), ms, ms).Scan(&id)
 		if store.IsUniqueViolation(err) {
 			return errs.Errorf(errs.Conflict, "贵企业已有本条款在办的申请")
 		}
@@ -618,7 +618,7 @@ func (s *Service) grantApplication(ctx context.Context, tx *store.Tx, a *auth.Ac
 		SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, version, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM policy_clauses WHERE id = ?
 		RETURNING id`,
 		ap.ClauseID, ap.ClauseVersionID, ap.PolicyID, ap.UnitID, ap.EnterpriseID, origin, id, GrantConfirmed, amount, amount,
-		jsonText(ev.Data), ms, userID(a), today.String(), ms, nil, ap.Pledge, ap.Account.Name, ap.Account.Number, ap.Account.Bank,
+		jsonText(ev.Data), ms, a.PersonRef(), today.String(), ms, nil, ap.Pledge, ap.Account.Name, ap.Account.Number, ap.Account.Bank,
 		today.String(), ms, ms, ap.ClauseVersionID).Scan(&gid)
 	if store.IsUniqueViolation(err) {
 		return errs.Errorf(errs.Conflict, "该企业已享受本条款，不能重复兑现")
@@ -659,7 +659,7 @@ func (s *Service) decide(ctx context.Context, tx *store.Tx, a *auth.Actor, id in
 	switch to {
 	case AppApproved, AppRefused:
 		set += `, decided_at = ?, decided_by = ?, amount = ?`
-		args = append(args, ms, userID(a), amount)
+		args = append(args, ms, a.PersonRef(), amount)
 	case AppReviewing:
 		set += `, accepted_at = ?, decide_by = ?`
 		args = append(args, ms, s.cal.AddWorkdays(s.today(), s.reviewDays).String())

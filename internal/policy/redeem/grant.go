@@ -715,10 +715,10 @@ func (s *Service) ApproveGrants(ctx context.Context, a *auth.Actor, clauseID int
 		if err := useBudget(ctx, tx, clauseID, cl.Budget, out.ApprovedAmount); err != nil {
 			return err
 		}
-		if err := s.approve(ctx, tx, ok, out.Status, userID(a), today); err != nil {
+		if err := s.approve(ctx, tx, ok, out.Status, a.PersonRef(), today); err != nil {
 			return err
 		}
-		if err := excludeIDs(ctx, tx, cut, budgetCutReason(cl), userID(a), store.Millis(s.now())); err != nil {
+		if err := excludeIDs(ctx, tx, cut, budgetCutReason(cl), a.PersonRef(), store.Millis(s.now())); err != nil {
 			return err
 		}
 		if err := s.recordMany(ctx, tx, changes); err != nil {
@@ -942,7 +942,7 @@ func (s *Service) ExcludeGrants(ctx context.Context, a *auth.Actor, clauseID int
 			part := ids[at:min(at+500, len(ids))]
 			rows, err := tx.QueryContext(ctx, `UPDATE policy_grants SET status = ?, reason = ?, reviewed_by = ?, updated_at = ?
 				WHERE clause_id = ? AND status = ? AND id IN (`+store.Placeholders(len(part))+`) RETURNING id`,
-				append([]any{GrantExcluded, why, userID(a), ms, clauseID, GrantListed}, int64Args(part)...)...)
+				append([]any{GrantExcluded, why, a.PersonRef(), ms, clauseID, GrantListed}, int64Args(part)...)...)
 			if err != nil {
 				return errs.Wrap(err, "exclude grants")
 			}
@@ -1040,7 +1040,7 @@ func (s *Service) Countersign(ctx context.Context, a *auth.Actor, clauseID int64
 				return errs.Wrap(err, "read grants")
 			}
 			g.amount = amount.Int64
-			own = own || by.Valid && a.UserID != 0 && by.Int64 == a.UserID
+			own = own || by.Valid && a.Person() != 0 && by.Int64 == a.Person()
 			list = append(list, g)
 		}
 		rows.Close()
@@ -1073,7 +1073,7 @@ func (s *Service) Countersign(ctx context.Context, a *auth.Actor, clauseID int64
 			for at := 0; at < len(list); at += 500 {
 				part := list[at:min(at+500, len(list))]
 				ids := make([]any, 0, len(part)+2)
-				ids = append(ids, userID(a), ms)
+				ids = append(ids, a.PersonRef(), ms)
 				for _, g := range part {
 					ids = append(ids, g.id)
 				}
@@ -1279,7 +1279,7 @@ func (s *Service) ConfirmGrant(ctx context.Context, a *auth.Actor, id int64, in 
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE policy_grants SET status = ?, confirmed_at = ?, confirmed_by = ?, pledge = ?, payee_name = ?,
 			payee_account = ?, payee_bank = ?, payable_on = ?, updated_at = ? WHERE id = ? AND status = ?`,
-			GrantConfirmed, store.Millis(s.now()), userID(a), pledge, acct.Name, acct.Number, acct.Bank, today.String(), store.Millis(s.now()),
+			GrantConfirmed, store.Millis(s.now()), a.PersonRef(), pledge, acct.Name, acct.Number, acct.Bank, today.String(), store.Millis(s.now()),
 			id, GrantConfirming)
 		if err != nil {
 			return errs.Wrap(err, "confirm grant")

@@ -169,7 +169,7 @@ func (s *Service) storeFiles(ctx context.Context, tx *store.Tx, kind string, own
 	for _, f := range files {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO policy_materials (owner_kind, owner_id, enterprise_id, label, name, content_type, size, sha256,
 			content, uploaded_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			kind, owner, enterpriseID, f.label, f.name, f.ctype, len(f.data), f.sum, f.data, userID(a), store.Millis(s.now())); err != nil {
+			kind, owner, enterpriseID, f.label, f.name, f.ctype, len(f.data), f.sum, f.data, a.PersonRef(), store.Millis(s.now())); err != nil {
 			return errs.Wrap(err, "store material")
 		}
 	}

@@ -251,7 +251,7 @@ func (s *Service) FileObjection(ctx context.Context, a *auth.Actor, clauseID int
 		err := tx.QueryRowContext(ctx, `INSERT INTO policy_objections (clause_id, clause_version_id, policy_id, unit_id, enterprise_id, grant_id,
 			statement, corrections, status, answer_by, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 			cl.ClauseID, cl.ID, pol.ID, holding(pol), eid, grantID, in.Statement, jsonText(corrections), ObjectionOpen,
-			s.cal.AddWorkdays(today, s.reviewDays).String(), userID(a), ms, ms).Scan(&id)
+			s.cal.AddWorkdays(today, s.reviewDays).String(), a.PersonRef(), ms, ms).Scan(&id)
 		if store.IsUniqueViolation(err) {
 			return errs.Errorf(errs.Conflict, "贵企业对本条款已有待答复的异议")
 		}
@@ -369,7 +369,7 @@ func (s *Service) AnswerObjection(ctx context.Context, a *auth.Actor, id int64, 
 		if ob.GrantID != nil {
 			res, err := tx.ExecContext(ctx, `UPDATE policy_grants SET status = ?, amount = ?, approved_amount = ?, data = ?, clause_version_id = ?,
 				rule_version = ?, objection_id = ?, reason = '', reviewed_by = ?, approved_on = ?, confirm_by = ?, payable_on = ?, updated_at = ?
-				WHERE id = ? AND status IN (?, ?)`, next, amount, amount, data, cl.ID, cl.Version, id, userID(a), today.String(), confirmBy, payable, ms,
+				WHERE id = ? AND status IN (?, ?)`, next, amount, amount, data, cl.ID, cl.Version, id, a.PersonRef(), today.String(), confirmBy, payable, ms,
 				*ob.GrantID, GrantExcluded, GrantExpired)
 			if err != nil {
 				return errs.Wrap(err, "reinstate grant")
@@ -383,7 +383,7 @@ func (s *Service) AnswerObjection(ctx context.Context, a *auth.Actor, id int64, 
 				objection_id, status, amount, approved_amount, data, rule_version, generated_at, reviewed_by, approved_on, confirm_by, payable_on,
 				created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
 				ob.ClauseID, cl.ID, ob.PolicyID, ob.UnitID, ob.EnterpriseID, OriginObjection, id, next, amount, amount, data, cl.Version, ms,
-				userID(a), today.String(), confirmBy, payable, ms, ms).Scan(&gid)
+				a.PersonRef(), today.String(), confirmBy, payable, ms, ms).Scan(&gid)
 			if store.IsUniqueViolation(err) {
 				return errs.Errorf(errs.Conflict, "该企业已在本条款的兑现名单中")
 			}
@@ -408,7 +408,7 @@ func (s *Service) AnswerObjection(ctx context.Context, a *auth.Actor, id int64, 
 func (s *Service) closeObjection(ctx context.Context, tx *store.Tx, a *auth.Actor, ob *Objection, status, text string, grantID *int64) error {
 	ms := store.Millis(s.now())
 	res, err := tx.ExecContext(ctx, `UPDATE policy_objections SET status = ?, answer = ?, answered_at = ?, answered_by = ?, grant_id = COALESCE(?, grant_id),
-		updated_at = ? WHERE id = ? AND status = ?`, status, text, ms, userID(a), grantID, ms, ob.ID, ObjectionOpen)
+		updated_at = ? WHERE id = ? AND status = ?`, status, text, ms, a.PersonRef(), grantID, ms, ob.ID, ObjectionOpen)
 	if err != nil {
 		return errs.Wrap(err, "answer objection")
 	}

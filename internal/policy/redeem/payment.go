@@ -691,7 +691,7 @@ func (s *Service) CreateBatch(ctx context.Context, a *auth.Actor, unitID int64) 
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
 		ms := store.Millis(s.now())
 		if err := tx.QueryRowContext(ctx, `INSERT INTO policy_payment_batches (unit_id, created_by, created_at, updated_at) VALUES (?, ?, ?, ?) RETURNING id`,
-			unitID, userID(a), ms, ms).Scan(&id); err != nil {
+			unitID, a.PersonRef(), ms, ms).Scan(&id); err != nil {
 			if isForeignKey(err) {
 				return errs.FieldErrorf("unit_id", "单位（编号%d）不存在", unitID)
 			}

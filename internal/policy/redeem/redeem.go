@@ -267,14 +267,6 @@ func (s *Service) scope(ctx context.Context, a *auth.Actor, enterpriseID int64) 
 
 // ---- Small helpers ----
 
-func userID(a *auth.Actor) *int64 {
-	if a == nil || a.UserID == 0 {
-		return nil
-	}
-	id := a.UserID
-	return &id
-}
-
 func actorName(a *auth.Actor) string {
 	if a == nil {
 		return audit.System
