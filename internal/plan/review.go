@@ -194,6 +194,9 @@ func (s *Service) Revise(ctx context.Context, a *auth.Actor, id int64, name stri
 // Revise does. Who may call it and errors: as Revise (without the
 // parser's).
 func (s *Service) RevisionOf(ctx context.Context, a *auth.Actor, id int64, revised *parse.Plan) (*Revision, error) {
+	if err := auth.AuthorizeSome(a, auth.ManagePlans); err != nil {
+		return nil, err
+	}
 	sh, err := s.FindSheet(ctx, a, id)
 	if err != nil {
 		return nil, err

@@ -27,6 +27,9 @@ func TestBrowserRegistrySearch(t *testing.T) {
 		chromedp.SetValue(`select[name=tag]`, "民营企业"),
 		chromedp.SetValue(`select[name=sort]`, "revenue"),
 		chromedp.SetValue(`select[name=desc]`, "1"),
+		// The unfiltered list is on the page already: take it away, so
+		// that the rows waited for are the search's own.
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('tbody').forEach(b => b.remove())`),
 		chromedp.Click(`form.row button[type=submit]`),
 		chromedp.WaitVisible(`tbody tr`),
 	)
