@@ -22,6 +22,7 @@ Bench measures whole-system figures and prints them as a table.
 	qinqing bench import [--rows 2250000] [--db FILE] [--pg postgres://…] [--dir DIR] [--keep]
 	qinqing bench search [--db DSN] [--runs 200]
 	qinqing bench match  [--enterprises 2250000] [--pg postgres://…]
+	qinqing bench appeals [--appeals 20000] [--clients 16] [--pg postgres://…]
 
 bench import writes a CSV of --rows synthetic enterprises, then measures, on
 SQLite and (with --pg, or when QINQING_TEST_POSTGRES is set) PostgreSQL:
@@ -52,8 +53,11 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "search" {
 		return runBenchSearch(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "appeals" {
+		return runBenchAppeals(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "import" {
-		fs := newFlagSet(env, "bench", "bench <import|search|match> [flags]", benchUsage)
+		fs := newFlagSet(env, "bench", "bench <import|search|match|appeals> [flags]", benchUsage)
 		if err := parse(fs, args); err != nil {
 			return err
 		}

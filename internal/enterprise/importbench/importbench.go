@@ -192,7 +192,7 @@ func Run(ctx context.Context, phase, path, dsn string) (Measurement, error) {
 	case PhasePGImport, PhasePGPlain:
 		var schemaDSN string
 		var drop func()
-		if schemaDSN, drop, err = freshSchema(ctx, dsn); err != nil {
+		if schemaDSN, drop, err = FreshSchema(ctx, dsn); err != nil {
 			return m, err
 		}
 		defer drop()
@@ -347,9 +347,9 @@ func pgPlain(ctx context.Context, dsn, path string, m *Measurement) error {
 	return nil
 }
 
-// freshSchema creates an empty schema in the database of base and returns
+// FreshSchema creates an empty schema in the database of base and returns
 // a DSN that uses it, and a function that drops it.
-func freshSchema(ctx context.Context, base string) (string, func(), error) {
+func FreshSchema(ctx context.Context, base string) (string, func(), error) {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	schema := "qinqing_bench_" + hex.EncodeToString(b[:])

@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"text/tabwriter"
+	"time"
+
+	"github.com/qinqing/qinqing/internal/appeal/appealbench"
+	"github.com/qinqing/qinqing/internal/enterprise/importbench"
+	"github.com/qinqing/qinqing/internal/errs"
+)
+
+const benchAppealsUsage = `
+bench appeals measures appeal intake: the server (the web handler with its
+jobs running) listens on loopback over a fresh SQLite file and (with --pg,
+or when QINQING_TEST_POSTGRES is set) a fresh PostgreSQL schema, and
+--clients concurrent clients POST --appeals appeals to /api/v1/appeals
+with an API token (every answer must be 201). Beside it, the limit: the
+same fields INSERTed into a bare table of the same database by as many
+goroutines, one row per transaction as one intake is one transaction.
+The ratio is intake's appeals per second over the bare loop's rows per
+second.
+
+	qinqing bench appeals [--appeals 20000] [--clients 16] [--db FILE] [--pg postgres://…] [--cpuprofile FILE]`
+
+func runBenchAppeals(ctx context.Context, env Env, args []string) error {
+	fs := newFlagSet(env, "bench appeals", "bench appeals [flags]", benchAppealsUsage)
+	n := fs.Int("appeals", 20_000, "appeals to file")
+	clients := fs.Int("clients", 16, "concurrent clients")
+	db := fs.String("db", "", "SQLite file to create (must not exist; default in the temporary directory)")
+	pg := fs.String("pg", "", "PostgreSQL DSN (default $"+testPostgresEnv+"); empty skips PostgreSQL")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (server and clients) to this file")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *n <= 0 || *n > 10_000_000 {
+		return usageErrorf("--appeals must be between 1 and 10000000")
+	}
+	if *clients <= 0 || *clients > 1000 {
+		return usageErrorf("--clients must be between 1 and 1000")
+	}
+	if *pg == "" {
+		*pg = env.Getenv(testPostgresEnv)
+	}
+	dir, err := os.MkdirTemp("", "qinqing-bench-appeals-")
+	if err != nil {
+		return errs.Wrap(err, "bench directory")
+	}
+	defer os.RemoveAll(dir)
+	if *db == "" {
+		*db = filepath.Join(dir, "bench.db")
+	} else if _, err := os.Stat(*db); err == nil {
+		return usageErrorf("--db %s exists: the benchmark creates its database, so give a new path", *db)
+	} else {
+		defer func() {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				_ = os.Remove(*db + suffix)
+			}
+		}()
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return errs.Wrap(err, "create profile")
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return errs.Wrap(err, "start profile")
+		}
+		defer pprof.StopCPUProfile()
+	}
+	o := appealbench.Options{N: *n, Clients: *clients, DataDir: filepath.Join(dir, "data")}
+	type result struct {
+		db          string
+		bare, intake appealbench.Measurement
+	}
+	var results []result
+	loadBefore := importbench.LoadAverage()
+	targets := []struct {
+		name, dsn string
+		pg        bool
+	}{{"SQLite", *db, false}}
+	if *pg != "" {
+		targets = append(targets, struct {
+			name, dsn string
+			pg        bool
+		}{"PostgreSQL", *pg, true})
+	}
+	for _, t := range targets {
+		fmt.Fprintf(env.Stderr, "%s: %d appeals from %d clients …\n", t.name, *n, *clients)
+		bare, intake, err := appealbench.Run(ctx, t.dsn, t.pg, o)
+		if err != nil {
+			return err
+		}
+		results = append(results, result{t.name, bare, intake})
+	}
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f", float64(d.Microseconds())/1000) }
+	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "database\toperation\trows\tper s\tp50 ms\tp95 ms\tp99 ms\terrors\tratio to bare\t")
+	for _, r := range results {
+		for _, m := range []appealbench.Measurement{r.bare, r.intake} {
+			fmt.Fprintf(tw, "%s\t%s\t%d\t%.0f\t%s\t%s\t%s\t%d\t%.2f\t\n", r.db, m.Label, m.Rows, m.PerSecond(), ms(m.P50), ms(m.P95), ms(m.P99),
+				m.Errors, m.PerSecond()/r.bare.PerSecond())
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return errs.Wrap(err, "write table")
+	}
+	for _, r := range results {
+		for _, m := range []appealbench.Measurement{r.bare, r.intake} {
+			if m.Errors > 0 {
+				fmt.Fprintf(env.Stdout, "warning: %s %s: %d failed, the first: %s\n", r.db, m.Label, m.Errors, m.FirstError)
+			}
+		}
+	}
+	fmt.Fprintf(env.Stdout, "machine: %d CPUs; load average (1, 5, 15 min) %s before, %s after\n", runtime.NumCPU(), loadBefore, importbench.LoadAverage())
+	fmt.Fprintln(env.Stdout, "target: intake ≥ 0.50× the bare loop's rows/s")
+	return nil
+}
