@@ -76,7 +76,7 @@ func runBenchAppeals(ctx context.Context, env Env, args []string) error {
 	}
 	o := appealbench.Options{N: *n, Clients: *clients, DataDir: filepath.Join(dir, "data")}
 	type result struct {
-		db          string
+		db           string
 		bare, intake appealbench.Measurement
 	}
 	var results []result
