@@ -15,6 +15,7 @@ import (
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/notify"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/workday"
 )
@@ -320,25 +321,52 @@ func (s *Service) File(ctx context.Context, a *auth.Actor, in Intake) (*Appeal, 
 	return s.file(ctx, a, f, now)
 }
 
-// file writes a checked filing.
+// file writes a checked filing in one transaction of few statements: the
+// appeal row with its derived state (ON CONFLICT on the client's
+// reference), its events and units each in one statement, its number,
+// the audit record and the notices in one batch.
 func (s *Service) file(ctx context.Context, a *auth.Actor, f *filing, now time.Time) (*Appeal, bool, error) {
+	env, err := s.env(ctx)
+	if err != nil {
+		return nil, false, err
+	}
+	var entID, filedBy any
+	if f.enterprise != nil {
+		entID = f.enterprise.ID
+	}
+	if a.UserID != 0 {
+		filedBy = a.UserID
+	}
+	p := Payload{ClassID: f.classID, LimitDays: f.LimitDays}
+	if a.UnitID != nil && (a.Role == auth.RoleUnitStaff || a.Role == auth.RoleAdmin) {
+		p.FirstUnit = *a.UnitID
+	}
+	evs := []Event{newEvent(a, KindReceived, f.received, nil, p)}
+	if f.entry.UnitID != nil {
+		at := now
+		if at.Before(f.received) {
+			at = f.received
+		}
+		evs = append(evs, newEvent(nil, KindDispatched, at, f.entry.UnitID,
+			Payload{Auto: true, Catalogue: f.catalogue, CoUnits: f.entry.CoUnitIDs, ClassID: f.classID}))
+	}
+	for i := range evs {
+		evs[i].Seq = i + 1
+	}
+	// The state does not depend on the attachments' ids, which need the
+	// appeal's row: it is derived before the row is written with it.
+	st := Derive(evs, env)
 	var out *Appeal
 	var existing int64
-	err := s.inTx(ctx, func(tx *store.Tx) error {
-		var entID, filedBy any
-		if f.enterprise != nil {
-			entID = f.enterprise.ID
-		}
-		if a.UserID != 0 {
-			filedBy = a.UserID
-		}
+	err = s.inTx(ctx, func(tx *store.Tx) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO appeals (client, external_ref, channel, enterprise_id, uscc, uscc_unknown, enterprise_name,
-			contact_name, contact_phone, district, category, urgency, title, content, publish, received_at, filed_by, created_at, status, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (client, external_ref) DO NOTHING RETURNING id`,
-			f.client, nullText(f.ExternalRef), string(f.channel), entID, nullText(f.USCC), f.unknown, f.EnterpriseName,
-			f.ContactName, f.ContactPhone, f.district, f.Category, f.Urgency, f.Title, f.Content, f.Publish,
-			store.Millis(f.received), filedBy, store.Millis(now), string(StatusDispatching), store.Millis(now)).Scan(&id)
+			contact_name, contact_phone, district, category, urgency, title, content, publish, received_at, filed_by, created_at, `+
+			strings.Join(stateColumns, ", ")+`) VALUES (`+store.Placeholders(18+len(stateColumns))+`)
+			ON CONFLICT (client, external_ref) DO NOTHING RETURNING id`,
+			append([]any{f.client, nullText(f.ExternalRef), string(f.channel), entID, nullText(f.USCC), f.unknown, f.EnterpriseName,
+				f.ContactName, f.ContactPhone, f.district, f.Category, f.Urgency, f.Title, f.Content, f.Publish,
+				store.Millis(f.received), filedBy, store.Millis(now)}, stateValues(&st, now)...)...).Scan(&id)
 		if errors.Is(err, store.ErrNoRows) {
 			if err := tx.QueryRowContext(ctx, `SELECT id FROM appeals WHERE client = ? AND external_ref = ?`, f.client, f.ExternalRef).Scan(&existing); err != nil {
 				return errs.Wrap(err, "read filed appeal")
@@ -348,22 +376,6 @@ func (s *Service) file(ctx context.Context, a *auth.Actor, f *filing, now time.T
 		if err != nil {
 			return errs.Wrap(err, "file appeal")
 		}
-		p := Payload{ClassID: f.classID, LimitDays: f.LimitDays}
-		if a.UnitID != nil && (a.Role == auth.RoleUnitStaff || a.Role == auth.RoleAdmin) {
-			p.FirstUnit = *a.UnitID
-		}
-		evs := []Event{newEvent(a, KindReceived, f.received, nil, p)}
-		if f.entry.UnitID != nil {
-			at := now
-			if at.Before(f.received) {
-				at = f.received
-			}
-			evs = append(evs, newEvent(nil, KindDispatched, at, f.entry.UnitID,
-				Payload{Auto: true, Catalogue: f.catalogue, CoUnits: f.entry.CoUnitIDs, ClassID: f.classID}))
-		}
-		for i := range evs {
-			evs[i].Seq = i + 1
-		}
 		if len(f.Uploads) > 0 {
 			ids, err := s.storeFiles(ctx, tx, a, id, 1, f.Uploads, now)
 			if err != nil {
@@ -371,15 +383,10 @@ func (s *Service) file(ctx context.Context, a *auth.Actor, f *filing, now time.T
 			}
 			evs[0].Payload.Files = ids
 		}
-		env, err := s.env(ctx)
-		if err != nil {
-			return err
-		}
-		st := Derive(evs, env)
 		if err := insertEvents(ctx, tx, id, evs); err != nil {
 			return err
 		}
-		if err := writeState(ctx, tx, id, &st, now); err != nil {
+		if err := insertUnits(ctx, tx, id, &st); err != nil {
 			return err
 		}
 		number, err := nextNumber(ctx, tx, f.received)
@@ -395,13 +402,16 @@ func (s *Service) file(ctx context.Context, a *auth.Actor, f *filing, now time.T
 			"unit_id": st.UnitID, "due_date": st.DueDate, "external_ref": f.ExternalRef}); err != nil {
 			return err
 		}
-		if err := s.acknowledge(ctx, tx, a, f, out); err != nil {
-			return err
-		}
+		ns := s.acknowledgement(a, out)
 		if st.UnitID != nil {
-			if err := s.noticeDispatch(ctx, tx, out); err != nil {
+			dispatched, err := dispatchNotices(ctx, tx, out)
+			if err != nil {
 				return err
 			}
+			ns = append(ns, dispatched...)
+		}
+		if err := s.send(ctx, tx, ns); err != nil {
+			return err
 		}
 		for _, fn := range s.observe {
 			if err := fn(ctx, tx, Change{After: out, Events: evs}); err != nil {
@@ -469,20 +479,27 @@ func (s *Service) filed(f *filing, id int64, number string, st State, now time.T
 	return ap
 }
 
-// acknowledge tells the enterprise (or the account that filed it) that
-// the appeal was received, with its number and deadlines.
-func (s *Service) acknowledge(ctx context.Context, tx *store.Tx, a *auth.Actor, f *filing, ap *Appeal) error {
+// acknowledgement is the notice that the appeal was received, with its
+// number and deadlines: to the enterprise, or to the account that filed
+// it when no enterprise is known (none for a token).
+func (s *Service) acknowledgement(a *auth.Actor, ap *Appeal) []notify.Notification {
 	body := fmt.Sprintf("诉求“%s”已受理，编号 %s。", ap.Title, ap.Number)
 	if ap.SignDueAt != nil {
 		body += fmt.Sprintf("承办单位将在%s前签收，", ap.SignDueAt.In(workday.Shanghai).Format("2006年1月2日15:04"))
 	}
 	body += fmt.Sprintf("办理时限至%s（%d个工作日）。", ap.DueDate.Chinese(), ap.LimitDays)
-	c := &current{row: &row{Appeal: *ap}}
-	if a.UserID != 0 && a.Role != auth.RoleEnterprise && ap.EnterpriseID == nil {
+	n := notify.Notification{Kind: NoticeReceived, Title: "诉求已受理：" + ap.Number, Body: body, Link: fmt.Sprintf("/appeals/%d", ap.ID)}
+	switch {
+	case ap.EnterpriseID != nil:
+		id := *ap.EnterpriseID
+		n.EnterpriseID = &id
+	case a.UserID != 0 && a.Role != auth.RoleEnterprise:
 		id := a.UserID
-		c.row.filedBy = &id
+		n.UserID = &id
+	default:
+		return nil
 	}
-	return s.tellEnterprise(ctx, tx, c, ap, NoticeReceived, "诉求已受理："+ap.Number, body)
+	return []notify.Notification{n}
 }
 
 // similar returns the enterprise's open appeals (but exclude) that read

@@ -472,39 +472,55 @@ func nullText(s string) any {
 	return s
 }
 
-// writeState stores st as appeal id's derived columns and units.
-func writeState(ctx context.Context, tx *store.Tx, id int64, st *State, now time.Time) error {
+// stateColumns are the derived columns of an appeal row, in the order
+// stateValues gives them.
+var stateColumns = []string{"status", "unit_id", "first_unit_id", "catalogue_version", "sla_class_id",
+	"sign_due_at", "signed_at", "signed_on_time", "limit_days", "due_date", "warn_date", "paused_since", "paused_date", "paused_ms",
+	"extension_days", "extension_pending", "returns", "reopens", "transfers", "supervisions", "escalated", "replies",
+	"first_reply_at", "replied_at", "replied_on_time", "reply_result", "suggested_unit", "evaluation", "eval_due_date", "evaluated_at",
+	"closed_at", "first_time", "merged_into", "linked_to", "last_seq", "updated_at"}
+
+// stateValues returns st as the values of stateColumns.
+func stateValues(st *State, now time.Time) []any {
 	var pausedDate any
 	if st.PausedSince != nil {
 		pausedDate = workday.DateOf(*st.PausedSince).String()
 	}
-	_, err := tx.ExecContext(ctx, `UPDATE appeals SET status = ?, unit_id = ?, first_unit_id = ?, catalogue_version = ?, sla_class_id = ?,
-		sign_due_at = ?, signed_at = ?, signed_on_time = ?, limit_days = ?, due_date = ?, warn_date = ?, paused_since = ?, paused_date = ?, paused_ms = ?,
-		extension_days = ?, extension_pending = ?, returns = ?, reopens = ?, transfers = ?, supervisions = ?, escalated = ?, replies = ?,
-		first_reply_at = ?, replied_at = ?, replied_on_time = ?, reply_result = ?, suggested_unit = ?, evaluation = ?, eval_due_date = ?, evaluated_at = ?,
-		closed_at = ?, first_time = ?, merged_into = ?, linked_to = ?, last_seq = ?, updated_at = ? WHERE id = ?`,
-		string(st.Status), st.UnitID, st.FirstUnitID, nullInt(st.CatalogueVersion), nullInt64(st.ClassID),
+	return []any{string(st.Status), st.UnitID, st.FirstUnitID, nullInt(st.CatalogueVersion), nullInt64(st.ClassID),
 		nullMillis(st.SignDueAt), nullMillis(st.SignedAt), nullBool(st.SignedOnTime), st.LimitDays, st.DueDate.String(), st.WarnDate.String(),
 		nullMillis(st.PausedSince), pausedDate, st.PausedWork.Milliseconds(),
 		st.ExtensionDays, st.ExtensionPending, st.Returns, st.Reopens, st.Transfers, st.Supervisions, st.Escalated, st.Replies,
 		nullMillis(st.FirstReplyAt), nullMillis(st.RepliedAt), nullBool(st.RepliedOnTime), nullText(st.ReplyResult), nullText(st.SuggestedUnit),
 		nullText(st.Evaluation),
 		nullDate(st.EvalDueDate), nullMillis(st.EvaluatedAt), nullMillis(st.ClosedAt), nullBool(st.FirstTime), st.MergedInto, st.LinkedTo,
-		st.LastSeq, store.Millis(now), id)
+		st.LastSeq, store.Millis(now)}
+}
+
+// writeState stores st as appeal id's derived columns and units.
+func writeState(ctx context.Context, tx *store.Tx, id int64, st *State, now time.Time) error {
+	_, err := tx.ExecContext(ctx, `UPDATE appeals SET `+strings.Join(stateColumns, " = ?, ")+` = ? WHERE id = ?`,
+		append(stateValues(st, now), id)...)
 	if err != nil {
 		return errs.Wrap(err, "write appeal state")
 	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM appeal_units WHERE appeal_id = ?`, id); err != nil {
 		return errs.Wrap(err, "write appeal units")
 	}
-	for _, u := range st.units {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO appeal_units (appeal_id, unit_id, role, since, sign_due_at, signed_at, due_date)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`, id, u.unitID, u.role, store.Millis(u.since), nullMillis(u.signDueAt), nullMillis(u.signedAt),
-			nullDate(u.dueDate)); err != nil {
-			return errs.Wrap(err, "write appeal units")
-		}
+	return insertUnits(ctx, tx, id, st)
+}
+
+// insertUnits stores the units st is with, in one statement.
+func insertUnits(ctx context.Context, tx *store.Tx, id int64, st *State) error {
+	if len(st.units) == 0 {
+		return nil
 	}
-	return nil
+	var args []any
+	for _, u := range st.units {
+		args = append(args, id, u.unitID, u.role, store.Millis(u.since), nullMillis(u.signDueAt), nullMillis(u.signedAt), nullDate(u.dueDate))
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO appeal_units (appeal_id, unit_id, role, since, sign_due_at, signed_at, due_date)
+		VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", len(st.units)), ", "), args...)
+	return errs.Wrap(err, "write appeal units")
 }
 
 func nullInt(n int) any {
@@ -521,17 +537,20 @@ func nullInt64(n int64) any {
 	return n
 }
 
-// insertEvents appends events to appeal id's history.
+// insertEvents appends events to appeal id's history, in one statement.
 func insertEvents(ctx context.Context, tx *store.Tx, id int64, evs []Event) error {
-	for _, ev := range evs {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO appeal_events (appeal_id, seq, kind, at, actor_id, actor, actor_name, actor_role, unit_id, payload)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, id, ev.Seq, string(ev.Kind), store.Millis(ev.At), ev.ActorID, ev.Actor, ev.ActorName,
-			ev.ActorRole, ev.UnitID, ev.Payload.marshal()); err != nil {
-			if store.IsUniqueViolation(err) {
-				return errs.Errorf(errs.Conflict, "诉求刚刚被其他人更新，请刷新后重试")
-			}
-			return errs.Wrap(err, "append appeal event")
-		}
+	if len(evs) == 0 {
+		return nil
 	}
-	return nil
+	var args []any
+	for _, ev := range evs {
+		args = append(args, id, ev.Seq, string(ev.Kind), store.Millis(ev.At), ev.ActorID, ev.Actor, ev.ActorName,
+			ev.ActorRole, ev.UnitID, ev.Payload.marshal())
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO appeal_events (appeal_id, seq, kind, at, actor_id, actor, actor_name, actor_role, unit_id, payload)
+		VALUES `+strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(evs)), ", "), args...)
+	if store.IsUniqueViolation(err) {
+		return errs.Errorf(errs.Conflict, "诉求刚刚被其他人更新，请刷新后重试")
+	}
+	return errs.Wrap(err, "append appeal event")
 }

@@ -963,6 +963,16 @@ func (s *Service) tellDispatched(ctx context.Context, tx *store.Tx, c *current, 
 }
 
 func (s *Service) noticeDispatch(ctx context.Context, tx *store.Tx, after *Appeal) error {
+	ns, err := dispatchNotices(ctx, tx, after)
+	if err != nil {
+		return err
+	}
+	return s.send(ctx, tx, ns)
+}
+
+// dispatchNotices are the notices of a dispatch to the staff of the units
+// that are to sign for it.
+func dispatchNotices(ctx context.Context, tx *store.Tx, after *Appeal) ([]notify.Notification, error) {
 	var ns []notify.Notification
 	for _, u := range after.Units {
 		if u.Role == RoleFirst || u.SignedAt != nil {
@@ -970,7 +980,7 @@ func (s *Service) noticeDispatch(ctx context.Context, tx *store.Tx, after *Appea
 		}
 		staff, err := unitStaff(ctx, tx, u.UnitID)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		due := ""
 		if u.SignDueAt != nil {
@@ -980,7 +990,7 @@ func (s *Service) noticeDispatch(ctx context.Context, tx *store.Tx, after *Appea
 		body := fmt.Sprintf("%s：%s。办理时限：%s。", after.Category, after.Title, after.DueDate.Chinese())
 		ns = append(ns, notices(staff, NoticeDispatched, title, body, after.ID, "")...)
 	}
-	return s.send(ctx, tx, ns)
+	return ns, nil
 }
 
 // account is an enabled account, as notices are addressed.
