@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"mime/multipart"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -136,6 +138,10 @@ func TestAppealAPI(t *testing.T) {
 	again := decodeAppeal(t, w.as(t, "ent1", "POST", "/api/v1/appeals", body), http.StatusOK)
 	if again.ID != created.ID {
 		t.Fatalf("the same external_ref made appeal %d, then %d", created.ID, again.ID)
+	}
+	if byID := decodeAppeal(t, w.as(t, "ent1", "GET", fmt.Sprintf("/api/v1/appeals/%d", created.ID), nil), http.StatusOK); byID.Number != created.Number ||
+		len(byID.Events) == 0 {
+		t.Fatalf("by id: %+v", byID)
 	}
 	ref := "/api/v1/appeals/" + created.Number
 	step := func(user, action string, b any) response {
@@ -379,5 +385,63 @@ func TestOpen311(t *testing.T) {
 	got := decodeAppeal(t, w.as(t, "admin", "GET", "/api/v1/appeals/"+id, nil), http.StatusOK)
 	if got.Status != "signing" {
 		t.Fatalf("%+v", got)
+	}
+}
+
+// TestSpecialistFilesFromVisit: the specialist's page of an enterprise
+// offers 代提, and the problems a visit recorded become an appeal through
+// the channel 走访 with the problems as its content; those who may not
+// file for the enterprise are not offered either.
+func TestSpecialistFilesFromVisit(t *testing.T) {
+	w := newAppealWorld(t)
+	c := w.client(t, "specialist")
+	problems := "厂区门前道路积水严重 & 影响货车进出"
+	res := w.PostForm(t, c, fmt.Sprintf("/workbench/%d/visits", w.E1), url.Values{"date": {"2026-03-02"}, "form": {network.FormOnSite},
+		"content": {"走访了解生产经营情况"}, "problems": {problems}})
+	if res.Status != http.StatusSeeOther {
+		t.Fatalf("record visit: %d %s", res.Status, res.Body)
+	}
+	page := w.Get(t, c, fmt.Sprintf("/workbench/%d", w.E1))
+	if page.Status != http.StatusOK || !strings.Contains(page.Body, fmt.Sprintf(`href="/appeals/new?enterprise=%d" data-file-for`, w.E1)) {
+		t.Fatalf("the page offers no 代提: %d %s", page.Status, page.Body)
+	}
+	m := regexp.MustCompile(`href="([^"]+)" data-visit-appeal`).FindStringSubmatch(page.Body)
+	if m == nil {
+		t.Fatalf("the visit offers no appeal: %s", page.Body)
+	}
+	link := html.UnescapeString(m[1])
+	u, err := url.Parse(link)
+	if err != nil || u.Path != "/appeals/new" || u.Query().Get("content") != problems || u.Query().Get("channel") != "visit" ||
+		u.Query().Get("enterprise") != fmt.Sprint(w.E1) {
+		t.Fatalf("link %q: %v", link, err)
+	}
+	form := w.Get(t, c, link)
+	if form.Status != http.StatusOK || !strings.Contains(form.Body, html.EscapeString(problems)) ||
+		!regexp.MustCompile(`<option value="visit"[^>]* selected`).MatchString(form.Body) {
+		t.Fatalf("the filing form is not filled in from the visit: %d %s", form.Status, form.Body)
+	}
+	res = w.PostForm(t, c, "/appeals", url.Values{"enterprise_id": {fmt.Sprint(w.E1)}, "channel": {"visit"}, "category": {"审批服务"},
+		"content": {problems}})
+	if res.Status != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), "/appeals/") {
+		t.Fatalf("file: %d %s", res.Status, res.Body)
+	}
+	var list struct {
+		Items []struct {
+			Channel      string `json:"channel"`
+			EnterpriseID int64  `json:"enterprise_id"`
+			Content      string `json:"content"`
+		} `json:"items"`
+	}
+	w.as(t, "admin", "GET", "/api/v1/appeals?channel=visit", nil).JSON(t, &list)
+	if len(list.Items) != 1 || list.Items[0].EnterpriseID != w.E1 || list.Items[0].Content != problems {
+		t.Fatalf("filed from the visit: %+v", list.Items)
+	}
+	// The office is offered 代提 too; the specialist not for an
+	// enterprise someone else looks after.
+	if page := w.Get(t, w.client(t, "admin"), fmt.Sprintf("/workbench/%d", w.E1)); !strings.Contains(page.Body, "data-file-for") {
+		t.Errorf("the office is not offered 代提: %d", page.Status)
+	}
+	if page := w.Get(t, c, fmt.Sprintf("/workbench/%d", w.E2)); strings.Contains(page.Body, "data-file-for") {
+		t.Errorf("the specialist is offered 代提 for an enterprise not theirs: %d", page.Status)
 	}
 }

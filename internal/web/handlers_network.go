@@ -546,23 +546,26 @@ type visitForm struct {
 
 // visitsData is what visits_enterprise.html shows.
 type visitsData struct {
-	Enterprise  *enterprise.Enterprise
-	District    string
-	Assignment  *network.Assignment
-	Visits      []network.Visit
-	Page        *pager
-	Forms       []string
-	Form        visitForm
-	Error       string
-	Field       string
-	CanRecord   bool
-	Caretaker   bool // may create invitations and review self-reports
-	Invitations []enterprise.Invitation
-	Pending     int
-	Code        string // an invitation code just created, shown once
-	JoinURL     string // where the enterprise redeems Code, in full
-	JoinPage    string // the join page's full address, without the code
-	Now         any
+	Enterprise *enterprise.Enterprise
+	District   string
+	Assignment *network.Assignment
+	Visits     []network.Visit
+	Page       *pager
+	Forms      []string
+	Form       visitForm
+	Error      string
+	Field      string
+	CanRecord  bool
+	Caretaker  bool // may create invitations and review self-reports
+	// CanFileAppeal: the actor may file an appeal for the enterprise (a
+	// specialist's 代提, from the page and from a visit's problems).
+	CanFileAppeal bool
+	Invitations   []enterprise.Invitation
+	Pending       int
+	Code          string // an invitation code just created, shown once
+	JoinURL       string // where the enterprise redeems Code, in full
+	JoinPage      string // the join page's full address, without the code
+	Now           any
 }
 
 func (s *Server) visitsData(r *http.Request) (*visitsData, error) {
@@ -596,6 +599,7 @@ func (s *Server) visitsData(r *http.Request) (*visitsData, error) {
 		return nil, err
 	}
 	data.CanRecord = network.CanRecordVisit(a, file.Resource())
+	data.CanFileAppeal = a.Role != auth.RoleEnterprise && auth.Authorize(a, auth.FileAppeal, file.Resource()) == nil
 	data.Caretaker = file.Permitted.Care
 	if data.Caretaker {
 		if data.Invitations, err = s.app.SelfService.FindInvitations(ctx, a, id); err != nil {
