@@ -23,6 +23,7 @@ Bench measures whole-system figures and prints them as a table.
 	qinqing bench search [--db DSN] [--runs 200]
 	qinqing bench match  [--enterprises 2250000] [--pg postgres://…]
 	qinqing bench appeals [--appeals 20000] [--clients 16] [--pg postgres://…]
+	qinqing bench plans   [--plans 50] [--tasks 10000] [--units 300] [--pg postgres://…]
 
 bench import writes a CSV of --rows synthetic enterprises, then measures, on
 SQLite and (with --pg, or when QINQING_TEST_POSTGRES is set) PostgreSQL:
@@ -56,8 +57,11 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "appeals" {
 		return runBenchAppeals(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "plans" {
+		return runBenchPlans(ctx, env, args[1:])
+	}
 	if len(args) == 0 || args[0] != "import" {
-		fs := newFlagSet(env, "bench", "bench <import|search|match|appeals> [flags]", benchUsage)
+		fs := newFlagSet(env, "bench", "bench <import|search|match|appeals|plans> [flags]", benchUsage)
 		if err := parse(fs, args); err != nil {
 			return err
 		}
