@@ -148,8 +148,10 @@ func (s *Service) FindSections(ctx context.Context, a *auth.Actor, id int64) ([]
 	if tops == 1 && parents == 1 {
 		width = 9
 	}
+	// Grouped by position: PostgreSQL does not take two placeholders for
+	// the same expression.
 	rows, err := s.db.QueryContext(ctx, `SELECT substr(t.path_key, 1, ?), t.light, COUNT(*) FROM plan_tasks t WHERE t.plan_id = ? AND t.leaf
-		GROUP BY substr(t.path_key, 1, ?), t.light ORDER BY 1`, width, id, width)
+		GROUP BY 1, 2 ORDER BY 1`, width, id)
 	if err != nil {
 		return nil, errs.Wrap(err, "find sections")
 	}

@@ -426,3 +426,23 @@ func TestRanking(t *testing.T) {
 		}
 	})
 }
+
+// TestSections counts the leaf tasks of each part of the one task section
+// (二、工作任务 → (一), (二)) by light, on both databases.
+func TestSections(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		p := f.published(t)
+		secs, err := f.Svc.FindSections(context.Background(), f.Admin, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(secs) != 2 || secs[0].Title != "优化发展环境" || secs[1].Title != "提升服务实效" ||
+			secs[0].Counts.Total != 2 || secs[1].Counts.Total != 2 {
+			t.Fatalf("sections %+v", secs)
+		}
+		if _, err := f.Svc.FindSections(context.Background(), f.Street, p.ID+100); errs.CodeOf(err) != errs.NotFound {
+			t.Errorf("sections of a missing plan: %v", err)
+		}
+	})
+}
