@@ -438,11 +438,35 @@ func (s *Service) FindIndicators(ctx context.Context, a *auth.Actor, planID int6
 
 // planIndicators reads every indicator of p with its effective due date.
 func (s *Service) planIndicators(ctx context.Context, q store.Querier, p *Plan) ([]*Indicator, error) {
-	inds, err := queryIndicators(ctx, q, `SELECT `+indicatorColumns+indicatorFrom+` WHERE i.plan_id = ? ORDER BY i.seq`, p.ID)
+	byPlan, err := indicatorsOf(ctx, q, []*Plan{p})
 	if err != nil {
 		return nil, err
 	}
-	dues, err := taskDeadlines(ctx, q, p)
+	if inds := byPlan[p.ID]; inds != nil {
+		return inds, nil
+	}
+	return []*Indicator{}, nil
+}
+
+// indicatorsOf returns the indicators of plans (which carry their stages)
+// by plan, each with its effective due date: its own, its task's deadline
+// or its plan's end. Three queries whatever the number of plans.
+func indicatorsOf(ctx context.Context, q store.Querier, plans []*Plan) (map[int64][]*Indicator, error) {
+	out := map[int64][]*Indicator{}
+	if len(plans) == 0 {
+		return out, nil
+	}
+	byID := map[int64]*Plan{}
+	ids := make([]any, len(plans))
+	for i, p := range plans {
+		byID[p.ID], ids[i] = p, p.ID
+	}
+	in := marks(len(ids))
+	inds, err := queryIndicators(ctx, q, `SELECT `+indicatorColumns+indicatorFrom+` WHERE i.plan_id IN (`+in+`) ORDER BY i.plan_id, i.seq`, ids...)
+	if err != nil || len(inds) == 0 {
+		return out, err
+	}
+	dues, err := taskDeadlines(ctx, q, byID, in, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -452,21 +476,19 @@ func (s *Service) planIndicators(ctx context.Context, q store.Querier, p *Plan) 
 			if ind.TaskID != nil {
 				ind.EffectiveDue = dues[*ind.TaskID]
 			} else {
-				ind.EffectiveDue = p.PeriodTo
+				ind.EffectiveDue = byID[ind.PlanID].PeriodTo
 			}
 		}
+		out[ind.PlanID] = append(out[ind.PlanID], ind)
 	}
-	if inds == nil {
-		inds = []*Indicator{}
-	}
-	return inds, nil
+	return out, nil
 }
 
-// taskDeadlines returns the effective deadline of every task of p that has
-// an indicator.
-func taskDeadlines(ctx context.Context, q store.Querier, p *Plan) (map[int64]*workday.Date, error) {
-	rows, err := q.QueryContext(ctx, `SELECT t.id, t.deadline_kind, t.deadline_date, t.deadline_stage_id FROM plan_tasks t
-		WHERE t.plan_id = ? AND EXISTS (SELECT 1 FROM plan_indicators i WHERE i.task_id = t.id)`, p.ID)
+// taskDeadlines returns the effective deadline of every task with an
+// indicator of the plans byID (in: their placeholders, ids their ids).
+func taskDeadlines(ctx context.Context, q store.Querier, byID map[int64]*Plan, in string, ids []any) (map[int64]*workday.Date, error) {
+	rows, err := q.QueryContext(ctx, `SELECT t.id, t.plan_id, t.deadline_kind, t.deadline_date, t.deadline_stage_id FROM plan_tasks t
+		WHERE t.plan_id IN (`+in+`) AND EXISTS (SELECT 1 FROM plan_indicators i WHERE i.task_id = t.id)`, ids...)
 	if err != nil {
 		return nil, errs.Wrap(err, "find task deadlines")
 	}
@@ -474,10 +496,11 @@ func taskDeadlines(ctx context.Context, q store.Querier, p *Plan) (map[int64]*wo
 	out := map[int64]*workday.Date{}
 	for rows.Next() {
 		var t Task
-		if err := rows.Scan(&t.ID, &t.DeadlineKind, &t.DeadlineDate, &t.StageID); err != nil {
+		var pid int64
+		if err := rows.Scan(&t.ID, &pid, &t.DeadlineKind, &t.DeadlineDate, &t.StageID); err != nil {
 			return nil, errs.Wrap(err, "find task deadlines")
 		}
-		out[t.ID], _ = p.EffectiveDeadline(&t)
+		out[t.ID], _ = byID[pid].EffectiveDeadline(&t)
 	}
 	return out, errs.Wrap(rows.Err(), "find task deadlines")
 }

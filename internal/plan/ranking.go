@@ -350,41 +350,26 @@ func (s *Service) computeRanking(ctx context.Context, planID int64, month Month,
 	if err := q.Err(); err != nil {
 		return nil, errs.Wrap(err, "rank notices")
 	}
-	// Indicators by their owner unit, against their trajectories today.
-	var plans []int64
+	// Indicators by their owner unit, against their trajectories today:
+	// every published plan's (or the one plan's) read at once.
+	var plans []*Plan
 	if planID != 0 {
-		plans = []int64{planID}
-	} else {
-		pr, err := s.db.QueryContext(ctx, `SELECT id FROM plans WHERE status = ? ORDER BY id`, StatusPublished)
+		p, err := findPlan(ctx, s.db, planID)
 		if err != nil {
-			return nil, errs.Wrap(err, "rank indicators")
+			return nil, err
 		}
-		for pr.Next() {
-			var id int64
-			if err := pr.Scan(&id); err != nil {
-				pr.Close()
-				return nil, errs.Wrap(err, "rank indicators")
-			}
-			plans = append(plans, id)
+		if p.Status == StatusPublished {
+			plans = []*Plan{p}
 		}
-		pr.Close()
-		if err := pr.Err(); err != nil {
-			return nil, errs.Wrap(err, "rank indicators")
-		}
+	} else if plans, err = publishedPlans(ctx, s.db); err != nil {
+		return nil, err
 	}
-	for _, id := range plans {
-		p, err := findPlan(ctx, s.db, id)
-		if err != nil {
-			return nil, err
-		}
-		if p.Status != StatusPublished {
-			continue
-		}
-		inds, err := s.planIndicators(ctx, s.db, p)
-		if err != nil {
-			return nil, err
-		}
-		for _, ind := range inds {
+	inds, err := indicatorsOf(ctx, s.db, plans)
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range plans {
+		for _, ind := range inds[p.ID] {
 			if ind.OwnerID == nil {
 				continue
 			}

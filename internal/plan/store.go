@@ -131,6 +131,47 @@ func findStages(ctx context.Context, q store.Querier, planID int64) ([]Stage, er
 	return out, errs.Wrap(rows.Err(), "find stages")
 }
 
+// publishedPlans reads every published plan with its stages (not its
+// counts or units), in two queries.
+func publishedPlans(ctx context.Context, q store.Querier) ([]*Plan, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+planColumns+planFrom+` WHERE p.status = ? ORDER BY p.id`, StatusPublished)
+	if err != nil {
+		return nil, errs.Wrap(err, "find published plans")
+	}
+	var plans []*Plan
+	byID := map[int64]*Plan{}
+	for rows.Next() {
+		p, err := scanPlan(rows)
+		if err != nil {
+			rows.Close()
+			return nil, errs.Wrap(err, "find published plans")
+		}
+		plans = append(plans, p)
+		byID[p.ID] = p
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(plans) == 0 {
+		return plans, errs.Wrap(err, "find published plans")
+	}
+	rows, err = q.QueryContext(ctx, `SELECT s.plan_id, s.id, s.seq, s.name, s.from_date, s.to_date, s.text FROM plan_stages s
+		JOIN plans p ON p.id = s.plan_id WHERE p.status = ? ORDER BY s.plan_id, s.seq, s.id`, StatusPublished)
+	if err != nil {
+		return nil, errs.Wrap(err, "find stages")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var pid int64
+		var st Stage
+		if err := rows.Scan(&pid, &st.ID, &st.Seq, &st.Name, &st.From, &st.To, &st.Text); err != nil {
+			return nil, errs.Wrap(err, "find stages")
+		}
+		if p := byID[pid]; p != nil {
+			p.Stages = append(p.Stages, st)
+		}
+	}
+	return plans, errs.Wrap(rows.Err(), "find stages")
+}
+
 const taskColumns = `t.id, t.plan_id, t.parent_id, t.numbering, t.marker, t.path_key, t.depth, t.leaf, t.title, t.text,
 	t.deadline_kind, t.deadline_date, t.deadline_text, t.deadline_stage_id, t.status, t.progress, t.latest_text, t.latest_at,
 	t.light, t.light_reason, t.owner_unit_id, t.done_at, t.done_note, t.created_at, t.updated_at, p.title, p.status`

@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -135,7 +136,10 @@ func runOne(ctx context.Context, o Options, name, dsn string, rep *Report, logf 
 	}
 	defer os.RemoveAll(dir)
 	cfg.DataDir = dir
-	a, err := app.Open(ctx, cfg, app.Options{Now: clk.Now})
+	// Errors the pages log (an answer other than 200 stops the run) go to
+	// the progress output.
+	logger := slog.New(slog.NewTextHandler(o.Log, &slog.HandlerOptions{Level: slog.LevelError}))
+	a, err := app.Open(ctx, cfg, app.Options{Now: clk.Now, Logger: logger})
 	if err != nil {
 		return err
 	}
