@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/qinqing/qinqing/internal/appeal"
+	"github.com/qinqing/qinqing/internal/appeal/analysis"
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/config"
@@ -50,6 +51,7 @@ type App struct {
 	Imports     *enterprise.ImportRuns  // imports uploaded through the web UI
 	Plans       *plan.Service           // plan supervision (督查督办)
 	Appeals     *appeal.Service         // enterprise appeals (企业诉求), the closed loop
+	Analysis    *analysis.Service       // appeal analysis (hot topics, clusters), the 问题清单 and its public board
 
 	// Labels names in Chinese every module's audited entities and actions
 	// and its job kinds, for the audit log and the jobs pages.
@@ -136,8 +138,9 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// Plan supervision resolves the units plans name through the
 	// organisation; records of other modules that tasks link to (appeals,
 	// 问题清单) are registered in Links as those modules arrive.
+	a.Analysis = analysis.New(db, analysis.Options{Audit: a.Audit, Calendar: a.Calendar, Units: a.Org, Now: a.Now, Logger: a.Log})
 	a.Plans = plan.New(db, plan.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Calendar: a.Calendar, Now: a.Now,
-		Logger: a.Log, Units: a.Org})
+		Logger: a.Log, Units: a.Org, Links: map[string]plan.Linked{plan.LinkProblem: a.Analysis}})
 	var hours workday.Hours // empty: the default office hours
 	if cfg.WorkHours != "" {
 		if hours, err = workday.ParseHours(cfg.WorkHours); err != nil {
@@ -157,7 +160,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 		}
 	})
 	a.Labels = audit.NewLabels(auth.Labels(), org.Labels(), workday.Labels(), notify.Labels(), enterprise.Labels(),
-		network.Labels(), policy.Labels(), redeem.Labels(), plan.Labels(), appeal.Labels())
+		network.Labels(), policy.Labels(), redeem.Labels(), plan.Labels(), appeal.Labels(), analysis.Labels())
 	// Every service with background work registers its handlers here and
 	// lists its periodic jobs for Start.
 	for _, w := range a.workers() {

@@ -208,6 +208,17 @@ func TestRoleMatrix(t *testing.T) {
 // through to NotFound here; TestOwnershipMatrix calls such methods on real
 // records.
 var roleGates = map[string]string{
+	"analysis.Service.AddWord":                 "A",
+	"analysis.Service.CloseProblem":            "A",
+	"analysis.Service.Clusters":                "AL",
+	"analysis.Service.CreateProblem":           "A",
+	"analysis.Service.FindDictionary":          "AL",
+	"analysis.Service.FindProblemByID":         "ALUSE",
+	"analysis.Service.FindProblems":            "ALU",
+	"analysis.Service.LinkSummaries":           "ALUSE",
+	"analysis.Service.RemoveWord":              "A",
+	"analysis.Service.ReportProgress":          "AU",
+	"analysis.Service.Topics":                  "AL",
 	"appeal.Service.Attach":                    "AUSE",
 	"appeal.Service.CatalogueVersions":         "A",
 	"appeal.Service.Close":                     "A",

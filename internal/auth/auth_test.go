@@ -285,6 +285,12 @@ func TestPermissionMatrix(t *testing.T) {
 		{auth.EvaluateAppeal, appealMine, all("admin", "enterprise")},
 		{auth.EvaluateAppeal, appealTheirs, all("admin")},
 		{auth.EvaluateAppeal, appealFiledByUnit, all("admin", "unit")},
+		{auth.AnalyseAppeals, auth.Resource{}, all("admin", "leader")},
+		{auth.ManageProblems, unitHeld, all("admin")},
+		{auth.ViewProblem, unitHeld, all("admin", "leader", "unit", "parent")},
+		{auth.ViewProblem, otherUnit, all("admin", "leader")},
+		{auth.ReportProblem, unitHeld, all("admin", "unit")},
+		{auth.ReportProblem, otherUnit, all("admin")},
 	}
 	for _, r := range rows {
 		for name, a := range actors {

@@ -127,6 +127,13 @@ const (
 	HandleAppeal      Action = "appeal.handle"      // sign for, return, pause, reply: the units an appeal is with (ownership)
 	SupplyAppeal      Action = "appeal.supply"      // supply material for an appeal (ownership)
 	EvaluateAppeal    Action = "appeal.evaluate"    // evaluate a reply (好差评; ownership)
+	// Appeal analysis (分析研判) and the 问题清单: the office and leaders
+	// read hot topics and clusters; the office keeps the dictionary and
+	// the list; the owner unit of a problem reports its progress.
+	AnalyseAppeals Action = "appeals.analyse" // hot topics and clusters of appeals
+	ManageProblems Action = "problems.manage" // the dictionary, 问题清单 items, their appeals and 销号 (the office)
+	ViewProblem    Action = "problem.view"    // read a 问题清单 item (ownership: its owner unit and the units above)
+	ReportProblem  Action = "problem.report"  // report progress on a 问题清单 item (ownership: its owner unit)
 )
 
 // Resource names who owns the record an action touches, for ownership
@@ -253,6 +260,10 @@ var actionLabels = []ActionInfo{
 	{HandleAppeal, "签收、退回与答复诉求"},
 	{SupplyAppeal, "为诉求补充材料"},
 	{EvaluateAppeal, "评价诉求答复"},
+	{AnalyseAppeals, "诉求热点与聚类分析"},
+	{ManageProblems, "管理问题清单与热词词典"},
+	{ViewProblem, "查看问题清单"},
+	{ReportProblem, "报送问题整改进展"},
 }
 
 // Actions lists every action with its Chinese label, in display order.
@@ -302,6 +313,10 @@ var permissions = map[Action]rule{
 	HandleAppeal:   {when(RoleUnitStaff, unitHolds), when(RoleAdmin, unitHolds)},
 	SupplyAppeal:   {every(RoleAdmin), when(RoleUnitStaff, filedBy), when(RoleSpecialist, specialistOf, filedBy), when(RoleEnterprise, enterpriseOf)},
 	EvaluateAppeal: {every(RoleAdmin), when(RoleUnitStaff, filedBy), when(RoleEnterprise, enterpriseOf)},
+	AnalyseAppeals: {every(RoleAdmin, RoleLeader)},
+	ManageProblems: {every(RoleAdmin)},
+	ViewProblem:    {every(RoleAdmin, RoleLeader), when(RoleUnitStaff, unitHolds, unitAbove)},
+	ReportProblem:  {every(RoleAdmin), when(RoleUnitStaff, unitHolds)},
 }
 
 // scoped reports whether a token's scopes (none: all its role allows)
