@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/qinqing/qinqing/internal/appeal"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/workday"
@@ -156,6 +157,7 @@ func (s *Service) buildBoard(ctx context.Context) (*Board, error) {
 				ar.Close()
 				return nil, errs.Wrap(err, "scan board appeal")
 			}
+			ba.Status = appeal.Status(ba.Status).Label()
 			ba.Month = store.FromMillis(at).In(workday.Shanghai).Format("2006-01")
 			it.Published = append(it.Published, ba)
 		}

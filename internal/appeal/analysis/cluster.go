@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/qinqing/qinqing/internal/appeal"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/store"
@@ -23,6 +24,9 @@ type ClusterAppeal struct {
 	Status         string    `json:"status"`
 	ReceivedAt     time.Time `json:"received_at"`
 }
+
+// StatusLabel names the appeal's status in Chinese.
+func (c ClusterAppeal) StatusLabel() string { return appeal.Status(c.Status).Label() }
 
 // Cluster is a group of appeals that describe the same problem.
 type Cluster struct {

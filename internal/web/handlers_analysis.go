@@ -1,0 +1,328 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/qinqing/qinqing/internal/appeal/analysis"
+	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/errs"
+	"github.com/qinqing/qinqing/internal/paging"
+	"github.com/qinqing/qinqing/internal/workday"
+)
+
+// analysisScope reads the scope of the analysis pages and API:
+// ?month=2026-03 (default: this month) or ?from=&to=, and district,
+// category, unit_id.
+func (s *Server) analysisScope(q url.Values) (analysis.Scope, error) {
+	var sc analysis.Scope
+	var err error
+	switch {
+	case q.Get("from") != "" || q.Get("to") != "":
+		if sc.From, err = workday.ParseDate(q.Get("from")); err != nil {
+			return sc, errs.FieldErrorf("from", "开始日期应写作 2026-03-01")
+		}
+		if sc.To, err = workday.ParseDate(q.Get("to")); err != nil {
+			return sc, errs.FieldErrorf("to", "结束日期应写作 2026-03-31")
+		}
+	default:
+		month := q.Get("month")
+		if month == "" {
+			month = s.app.Now().In(workday.Shanghai).Format("2006-01")
+		}
+		if sc, err = analysis.MonthScope(month); err != nil {
+			return sc, err
+		}
+	}
+	sc.District, sc.Category = strings.TrimSpace(q.Get("district")), strings.TrimSpace(q.Get("category"))
+	if v := q.Get("unit_id"); v != "" {
+		if sc.UnitID, err = strconv.ParseInt(v, 10, 64); err != nil || sc.UnitID < 1 {
+			return sc, errs.FieldErrorf("unit_id", "unit_id 应为单位编号")
+		}
+	}
+	return sc, nil
+}
+
+// analysisView is what the topics and clusters pages show above their
+// results: the scope's form.
+type analysisView struct {
+	Month   string
+	Scope   analysis.Scope
+	Topics  *analysis.TopicReport
+	Cluster *analysis.ClusterReport
+	Units   any
+	Error   string
+}
+
+func (s *Server) topicsPage(w http.ResponseWriter, r *http.Request) error {
+	sc, err := s.analysisScope(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	rep, err := s.app.Analysis.Topics(r.Context(), actorOf(r), sc)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "appeal_topics.html", analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Topics: rep})
+	return nil
+}
+
+func (s *Server) clustersPage(w http.ResponseWriter, r *http.Request) error {
+	sc, err := s.analysisScope(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	rep, err := s.app.Analysis.Clusters(r.Context(), actorOf(r), sc)
+	if err != nil {
+		return err
+	}
+	v := analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Cluster: rep}
+	if actorOf(r).CanSome(auth.ManageProblems) {
+		units, err := s.app.Org.UnitTree(r.Context())
+		if err != nil {
+			return err
+		}
+		v.Units = units
+	}
+	s.render(w, r, http.StatusOK, "appeal_clusters.html", v)
+	return nil
+}
+
+func (s *Server) apiTopics(w http.ResponseWriter, r *http.Request) error {
+	sc, err := s.analysisScope(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	rep, err := s.app.Analysis.Topics(r.Context(), actorOf(r), sc)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+func (s *Server) apiClusters(w http.ResponseWriter, r *http.Request) error {
+	sc, err := s.analysisScope(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	rep, err := s.app.Analysis.Clusters(r.Context(), actorOf(r), sc)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, rep)
+	return nil
+}
+
+// problemForm reads the 问题清单 form: the cluster's appeals come as
+// appeal_ids.
+func problemForm(r *http.Request) (analysis.ProblemInput, error) {
+	if err := parseForm(r); err != nil {
+		return analysis.ProblemInput{}, err
+	}
+	v := r.PostForm
+	in := analysis.ProblemInput{Title: v.Get("title"), Description: v.Get("description"), Measures: v.Get("measures")}
+	in.OwnerUnitID, _ = strconv.ParseInt(v.Get("owner_unit_id"), 10, 64)
+	var err error
+	if in.LimitDays, err = strconv.Atoi(v.Get("limit_days")); err != nil {
+		return in, errs.FieldErrorf("limit_days", "整改时限应为工作日天数")
+	}
+	for _, id := range v["appeal_ids"] {
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return in, errs.FieldErrorf("appeal_ids", "诉求编号有误")
+		}
+		in.AppealIDs = append(in.AppealIDs, n)
+	}
+	return in, nil
+}
+
+func (s *Server) createProblem(w http.ResponseWriter, r *http.Request) error {
+	in, err := problemForm(r)
+	if err != nil {
+		return err
+	}
+	p, err := s.app.Analysis.CreateProblem(r.Context(), actorOf(r), in)
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/problems/%d", p.ID), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) problemsPage(w http.ResponseWriter, r *http.Request) error {
+	limit, offset := paging.Clamp(atoi(r.URL.Query().Get("limit")), atoi(r.URL.Query().Get("offset")))
+	list, total, err := s.app.Analysis.FindProblems(r.Context(), actorOf(r), analysis.ProblemFilter{Status: r.URL.Query().Get("status"), Limit: limit, Offset: offset})
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "problem_list.html", map[string]any{"Problems": list, "Total": total})
+	return nil
+}
+
+func atoi(s string) int { n, _ := strconv.Atoi(s); return n }
+
+func (s *Server) problemPage(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.app.Analysis.FindProblemByID(r.Context(), actorOf(r), id)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "problem_detail.html", map[string]any{"P": p, "Can": analysis.PermittedOn(actorOf(r), p)})
+	return nil
+}
+
+func (s *Server) reportProblem(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	progress, err := strconv.Atoi(r.PostForm.Get("progress"))
+	if err != nil {
+		return errs.FieldErrorf("progress", "进度应为 0–100 的整数")
+	}
+	if _, err := s.app.Analysis.ReportProgress(r.Context(), actorOf(r), id, progress, r.PostForm.Get("note")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/problems/%d", id), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) closeProblem(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	if _, err := s.app.Analysis.CloseProblem(r.Context(), actorOf(r), id, r.PostForm.Get("note")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, fmt.Sprintf("/problems/%d", id), http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiProblems(w http.ResponseWriter, r *http.Request) error {
+	limit, offset, err := paging.Parse(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	list, total, err := s.app.Analysis.FindProblems(r.Context(), actorOf(r), analysis.ProblemFilter{Status: r.URL.Query().Get("status"), Limit: limit, Offset: offset})
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": list, "total": total, "limit": limit, "offset": offset})
+	return nil
+}
+
+func (s *Server) apiCreateProblem(w http.ResponseWriter, r *http.Request) error {
+	var in analysis.ProblemInput
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p, err := s.app.Analysis.CreateProblem(r.Context(), actorOf(r), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusCreated, p)
+	return nil
+}
+
+func (s *Server) apiProblem(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.app.Analysis.FindProblemByID(r.Context(), actorOf(r), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"problem": p, "permitted": analysis.PermittedOn(actorOf(r), p)})
+	return nil
+}
+
+func (s *Server) apiReportProblem(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Progress int    `json:"progress"`
+		Note     string `json:"note"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p, err := s.app.Analysis.ReportProgress(r.Context(), actorOf(r), id, in.Progress, in.Note)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+func (s *Server) apiCloseProblem(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Note string `json:"note"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	p, err := s.app.Analysis.CloseProblem(r.Context(), actorOf(r), id, in.Note)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, p)
+	return nil
+}
+
+// boardCache lets browsers and proxies keep the public board for as long
+// as the service keeps it in memory.
+func boardCache(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "public, max-age="+strconv.Itoa(int(time.Minute/time.Second)))
+}
+
+func (s *Server) boardPage(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.app.Analysis.PublicBoard(r.Context())
+	if err != nil {
+		return err
+	}
+	boardCache(w)
+	s.render(w, r, http.StatusOK, "board.html", b)
+	return nil
+}
+
+func (s *Server) boardItemPage(w http.ResponseWriter, r *http.Request) error {
+	it, err := s.app.Analysis.PublicBoardItem(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	boardCache(w)
+	s.render(w, r, http.StatusOK, "board_item.html", it)
+	return nil
+}
+
+func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.app.Analysis.PublicBoard(r.Context())
+	if err != nil {
+		return err
+	}
+	boardCache(w)
+	writeJSON(w, http.StatusOK, b)
+	return nil
+}
