@@ -13,6 +13,7 @@ import (
 
 	"github.com/qinqing/qinqing/internal/appeal"
 	"github.com/qinqing/qinqing/internal/appeal/analysis"
+	"github.com/qinqing/qinqing/internal/appeal/stats"
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/config"
@@ -52,6 +53,7 @@ type App struct {
 	Plans       *plan.Service           // plan supervision (督查督办)
 	Appeals     *appeal.Service         // enterprise appeals (企业诉求), the closed loop
 	Analysis    *analysis.Service       // appeal analysis (hot topics, clusters), the 问题清单 and its public board
+	AppealStats *stats.Service          // appeal rates, 比晾晒, published months
 
 	// Labels names in Chinese every module's audited entities and actions
 	// and its job kinds, for the audit log and the jobs pages.
@@ -152,15 +154,18 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// who reads an appeal; the registry names enterprises by code; the
 	// accounts receive the notices. A calendar correction replays the open
 	// appeals' deadlines once, whichever instance hears of it.
+	// The rates' cells are kept current inside every appeal transaction.
+	a.AppealStats = stats.New(db, stats.Options{Audit: a.Audit, Calendar: a.Calendar, City: city, Units: a.Org, Now: a.Now})
 	a.Appeals = appeal.New(db, appeal.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Events: a.Events, Calendar: a.Calendar,
-		Hours: hours, Now: a.Now, Logger: a.Log, City: city, Owners: a.Network, Units: a.Org, Registry: a.Enterprises})
+		Hours: hours, Now: a.Now, Logger: a.Log, City: city, Owners: a.Network, Units: a.Org, Registry: a.Enterprises,
+		Observe: []func(context.Context, *store.Tx, appeal.Change) error{a.AppealStats.Observe}})
 	a.Events.Subscribe(workday.Topic, func(string) {
 		if err := a.Appeals.CalendarChanged(context.Background()); err != nil {
 			a.Log.Error("replay appeals after a calendar change", "err", err)
 		}
 	})
 	a.Labels = audit.NewLabels(auth.Labels(), org.Labels(), workday.Labels(), notify.Labels(), enterprise.Labels(),
-		network.Labels(), policy.Labels(), redeem.Labels(), plan.Labels(), appeal.Labels(), analysis.Labels())
+		network.Labels(), policy.Labels(), redeem.Labels(), plan.Labels(), appeal.Labels(), analysis.Labels(), stats.Labels())
 	// Every service with background work registers its handlers here and
 	// lists its periodic jobs for Start.
 	for _, w := range a.workers() {
@@ -198,7 +203,7 @@ type worker interface {
 // workers lists the services with background work; a new module adds its
 // service here.
 func (a *App) workers() []worker {
-	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Redeem, a.Imports, a.Plans, a.Appeals}
+	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Redeem, a.Imports, a.Plans, a.Appeals, a.AppealStats}
 }
 
 // Start loads the caches, schedules the periodic jobs, starts the job

@@ -390,6 +390,13 @@ func (s *Service) Replay(ctx context.Context, p ReplayPayload, progress func(don
 					return err
 				}
 				res.Changed++
+				old, now := c.row.Appeal, c.row.Appeal
+				now.State = c.st
+				for _, fn := range s.observe {
+					if err := fn(ctx, tx, Change{Before: &old, After: &now}); err != nil {
+						return err
+					}
+				}
 				if err := s.audit.Record(ctx, tx, "appeal", strconv.FormatInt(id, 10), "replay", before,
 					map[string]any{"due_date": c.st.DueDate, "sign_due_at": c.st.SignDueAt, "status": c.st.Status, "reason": p.Reason}); err != nil {
 					return err

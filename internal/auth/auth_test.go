@@ -291,6 +291,9 @@ func TestPermissionMatrix(t *testing.T) {
 		{auth.ViewProblem, otherUnit, all("admin", "leader")},
 		{auth.ReportProblem, unitHeld, all("admin", "unit")},
 		{auth.ReportProblem, otherUnit, all("admin")},
+		{auth.ViewAppealStats, unitHeld, all("admin", "leader", "unit", "parent")},
+		{auth.ViewAppealStats, otherUnit, all("admin", "leader")},
+		{auth.ManageAppealStats, unitHeld, all("admin")},
 	}
 	for _, r := range rows {
 		for name, a := range actors {

@@ -136,6 +136,12 @@ const (
 	ReportProblem  Action = "problem.report"  // report progress on a 问题清单 item (ownership: its owner unit)
 )
 
+// Appeal rates (诉求办理指标), 比晾晒 and the monthly report.
+const (
+	ViewAppealStats   Action = "appeals.stats"        // read rates and the ranking (units: their own and the units below)
+	ManageAppealStats Action = "appeals.stats.manage" // edit the formula configuration, publish and recompute a month, the monthly report
+)
+
 // Resource names who owns the record an action touches, for ownership
 // checks; zero fields mean "not owned by such a party". The domain that
 // holds the record fills it — from its own rows, and from the packages that
@@ -264,6 +270,8 @@ var actionLabels = []ActionInfo{
 	{ManageProblems, "管理问题清单与热词词典"},
 	{ViewProblem, "查看问题清单"},
 	{ReportProblem, "报送问题整改进展"},
+	{ViewAppealStats, "查看诉求办理指标与排名"},
+	{ManageAppealStats, "管理诉求指标口径与月度简报"},
 }
 
 // Actions lists every action with its Chinese label, in display order.
@@ -317,6 +325,10 @@ var permissions = map[Action]rule{
 	ManageProblems: {every(RoleAdmin)},
 	ViewProblem:    {every(RoleAdmin, RoleLeader), when(RoleUnitStaff, unitHolds, unitAbove)},
 	ReportProblem:  {every(RoleAdmin), when(RoleUnitStaff, unitHolds)},
+	// Rates: the office and leaders read every unit's, a unit its own and
+	// those of the units below it.
+	ViewAppealStats:   {every(RoleAdmin, RoleLeader), when(RoleUnitStaff, unitHolds, unitAbove)},
+	ManageAppealStats: {every(RoleAdmin)},
 }
 
 // scoped reports whether a token's scopes (none: all its role allows)
