@@ -17,6 +17,9 @@ const appealUsage = `
 Appeal works with enterprise appeals (企业诉求).
 
 	qinqing appeal import FILE.csv|FILE.xlsx [--dry-run] [--json] [--db DSN]
+	qinqing appeal stats --from 2026-01 [--to 2026-03] [--by unit|district|category|channel] [--rank] [--json] [--db DSN]
+	qinqing appeal stats --rebuild [--from 2026-01 --to 2026-03] [--db DSN]
+	qinqing appeal stats --publish 2026-03 [--db DSN]
 
 import files the appeals of a 12345 hotline export through the same intake
 as every channel (channel hotline): the header row names the columns
@@ -35,6 +38,15 @@ A 工单编号 filed before is unchanged, so importing the same file again
 changes nothing; a 工单编号 repeated in the file is rejected on its later
 lines. --dry-run checks every row and counts without writing.
 
+stats prints the rates of the appeals received in a period (months; a
+quarter 2026Q1 or a year 2026 also names one) per group: the counts behind
+each rate and the rates (签收及时率, 按时办结率, 一次性化解率, 满意率, 响应率,
+解决率, 重办率, 退回率, 月末积压, 答复用时); --rank prints the 比晾晒 ranking
+(by unit or district) with the change against the previous period instead.
+--rebuild computes the figures again from the appeals (all months, or the
+period given); --publish freezes a month's figures (publishing again
+recomputes them).
+
 Exit status: 0 when the import ran, even if rows were rejected (see the
 summary or --json); 1 on any other failure; 2 for a usage error.`
 
@@ -46,6 +58,9 @@ func runAppeal(ctx context.Context, env Env, args []string) error {
 	sub := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		sub, args = args[0], args[1:]
+	}
+	if sub == "stats" {
+		return runAppealStats(ctx, env, cfg, args)
 	}
 	fs := newFlagSet(env, "appeal "+sub, "appeal import FILE [--dry-run] [--json] [--db DSN]", appealUsage)
 	cfg.DBFlag(fs)

@@ -45,7 +45,7 @@ func commands() map[string]command {
 		"policy":  {"policy supermarket: simulate a rule over every enterprise", runPolicy},
 		"plan":    {"plan supervision: parse a work plan document", runPlan},
 		"import":  {"import enterprises from CSV or XLSX", runImport},
-		"appeal":  {"enterprise appeals: import a 12345 hotline export", runAppeal},
+		"appeal":  {"enterprise appeals: import a 12345 hotline export, rates and ranking", runAppeal},
 		"export":  {"export enterprises to CSV or XLSX", runExport},
 		"seed":    {"fill the database with a synthetic city", runSeed},
 		"bench":   {"measure whole-system performance: import, match", runBench},

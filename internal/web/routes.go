@@ -401,6 +401,9 @@ func (s *Server) routes() []route {
 		{"PUT /api/v1/appeal-sla-classes/{id}", need(auth.ManageAppeals), s.apiSaveAppealClass},
 		{"POST /api/v1/appeal-imports", need(auth.ManageAppeals), s.apiAppealImport},
 		{"GET /api/v1/appeal-imports/{id}", need(auth.ManageAppeals), s.apiAppealImportRun},
+		// Appeal rates and the 比晾晒 of units and districts.
+		{"GET /api/v1/appeal-stats", need(auth.ViewAppealStats), s.apiAppealStats},
+		{"GET /api/v1/appeal-ranking", need(auth.ViewAppealStats), s.apiAppealRanking},
 
 		// Appeal analysis (分析研判): hot topics and clusters; the 问题清单 and
 		// its public progress board (no login).
