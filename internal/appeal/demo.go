@@ -294,6 +294,15 @@ func (s *Service) LoadDemo(ctx context.Context, in DemoInput) error {
 	d.step(2, "14:30", other, func(s *Service, ref string) (*Appeal, error) {
 		return s.Link(ctx, admin, ref, LinkInput{Target: *first, Note: "同一园区同一问题，随主诉求办理"})
 	})
+	// Three problems many enterprises raise in their own words, for the
+	// analysis (同类诉求聚类, 诉求热点) and the 问题清单: parking in 光谷软件园,
+	// slow settlement of electricity bills in an 江夏 park, hiring in 汉阳.
+	// Some enterprises agreed to publication, for the public board.
+	for i, c := range demoClusters {
+		n := 3 + i%9
+		d.file(n, fmt.Sprintf("%02d:%02d", 9+i%8, 5*(i%12)), admin, Intake{EnterpriseID: o[(16+i)%len(o)], Channel: c.channel, Category: c.category,
+			District: c.district, Title: c.title, Content: c.content, Publish: c.publish})
+	}
 	// A valid credit code the registry does not know yet, kept and flagged.
 	if code, err := demoUnknownCode(); err == nil {
 		d.file(1, "10:10", admin, Intake{USCC: code, EnterpriseName: "武汉江城新材料有限公司", Channel: string(ChannelHotline),
@@ -353,6 +362,24 @@ func (s *Service) LoadDemo(ctx context.Context, in DemoInput) error {
 		return err
 	}
 	return nil
+}
+
+// demoClusters are appeals of different enterprises that describe one
+// problem in their own words: three clusters for the analysis pages.
+var demoClusters = []struct {
+	channel, category, district, title, content string
+	publish                                     bool
+}{
+	{"hotline", "用地规划", "洪山区", "光谷软件园停车难", "光谷软件园停车位严重不足，员工每天早上找不到停车位，只能在园区周边道路违停，经常被贴罚单，希望增建停车场。", true},
+	{"hotline", "用地规划", "洪山区", "软件园员工停车难问题", "我们在光谷软件园办公，园区停车位远远不够，员工上班找不到停车位，周边道路违停天天被罚款，请求规划建设停车场。", true},
+	{"visit", "用地规划", "洪山区", "园区停车位不足，员工违停被罚", "走访中企业反映：光谷软件园停车位不足，员工只能把车停在园区周边道路上，违停罚单不断，希望增加停车位或建设立体停车场。", false},
+	{"roundtable", "用地规划", "洪山区", "请求在光谷软件园增建停车场", "政企圆桌会上企业反映光谷软件园停车难，停车位严重不足，员工在周边道路违停被罚，希望尽快增建停车场。", true},
+	{"hotline", "水电气网", "江夏区", "园区转供电电费结算慢", "我司在江夏经济开发区的园区租用厂房，园区转供电电费结算很慢，电费降价政策迟迟没有落实到企业，结算单要等两个多月。", false},
+	{"hotline", "水电气网", "江夏区", "转供电电费降价未落实，结算拖延", "江夏经济开发区园区转供电，物业电费结算拖延两个多月，电费降价政策一直没有落实到我们企业，希望督促结算。", true},
+	{"visit", "水电气网", "江夏区", "园区物业电费结算周期长", "走访中企业反映：江夏经济开发区园区转供电电费结算周期两个多月，电费降价政策没有落实，请协调园区物业尽快结算。", false},
+	{"hotline", "用工社保", "汉阳区", "普工招工难，缺口较大", "汉阳区的工厂今年普工招工难，生产线缺口六十多人，发布招聘信息一个月应聘的人很少，希望人社部门组织专场招聘会。", true},
+	{"hotline", "用工社保", "汉阳区", "招工难，希望组织专场招聘会", "我司在汉阳区，普工招工难，缺口五十人，招聘一个多月没招满，希望人社部门组织专场招聘会帮助企业招工。", false},
+	{"visit", "用工社保", "汉阳区", "生产线普工缺口大", "走访中企业反映：汉阳区厂区普工招工难，生产线缺口四十多人，招聘信息发布一个月应聘很少，希望组织专场招聘会。", false},
 }
 
 // demoUnknownCode is a valid credit code the synthetic registry does not

@@ -11,6 +11,7 @@ import (
 
 	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/appeal"
+	"github.com/qinqing/qinqing/internal/appeal/analysis"
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/enterprise"
@@ -217,7 +218,7 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 	if err := loadAppeals(ctx, a, users, ownID); err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "demo: appeals in every state, with their histories")
+	fmt.Fprintln(out, "demo: appeals in every state, with their histories; a 问题清单 item made of a cluster")
 	return nil
 }
 
@@ -272,5 +273,12 @@ func loadAppeals(ctx context.Context, a *app.App, users map[string]int64, own in
 			taken[e.ID] = true
 		}
 	}
-	return a.Appeals.LoadDemo(ctx, in)
+	if err := a.Appeals.LoadDemo(ctx, in); err != nil {
+		return err
+	}
+	owner, office := in.Account("hongshan"), in.Account("admin")
+	if owner == nil || owner.UnitID == nil || office == nil {
+		return fmt.Errorf("demo problem: the admin and hongshan accounts are needed")
+	}
+	return a.Analysis.LoadDemo(ctx, analysis.DemoInput{Office: office, Owner: owner, OwnerUnit: *owner.UnitID})
 }

@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"github.com/qinqing/qinqing/internal/app"
+	"github.com/qinqing/qinqing/internal/appeal/analysis"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/config"
 	"github.com/qinqing/qinqing/internal/demo"
 	"github.com/qinqing/qinqing/internal/policy/redeem"
 	"github.com/qinqing/qinqing/internal/store/storetest"
+	"github.com/qinqing/qinqing/internal/workday"
 )
 
 // TestDemoRedemption loads the demo into SQLite and PostgreSQL alike: a
@@ -68,6 +70,19 @@ func TestDemoRedemption(t *testing.T) {
 			mine, _, err := a.Redeem.FindGrants(ctx, u.Actor(), redeem.GrantFilter{})
 			if err != nil || len(mine) != 1 || mine[0].Status != redeem.GrantConfirming {
 				t.Errorf("the demo enterprise's grants = %+v, %v", mine, err)
+			}
+			// The analysis: three clusters across enterprises, and the
+			// 问题清单 item made of one on the public board with its
+			// published appeals and two progress updates.
+			today := workday.Today(a.Now)
+			rep, err := a.Analysis.Clusters(ctx, admin, analysis.Scope{From: today - 29, To: today})
+			if err != nil || len(rep.Clusters) < 3 {
+				t.Errorf("clusters of the last 30 days: %v, %v", rep, err)
+			}
+			board, err := a.Analysis.PublicBoard(ctx)
+			if err != nil || len(board.Items) != 1 || board.Items[0].Appeals < 4 || len(board.Items[0].Published) != 3 ||
+				len(board.Items[0].Updates) != 2 || board.Items[0].Progress != 40 {
+				t.Errorf("board: %+v, %v", board, err)
 			}
 		})
 	}

@@ -16,7 +16,7 @@ import (
 )
 
 // analysisScope reads the scope of the analysis pages and API:
-// ?month=2026-03 (default: this month) or ?from=&to=, and district,
+// ?month=2026-03 or ?from=&to= (default: the last 30 days), and district,
 // category, unit_id.
 func (s *Server) analysisScope(q url.Values) (analysis.Scope, error) {
 	var sc analysis.Scope
@@ -29,14 +29,14 @@ func (s *Server) analysisScope(q url.Values) (analysis.Scope, error) {
 		if sc.To, err = workday.ParseDate(q.Get("to")); err != nil {
 			return sc, errs.FieldErrorf("to", "结束日期应写作 2026-03-31")
 		}
-	default:
-		month := q.Get("month")
-		if month == "" {
-			month = s.app.Now().In(workday.Shanghai).Format("2006-01")
-		}
-		if sc, err = analysis.MonthScope(month); err != nil {
+	case q.Get("month") != "":
+		if sc, err = analysis.MonthScope(q.Get("month")); err != nil {
 			return sc, err
 		}
+	default:
+		// The last 30 days: early in a month, the month itself says little.
+		today := workday.Today(s.app.Now)
+		sc.From, sc.To = today-29, today
 	}
 	sc.District, sc.Category = strings.TrimSpace(q.Get("district")), strings.TrimSpace(q.Get("category"))
 	if v := q.Get("unit_id"); v != "" {
