@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -16,6 +17,7 @@ import (
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/network"
 	"github.com/qinqing/qinqing/internal/org"
+	"github.com/xuri/excelize/v2"
 )
 
 // appealWorld is a test server with what the appeal tests need: two
@@ -443,5 +445,70 @@ func TestSpecialistFilesFromVisit(t *testing.T) {
 	}
 	if page := w.Get(t, c, fmt.Sprintf("/workbench/%d", w.E2)); strings.Contains(page.Body, "data-file-for") {
 		t.Errorf("the specialist is offered 代提 for an enterprise not theirs: %d", page.Status)
+	}
+}
+
+// TestAppealExportCatalogueAndFile: the console's xlsx export (the list's
+// filters, text that looks like a formula escaped, the office only), the
+// catalogue editor (a new category routes the next intake to its unit; a
+// bad code is refused in Chinese on the page, a unit may not edit) and the
+// 一企一档 section (the enterprise's appeals to those who may read them).
+func TestAppealExportCatalogueAndFile(t *testing.T) {
+	w := newAppealWorld(t)
+	filed := decodeAppeal(t, w.as(t, "ent1", "POST", "/api/v1/appeals", map[string]any{"category": "审批服务",
+		"title": `=HYPERLINK("http://example.com")`, "content": "施工许可超期未办。"}), http.StatusCreated)
+	decodeAppeal(t, w.as(t, "hotline", "POST", "/api/v1/appeals", map[string]any{"channel": "hotline", "category": "其他",
+		"content": "匿名反映道路施工扰民。"}), http.StatusCreated)
+	admin := w.client(t, "admin")
+
+	res := w.Get(t, admin, "/appeals/export.xlsx?channel=portal")
+	if res.Status != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/vnd.openxmlformats") {
+		t.Fatalf("export: %d %q", res.Status, res.Header)
+	}
+	x, err := excelize.OpenReader(strings.NewReader(res.Body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := x.GetRows(x.GetSheetName(0))
+	if err != nil || len(rows) != 2 || rows[1][0] != filed.Number {
+		t.Fatalf("the export of the portal's appeals: %v %v", rows, err)
+	}
+	if !slices.Contains(rows[1], `'=HYPERLINK("http://example.com")`) {
+		t.Errorf("the formula-looking title is not escaped: %q", rows[1])
+	}
+	if res := w.Get(t, w.client(t, "staff"), "/appeals/export.xlsx"); res.Status != http.StatusForbidden {
+		t.Errorf("a unit exports the console's list: %d", res.Status)
+	}
+
+	form := url.Values{"code": {"permits"}, "category": {"证照办理"}, "group": {"政务服务"}, "unit_id": {fmt.Sprint(w.Commerce.ID)},
+		"note": {"新增类别"}}
+	if res := w.PostForm(t, w.client(t, "staff"), "/appeals/catalogue", form); res.Status != http.StatusForbidden {
+		t.Errorf("a unit edits the catalogue: %d", res.Status)
+	}
+	bad := url.Values{"code": {"证照"}, "category": {"证照办理"}}
+	if res := w.PostForm(t, admin, "/appeals/catalogue", bad); res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "类别代码应为") {
+		t.Fatalf("a bad code: %d %s", res.Status, res.Body)
+	}
+	if res := w.PostForm(t, admin, "/appeals/catalogue", form); res.Status != http.StatusSeeOther {
+		t.Fatalf("save entry: %d %s", res.Status, res.Body)
+	}
+	if page := w.Get(t, admin, "/appeals/catalogue"); !strings.Contains(page.Body, "证照办理") || !strings.Contains(page.Body, "新增类别") {
+		t.Errorf("the editor does not show the new entry and its version's note: %s", page.Body)
+	}
+	routed := decodeAppeal(t, w.as(t, "ent1", "POST", "/api/v1/appeals", map[string]any{"category": "证照办理", "content": "营业执照变更迟迟未办。"}),
+		http.StatusCreated)
+	if routed.UnitID == nil || *routed.UnitID != w.Commerce.ID || routed.Status != "signing" {
+		t.Fatalf("the new category did not dispatch to its unit: %+v", routed)
+	}
+
+	file := fmt.Sprintf("/enterprises/%d", w.E1)
+	for _, u := range []string{"admin", "specialist", "ent1"} {
+		if page := w.Get(t, w.client(t, u), file); page.Status != http.StatusOK || !strings.Contains(page.Body, filed.Number) ||
+			!strings.Contains(page.Body, routed.Number) {
+			t.Errorf("%s: the 一企一档 lacks the enterprise's appeals: %d", u, page.Status)
+		}
+	}
+	if page := w.Get(t, w.client(t, "commerce"), fmt.Sprintf("/enterprises/%d", w.E1)); strings.Contains(page.Body, filed.Number) {
+		t.Errorf("a unit the appeal is not with sees it in the 一企一档")
 	}
 }
