@@ -424,6 +424,45 @@ func TestRanking(t *testing.T) {
 		if _, err := f.Svc.FindRanking(ctx, f.Leader, 0, "2024-06"); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("a month to come: %v", err)
 		}
+		// Indicators: 个转企 (≥ 3000 by the end of 2024), reported at 3200
+		// in December, counts as achieved for its owner in January's live
+		// ranking of all plans and of the plan; 2900 would have missed.
+		ind := f.task(t, p, "二.(一).2").Indicators[0]
+		if ind.OwnerID == nil {
+			t.Fatalf("indicator without an owner: %+v", ind)
+		}
+		f.Clock.Set("2024-12-20")
+		if _, err := f.Svc.FileReport(ctxAs(f.SCJ), f.SCJ, p.ID, plan.ReportInput{Values: []plan.ValueInput{
+			{IndicatorID: ind.ID, Value: 3200, Evidence: "登记系统统计"}}}); err != nil {
+			t.Fatal(err)
+		}
+		f.Clock.Set("2025-01-06")
+		owner := func(planID int64) plan.RankRow {
+			rk, err := f.Svc.FindRanking(ctx, f.Leader, planID, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range rk.Rows {
+				if r.UnitID == *ind.OwnerID {
+					return r
+				}
+			}
+			t.Fatalf("the indicator's owner is not ranked: %+v", rk.Rows)
+			return plan.RankRow{}
+		}
+		for _, id := range []int64{0, p.ID} {
+			if r := owner(id); r.IndicatorsTotal != 1 || r.IndicatorsAchieved != 1 {
+				t.Errorf("plan %d: the owner's indicators %d achieved of %d, want 1 of 1", id, r.IndicatorsAchieved, r.IndicatorsTotal)
+			}
+		}
+		f.Clock.Set("2024-12-23")
+		if err := f.Svc.RecordValue(ctxAs(f.SCJ), f.SCJ, ind.ID, plan.ValueInput{IndicatorID: ind.ID, Value: 2900, Evidence: "更正"}); err != nil {
+			t.Fatal(err)
+		}
+		f.Clock.Set("2025-01-06")
+		if r := owner(0); r.IndicatorsTotal != 1 || r.IndicatorsAchieved != 0 {
+			t.Errorf("missed: the owner's indicators %d achieved of %d, want 0 of 1", r.IndicatorsAchieved, r.IndicatorsTotal)
+		}
 	})
 }
 
