@@ -216,7 +216,7 @@ func (s *Service) FindRanking(ctx context.Context, a *auth.Actor, planID int64, 
 	}
 	if r.Rows == nil {
 		r.Live = month == current
-		if r.Rows, err = s.computeRanking(ctx, planID, month, w); err != nil {
+		if r.Rows, err = s.liveRanking(ctx, planID, month, w); err != nil {
 			return nil, err
 		}
 	}
@@ -256,6 +256,23 @@ func (s *Service) recordedRanking(ctx context.Context, q store.Querier, planID i
 		out = append(out, r)
 	}
 	return out, errs.Wrap(rows.Err(), "find ranking")
+}
+
+// liveRanking returns the ranking of month as computeRanking computes it
+// now, or as this process computed it within the last rankMemoTTL with
+// nothing changed here since (see rankMemo).
+func (s *Service) liveRanking(ctx context.Context, planID int64, month Month, w Weights) ([]RankRow, error) {
+	k := rankKey{plan: planID, month: month, today: s.today(), w: w}
+	if rows, ok := s.ranks.get(k); ok {
+		return rows, nil
+	}
+	gen := s.ranks.generation()
+	rows, err := s.computeRanking(ctx, planID, month, w)
+	if err != nil {
+		return nil, err
+	}
+	s.ranks.put(k, gen, rows)
+	return rows, nil
 }
 
 // computeRanking computes the ranking of month now: the reports and 督办

@@ -96,6 +96,7 @@ func (s *Service) refreshPlan(ctx context.Context, q store.Querier, p *Plan) err
 // on its sub-tasks' lights, so a change to some tasks (a report, a 督办)
 // needs only theirs and their ancestors' recomputed.
 func (s *Service) refreshTasks(ctx context.Context, q store.Querier, p *Plan, only []int64) error {
+	s.ranks.drop() // what the ranking counts changes with the lights
 	if p.Status == StatusDraft {
 		return nil
 	}

@@ -65,6 +65,7 @@ type Service struct {
 	log    *slog.Logger
 	units  Units
 	links  map[string]Linked
+	ranks  *rankMemo // live rankings computed lately
 }
 
 // New returns the plan service on db; it touches neither the database nor
@@ -74,7 +75,7 @@ func New(db *store.DB, opts Options) *Service {
 		panic("plan: New needs a calendar and the units")
 	}
 	s := &Service{db: db, audit: opts.Audit, notify: opts.Notify, jobs: opts.Jobs, cal: opts.Calendar, now: opts.Now,
-		log: opts.Logger, units: opts.Units, links: opts.Links}
+		log: opts.Logger, units: opts.Units, links: opts.Links, ranks: &rankMemo{}}
 	if s.now == nil {
 		s.now = time.Now
 	}

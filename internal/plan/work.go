@@ -559,6 +559,7 @@ func unitIndicators(ctx context.Context, q store.Querier, planID, unit int64) (m
 // storeValue records an actual value of ind and makes it the indicator's
 // latest when it is as new as the latest.
 func (s *Service) storeValue(ctx context.Context, tx *store.Tx, ind *Indicator, v ValueInput, report *int64, unit int64, a *auth.Actor, field string) error {
+	s.ranks.drop() // an indicator counts in the ranking
 	if math.IsNaN(v.Value) || math.IsInf(v.Value, 0) || math.Abs(v.Value) > 1e15 {
 		return errs.FieldErrorf(field+".value", "指标“%s”的实际值无效", ind.Name)
 	}
