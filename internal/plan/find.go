@@ -2,6 +2,7 @@ package plan
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/qinqing/qinqing/internal/auth"
@@ -341,23 +342,65 @@ func findTask(ctx context.Context, q store.Querier, id int64) (*Task, error) {
 
 // completeTask loads t's milestones, indicators and ownership.
 func (s *Service) completeTask(ctx context.Context, t *Task, p *Plan) error {
-	var err error
-	if t.parents, err = s.holders(ctx, t.UnitIDs()); err != nil {
-		return err
+	return s.completeTasks(ctx, []*Task{t}, p)
+}
+
+// completeTasks loads the milestones, indicators and ownership of tasks of
+// plan p: one query for the milestones, two for the indicators and their
+// targets, and one for the units above each distinct set of the tasks'
+// units, whatever the number of tasks.
+func (s *Service) completeTasks(ctx context.Context, tasks []*Task, p *Plan) error {
+	if len(tasks) == 0 {
+		return nil
 	}
-	if t.Milestones, err = findMilestones(ctx, s.db, t.ID); err != nil {
-		return err
+	byID := make(map[int64]*Task, len(tasks))
+	ids := make([]any, len(tasks))
+	above := map[string][]int64{}
+	for i, t := range tasks {
+		byID[t.ID], ids[i] = t, t.ID
+		units := t.UnitIDs()
+		key := fmt.Sprint(units)
+		parents, ok := above[key]
+		if !ok {
+			var err error
+			if parents, err = s.holders(ctx, units); err != nil {
+				return err
+			}
+			above[key] = parents
+		}
+		t.parents = parents
+		t.Milestones, t.Indicators = []Milestone{}, nil
 	}
-	t.Indicators, err = queryIndicators(ctx, s.db, `SELECT `+indicatorColumns+indicatorFrom+` WHERE i.task_id = ? ORDER BY i.seq`, t.ID)
+	in := marks(len(ids))
+	rows, err := s.db.QueryContext(ctx, `SELECT task_id, id, seq, title, due_date, reached_on, unit_id FROM plan_milestones
+		WHERE task_id IN (`+in+`) ORDER BY task_id, seq, id`, ids...)
+	if err != nil {
+		return errs.Wrap(err, "find milestones")
+	}
+	for rows.Next() {
+		var tid int64
+		var m Milestone
+		if err := rows.Scan(&tid, &m.ID, &m.Seq, &m.Title, &m.Due, &m.ReachedOn, &m.UnitID); err != nil {
+			rows.Close()
+			return errs.Wrap(err, "find milestones")
+		}
+		byID[tid].Milestones = append(byID[tid].Milestones, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return errs.Wrap(err, "find milestones")
+	}
+	inds, err := queryIndicators(ctx, s.db, `SELECT `+indicatorColumns+indicatorFrom+` WHERE i.task_id IN (`+in+`) ORDER BY i.task_id, i.seq`, ids...)
 	if err != nil {
 		return err
 	}
-	d, _ := p.EffectiveDeadline(t)
-	for _, ind := range t.Indicators {
+	for _, ind := range inds {
+		t := byID[*ind.TaskID]
 		ind.EffectiveDue = ind.Due
 		if ind.EffectiveDue == nil {
-			ind.EffectiveDue = d
+			ind.EffectiveDue, _ = p.EffectiveDeadline(t)
 		}
+		t.Indicators = append(t.Indicators, ind)
 	}
 	return nil
 }

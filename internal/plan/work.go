@@ -952,10 +952,8 @@ func (s *Service) FindReportForm(ctx context.Context, a *auth.Actor, planID int6
 		}
 	}
 	slices.SortFunc(f.Tasks, func(x, y *Task) int { return strings.Compare(pathKey(x.Path), pathKey(y.Path)) })
-	for _, t := range f.Tasks {
-		if err := s.completeTask(ctx, t, p); err != nil {
-			return nil, err
-		}
+	if err := s.completeTasks(ctx, f.Tasks, p); err != nil {
+		return nil, err
 	}
 	mine, err := unitIndicators(ctx, s.db, planID, unit)
 	if err != nil {
@@ -975,8 +973,12 @@ func (s *Service) FindReportForm(ctx context.Context, a *auth.Actor, planID int6
 	if f.Report != nil {
 		before = f.Report.Period
 	}
+	// (Only each task's latest entry is read, not three years of them.)
 	rows, err := s.db.QueryContext(ctx, `SELECT i.task_id, i.progress, i.text, i.problems, i.next_steps, r.period FROM plan_report_items i
-		JOIN plan_reports r ON r.id = i.report_id WHERE r.plan_id = ? AND r.unit_id = ? AND r.period < ? ORDER BY r.period`, planID, unit, before)
+		JOIN plan_reports r ON r.id = i.report_id
+		JOIN (SELECT li.task_id AS task_id, MAX(lr.period) AS period FROM plan_report_items li JOIN plan_reports lr ON lr.id = li.report_id
+			WHERE lr.plan_id = ? AND lr.unit_id = ? AND lr.period < ? GROUP BY li.task_id) latest ON latest.task_id = i.task_id AND latest.period = r.period
+		WHERE r.plan_id = ? AND r.unit_id = ?`, planID, unit, before, planID, unit)
 	if err != nil {
 		return nil, errs.Wrap(err, "find last entries")
 	}

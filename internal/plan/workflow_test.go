@@ -485,3 +485,41 @@ func TestSections(t *testing.T) {
 		}
 	})
 }
+
+// TestReportFormLast checks that the report form shows, beside each task,
+// the unit's latest entry before the period being reported, on both
+// databases.
+func TestReportFormLast(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		ctx := context.Background()
+		p := f.published(t)
+		tk := f.task(t, p, "二.(一).1")
+		file := func(day, period, text string) {
+			t.Helper()
+			f.Clock.Set(day)
+			pct := 10
+			if _, err := f.Svc.FileReport(ctxAs(f.FGW), f.FGW, p.ID, plan.ReportInput{Period: plan.Period(period),
+				Items: []plan.ReportItemInput{{TaskID: tk.ID, Progress: &pct, Text: text}}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		file("2024-04-08", "2024-03", "三月进展")
+		file("2024-05-08", "2024-04", "四月进展")
+		f.Clock.Set("2024-06-03")
+		form, err := f.Svc.FindReportForm(ctx, f.FGW, p.ID, nil, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if form.Report == nil || form.Report.Period != "2024-05" || form.Last[tk.ID].Text != "四月进展" {
+			t.Errorf("May's form: report %+v, last %+v", form.Report, form.Last[tk.ID])
+		}
+		form, err = f.Svc.FindReportForm(ctx, f.FGW, p.ID, nil, "2024-04")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if form.Last[tk.ID].Text != "三月进展" || len(form.Tasks) == 0 || form.Tasks[0].Milestones == nil {
+			t.Errorf("April's form: last %+v, tasks %+v", form.Last[tk.ID], form.Tasks)
+		}
+	})
+}
