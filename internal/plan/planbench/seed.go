@@ -244,7 +244,7 @@ func document(rng *rand.Rand, p, tasks int, start plan.Month, today workday.Date
 				d := due.String()
 				it.Deadlines = append(it.Deadlines, plan.DocDeadline{Text: fmt.Sprintf("%d年%d月底前", dy, dm), Date: &d, Kind: "date"})
 			}
-			if j%5 == 0 {
+			if (idx+1)%5 == 0 {
 				end := due
 				if end < today {
 					end = to
