@@ -1,0 +1,131 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+// TestAnalysisAPI: the analysis pages and API are the office's and
+// leaders' (an enterprise or a unit is refused); the office makes a
+// 问题清单 item of a cluster; its owner unit reports progress, another
+// unit cannot see it; the public board, without login, shows the item and
+// only the published appeal, with no names, phones, numbers or texts.
+func TestAnalysisAPI(t *testing.T) {
+	w := newAppealWorld(t)
+	ctx := context.Background()
+	file := func(user string, publish bool, ref, title, content, phone string) apiAppeal {
+		t.Helper()
+		return decodeAppeal(t, w.as(t, user, "POST", "/api/v1/appeals", map[string]any{"external_ref": ref, "category": "审批服务",
+			"title": title, "content": content, "publish": publish, "contact_name": "联系人" + ref, "contact_phone": phone}), http.StatusCreated)
+	}
+	a1 := file("ent1", true, "P-1", "新厂房施工许可审批超时", "新厂房项目施工许可申请已提交二十个工作日，系统一直显示审查中，影响设备进场和开工。", "13871230001")
+	a2 := file("ent2", false, "P-2", "施工许可审批超时影响开工", "我们新厂房的施工许可申请提交二十个工作日了，系统一直是审查中，设备进场和开工都受影响。", "13871230002")
+	file("ent2", false, "P-3", "出口退税到账慢", "出口退税申报三个月仍未到账，资金周转困难。", "13871230003")
+
+	for _, user := range []string{"ent1", "staff"} {
+		for _, path := range []string{"/api/v1/appeal-clusters?month=2026-03", "/api/v1/appeal-topics?month=2026-03"} {
+			wantProblem(t, w.as(t, user, "GET", path, nil), http.StatusForbidden, "forbidden", "")
+		}
+		for _, path := range []string{"/appeals/clusters", "/appeals/topics"} {
+			if res := w.Get(t, w.client(t, user), path); res.Status != http.StatusForbidden {
+				t.Errorf("%s GET %s: %d, want 403", user, path, res.Status)
+			}
+		}
+	}
+	wantProblem(t, w.as(t, "admin", "GET", "/api/v1/appeal-clusters?month=2026/03", nil), http.StatusUnprocessableEntity, "invalid", "month")
+
+	var rep struct {
+		Appeals  int `json:"appeals"`
+		Clusters []struct {
+			Size        int `json:"size"`
+			Enterprises int `json:"enterprises"`
+			Appeals     []struct {
+				ID int64 `json:"id"`
+			} `json:"appeals"`
+		} `json:"clusters"`
+	}
+	res := w.as(t, "leader", "GET", "/api/v1/appeal-clusters", nil)
+	wantStatus(t, res, http.StatusOK)
+	res.JSON(t, &rep)
+	if rep.Appeals != 3 || len(rep.Clusters) != 1 || rep.Clusters[0].Size != 2 || rep.Clusters[0].Enterprises != 2 {
+		t.Fatalf("clusters of the last 30 days: %+v", rep)
+	}
+	if res := w.Get(t, w.client(t, "leader"), "/appeals/clusters?month=2026-03"); res.Status != http.StatusOK || !strings.Contains(res.Body, "新厂房施工许可审批超时") ||
+		strings.Contains(res.Body, "data-problem-form") {
+		t.Errorf("the leader's clusters page (no form to make a problem): %d", res.Status)
+	}
+
+	// Only the office makes a problem.
+	body := map[string]any{"title": "施工许可审批超时", "description": "多家企业反映施工许可审批超时。", "measures": "压缩审查时限。",
+		"owner_unit_id": w.Unit.ID, "limit_days": 10, "appeal_ids": []int64{a1.ID, a2.ID}}
+	wantProblem(t, w.as(t, "leader", "POST", "/api/v1/problems", body), http.StatusForbidden, "forbidden", "")
+	wantProblem(t, w.as(t, "admin", "POST", "/api/v1/problems", map[string]any{"title": "x", "description": "y", "owner_unit_id": w.Unit.ID,
+		"limit_days": 10, "appeal_ids": []int64{}}), http.StatusUnprocessableEntity, "invalid", "appeal_ids")
+	res = w.as(t, "admin", "POST", "/api/v1/problems", body)
+	wantStatus(t, res, http.StatusCreated)
+	var p struct {
+		ID      int64  `json:"id"`
+		Slug    string `json:"slug"`
+		DueDate string `json:"due_date"`
+		Appeals int    `json:"appeals"`
+	}
+	res.JSON(t, &p)
+	if p.Appeals != 2 || p.DueDate != "2026-03-16" || len(p.Slug) < 16 {
+		t.Fatalf("problem: %+v", p)
+	}
+	ref := fmt.Sprintf("/api/v1/problems/%d", p.ID)
+	wantProblem(t, w.as(t, "commerce", "GET", ref, nil), http.StatusNotFound, "not_found", "")
+	wantProblem(t, w.as(t, "commerce", "POST", ref+"/progress", map[string]any{"progress": 50, "note": "x"}), http.StatusNotFound, "not_found", "")
+	wantProblem(t, w.as(t, "staff", "POST", ref+"/close", map[string]any{"note": "x"}), http.StatusForbidden, "forbidden", "")
+	wantStatus(t, w.as(t, "staff", "POST", ref+"/progress", map[string]any{"progress": 50, "note": "审查时限压缩至十个工作日。"}), http.StatusOK)
+
+	// The public board, logged out.
+	anon := w.Client(t)
+	res = w.Get(t, anon, "/api/v1/board")
+	wantStatus(t, res, http.StatusOK)
+	var board struct {
+		Items []struct {
+			Slug      string `json:"slug"`
+			Progress  int    `json:"progress"`
+			Appeals   int    `json:"appeals"`
+			Published []struct {
+				Category string `json:"category"`
+			} `json:"published"`
+		} `json:"items"`
+	}
+	res.JSON(t, &board)
+	if len(board.Items) != 1 || board.Items[0].Slug != p.Slug || board.Items[0].Progress != 50 || board.Items[0].Appeals != 2 ||
+		len(board.Items[0].Published) != 1 {
+		t.Fatalf("board: %s", res.Body)
+	}
+	page := w.Get(t, anon, "/board/"+p.Slug)
+	list := w.Get(t, anon, "/board")
+	if page.Status != http.StatusOK || list.Status != http.StatusOK || !strings.Contains(page.Body, "施工许可审批超时") || !strings.Contains(page.Body, "审查时限压缩至十个工作日") {
+		t.Fatalf("board pages: %d %d\n%s", list.Status, page.Status, page.Body)
+	}
+	private := []string{a1.Number, a2.Number, "新厂房施工许可审批超时", "系统一直", "联系人P-", "1387123000"}
+	for _, id := range []int64{w.E1, w.E2} {
+		r, err := w.App.Enterprises.RefByID(ctx, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		private = append(private, r.Name, r.USCC)
+	}
+	for _, s := range private {
+		for name, body := range map[string]string{"the API": res.Body, "the board": list.Body, "the item": page.Body} {
+			if strings.Contains(body, s) {
+				t.Errorf("%s shows %q", name, s)
+			}
+		}
+	}
+	if res := w.Get(t, anon, "/board/"+url.PathEscape("no-such-slug")); res.Status != http.StatusNotFound {
+		t.Errorf("an unknown slug: %d", res.Status)
+	}
+	if res := w.Get(t, anon, "/api/v1/problems"); res.Status != http.StatusUnauthorized {
+		t.Errorf("the 问题清单 without login: %d", res.Status)
+	}
+}
