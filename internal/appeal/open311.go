@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/cleantext"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/workday"
 )
@@ -53,6 +54,15 @@ func (s *Service) Open311Services(ctx context.Context, a *auth.Actor) ([]Open311
 // File checks the rest. Errors: Invalid naming the Open311 field.
 func Open311Intake(form url.Values) (Intake, error) {
 	get := func(k string) string { return strings.TrimSpace(form.Get(k)) }
+	// The web's input check refuses these at the door; the mapping holds
+	// the rule too, since it joins fields into the content.
+	for k, vs := range form {
+		for _, v := range vs {
+			if p := cleantext.Problem(v, k == "description"); p != "" {
+				return Intake{}, errs.FieldErrorf(k, "%s%s", k, p)
+			}
+		}
+	}
 	in := Intake{Channel: string(ChannelOpen311), Category: get("service_code"), Content: get("description"),
 		ContactPhone: get("phone"), USCC: get("attribute[uscc]"), EnterpriseName: get("attribute[enterprise_name]"),
 		District: get("attribute[district]"), Title: get("attribute[title]"), ExternalRef: get("attribute[external_ref]")}
