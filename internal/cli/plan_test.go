@@ -177,6 +177,31 @@ func TestPlanImportExport(t *testing.T) {
 			t.Errorf("the re-imported plan exports differently:\n%s\n---\n%s", a, b)
 		}
 	})
+	t.Run("OKExportXLSX", func(t *testing.T) {
+		// The 责任分解表 re-imports (as a dry run here): the same tasks and
+		// indicators, unknown units named by their row.
+		out := filepath.Join(dir, "责任分解表.xlsx")
+		if code, _, errOut := run(t, "", nil, "plan", "export", "1", "--format", "xlsx", "--out", out, "--db", db); code != 0 {
+			t.Fatalf("export: %s", errOut)
+		}
+		code, res, errOut := run(t, "", nil, "plan", "import", out, "--dry-run", "--json", "--db", db)
+		var r struct {
+			ID, Tasks, Indicators int
+			Unknown               []struct {
+				Name string `json:"name"`
+				Row  int    `json:"row"`
+				Path []int  `json:"path"`
+			} `json:"unknown_units"`
+		}
+		if code != 0 || json.Unmarshal([]byte(res), &r) != nil || r.ID != 0 || r.Tasks != 3 || r.Indicators != 1 || len(r.Unknown) != 3 {
+			t.Fatalf("import of the export: exit %d %s %s", code, res, errOut)
+		}
+		for _, u := range r.Unknown {
+			if u.Row < 4 || u.Path != nil {
+				t.Errorf("unknown unit %+v: want its row, no path", u)
+			}
+		}
+	})
 	t.Run("ErrUsage", func(t *testing.T) {
 		for _, args := range [][]string{{"plan", "import"}, {"plan", "import", txt}, {"plan", "export", "x", "--out", "a"},
 			{"plan", "export", "1"}, {"plan", "export", "1", "--format", "pdf", "--out", "a"}} {
