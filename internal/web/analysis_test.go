@@ -129,3 +129,58 @@ func TestAnalysisAPI(t *testing.T) {
 		t.Errorf("the 问题清单 without login: %d", res.Status)
 	}
 }
+
+// TestAnalysisDictionary: the office edits the dictionary of terms and
+// stop words on its page and over the API; leaders read it, an enterprise
+// does not; bad words are refused in Chinese, with nothing written.
+func TestAnalysisDictionary(t *testing.T) {
+	w := newAppealWorld(t)
+	wantProblem(t, w.as(t, "ent1", "GET", "/api/v1/appeal-dictionary", nil), http.StatusForbidden, "forbidden", "")
+	wantProblem(t, w.as(t, "leader", "POST", "/api/v1/appeal-dictionary", map[string]any{"word": "电费", "kind": "term"}), http.StatusForbidden, "forbidden", "")
+	wantProblem(t, w.as(t, "admin", "POST", "/api/v1/appeal-dictionary", map[string]any{"word": "电 费", "kind": "term"}), http.StatusUnprocessableEntity, "invalid", "word")
+	wantProblem(t, w.as(t, "admin", "POST", "/api/v1/appeal-dictionary", map[string]any{"word": "电费", "kind": "hot"}), http.StatusUnprocessableEntity, "invalid", "kind")
+	wantStatus(t, w.as(t, "admin", "POST", "/api/v1/appeal-dictionary", map[string]any{"word": "电费结算", "kind": "term"}), http.StatusOK)
+	read := func(user string) map[string]string {
+		t.Helper()
+		var d struct {
+			Items []struct{ Word, Kind string } `json:"items"`
+		}
+		res := w.as(t, user, "GET", "/api/v1/appeal-dictionary", nil)
+		wantStatus(t, res, http.StatusOK)
+		res.JSON(t, &d)
+		m := map[string]string{}
+		for _, e := range d.Items {
+			m[e.Word] = e.Kind
+		}
+		return m
+	}
+	if m := read("leader"); m["电费结算"] != "term" || m["拖欠账款"] != "term" || m["企业"] != "stop" || m["电 费"] != "" {
+		t.Fatalf("dictionary: %v", m)
+	}
+
+	// The page: a leader reads it without forms; the office adds and
+	// removes through them.
+	if res := w.Get(t, w.client(t, "leader"), "/appeals/dictionary"); res.Status != http.StatusOK || !strings.Contains(res.Body, "电费结算") ||
+		strings.Contains(res.Body, "data-dictionary-form") {
+		t.Errorf("the leader's dictionary page: %d", res.Status)
+	}
+	admin := w.client(t, "admin")
+	res := w.PostForm(t, admin, "/appeals/dictionary", url.Values{"word": {"转供电!"}, "kind": {"stop"}})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(res.Body, "不能含空格或标点") || !strings.Contains(res.Body, `value="转供电!"`) {
+		t.Errorf("a word with punctuation: %d", res.Status)
+	}
+	if res := w.PostForm(t, admin, "/appeals/dictionary", url.Values{"word": {"转供电"}, "kind": {"stop"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("add: %d %s", res.Status, res.Body)
+	}
+	if res := w.PostForm(t, admin, "/appeals/dictionary/delete", url.Values{"word": {"电费结算"}}); res.Status != http.StatusSeeOther {
+		t.Fatalf("remove: %d %s", res.Status, res.Body)
+	}
+	if m := read("admin"); m["转供电"] != "stop" || m["转供电!"] != "" || m["电费结算"] != "" {
+		t.Fatalf("after the page's edits: %v", m)
+	}
+	if res := w.PostForm(t, w.client(t, "leader"), "/appeals/dictionary/delete", url.Values{"word": {"转供电"}}); res.Status != http.StatusForbidden {
+		t.Errorf("a leader removes a word: %d", res.Status)
+	}
+	wantStatus(t, w.as(t, "admin", "DELETE", "/api/v1/appeal-dictionary/"+url.PathEscape("转供电"), nil), http.StatusNoContent)
+	wantProblem(t, w.as(t, "admin", "DELETE", "/api/v1/appeal-dictionary/"+url.PathEscape("转供电"), nil), http.StatusNotFound, "not_found", "")
+}

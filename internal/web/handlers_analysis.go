@@ -326,3 +326,107 @@ func (s *Server) apiBoard(w http.ResponseWriter, r *http.Request) error {
 	writeJSON(w, http.StatusOK, b)
 	return nil
 }
+
+// dictionaryView is what the dictionary page shows: the terms and the
+// stop words, and the add form with its error.
+type dictionaryView struct {
+	Terms, Stops []analysis.Entry
+	Manage       bool
+	Word, Kind   string
+	Error, Field string
+}
+
+func (s *Server) dictionaryData(r *http.Request) (*dictionaryView, error) {
+	a := actorOf(r)
+	entries, err := s.app.Analysis.FindDictionary(r.Context(), a)
+	if err != nil {
+		return nil, err
+	}
+	v := &dictionaryView{Manage: a.CanSome(auth.ManageProblems), Kind: analysis.KindTerm}
+	for _, e := range entries {
+		if e.Kind == analysis.KindStop {
+			v.Stops = append(v.Stops, e)
+		} else {
+			v.Terms = append(v.Terms, e)
+		}
+	}
+	return v, nil
+}
+
+func (s *Server) dictionaryPage(w http.ResponseWriter, r *http.Request) error {
+	v, err := s.dictionaryData(r)
+	if err != nil {
+		return err
+	}
+	s.render(w, r, http.StatusOK, "appeal_dictionary.html", v)
+	return nil
+}
+
+func (s *Server) addDictionaryWord(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	word, kind := r.PostForm.Get("word"), r.PostForm.Get("kind")
+	_, err := s.app.Analysis.AddWord(r.Context(), actorOf(r), word, kind)
+	if formProblem(err) {
+		v, derr := s.dictionaryData(r)
+		if derr != nil {
+			return derr
+		}
+		v.Word, v.Kind, v.Error, v.Field = word, kind, errs.MessageOf(err), errs.FieldOf(err)
+		s.render(w, r, statusOf(errs.CodeOf(err)), "appeal_dictionary.html", v)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/appeals/dictionary?ok=saved", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) removeDictionaryWord(w http.ResponseWriter, r *http.Request) error {
+	if err := parseForm(r); err != nil {
+		return err
+	}
+	if err := s.app.Analysis.RemoveWord(r.Context(), actorOf(r), r.PostForm.Get("word")); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/appeals/dictionary?ok=deleted", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) apiDictionary(w http.ResponseWriter, r *http.Request) error {
+	entries, err := s.app.Analysis.FindDictionary(r.Context(), actorOf(r))
+	if err != nil {
+		return err
+	}
+	if entries == nil {
+		entries = []analysis.Entry{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": entries})
+	return nil
+}
+
+func (s *Server) apiAddDictionaryWord(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Word string `json:"word"`
+		Kind string `json:"kind"`
+	}
+	if err := decodeJSON(r, &in); err != nil {
+		return err
+	}
+	e, err := s.app.Analysis.AddWord(r.Context(), actorOf(r), in.Word, in.Kind)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, e)
+	return nil
+}
+
+func (s *Server) apiRemoveDictionaryWord(w http.ResponseWriter, r *http.Request) error {
+	if err := s.app.Analysis.RemoveWord(r.Context(), actorOf(r), r.PathValue("word")); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
