@@ -3,11 +3,13 @@ package app_test
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/appeal"
+	"github.com/qinqing/qinqing/internal/appeal/analysis"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
@@ -140,6 +142,21 @@ func TestOwnershipMatrix(t *testing.T) {
 		}
 		return ap.Number
 	}
+	// newProblem makes a 问题清单 item owned by UC of a fresh appeal, for
+	// a call that may change it.
+	newProblem := func() int64 {
+		ap, err := s.Appeals.FindAppealByID(ctx, f.actors["A"], newAppeal())
+		if err != nil {
+			t.Fatal(err)
+		}
+		p, err := s.Analysis.CreateProblem(ctx, f.actors["A"], analysis.ProblemInput{Title: "施工许可审批超时", Description: "多家企业反映。",
+			OwnerUnitID: *f.actors["UC"].UnitID, LimitDays: 10, AppealIDs: []int64{ap.ID}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.ID
+	}
+	problem := newProblem()
 	rows := []struct {
 		name  string
 		call  func(a *auth.Actor) error
@@ -256,6 +273,33 @@ func TestOwnershipMatrix(t *testing.T) {
 			_, err := s.Appeals.Close(ctx, a, newAppeal(), appeal.NoteInput{})
 			return err
 		}, "A"},
+		// The 问题清单: an item is read by the office, leaders, its owner
+		// unit and the units above; its progress is reported by the owner
+		// unit (and the office); it is closed by the office.
+		{"analysis.FindProblemByID", func(a *auth.Actor) error { _, err := s.Analysis.FindProblemByID(ctx, a, problem); return err },
+			"A L UC UP"},
+		{"analysis.FindProblems", func(a *auth.Actor) error {
+			list, _, err := s.Analysis.FindProblems(ctx, a, analysis.ProblemFilter{})
+			if err == nil && !slices.ContainsFunc(list, func(p analysis.Problem) bool { return p.ID == problem }) {
+				return errs.Errorf(errs.NotFound, "not listed")
+			}
+			return err
+		}, "A L UC UP"},
+		{"analysis.ReportProgress", func(a *auth.Actor) error {
+			_, err := s.Analysis.ReportProgress(ctx, a, problem, 30, "已召开协调会")
+			return err
+		}, "A UC"},
+		{"analysis.CloseProblem", func(a *auth.Actor) error {
+			_, err := s.Analysis.CloseProblem(ctx, a, newProblem(), "已整改到位")
+			return err
+		}, "A"},
+		{"analysis.LinkSummaries", func(a *auth.Actor) error {
+			m, err := s.Analysis.LinkSummaries(ctx, a, []int64{problem})
+			if err == nil && len(m) == 0 {
+				return errs.Errorf(errs.NotFound, "none listed")
+			}
+			return err
+		}, "A L UC UP"},
 	}
 	for _, row := range rows {
 		t.Run(row.name, func(t *testing.T) {

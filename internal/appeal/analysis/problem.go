@@ -219,7 +219,7 @@ type ProblemFilter struct {
 
 // FindProblems returns the 问题清单, the open items due first, and the
 // total. The office and leaders see every item, a unit's staff those their
-// unit owns (auth.ViewProblem). Errors: Unauthenticated, Forbidden,
+// unit or a unit below it owns (auth.ViewProblem). Errors: Unauthenticated, Forbidden,
 // Invalid (status), Internal.
 func (s *Service) FindProblems(ctx context.Context, a *auth.Actor, f ProblemFilter) ([]Problem, int, error) {
 	if err := auth.AuthorizeSome(a, auth.ViewProblem); err != nil {
@@ -237,7 +237,8 @@ func (s *Service) FindProblems(ctx context.Context, a *auth.Actor, f ProblemFilt
 		if a.UnitID == nil {
 			return nil, 0, nil
 		}
-		cond, args = append(cond, "p.owner_unit_id = ?"), append(args, *a.UnitID)
+		cond, args = append(cond, `p.owner_unit_id IN (WITH RECURSIVE down(id) AS (SELECT CAST(? AS BIGINT) UNION SELECT x.id FROM units x
+			JOIN down ON x.parent_id = down.id) SELECT id FROM down)`), append(args, *a.UnitID)
 	}
 	f.Limit, f.Offset = paging.Clamp(f.Limit, f.Offset)
 	where := strings.Join(cond, " AND ")
