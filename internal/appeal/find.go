@@ -59,7 +59,16 @@ type Filter struct {
 	// QueueCo.
 	Queue string
 	Sort  string // "received" (newest first, the default) or "due" (soonest first)
-	Limit int    // default 50, at most 500
+	// Measure keeps the appeals behind one figure of the rates
+	// (appeal/stats): a code of Measures. For "backlog" From and To are
+	// the months the appeals were due in, not received in.
+	Measure string
+	// Statuses, if set, keeps only appeals in these statuses (the
+	// statuses the rates count).
+	Statuses []Status
+	// NoUnit keeps only appeals with no responsible unit (with the office).
+	NoUnit bool
+	Limit  int // default 50, at most 500
 	// Offset skips that many rows (at most 1,000,000).
 	Offset int
 }
@@ -167,11 +176,39 @@ func (s *Service) where(a *auth.Actor, f Filter, now time.Time) (string, []any, 
 		}
 		add("a.channel = ?", string(f.Channel))
 	}
-	if f.From != 0 {
-		add("a.received_at >= ?", store.Millis(f.From.Start()))
+	if f.Measure == MeasureBacklog {
+		c, v, err := backlogSQL(f.From, f.To)
+		if err != nil {
+			return "", nil, err
+		}
+		add(c, v...)
+	} else {
+		if f.From != 0 {
+			add("a.received_at >= ?", store.Millis(f.From.Start()))
+		}
+		if f.To != 0 {
+			add("a.received_at < ?", store.Millis(f.To.AddDays(1).Start()))
+		}
+		if f.Measure != "" {
+			c, v, ok := measureSQL(f.Measure)
+			if !ok {
+				return "", nil, errs.FieldErrorf("measure", "指标“%s”无效", f.Measure)
+			}
+			add(c, v...)
+		}
 	}
-	if f.To != 0 {
-		add("a.received_at < ?", store.Millis(f.To.AddDays(1).Start()))
+	if len(f.Statuses) > 0 {
+		var in []any
+		for _, st := range f.Statuses {
+			if !st.Valid() {
+				return "", nil, errs.FieldErrorf("statuses", "状态“%s”无效", st)
+			}
+			in = append(in, string(st))
+		}
+		add("a.status IN ("+store.Placeholders(len(in))+")", in...)
+	}
+	if f.NoUnit {
+		add("a.unit_id IS NULL")
 	}
 	if f.EnterpriseID != 0 {
 		add("a.enterprise_id = ?", f.EnterpriseID)
@@ -208,6 +245,105 @@ func (s *Service) where(a *auth.Actor, f Filter, now time.Time) (string, []any, 
 		return "", args, nil
 	}
 	return " WHERE " + strings.Join(parts, " AND "), args, nil
+}
+
+// The measures of Filter.Measure: the appeals behind each figure of the
+// rates (appeal/stats), and those a rate failed on.
+const (
+	MeasureSigned        = "signed"          // 已签收
+	MeasureSignedOnTime  = "signed_on_time"  // 按时签收
+	MeasureSignedLate    = "signed_late"     // 超时签收
+	MeasureNotResponded  = "not_responded"   // 未及时响应: not signed, or signed late
+	MeasureReplied       = "replied"         // 已答复
+	MeasureRepliedOnTime = "replied_on_time" // 按时办结
+	MeasureRepliedLate   = "replied_late"    // 超期答复
+	MeasureAnswered      = "answered"        // 有办理结果 (解决 or 解释说明)
+	MeasureSolved        = "solved"          // 解决
+	MeasureExplained     = "explained"       // 解释说明
+	MeasureEvaluated     = "evaluated"       // 已评价
+	MeasureSatisfied     = "satisfied"       // 满意 or 基本满意
+	MeasureUnsatisfied   = "unsatisfied"     // 不满意
+	MeasureUnevaluated   = "unevaluated"     // 未评价
+	MeasureClosed        = "closed"          // 已销号
+	MeasureFirstTime     = "first_time"      // 一次性化解
+	MeasureNotFirstTime  = "not_first_time"  // closed, not 一次性化解
+	MeasureReopened      = "reopened"        // 重办过
+	MeasureReturned      = "returned"        // 退回过
+	MeasureBacklog       = "backlog"         // 月末积压: due in the months From–To, not closed by the end of the month
+)
+
+// MeasureLabel names a measure in Chinese ("" for an unknown one).
+func MeasureLabel(m string) string {
+	return map[string]string{MeasureSigned: "已签收", MeasureSignedOnTime: "按时签收", MeasureSignedLate: "超时签收",
+		MeasureNotResponded: "未及时响应", MeasureReplied: "已答复", MeasureRepliedOnTime: "按时办结", MeasureRepliedLate: "超期答复",
+		MeasureAnswered: "有办理结果", MeasureSolved: "解决", MeasureExplained: "解释说明", MeasureEvaluated: "已评价",
+		MeasureSatisfied: "满意与基本满意", MeasureUnsatisfied: "不满意", MeasureUnevaluated: "未评价", MeasureClosed: "已销号",
+		MeasureFirstTime: "一次性化解", MeasureNotFirstTime: "未一次性化解", MeasureReopened: "重办过", MeasureReturned: "退回过",
+		MeasureBacklog: "月末积压"}[m]
+}
+
+// measureSQL is the condition of measure m.
+func measureSQL(m string) (string, []any, bool) {
+	switch m {
+	case MeasureSigned:
+		return "a.signed_on_time IS NOT NULL", nil, true
+	case MeasureSignedOnTime:
+		return "a.signed_on_time = ?", []any{true}, true
+	case MeasureSignedLate:
+		return "a.signed_on_time = ?", []any{false}, true
+	case MeasureNotResponded:
+		return "(a.signed_on_time IS NULL OR a.signed_on_time = ?)", []any{false}, true
+	case MeasureReplied:
+		return "a.first_reply_at IS NOT NULL", nil, true
+	case MeasureRepliedOnTime:
+		return "a.replied_on_time = ?", []any{true}, true
+	case MeasureRepliedLate:
+		return "a.replied_on_time = ?", []any{false}, true
+	case MeasureAnswered:
+		return "a.reply_result IN (?, ?)", []any{ResultSolved, ResultExplained}, true
+	case MeasureSolved:
+		return "a.reply_result = ?", []any{ResultSolved}, true
+	case MeasureExplained:
+		return "a.reply_result = ?", []any{ResultExplained}, true
+	case MeasureEvaluated:
+		return "a.evaluation IN (?, ?, ?)", []any{RatingSatisfied, RatingBasic, RatingUnsatisfied}, true
+	case MeasureSatisfied:
+		return "a.evaluation IN (?, ?)", []any{RatingSatisfied, RatingBasic}, true
+	case MeasureUnsatisfied:
+		return "a.evaluation = ?", []any{RatingUnsatisfied}, true
+	case MeasureUnevaluated:
+		return "a.evaluation = ?", []any{RatingNone}, true
+	case MeasureClosed:
+		return "a.status = 'closed'", nil, true
+	case MeasureFirstTime:
+		return "a.status = 'closed' AND a.first_time = ?", []any{true}, true
+	case MeasureNotFirstTime:
+		return "a.status = 'closed' AND a.first_time = ?", []any{false}, true
+	case MeasureReopened:
+		return "a.reopens > 0", nil, true
+	case MeasureReturned:
+		return "a.returns > 0", nil, true
+	}
+	return "", nil, false
+}
+
+// backlogSQL keeps the appeals due in the months of from … to and not
+// closed by the end of the month they were due in (月月清零).
+func backlogSQL(from, to workday.Date) (string, []any, error) {
+	if from == 0 || to == 0 || to < from {
+		return "", nil, errs.FieldErrorf("from", "月末积压需要起止日期")
+	}
+	var ors []string
+	var args []any
+	y, m, _ := from.YMD()
+	for first := workday.NewDate(y, m, 1); first <= to && len(ors) < 120; {
+		fy, fm, _ := first.YMD()
+		next := workday.NewDate(fy, fm+1, 1)
+		ors = append(ors, "(a.due_date >= ? AND a.due_date < ? AND (a.closed_at IS NULL OR a.closed_at >= ?))")
+		args = append(args, first.String(), next.String(), store.Millis(next.Start()))
+		first = next
+	}
+	return "(" + strings.Join(ors, " OR ") + ")", args, nil
 }
 
 // FindAppeals returns one page of the appeals matching f that a may read

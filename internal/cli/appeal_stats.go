@@ -138,7 +138,7 @@ func printRanking(w io.Writer, rk *stats.Ranking) error {
 		}
 		change := r.TrendArrow()
 		if r.Change != 0 {
-			change += strconv.Itoa(max(r.Change, -r.Change))
+			change += strconv.Itoa(r.Places())
 		}
 		fmt.Fprintf(tw, "%d\t%s\t%.1f\t%s\t%s\t%s\t%s\t%s\n", r.Rank, r.Name, *r.Score, change, stats.Pct(r.Rates.Response),
 			stats.Pct(r.Rates.Solve), stats.Pct(r.Rates.Satisfaction), red)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
@@ -46,7 +47,18 @@ func (s *Server) apiFileAppeal(w http.ResponseWriter, r *http.Request) error {
 func appealFilter(q url.Values) (appeal.Filter, error) {
 	f := appeal.Filter{Status: appeal.Status(q.Get("status")), Light: appeal.Light(q.Get("light")), District: q.Get("district"),
 		Category: q.Get("category"), Channel: appeal.Channel(q.Get("channel")), ExternalRef: q.Get("external_ref"),
-		Query: q.Get("q"), Queue: q.Get("queue"), Sort: q.Get("sort"), Open: q.Get("open") == "1" || q.Get("open") == "true"}
+		Query: q.Get("q"), Queue: q.Get("queue"), Sort: q.Get("sort"), Open: q.Get("open") == "1" || q.Get("open") == "true",
+		Measure: q.Get("measure")}
+	if v := strings.TrimSpace(q.Get("statuses")); v != "" {
+		for _, st := range strings.Split(v, ",") {
+			f.Statuses = append(f.Statuses, appeal.Status(strings.TrimSpace(st)))
+		}
+	}
+	if q.Get("unit_id") == "none" {
+		f.NoUnit = true
+		q = maps.Clone(q)
+		q.Del("unit_id")
+	}
 	id := func(name string) (int64, error) {
 		v := strings.TrimSpace(q.Get(name))
 		if v == "" {

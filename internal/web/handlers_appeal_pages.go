@@ -63,6 +63,7 @@ type appealListData struct {
 	CanFile  bool
 	Error    string
 	Workbook string // the export link of the filter shown
+	Measure  string // the figure of the rates the list drills down to
 }
 
 // queueTab is one queue of a unit's workbench with its count.
@@ -101,7 +102,7 @@ func (s *Server) appealsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	data := &appealListData{Title: "企业诉求", Items: list, Page: p, Counts: counts, Choices: choices, Query: q,
-		Manage: a.CanSome(auth.ManageAppeals), CanFile: a.CanSome(auth.FileAppeal)}
+		Manage: a.CanSome(auth.ManageAppeals), CanFile: a.CanSome(auth.FileAppeal), Measure: appeal.MeasureLabel(f.Measure)}
 	if data.Manage {
 		data.Title = "诉求办理"
 		data.Workbook = "/appeals/export.xlsx?" + q.Encode()

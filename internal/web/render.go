@@ -194,6 +194,7 @@ var navigation = []navItem{
 	{Key: "plan-workbench", Label: "督办任务", Href: "/plans/workbench", Roles: []auth.Role{auth.RoleUnitStaff}},
 	{Key: "plan-ranking", Label: "比晾晒", Href: "/plans/ranking", Action: auth.ViewPlans},
 	{Key: "appeals", Label: "企业诉求", Href: "/appeals", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleSpecialist}},
+	{Key: "appeal-rates", Label: "诉求指标", Href: "/appeals/rates", Action: auth.ViewAppealStats},
 	{Key: "problems", Label: "问题清单", Href: "/problems", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleUnitStaff}},
 	{Key: "appeal-workbench", Label: "诉求工作台", Href: "/appeals/workbench", Roles: []auth.Role{auth.RoleUnitStaff}},
 	{Key: "my-appeals", Label: "我的诉求", Href: "/appeals/mine", Roles: []auth.Role{auth.RoleEnterprise}},

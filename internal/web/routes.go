@@ -402,6 +402,11 @@ func (s *Server) routes() []route {
 		{"POST /api/v1/appeal-imports", need(auth.ManageAppeals), s.apiAppealImport},
 		{"GET /api/v1/appeal-imports/{id}", need(auth.ManageAppeals), s.apiAppealImportRun},
 		// Appeal rates and the 比晾晒 of units and districts.
+		{"GET /appeals/rates", need(auth.ViewAppealStats), s.appealRatesPage},
+		{"POST /appeals/rates/config", need(auth.ManageAppealStats), s.saveAppealStatsConfig},
+		{"POST /appeals/rates/publish", need(auth.ManageAppealStats), s.publishAppealStats},
+		{"GET /appeals/ranking", need(auth.ViewAppealStats), s.appealRankingPage},
+		{"GET /appeals/ranking.xlsx", need(auth.ViewAppealStats), s.appealRankingXLSX},
 		{"GET /api/v1/appeal-stats", need(auth.ViewAppealStats), s.apiAppealStats},
 		{"GET /api/v1/appeal-ranking", need(auth.ViewAppealStats), s.apiAppealRanking},
 

@@ -215,3 +215,6 @@ func (s *Service) PublishedMonths(ctx context.Context, a *auth.Actor) ([]Month, 
 	}
 	return out, errs.Wrap(rows.Err(), "read published months")
 }
+
+// Places is the number of places gained or lost (0: none).
+func (r RankRow) Places() int { return max(r.Change, -r.Change) }

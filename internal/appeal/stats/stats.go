@@ -349,3 +349,13 @@ func RatesOf(c *Counts) Rates {
 		UnevaluatedOf: pct(c.Unevaluated, c.Evaluated+c.Unevaluated),
 	}
 }
+
+// ResponseText, SolveText and SatisfactionText write the three rates of
+// the score for people (93.1%, or — without a denominator).
+func (r Rates) ResponseText() string { return Pct(r.Response) }
+
+// SolveText writes 解决率.
+func (r Rates) SolveText() string { return Pct(r.Solve) }
+
+// SatisfactionText writes 满意率.
+func (r Rates) SatisfactionText() string { return Pct(r.Satisfaction) }
