@@ -24,6 +24,7 @@ Bench measures whole-system figures and prints them as a table.
 	qinqing bench match  [--enterprises 2250000] [--pg postgres://…]
 	qinqing bench appeals [--appeals 20000] [--clients 16] [--pg postgres://…]
 	qinqing bench plans   [--plans 50] [--tasks 10000] [--units 300] [--pg postgres://…]
+	qinqing bench grants  [--enterprises 2250000] [--pg postgres://…]
 
 bench import writes a CSV of --rows synthetic enterprises, then measures, on
 SQLite and (with --pg, or when QINQING_TEST_POSTGRES is set) PostgreSQL:
@@ -51,6 +52,9 @@ func runBench(ctx context.Context, env Env, args []string) error {
 	if len(args) > 0 && args[0] == "match" {
 		return runBenchMatch(ctx, env, args[1:])
 	}
+	if len(args) > 0 && args[0] == "grants" {
+		return runBenchGrants(ctx, env, args[1:])
+	}
 	if len(args) > 0 && args[0] == "search" {
 		return runBenchSearch(ctx, env, args[1:])
 	}
@@ -61,7 +65,7 @@ func runBench(ctx context.Context, env Env, args []string) error {
 		return runBenchPlans(ctx, env, args[1:])
 	}
 	if len(args) == 0 || args[0] != "import" {
-		fs := newFlagSet(env, "bench", "bench <import|search|match|appeals|plans> [flags]", benchUsage)
+		fs := newFlagSet(env, "bench", "bench <import|search|match|appeals|plans|grants> [flags]", benchUsage)
 		if err := parse(fs, args); err != nil {
 			return err
 		}
