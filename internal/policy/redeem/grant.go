@@ -446,17 +446,16 @@ func (s *Service) Generate(ctx context.Context, a *auth.Actor, clauseID int64) (
 	return s.generate(ctx, pol, cl, nil)
 }
 
-// generateChunk is how many enterprises one read and one insert cover: 13
-// values a row, well under both databases' limits.
-const generateChunk = 500
+// generateChunk is how many enterprises one read and one insert cover.
+const generateChunk = 2000
 
 // generate takes the candidates from the engine's snapshot, leaves out
 // those listed already, re-reads the rest from the database in chunks —
 // the registry's verified values: a self-reported value still under review
 // is not in the enterprises table — and lists each the rule still fits with
-// its amount and data, in one statement per chunk (ON CONFLICT DO NOTHING,
-// so concurrent runs and instances list an enterprise once). It reports
-// progress on j when not nil. Errors: Internal.
+// its amount and data, in one statement per chunk (insertGrants; ON
+// CONFLICT DO NOTHING, so concurrent runs and instances list an enterprise
+// once). It reports progress on j when not nil. Errors: Internal.
 func (s *Service) generate(ctx context.Context, pol *policy.Policy, cl *policy.Clause, j *jobs.Job) (GenerateResult, error) {
 	start := time.Now()
 	var res GenerateResult
@@ -494,8 +493,8 @@ func (s *Service) generate(ctx context.Context, pol *policy.Policy, cl *policy.C
 	today := s.today()
 	fields := dataFields(cl)
 	ms := store.Millis(s.now())
-	unit := holding(pol)
-	args := make([]any, 0, 13*generateChunk)
+	common := []any{cl.ClauseID, cl.ID, pol.ID, holding(pol), OriginList, GrantListed, cl.Version, ms, ms, ms}
+	var list listRows
 	for at := 0; at < len(ids); at += generateChunk {
 		chunk := ids[at:min(at+generateChunk, len(ids))]
 		ents, err := policy.ReadEnterprises(ctx, s.db, chunk)
@@ -503,7 +502,7 @@ func (s *Service) generate(ctx context.Context, pol *policy.Policy, cl *policy.C
 			return res, err
 		}
 		slices.SortFunc(ents, func(x, y *enterprise.Enterprise) int { return cmp.Compare(x.ID, y.ID) })
-		args = args[:0]
+		list.reset()
 		for _, e := range ents {
 			if cl.Rule.Eval(e, today) != rule.Yes {
 				res.Changed++
@@ -518,21 +517,16 @@ func (s *Service) generate(ctx context.Context, pol *policy.Policy, cl *policy.C
 				}
 				amount = yuan
 			}
-			args = append(args, cl.ClauseID, cl.ID, pol.ID, unit, e.ID, OriginList, GrantListed, amount,
-				jsonText(dataOf(e, fields, today)), cl.Version, ms, ms, ms)
+			list.add(e.ID, amount, jsonText(dataOf(e, fields, today)))
 		}
 		res.Changed += len(chunk) - len(ents) // deleted meanwhile
-		if n := len(args) / 13; n > 0 {
-			r, err := s.db.ExecContext(ctx, `INSERT INTO policy_grants (clause_id, clause_version_id, policy_id, unit_id, enterprise_id, origin,
-				status, amount, data, rule_version, generated_at, created_at, updated_at) VALUES `+
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", n), ", ")+
-				` ON CONFLICT (clause_id, enterprise_id) DO NOTHING`, args...)
+		if n := len(list.enterprises); n > 0 {
+			added, err := insertGrants(ctx, s.db, common, &list)
 			if err != nil {
-				return res, errs.Wrap(err, "list grants")
+				return res, err
 			}
-			added, _ := r.RowsAffected()
-			res.Added += int(added)
-			res.Listed += n - int(added) // listed meanwhile by another run
+			res.Added += added
+			res.Listed += n - added // listed meanwhile by another run
 		}
 		if j != nil {
 			if err := j.Progress(ctx, int64(at+len(chunk)), int64(len(ids)), fmt.Sprintf("正在生成“%s · %s”兑现名单", pol.Title, cl.Title)); err != nil {
@@ -547,6 +541,54 @@ func (s *Service) generate(ctx context.Context, pol *policy.Policy, cl *policy.C
 		}
 	}
 	return res, nil
+}
+
+// listRows are the rows of one chunk of a generation, by column: what
+// differs between the grants of a list.
+type listRows struct {
+	enterprises, amounts []int64
+	data                 []string
+}
+
+func (l *listRows) reset() {
+	l.enterprises, l.amounts, l.data = l.enterprises[:0], l.amounts[:0], l.data[:0]
+}
+
+func (l *listRows) add(enterprise, amount int64, data string) {
+	l.enterprises, l.amounts, l.data = append(l.enterprises, enterprise), append(l.amounts, amount), append(l.data, data)
+}
+
+// insertGrants lists the rows of l (common: clause, clause version,
+// policy, unit, origin, status, rule version and the three instants, the
+// same for every row) in one statement that skips an enterprise listed
+// already, and returns how many it added. PostgreSQL receives each varying
+// column as one array (unnest), so that the statement is the same whatever
+// the chunk's size — planned once, not per chunk — and carries three
+// parameters rather than three per row; SQLite, which has no arrays and
+// prepares a statement cheaply, a VALUES list. Errors: Internal.
+func insertGrants(ctx context.Context, q store.Querier, common []any, l *listRows) (int, error) {
+	var from string
+	var args []any
+	if q.Dialect() == store.Postgres {
+		from = `unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[])) AS v(column1, column2, column3)`
+		args = append(append(args, common...), l.enterprises, l.amounts, l.data)
+	} else {
+		from = `(VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(l.enterprises)), ", ") + `) AS v`
+		args = append(make([]any, 0, len(common)+3*len(l.enterprises)), common...)
+		for i := range l.enterprises {
+			args = append(args, l.enterprises[i], l.amounts[i], l.data[i])
+		}
+	}
+	r, err := q.ExecContext(ctx, `INSERT INTO policy_grants (clause_id, clause_version_id, policy_id, unit_id, origin, status, rule_version,
+		generated_at, created_at, updated_at, enterprise_id, amount, data)
+		SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER),
+		CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), v.column1, v.column2, v.column3 FROM `+from+`
+		WHERE true ON CONFLICT (clause_id, enterprise_id) DO NOTHING`, args...)
+	if err != nil {
+		return 0, errs.Wrap(err, "list grants")
+	}
+	added, _ := r.RowsAffected()
+	return int(added), nil
 }
 
 // dataFields are the fields a grant's data snapshot keeps: those the rule

@@ -193,6 +193,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.Notes = append(rep.Notes,
 		"plain: INSERT … SELECT of the same rows (rule as SQL by sqlpeer.Where, amount, data JSON) into a bare table without keys or indexes, one statement",
+		"INSERT … SELECT into policy_grants: the same statement into the grants table itself, in a transaction rolled back afterwards: what the table's keys, foreign keys and indexes cost",
 		"generation: GenerateGrants and the job runner until the job is done (snapshot evaluation, re-reading candidates from the registry, unique (clause, enterprise) ON CONFLICT DO NOTHING, progress)",
 		"peak RSS: the process's VmHWM, reset before each operation (/proc/self/clear_refs); \"of which during\" is the peak above the RSS at its start",
 		fmt.Sprintf("machine: %d CPUs, GOMAXPROCS=%d; load average (1, 5, 15 min) %s before, %s after", runtime.NumCPU(), runtime.GOMAXPROCS(0),
@@ -298,6 +299,12 @@ func runOn(ctx context.Context, db *store.DB, rep *Report, logf func(string, ...
 		return err
 	}
 	add("plain INSERT … SELECT (bare table)", plainRows, plain, "", "")
+	tableRows, table, err := tableInsert(ctx, b, p, cl)
+	if err != nil {
+		return err
+	}
+	add("INSERT … SELECT into policy_grants", tableRows, table, fmt.Sprintf("%.2f", plain.took.Seconds()/table.took.Seconds()),
+		"the same statement into the real table (keys, foreign keys, indexes), rolled back")
 
 	// Generation through the job, then again.
 	var gen measured
@@ -429,13 +436,68 @@ func (b *bench) generate(ctx context.Context, clauseID int64) error {
 // for clause cl of policy p into a bare table, and returns how many.
 func plainInsert(ctx context.Context, b *bench, p *policy.Policy, cl *policy.Clause) (int, measured, error) {
 	if _, err := b.db.ExecContext(ctx, `CREATE TABLE bench_plain_grants (clause_id BIGINT, clause_version_id BIGINT, policy_id BIGINT,
-		unit_id BIGINT, enterprise_id BIGINT, origin TEXT, status TEXT, amount BIGINT, data TEXT, rule_version INTEGER, generated_at BIGINT,
-		created_at BIGINT, updated_at BIGINT)`); err != nil {
+		unit_id BIGINT, origin TEXT, status TEXT, rule_version INTEGER, generated_at BIGINT, created_at BIGINT, updated_at BIGINT,
+		enterprise_id BIGINT, amount BIGINT, data TEXT)`); err != nil {
 		return 0, measured{}, errs.Wrap(err, "create bare table")
 	}
-	where, args, err := sqlpeer.Where(cl.Rule, workday.Today(now))
+	q, args, err := insertSelect(b, p, cl, "bench_plain_grants", "")
 	if err != nil {
 		return 0, measured{}, err
+	}
+	var n int64
+	m, err := measure(func() error {
+		res, err := b.db.ExecContext(ctx, q, args...)
+		if err != nil {
+			return errs.Wrap(err, "plain insert")
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), m, err
+}
+
+// errRollback undoes tableInsert's rows.
+var errRollback = errs.Errorf(errs.Conflict, "rolled back")
+
+// tableInsert is plainInsert into policy_grants itself — its keys, foreign
+// keys and indexes — in a transaction that is rolled back afterwards, so
+// that generation finds the list empty: the floor of writing these rows
+// into this table.
+func tableInsert(ctx context.Context, b *bench, p *policy.Policy, cl *policy.Clause) (int, measured, error) {
+	q, args, err := insertSelect(b, p, cl, "policy_grants", " ON CONFLICT (clause_id, enterprise_id) DO NOTHING")
+	if err != nil {
+		return 0, measured{}, err
+	}
+	var n int64
+	var m measured
+	err = b.db.InTx(ctx, func(tx *store.Tx) error {
+		var err error
+		m, err = measure(func() error {
+			res, err := tx.ExecContext(ctx, q, args...)
+			if err != nil {
+				return errs.Wrap(err, "insert into policy_grants")
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		return errRollback
+	})
+	if err != errRollback {
+		return 0, m, err
+	}
+	return int(n), m, nil
+}
+
+// insertSelect returns the INSERT … SELECT of the rows generation writes
+// for clause cl of policy p into table, with the rule as SQL (sqlpeer.Where)
+// and the amount and data computed by the database.
+func insertSelect(b *bench, p *policy.Policy, cl *policy.Clause, table, suffix string) (string, []any, error) {
+	where, args, err := sqlpeer.Where(cl.Rule, workday.Today(now))
+	if err != nil {
+		return "", nil, err
 	}
 	jsonOf := "json_object"
 	if b.db.Dialect() == store.Postgres {
@@ -450,21 +512,13 @@ func plainInsert(ctx context.Context, b *bench, p *policy.Policy, cl *policy.Cla
 		data += "::text"
 	}
 	ms := store.Millis(now())
-	q := `INSERT INTO bench_plain_grants SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), e.id,
-		CAST(? AS TEXT), CAST(? AS TEXT), ` + sqlpeer.Amount(*cl.Amount, b.db.Dialect()) + `, ` + data + `, CAST(? AS INTEGER),
-		CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT) FROM enterprises e WHERE ` + where
-	all := append([]any{cl.ClauseID, cl.ID, p.ID, b.unit.ID, redeem.OriginList, redeem.GrantListed}, cl.Version, ms, ms, ms)
-	all = append(all, args...)
-	var n int64
-	m, err := measure(func() error {
-		res, err := b.db.ExecContext(ctx, q, all...)
-		if err != nil {
-			return errs.Wrap(err, "plain insert")
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	return int(n), m, err
+	q := `INSERT INTO ` + table + ` (clause_id, clause_version_id, policy_id, unit_id, origin, status, rule_version, generated_at,
+		created_at, updated_at, enterprise_id, amount, data)
+		SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT),
+		CAST(? AS INTEGER), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), e.id, ` + sqlpeer.Amount(*cl.Amount, b.db.Dialect()) + `, ` + data + `
+		FROM enterprises e WHERE ` + where + suffix
+	all := append([]any{cl.ClauseID, cl.ID, p.ID, b.unit.ID, redeem.OriginList, redeem.GrantListed, cl.Version, ms, ms, ms}, args...)
+	return q, all, nil
 }
 
 // confirmAll confirms every 待确认 grant of clauseID as ConfirmGrant would
