@@ -202,7 +202,19 @@ func TestRedeemFlowHTTP(t *testing.T) {
 	}
 	res = get("/api/v1/payment-batches")
 	wantStatus(t, res, http.StatusOK)
-	if !strings.Contains(res.Body, `"total":1`) {
+	var list struct {
+		Items []struct {
+			ID     int64  `json:"id"`
+			UnitID int64  `json:"unit_id"`
+			Status string `json:"status"`
+			Count  int    `json:"count"`
+			Amount int64  `json:"amount"`
+		} `json:"items"`
+		Total int `json:"total"`
+	}
+	res.JSON(t, &list)
+	if list.Total != 1 || len(list.Items) != 1 || list.Items[0].ID != batch.ID || list.Items[0].UnitID != sc.Unit.ID ||
+		list.Items[0].Status != "待拨付" || list.Items[0].Count != 3 || list.Items[0].Amount != 600000 {
 		t.Errorf("batches = %s", res.Body)
 	}
 	res = get(fmt.Sprintf("/api/v1/payment-batches/%d", batch.ID))

@@ -516,14 +516,14 @@ func markPaid(ctx context.Context, tx *store.Tx, rows []BankRow, ids []int64, ms
 	const chunk = 300
 	for at := 0; at < len(rows); at += chunk {
 		part := rows[at:min(at+chunk, len(rows))]
-		args := make([]any, 0, 3*len(part)+2)
-		args = append(args, PaymentPaid, ms)
+		on, serial := make([]string, len(part)), make([]string, len(part))
 		for i, r := range part {
-			args = append(args, ids[at+i], r.PaidOn.String(), r.Serial)
+			on[i], serial[i] = r.PaidOn.String(), r.Serial
 		}
+		from, rows := rowsFrom(tx.Dialect(), len(part), ids[at:at+len(part)], on, serial)
 		res, err := tx.ExecContext(ctx, `UPDATE policy_payments SET status = ?, paid_on = v.column2, bank_serial = v.column3, failure = '', updated_at = ?
-			FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT)), ", len(part)), ", ")+`) AS v
-			WHERE policy_payments.id = v.column1 AND policy_payments.status = '待拨付'`, args...)
+			FROM `+from+`
+			WHERE policy_payments.id = v.column1 AND policy_payments.status = '待拨付'`, append([]any{PaymentPaid, ms}, rows...)...)
 		if err != nil {
 			return errs.Wrap(err, "mark payments paid")
 		}
@@ -540,14 +540,14 @@ func markRefused(ctx context.Context, tx *store.Tx, rows []BankRow, ids []int64,
 	const chunk = 300
 	for at := 0; at < len(rows); at += chunk {
 		part := rows[at:min(at+chunk, len(rows))]
-		args := make([]any, 0, 3*len(part)+2)
-		args = append(args, PaymentRefused, ms)
+		reason, serial := make([]string, len(part)), make([]string, len(part))
 		for i, r := range part {
-			args = append(args, ids[at+i], r.Reason, r.Serial)
+			reason[i], serial[i] = r.Reason, r.Serial
 		}
+		from, rows := rowsFrom(tx.Dialect(), len(part), ids[at:at+len(part)], reason, serial)
 		res, err := tx.ExecContext(ctx, `UPDATE policy_payments SET status = ?, failure = v.column2, bank_serial = v.column3, updated_at = ?
-			FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT)), ", len(part)), ", ")+`) AS v
-			WHERE policy_payments.id = v.column1 AND policy_payments.status = '待拨付'`, args...)
+			FROM `+from+`
+			WHERE policy_payments.id = v.column1 AND policy_payments.status = '待拨付'`, append([]any{PaymentRefused, ms}, rows...)...)
 		if err != nil {
 			return errs.Wrap(err, "mark payments refused")
 		}

@@ -561,24 +561,10 @@ func (l *listRows) add(enterprise, amount int64, data string) {
 // insertGrants lists the rows of l (common: clause, clause version,
 // policy, unit, origin, status, rule version and the three instants, the
 // same for every row) in one statement that skips an enterprise listed
-// already, and returns how many it added. PostgreSQL receives each varying
-// column as one array (unnest), so that the statement is the same whatever
-// the chunk's size — planned once, not per chunk — and carries three
-// parameters rather than three per row; SQLite, which has no arrays and
-// prepares a statement cheaply, a VALUES list. Errors: Internal.
+// already (rowsFrom), and returns how many it added. Errors: Internal.
 func insertGrants(ctx context.Context, q store.Querier, common []any, l *listRows) (int, error) {
-	var from string
-	var args []any
-	if q.Dialect() == store.Postgres {
-		from = `unnest(CAST(? AS BIGINT[]), CAST(? AS BIGINT[]), CAST(? AS TEXT[])) AS v(column1, column2, column3)`
-		args = append(append(args, common...), l.enterprises, l.amounts, l.data)
-	} else {
-		from = `(VALUES ` + strings.TrimSuffix(strings.Repeat("(?, ?, ?), ", len(l.enterprises)), ", ") + `) AS v`
-		args = append(make([]any, 0, len(common)+3*len(l.enterprises)), common...)
-		for i := range l.enterprises {
-			args = append(args, l.enterprises[i], l.amounts[i], l.data[i])
-		}
-	}
+	from, rows := rowsFrom(q.Dialect(), len(l.enterprises), l.enterprises, l.amounts, l.data)
+	args := append(append(make([]any, 0, len(common)+len(rows)), common...), rows...)
 	r, err := q.ExecContext(ctx, `INSERT INTO policy_grants (clause_id, clause_version_id, policy_id, unit_id, origin, status, rule_version,
 		generated_at, created_at, updated_at, enterprise_id, amount, data)
 		SELECT CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS INTEGER),
@@ -834,14 +820,15 @@ func (s *Service) approve(ctx context.Context, tx *store.Tx, ok []approval, stat
 	const chunk = 400
 	for at := 0; at < len(ok); at += chunk {
 		part := ok[at:min(at+chunk, len(ok))]
-		args := make([]any, 0, 2*len(part)+7)
-		args = append(args, status, today.String(), by, confirmBy, payable, ms)
-		for _, g := range part {
-			args = append(args, g.id, g.amount)
+		ids, amounts := make([]int64, len(part)), make([]int64, len(part))
+		for i, g := range part {
+			ids[i], amounts[i] = g.id, g.amount
 		}
+		from, rows := rowsFrom(tx.Dialect(), len(part), ids, amounts)
+		args := append([]any{status, today.String(), by, confirmBy, payable, ms}, rows...)
 		res, err := tx.ExecContext(ctx, `UPDATE policy_grants SET status = ?, approved_amount = v.column2, approved_on = ?, reviewed_by = COALESCE(?, reviewed_by),
 			confirm_by = ?, payable_on = ?, reason = '', updated_at = ?
-			FROM (VALUES `+strings.TrimSuffix(strings.Repeat("(CAST(? AS BIGINT), CAST(? AS BIGINT)), ", len(part)), ", ")+`) AS v
+			FROM `+from+`
 			WHERE policy_grants.id = v.column1 AND policy_grants.status IN ('待审核', '待会签', '已排除')`, args...)
 		if err != nil {
 			return errs.Wrap(err, "approve grants")
