@@ -3,6 +3,7 @@ package plan
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/qinqing/qinqing/internal/auth"
@@ -355,9 +356,35 @@ func (s *Service) completeTasks(ctx context.Context, tasks []*Task, p *Plan) err
 	}
 	byID := make(map[int64]*Task, len(tasks))
 	ids := make([]any, len(tasks))
-	above := map[string][]int64{}
+	var all []int64
 	for i, t := range tasks {
 		byID[t.ID], ids[i] = t, t.ID
+		t.parents, t.Milestones, t.Indicators = nil, []Milestone{}, nil
+		for _, u := range t.UnitIDs() {
+			if !slices.Contains(all, u) {
+				all = append(all, u)
+			}
+		}
+	}
+	// The units above each task's units: none when none of the units has
+	// one above it (the units above a task's units are among those above
+	// all of them), else one look-up per distinct set of units.
+	if len(tasks) == 1 {
+		all = nil
+	}
+	none := false
+	if len(all) > 0 {
+		parents, err := s.holders(ctx, all)
+		if err != nil {
+			return err
+		}
+		none = len(parents) == 0
+	}
+	above := map[string][]int64{}
+	for _, t := range tasks {
+		if none {
+			break
+		}
 		units := t.UnitIDs()
 		key := fmt.Sprint(units)
 		parents, ok := above[key]
@@ -369,7 +396,6 @@ func (s *Service) completeTasks(ctx context.Context, tasks []*Task, p *Plan) err
 			above[key] = parents
 		}
 		t.parents = parents
-		t.Milestones, t.Indicators = []Milestone{}, nil
 	}
 	in := marks(len(ids))
 	rows, err := s.db.QueryContext(ctx, `SELECT task_id, id, seq, title, due_date, reached_on, unit_id FROM plan_milestones

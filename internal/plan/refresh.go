@@ -70,12 +70,21 @@ func (s *Service) ensureSlots(ctx context.Context, q store.Querier, p *Plan, tod
 	if err := rows.Err(); err != nil {
 		return errs.Wrap(err, "find reporting units")
 	}
+	// One multi-row statement per period and 500 units: the report form
+	// runs this on every visit.
 	return store.InTx(ctx, q, func(tx *store.Tx) error {
 		for per := first; per <= last; per = per.Next(c) {
 			due := DueDate(s.cal, per, p.Settings).String()
-			for _, u := range units {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO plan_reports (plan_id, unit_id, period, due_date, status) VALUES (?, ?, ?, ?, ?)
-					ON CONFLICT (plan_id, unit_id, period) DO NOTHING`, p.ID, u, string(per), due, ReportPending); err != nil {
+			for i := 0; i < len(units); i += 500 {
+				chunk := units[i:min(i+500, len(units))]
+				vals := make([]string, len(chunk))
+				args := make([]any, 0, 5*len(chunk))
+				for j, u := range chunk {
+					vals[j] = "(?, ?, ?, ?, ?)"
+					args = append(args, p.ID, u, string(per), due, ReportPending)
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO plan_reports (plan_id, unit_id, period, due_date, status) VALUES `+
+					strings.Join(vals, ", ")+` ON CONFLICT (plan_id, unit_id, period) DO NOTHING`, args...); err != nil {
 					return errs.Wrap(err, "expect report")
 				}
 			}
