@@ -19,6 +19,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/qinqing/qinqing/internal/app"
@@ -55,8 +56,30 @@ type Measurement struct {
 	P50     time.Duration `json:"p50"`
 	P95     time.Duration `json:"p95"`
 	P99     time.Duration `json:"p99"`
+	// CPU is the CPU time of this process (server and clients; not the
+	// PostgreSQL server's) over the phase, in seconds: on a shared
+	// machine the wall time depends on the load, the CPU per row much
+	// less.
+	CPU float64 `json:"cpu"`
 	// FirstError is the first failure met, if any.
 	FirstError string `json:"first_error,omitempty"`
+}
+
+// CPUPerRow returns the process's CPU time per row of m.
+func (m Measurement) CPUPerRow() time.Duration {
+	if m.Rows == 0 {
+		return 0
+	}
+	return time.Duration(m.CPU / float64(m.Rows) * float64(time.Second))
+}
+
+// processCPU returns the user and system CPU seconds of this process.
+func processCPU() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // PerSecond returns the throughput of m.
@@ -237,7 +260,7 @@ func drive(ctx context.Context, n, clients int, m *Measurement, do func(i int) e
 	lat := make([]time.Duration, n)
 	var mu sync.Mutex
 	var wg sync.WaitGroup
-	start := time.Now()
+	start, cpu := time.Now(), processCPU()
 	for range clients {
 		wg.Add(1)
 		go func() {
@@ -262,7 +285,7 @@ func drive(ctx context.Context, n, clients int, m *Measurement, do func(i int) e
 		}()
 	}
 	wg.Wait()
-	m.Seconds = time.Since(start).Seconds()
+	m.Seconds, m.CPU = time.Since(start).Seconds(), processCPU()-cpu
 	m.Rows = n - m.Errors
 	slices.Sort(lat)
 	at := func(q float64) time.Duration { return lat[min(n-1, int(q*float64(n)))] }
