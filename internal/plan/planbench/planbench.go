@@ -288,9 +288,9 @@ func (r *Report) Print(w io.Writer) error {
 		if !ok {
 			continue
 		}
-		fmt.Fprintf(w, "%s: seeded in %s: %d units, %d plans, %d tasks, %d indicators, %d reports (%d items), %d indicator values, %d 督办, %d ranking rows\n",
+		fmt.Fprintf(w, "%s: seeded in %s: %d units, %d plans, %d tasks, %d indicators, %d reports (%d items), %d indicator values, %d 督办, %d ranking rows; the staff's unit holds %d tasks\n",
 			db, r.Seeding[db].Round(100*time.Millisecond), rows["units"], r.Options.Plans, rows["tasks"], rows["indicators"], rows["reports"],
-			rows["report items"], rows["indicator values"], rows["notices"], rows["ranking rows"])
+			rows["report items"], rows["indicator values"], rows["notices"], rows["ranking rows"], rows["staff tasks"])
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "database\tpage\tas\truns\tp50\tp95\tmax\tbytes\t")

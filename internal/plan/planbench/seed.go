@@ -38,13 +38,12 @@ var departments = []string{"市发展和改革委员会", "市经济和信息化
 
 // seeded is what the seeding left for the pages to ask for.
 type seeded struct {
-	plans      []int64
-	staffUnit  int64
-	staffPlan  int64 // a published plan in which the staff's unit holds tasks
-	staffTask  int64 // a task of that plan the staff's unit holds
-	indicator  int64 // an indicator of that plan
-	rows       map[string]int
-	staffTasks int
+	plans     []int64
+	staffUnit int64
+	staffPlan int64 // a published plan in which the staff's unit holds tasks
+	staffTask int64 // a task of that plan the staff's unit holds
+	indicator int64 // an indicator of that plan
+	rows      map[string]int
 }
 
 // planShape is one plan's assignment of units, decided before its import.
@@ -152,7 +151,7 @@ func seed(ctx context.Context, a *app.App, clk *clock, o Options, logf func(stri
 		if n := len(shapes[id].reporting[out.staffUnit]); n > best {
 			best, out.staffPlan = n, id
 		}
-		out.staffTasks += len(shapes[id].reporting[out.staffUnit])
+		out.rows["staff tasks"] += len(shapes[id].reporting[out.staffUnit])
 	}
 	if err := a.DB.QueryRowContext(ctx, `SELECT MIN(t.id) FROM plan_tasks t JOIN plan_task_units u ON u.task_id = t.id
 		WHERE t.plan_id = ? AND u.unit_id = ? AND t.leaf AND t.status <> ?`, out.staffPlan, out.staffUnit, plan.TaskDone).Scan(&out.staffTask); err != nil {
