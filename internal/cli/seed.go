@@ -20,7 +20,17 @@ path as 'qinqing import'. The same --enterprises, --seed and --today give
 the same entities, so seeding twice is idempotent (the second run finds
 every row unchanged).
 
-	qinqing seed city --enterprises 2250000 [--seed 1] [--today 2025-06-30] [--json] [--db DSN]`
+	qinqing seed city --enterprises 2250000 [--seed 1] [--today 2025-06-30] [--json] [--db DSN]
+	qinqing seed appeals --appeals 1000000 [--seed 1] [--json] [--db DSN]
+
+seed appeals writes appeals with three years of history up to now for the
+registry's enterprises (seed city first): seasonality, the catalogue's
+categories and units (the demo city's units are created when there are
+none), replies, evaluations, reopenings, returns, pauses and overdue items
+in plausible proportions, each appeal's state derived from its events.
+They are written in bulk (not through the HTTP path, without notices);
+the rates' figures are rebuilt afterwards. The same --appeals and --seed
+give the same appeals; seeding again adds another set.`
 
 func runSeed(ctx context.Context, env Env, args []string) error {
 	cfg, err := loadConfig(env)
@@ -30,6 +40,7 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "seed", "seed city [flags]", seedUsage)
 	cfg.DBFlag(fs)
 	n := fs.Int("enterprises", 10000, "number of market entities")
+	appeals := fs.Int("appeals", 10000, "number of appeals (seed appeals)")
 	seed := fs.Int64("seed", 1, "random seed")
 	todayFlag := fs.String("today", "", "reference date of the data (founding dates fall on or before it); default today")
 	asJSON := fs.Bool("json", false, "print the summary as JSON on stdout")
@@ -37,6 +48,12 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	pos := fs.Args()
+	if len(pos) == 1 && pos[0] == "appeals" {
+		if *appeals < 0 || *appeals > 100_000_000 {
+			return usageErrorf("--appeals must be between 0 and 100000000")
+		}
+		return seedAppeals(ctx, env, cfg, *appeals, *seed, *asJSON)
+	}
 	if len(pos) != 1 || pos[0] != "city" {
 		fs.Usage()
 		return exitError{code: 2}

@@ -118,27 +118,8 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 		return errs.Errorf(errs.Conflict, "数据库已有数据，不载入演示数据")
 	}
 	ctx = audit.WithActor(ctx, audit.Who{Name: "demo"})
-	n := 0
-	var create func(specs []unitSpec, parent *int64) error
-	create = func(specs []unitSpec, parent *int64) error {
-		for i, sp := range specs {
-			in := org.UnitInput{ParentID: parent, Name: sp.name, Kind: sp.kind, Sort: i, Aliases: sp.aliases}
-			if sp.division != "" {
-				d := sp.division
-				in.Division = &d
-			}
-			u, err := a.Org.CreateUnit(ctx, auth.Operator("demo"), in)
-			if err != nil {
-				return fmt.Errorf("demo unit %s: %w", sp.name, err)
-			}
-			n++
-			if err := create(sp.children, &u.ID); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := create(units, nil); err != nil {
+	n, err := createUnits(ctx, a)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "demo: %d units\n", n)
@@ -281,4 +262,44 @@ func loadAppeals(ctx context.Context, a *app.App, users map[string]int64, own in
 		return fmt.Errorf("demo problem: the admin and hongshan accounts are needed")
 	}
 	return a.Analysis.LoadDemo(ctx, analysis.DemoInput{Office: office, Owner: owner, OwnerUnit: *owner.UnitID})
+}
+
+// Units creates the demo city's units (the responsible units of Wuhan's
+// action plans) when there are none yet, for a database seeded without the
+// demo (qinqing seed appeals). Errors: those of org.CreateUnit.
+func Units(ctx context.Context, a *app.App) (int, error) {
+	var n int
+	if err := a.DB.QueryRowContext(ctx, `SELECT COUNT(*) FROM units`).Scan(&n); err != nil {
+		return 0, err
+	}
+	if n > 0 {
+		return 0, nil
+	}
+	return createUnits(audit.WithActor(ctx, audit.Who{Name: "demo"}), a)
+}
+
+// createUnits creates the demo units and says how many.
+func createUnits(ctx context.Context, a *app.App) (int, error) {
+	n := 0
+	var create func(specs []unitSpec, parent *int64) error
+	create = func(specs []unitSpec, parent *int64) error {
+		for i, sp := range specs {
+			in := org.UnitInput{ParentID: parent, Name: sp.name, Kind: sp.kind, Sort: i, Aliases: sp.aliases}
+			if sp.division != "" {
+				d := sp.division
+				in.Division = &d
+			}
+			u, err := a.Org.CreateUnit(ctx, auth.Operator("demo"), in)
+			if err != nil {
+				return fmt.Errorf("demo unit %s: %w", sp.name, err)
+			}
+			n++
+			if err := create(sp.children, &u.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	err := create(units, nil)
+	return n, err
 }
