@@ -154,11 +154,12 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// who reads an appeal; the registry names enterprises by code; the
 	// accounts receive the notices. A calendar correction replays the open
 	// appeals' deadlines once, whichever instance hears of it.
-	// The rates' cells are kept current inside every appeal transaction.
+	// The rates' cells and the hot topics' counts are kept current inside
+	// every appeal transaction.
 	a.AppealStats = stats.New(db, stats.Options{Audit: a.Audit, Calendar: a.Calendar, City: city, Units: a.Org, Now: a.Now})
 	a.Appeals = appeal.New(db, appeal.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Events: a.Events, Calendar: a.Calendar,
 		Hours: hours, Now: a.Now, Logger: a.Log, City: city, Owners: a.Network, Units: a.Org, Registry: a.Enterprises,
-		Observe: []func(context.Context, *store.Tx, appeal.Change) error{a.AppealStats.Observe}})
+		Observe: []func(context.Context, *store.Tx, appeal.Change) error{a.AppealStats.Observe, a.Analysis.Observe}})
 	a.Events.Subscribe(workday.Topic, func(string) {
 		if err := a.Appeals.CalendarChanged(context.Background()); err != nil {
 			a.Log.Error("replay appeals after a calendar change", "err", err)
@@ -203,7 +204,7 @@ type worker interface {
 // workers lists the services with background work; a new module adds its
 // service here.
 func (a *App) workers() []worker {
-	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Redeem, a.Imports, a.Plans, a.Appeals, a.AppealStats}
+	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Redeem, a.Imports, a.Plans, a.Appeals, a.AppealStats, a.Analysis}
 }
 
 // Start loads the caches, schedules the periodic jobs, starts the job

@@ -16,9 +16,10 @@ import (
 )
 
 // analysisScope reads the scope of the analysis pages and API:
-// ?month=2026-03 or ?from=&to= (default: the last 30 days), and district,
-// category, unit_id.
-func (s *Server) analysisScope(q url.Values) (analysis.Scope, error) {
+// ?month=2026-03 or ?from=&to= (default: this month when byMonth — the
+// topics, summed from monthly counts — else the last 30 days), and
+// district, category, unit_id.
+func (s *Server) analysisScope(q url.Values, byMonth bool) (analysis.Scope, error) {
 	var sc analysis.Scope
 	var err error
 	switch {
@@ -31,6 +32,10 @@ func (s *Server) analysisScope(q url.Values) (analysis.Scope, error) {
 		}
 	case q.Get("month") != "":
 		if sc, err = analysis.MonthScope(q.Get("month")); err != nil {
+			return sc, err
+		}
+	case byMonth:
+		if sc, err = analysis.MonthScope(s.app.Now().In(workday.Shanghai).Format("2006-01")); err != nil {
 			return sc, err
 		}
 	default:
@@ -56,10 +61,11 @@ type analysisView struct {
 	Cluster *analysis.ClusterReport
 	Units   any
 	Error   string
+	ByMonth bool // the default period is this month, not the last 30 days
 }
 
 func (s *Server) topicsPage(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.analysisScope(r.URL.Query())
+	sc, err := s.analysisScope(r.URL.Query(), true)
 	if err != nil {
 		return err
 	}
@@ -67,12 +73,12 @@ func (s *Server) topicsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "appeal_topics.html", analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Topics: rep})
+	s.render(w, r, http.StatusOK, "appeal_topics.html", analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Topics: rep, ByMonth: true})
 	return nil
 }
 
 func (s *Server) clustersPage(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.analysisScope(r.URL.Query())
+	sc, err := s.analysisScope(r.URL.Query(), false)
 	if err != nil {
 		return err
 	}
@@ -93,7 +99,7 @@ func (s *Server) clustersPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiTopics(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.analysisScope(r.URL.Query())
+	sc, err := s.analysisScope(r.URL.Query(), true)
 	if err != nil {
 		return err
 	}
@@ -106,7 +112,7 @@ func (s *Server) apiTopics(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) apiClusters(w http.ResponseWriter, r *http.Request) error {
-	sc, err := s.analysisScope(r.URL.Query())
+	sc, err := s.analysisScope(r.URL.Query(), false)
 	if err != nil {
 		return err
 	}

@@ -9,8 +9,9 @@
 // the public progress board.
 //
 // It reads the appeals table of internal/appeal and writes only its own
-// tables (0016): appeal_dictionary, appeal_words, appeal_problems and
-// what hangs off them.
+// tables (0016, 0018): appeal_dictionary, appeal_words, the topic counts
+// (counts.go), appeal_problems and what hangs off them; Observe keeps the
+// counts current inside the appeals' own transitions.
 package analysis
 
 import (

@@ -1,12 +1,20 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/qinqing/qinqing/internal/audit"
+	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/store"
+	"github.com/qinqing/qinqing/internal/store/storetest"
+	"github.com/qinqing/qinqing/internal/workday"
 )
 
 // monthDocs makes n deterministic appeal texts like a month's: sentences
@@ -94,4 +102,180 @@ func TestMeasureLoad(t *testing.T) {
 		t.Errorf("the dictionary has %d words", st.Words)
 	}
 	t.Logf("segmenter: %v, %d MB heap, %d words", st.Duration, st.HeapBytes>>20, st.Words)
+}
+
+// BenchmarkTopicsMonthDB measures a month's topics over the database:
+// two months of benchSize() appeals each are inserted, their words and
+// topics kept through keep (the counts maintained as in production; the
+// texts are cut sentence by sentence with the house numbers left out, so
+// that the set-up does not take minutes of segmentation), and then the
+// March report is taken three ways: summed from the kept counts (what
+// Topics does for a month), counted appeal by appeal from the kept
+// topics, and the plain SQL peer — one scan of the month's titles and
+// contents with a LIKE per dictionary term (terms only). SQLite by
+// default; QINQING_BENCH_DB=postgres for PostgreSQL.
+func BenchmarkTopicsMonthDB(b *testing.B) {
+	var db *store.DB
+	if os.Getenv("QINQING_BENCH_DB") == "postgres" {
+		db = storetest.MustOpenPostgres(b)
+	} else {
+		db = storetest.MustOpenSQLite(b)
+	}
+	ctx := context.Background()
+	n := benchSize()
+	docs := monthDocs(2 * n)
+	seg, err := segmenter()
+	if err != nil {
+		b.Fatal(err)
+	}
+	s := New(db, Options{Audit: &audit.Log{DB: db}})
+	dict, err := s.dictionary(ctx, seg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ver, _, err := s.topicState(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cache := map[string][]string{}
+	cut := func(text string) []string {
+		var out []string
+		for _, sent := range strings.Split(text, "。") {
+			sent = strings.Map(func(r rune) rune {
+				if r >= '0' && r <= '9' {
+					return -1
+				}
+				return r
+			}, sent)
+			ws, ok := cache[sent]
+			if !ok {
+				ws = words(seg, sent)
+				cache[sent] = ws
+			}
+			out = append(append(out, ws...), breakWord)
+		}
+		return out
+	}
+	units := []int64{0}
+	for i := range 30 {
+		var id int64
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			return tx.QueryRowContext(ctx, `INSERT INTO units (name, kind, created_at) VALUES (?, 'department', 0) RETURNING id`,
+				fmt.Sprintf("单位%02d", i)).Scan(&id)
+		}); err != nil {
+			b.Fatal(err)
+		}
+		units = append(units, id)
+	}
+	t0 := time.Now()
+	const batch = 500
+	for start := 0; start < len(docs); start += batch {
+		part := docs[start:min(start+batch, len(docs))]
+		rows := make([]string, len(part))
+		args := make([]any, 0, len(part)*12)
+		for i, d := range part {
+			month := time.March
+			if int(d.ID) <= n {
+				month = time.February
+			}
+			at := time.Date(2026, month, 1+int(d.ID)%28, 9+int(d.ID)%8, 0, 0, 0, workday.Shanghai)
+			rows[i] = "(?, 'bench', ?, 'hotline', NULL, '企业', '', '', ?, ?, '一般', ?, ?, false, ?, ?, 'handling', ?, ?)"
+			var unit any
+			if u := units[int(d.ID)%len(units)]; u != 0 {
+				unit = u
+			}
+			title, _, _ := strings.Cut(d.Text, "，")
+			args = append(args, fmt.Sprintf("B%d", d.ID), fmt.Sprint(d.ID), d.District, d.Category, title, d.Text,
+				store.Millis(at), store.Millis(at), store.Millis(at), unit)
+		}
+		if _, err := db.ExecContext(ctx, `INSERT INTO appeals (number, client, external_ref, channel, enterprise_id, enterprise_name, contact_name,
+			contact_phone, district, category, urgency, title, content, publish, received_at, created_at, status, updated_at, unit_id) VALUES `+
+			strings.Join(rows, ", "), args...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	inserted := time.Since(t0)
+	t0 = time.Now()
+	var items []kept
+	rows, err := db.QueryContext(ctx, `SELECT id, content FROM appeals ORDER BY id`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var k kept
+		if err := rows.Scan(&k.id, &k.words); err != nil {
+			b.Fatal(err)
+		}
+		items = append(items, k)
+	}
+	rows.Close()
+	for i := range items {
+		ws := cut(items[i].words)
+		items[i].words, items[i].topics = strings.Join(ws, " "), dict.keptTopics(seg, ws)
+	}
+	cutting := time.Since(t0)
+	t0 = time.Now()
+	for start := 0; start < len(items); start += segmentBatch {
+		if err := s.keep(ctx, items[start:min(start+segmentBatch, len(items))], ver); err != nil {
+			b.Fatal(err)
+		}
+	}
+	keeping := time.Since(t0)
+	if _, err := s.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var cells int
+	if err := db.QueryRowContext(ctx, `SELECT COUNT(*) FROM appeal_topic_counts WHERE month = '2026-03' AND dim = 'all'`).Scan(&cells); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("%d appeals: inserted in %v, cut in %v, kept with their counts in %v (%.0f µs an appeal); %d count rows of the city in March",
+		len(items), inserted.Round(time.Millisecond), cutting.Round(time.Millisecond), keeping.Round(time.Millisecond),
+		float64(keeping.Microseconds())/float64(len(items)), cells)
+	office := &auth.Actor{Name: "bench", Role: auth.RoleAdmin}
+	sc, err := MonthScope("2026-03")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("counts", func(b *testing.B) {
+		for b.Loop() {
+			rep, err := s.Topics(ctx, office, sc)
+			if err != nil || rep.Appeals != n {
+				b.Fatalf("%v: %d appeals", err, rep.Appeals)
+			}
+		}
+	})
+	b.Run("by-appeal", func(b *testing.B) {
+		for b.Loop() {
+			now, before := map[string]int{}, map[string]int{}
+			if got, _, err := s.countAppeals(ctx, sc, sc.Previous(), ver, now, before, map[string]bool{}); err != nil || got != n {
+				b.Fatalf("%v: %d appeals", err, got)
+			}
+		}
+	})
+	b.Run("sql-like-peer", func(b *testing.B) {
+		entries, err := s.loadDictionary(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var sums []string
+		var args []any
+		for _, e := range entries {
+			if e.Kind == KindTerm {
+				sums = append(sums, "SUM(CASE WHEN a.title LIKE ? OR a.content LIKE ? THEN 1 ELSE 0 END)")
+				args = append(args, "%"+e.Word+"%", "%"+e.Word+"%")
+			}
+		}
+		cond, cargs := sc.where(sc.Previous().From, sc.To)
+		q := `SELECT CASE WHEN a.received_at >= ? THEN 1 ELSE 0 END, ` + strings.Join(sums, ", ") + ` FROM appeals a WHERE ` + cond + ` GROUP BY 1`
+		args = append(append([]any{store.Millis(sc.From.Start())}, args...), cargs...)
+		for b.Loop() {
+			rows, err := db.QueryContext(ctx, q, args...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for rows.Next() {
+			}
+			rows.Close()
+		}
+	})
 }

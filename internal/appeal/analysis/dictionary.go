@@ -178,6 +178,9 @@ func (s *Service) AddWord(ctx context.Context, a *auth.Actor, word, kind string)
 			word, kind, a.Name, store.Millis(s.Now())); err != nil {
 			return errs.Wrap(err, "add word")
 		}
+		if err := bumpDictionary(ctx, tx); err != nil {
+			return err
+		}
 		return s.Audit.Record(ctx, tx, "appeal_dictionary", word, "add", nil, e)
 	})
 	if err != nil {
@@ -201,6 +204,9 @@ func (s *Service) RemoveWord(ctx context.Context, a *auth.Actor, word string) er
 		}
 		if err != nil {
 			return errs.Wrap(err, "remove word")
+		}
+		if err := bumpDictionary(ctx, tx); err != nil {
+			return err
 		}
 		return s.Audit.Record(ctx, tx, "appeal_dictionary", word, "remove", Entry{Word: word, Kind: kind}, nil)
 	})

@@ -3,8 +3,10 @@ package analysis
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -114,10 +116,12 @@ const maxTopics = 50
 // Topics returns the hot topics of the appeals in sc: the dictionary's
 // terms and the other words of their titles and contents, counted once
 // per appeal, with the previous period's counts and what is rising.
-// Appeals not yet cut into words are cut first (and kept). The office and
-// leaders may call it (auth.AnalyseAppeals). Errors: Unauthenticated,
-// Forbidden, Invalid (the scope), Unavailable (the segmenter's dictionary
-// does not load), Internal.
+// Appeals not yet cut into words (Refresh does it every few minutes) are
+// cut first and kept. Whole months are summed from the kept counts when
+// they are of the current dictionary; other periods count each appeal's
+// kept topics. The office and leaders may call it (auth.AnalyseAppeals).
+// Errors: Unauthenticated, Forbidden, Invalid (the scope), Unavailable
+// (the segmenter's dictionary does not load), Internal.
 func (s *Service) Topics(ctx context.Context, a *auth.Actor, sc Scope) (*TopicReport, error) {
 	if err := auth.AuthorizeSome(a, auth.AnalyseAppeals); err != nil {
 		return nil, err
@@ -125,50 +129,26 @@ func (s *Service) Topics(ctx context.Context, a *auth.Actor, sc Scope) (*TopicRe
 	if err := sc.check(); err != nil {
 		return nil, err
 	}
-	seg, err := segmenter()
-	if err != nil {
-		return nil, errs.Errorf(errs.Unavailable, "分词词典无法加载：%v", err)
-	}
 	prev := sc.Previous()
 	rep := &TopicReport{Scope: sc, Previous: prev}
-	if rep.Segmented, err = s.ensureWords(ctx, seg, prev.From, sc.To, sc); err != nil {
-		return nil, err
-	}
-	entries, err := s.loadDictionary(ctx)
-	if err != nil {
-		return nil, err
-	}
-	dict := buildDictionary(seg, entries)
+	var err error
 	cond, args := sc.where(prev.From, sc.To)
-	rows, err := s.db.QueryContext(ctx, `SELECT a.received_at, w.words FROM appeals a JOIN appeal_words w ON w.appeal_id = a.id WHERE `+cond, args...)
-	if err != nil {
-		return nil, errs.Wrap(err, "topics")
+	if rep.Segmented, err = s.ensureWords(ctx, cond, args, 0); err != nil {
+		return nil, err
 	}
-	defer rows.Close()
-	split := store.Millis(sc.From.Start())
+	ver, counted, err := s.topicState(ctx)
+	if err != nil {
+		return nil, err
+	}
 	now, before := map[string]int{}, map[string]int{}
 	isTerm := map[string]bool{}
-	var buf []string
-	for rows.Next() {
-		var at int64
-		var ws string
-		if err := rows.Scan(&at, &ws); err != nil {
-			return nil, errs.Wrap(err, "scan topics")
-		}
-		count := now
-		if at < split {
-			count = before
-			rep.PrevAppeals++
-		} else {
-			rep.Appeals++
-		}
-		buf = dict.topics(seg, strings.Fields(ws), buf[:0], isTerm)
-		for _, w := range buf {
-			count[w]++
-		}
+	if first, ok := wholeMonths(prev.From, sc.To); ok && ver == counted && wholeMonth(sc.From) && oneFilter(sc) {
+		rep.Appeals, rep.PrevAppeals, err = s.countMonths(ctx, sc, first, monthOf(sc.From), monthOf(sc.To), now, before, isTerm)
+	} else {
+		rep.Appeals, rep.PrevAppeals, err = s.countAppeals(ctx, sc, prev, ver, now, before, isTerm)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(err, "topics")
+	if err != nil {
+		return nil, err
 	}
 	for w, n := range now {
 		t := Topic{Word: w, Term: isTerm[w], Appeals: n, Prev: before[w], Share: float64(n) / float64(rep.Appeals)}
@@ -190,25 +170,169 @@ func (s *Service) Topics(ctx context.Context, a *auth.Actor, sc Scope) (*TopicRe
 	return rep, nil
 }
 
+// oneFilter reports whether sc filters by one of district, category and
+// unit at most: the counts keep one dimension at a time.
+func oneFilter(sc Scope) bool {
+	n := 0
+	for _, set := range []bool{sc.District != "", sc.Category != "", sc.UnitID != 0} {
+		if set {
+			n++
+		}
+	}
+	return n <= 1
+}
+
+// sliceOf returns the dimension and key of the counts that answer sc.
+func sliceOf(sc Scope) (dim, key string) {
+	switch {
+	case sc.District != "":
+		return "district", sc.District
+	case sc.Category != "":
+		return "category", sc.Category
+	case sc.UnitID != 0:
+		return "unit", strconv.FormatInt(sc.UnitID, 10)
+	}
+	return "all", ""
+}
+
+// monthOf is the month of a date, 2026-03.
+func monthOf(d workday.Date) string {
+	y, m, _ := d.YMD()
+	return fmt.Sprintf("%04d-%02d", y, int(m))
+}
+
+// wholeMonth reports whether d is the first of a month.
+func wholeMonth(d workday.Date) bool { _, _, day := d.YMD(); return day == 1 }
+
+// wholeMonths returns the first month of from to to when the period is
+// whole months: from the first of a month to the last of a month.
+func wholeMonths(from, to workday.Date) (string, bool) {
+	if !wholeMonth(from) || !wholeMonth(to+1) {
+		return "", false
+	}
+	return monthOf(from), true
+}
+
+// countMonths sums the kept counts of the months first to last (the
+// current period from the month cur on) by topic: one GROUP BY over
+// appeal_topic_counts. It returns the appeals of the period and of the
+// previous one.
+func (s *Service) countMonths(ctx context.Context, sc Scope, first, cur, last string, now, before map[string]int, isTerm map[string]bool) (int, int, error) {
+	dim, key := sliceOf(sc)
+	args := []any{cur, cur, first, last, dim, key}
+	rows, err := s.db.QueryContext(ctx, `SELECT word, MAX(CASE WHEN term THEN 1 ELSE 0 END),
+		SUM(CASE WHEN month >= ? THEN appeals ELSE 0 END), SUM(CASE WHEN month < ? THEN appeals ELSE 0 END)
+		FROM appeal_topic_counts WHERE month >= ? AND month <= ? AND dim = ? AND key = ? GROUP BY word`, args...)
+	if err != nil {
+		return 0, 0, errs.Wrap(err, "topic counts")
+	}
+	defer rows.Close()
+	var n, p int
+	for rows.Next() {
+		var w string
+		var term, inCur, inPrev int
+		if err := rows.Scan(&w, &term, &inCur, &inPrev); err != nil {
+			return 0, 0, errs.Wrap(err, "scan topic counts")
+		}
+		if w == "" {
+			n, p = inCur, inPrev
+			continue
+		}
+		if inCur > 0 {
+			now[w] = inCur
+		}
+		if inPrev > 0 {
+			before[w] = inPrev
+		}
+		if term == 1 {
+			isTerm[w] = true
+		}
+	}
+	return n, p, errs.Wrap(rows.Err(), "topic counts")
+}
+
+// countAppeals counts the topics of each appeal of sc and prev: its kept
+// topics when they are of dictionary version ver, else its words matched
+// with the dictionary now. It returns the appeals of the period and of
+// the previous one.
+func (s *Service) countAppeals(ctx context.Context, sc, prev Scope, ver int64, now, before map[string]int, isTerm map[string]bool) (int, int, error) {
+	cond, args := sc.where(prev.From, sc.To)
+	rows, err := s.db.QueryContext(ctx, `SELECT a.received_at, w.dict_version, w.topics, w.words FROM appeals a JOIN appeal_words w ON w.appeal_id = a.id WHERE `+cond, args...)
+	if err != nil {
+		return 0, 0, errs.Wrap(err, "topics")
+	}
+	defer rows.Close()
+	split := store.Millis(sc.From.Start())
+	var dict *Dictionary
+	var seg *gse.Segmenter
+	var n, p int
+	var buf []string
+	for rows.Next() {
+		var at, v int64
+		var topics, ws string
+		if err := rows.Scan(&at, &v, &topics, &ws); err != nil {
+			return 0, 0, errs.Wrap(err, "scan topics")
+		}
+		count := now
+		if at < split {
+			count = before
+			p++
+		} else {
+			n++
+		}
+		if v == ver {
+			for _, t := range strings.Fields(topics) {
+				w, term := strings.CutPrefix(t, "#")
+				count[w]++
+				if term {
+					isTerm[w] = true
+				}
+			}
+			continue
+		}
+		if dict == nil {
+			if seg, err = segmenter(); err != nil {
+				return 0, 0, errs.Errorf(errs.Unavailable, "分词词典无法加载：%v", err)
+			}
+			if dict, err = s.dictionary(ctx, seg); err != nil {
+				return 0, 0, err
+			}
+		}
+		buf = dict.topics(seg, strings.Fields(ws), buf[:0], isTerm)
+		for _, w := range buf {
+			count[w]++
+		}
+	}
+	return n, p, errs.Wrap(rows.Err(), "topics")
+}
+
+// dictionary loads the office's dictionary and cuts its terms with seg.
+func (s *Service) dictionary(ctx context.Context, seg *gse.Segmenter) (*Dictionary, error) {
+	entries, err := s.loadDictionary(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return buildDictionary(seg, entries), nil
+}
+
 // segmentBatch is how many appeals are cut and written at a time.
 const segmentBatch = 2000
 
-// ensureWords cuts into words the appeals of sc's filters received from
-// from to to that have none (or an older version), and keeps them. It
-// returns how many it cut.
-func (s *Service) ensureWords(ctx context.Context, seg *gse.Segmenter, from, to workday.Date, sc Scope) (int, error) {
-	cond, args := sc.where(from, to)
+// ensureWords cuts into words the appeals (aliased a) matching cond that
+// have none or an older segmentation, and keeps them with their topics
+// (keep); the segmenter is loaded only when there are such appeals. It
+// returns how many it cut; it stops after limit appeals (0: no limit).
+func (s *Service) ensureWords(ctx context.Context, cond string, args []any, limit int) (int, error) {
 	total := 0
 	for {
 		rows, err := s.db.QueryContext(ctx, `SELECT a.id, a.title, a.content FROM appeals a LEFT JOIN appeal_words w ON w.appeal_id = a.id
-			WHERE `+cond+` AND (w.appeal_id IS NULL OR w.version <> ?) ORDER BY a.id LIMIT ?`, append(args, wordsVersion, segmentBatch)...)
+			WHERE `+cond+` AND (w.appeal_id IS NULL OR w.version <> ?) ORDER BY a.id LIMIT ?`, append(slices.Clip(args), wordsVersion, segmentBatch)...)
 		if err != nil {
 			return total, errs.Wrap(err, "appeals to segment")
 		}
 		type item struct {
 			id             int64
 			title, content string
-			words          string
 		}
 		var items []item
 		for rows.Next() {
@@ -226,30 +350,37 @@ func (s *Service) ensureWords(ctx context.Context, seg *gse.Segmenter, from, to 
 		if len(items) == 0 {
 			return total, nil
 		}
+		seg, err := segmenter()
+		if err != nil {
+			return total, errs.Errorf(errs.Unavailable, "分词词典无法加载：%v", err)
+		}
+		// The version is read before the dictionary: topics made with a
+		// newer dictionary than their stamp are only recounted once more.
+		ver, _, err := s.topicState(ctx)
+		if err != nil {
+			return total, err
+		}
+		dict, err := s.dictionary(ctx, seg)
+		if err != nil {
+			return total, err
+		}
+		out := make([]kept, len(items))
 		var wg sync.WaitGroup
 		workers := runtime.GOMAXPROCS(0)
 		for w := range workers {
 			wg.Go(func() {
 				for i := w; i < len(items); i += workers {
-					items[i].words = strings.Join(words(seg, items[i].title+"。"+items[i].content), " ")
+					ws := words(seg, items[i].title+"。"+items[i].content)
+					out[i] = kept{id: items[i].id, words: strings.Join(ws, " "), topics: dict.keptTopics(seg, ws)}
 				}
 			})
 		}
 		wg.Wait()
-		err = s.db.InTx(ctx, func(tx *store.Tx) error {
-			for _, it := range items {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO appeal_words (appeal_id, version, words) VALUES (?, ?, ?)
-					ON CONFLICT (appeal_id) DO UPDATE SET version = excluded.version, words = excluded.words`, it.id, wordsVersion, it.words); err != nil {
-					return errs.Wrap(err, "keep words")
-				}
-			}
-			return nil
-		})
-		if err != nil {
+		if err := s.keep(ctx, out, ver); err != nil {
 			return total, err
 		}
 		total += len(items)
-		if len(items) < segmentBatch {
+		if len(items) < segmentBatch || (limit > 0 && total >= limit) {
 			return total, nil
 		}
 	}
