@@ -241,27 +241,16 @@ func (s *Service) keep(ctx context.Context, items []kept, ver int64) error {
 	in := "(" + store.Placeholders(len(ids)) + ")"
 	return s.db.InTx(ctx, func(tx *store.Tx) error {
 		delta := countDelta{}
-		rows, err := tx.QueryContext(ctx, `SELECT appeal_id, topics, month, district, category, unit_id FROM appeal_words
-			WHERE month IS NOT NULL AND appeal_id IN `+in, ids...)
-		if err != nil {
-			return errs.Wrap(err, "kept topics")
-		}
-		for rows.Next() {
-			var id int64
-			var topics string
-			var k topicKey
-			if err := rows.Scan(&id, &topics, &k.month, &k.district, &k.category, &k.unit); err != nil {
-				rows.Close()
-				return errs.Wrap(err, "scan kept topics")
-			}
-			delta.add(k, topics, -1)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return errs.Wrap(err, "kept topics")
-		}
 		keys := map[int64]*topicKey{}
-		rows, err = tx.QueryContext(ctx, `SELECT id, received_at, COALESCE(district, ''), category, COALESCE(unit_id, 0), status FROM appeals WHERE id IN `+in, ids...)
+		// The appeals are locked first (on PostgreSQL; SQLite writes one
+		// transaction at a time), in id order as their transitions lock
+		// them, so that a transition's Observe and another keep of the
+		// same appeal wait and then read what this one kept.
+		q := `SELECT id, received_at, COALESCE(district, ''), category, COALESCE(unit_id, 0), status FROM appeals WHERE id IN ` + in + ` ORDER BY id`
+		if tx.Dialect() == store.Postgres {
+			q += ` FOR UPDATE`
+		}
+		rows, err := tx.QueryContext(ctx, q, ids...)
 		if err != nil {
 			return errs.Wrap(err, "appeal keys")
 		}
@@ -281,6 +270,25 @@ func (s *Service) keep(ctx context.Context, items []kept, ver int64) error {
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return errs.Wrap(err, "appeal keys")
+		}
+		rows, err = tx.QueryContext(ctx, `SELECT appeal_id, topics, month, district, category, unit_id FROM appeal_words
+			WHERE month IS NOT NULL AND appeal_id IN `+in, ids...)
+		if err != nil {
+			return errs.Wrap(err, "kept topics")
+		}
+		for rows.Next() {
+			var id int64
+			var topics string
+			var k topicKey
+			if err := rows.Scan(&id, &topics, &k.month, &k.district, &k.category, &k.unit); err != nil {
+				rows.Close()
+				return errs.Wrap(err, "scan kept topics")
+			}
+			delta.add(k, topics, -1)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return errs.Wrap(err, "kept topics")
 		}
 		for _, it := range items {
 			k, found := keys[it.id]
