@@ -179,9 +179,16 @@ func (s *Service) SeedHistory(ctx context.Context, o SeedOptions, progress func(
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// At most 8 batches are generated ahead of the writer.
+	ahead := make(chan struct{}, 8)
 	go func() {
 		defer close(work)
 		for b := range nb {
+			select {
+			case ahead <- struct{}{}:
+			case <-ctx.Done():
+				return
+			}
 			select {
 			case work <- b:
 			case <-ctx.Done():
@@ -214,6 +221,7 @@ func (s *Service) SeedHistory(ctx context.Context, o SeedOptions, progress func(
 		err := s.db.InTx(ctx, func(tx *store.Tx) error {
 			return writeSeeded(ctx, tx, items, firstID+int64(b*batch), counters, now, o.Seed)
 		})
+		<-ahead
 		if err != nil {
 			cancel()
 			wg.Wait()
