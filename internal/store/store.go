@@ -46,6 +46,9 @@ type DB struct {
 	read   *sql.DB
 	write  *sql.DB
 	rawDSN string
+	// On SQLite, the statements of each pool kept prepared (nil on
+	// PostgreSQL).
+	readStmts, writeStmts *stmtCache
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL database.
@@ -159,7 +162,10 @@ func openSQLite(path string) (*DB, error) {
 		return nil, errs.Errorf(errs.Invalid, "无法打开 SQLite 文件 %s：%v", path, err)
 	}
 	read.SetMaxOpenConns(8)
-	return &DB{dialect: SQLite, DSN: path, read: read, write: write, rawDSN: path}, nil
+	// Readers stay open, with their prepared statements.
+	read.SetMaxIdleConns(8)
+	return &DB{dialect: SQLite, DSN: path, read: read, write: write, rawDSN: path,
+		readStmts: newStmtCache(read), writeStmts: newStmtCache(write)}, nil
 }
 
 // redact removes the password from a postgres URL.
@@ -180,6 +186,8 @@ func (db *DB) RawDSN() string { return db.rawDSN }
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.readStmts.close()
+	db.writeStmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		if e := db.read.Close(); err == nil {
@@ -229,16 +237,25 @@ type Querier interface {
 
 // ExecContext runs a statement on the writer.
 func (db *DB) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := db.writeStmts.get(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return db.write.ExecContext(ctx, db.Rebind(q), args...)
 }
 
 // QueryContext runs a query on the reader pool.
 func (db *DB) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := db.readStmts.get(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return db.read.QueryContext(ctx, db.Rebind(q), args...)
 }
 
 // QueryRowContext runs a single-row query on the reader pool.
 func (db *DB) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := db.readStmts.get(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return db.read.QueryRowContext(ctx, db.Rebind(q), args...)
 }
 
@@ -255,20 +272,54 @@ func (db *DB) ReadStats() sql.DBStats { return db.read.Stats() }
 type Tx struct {
 	tx *sql.Tx
 	d  Dialect
+	// cache holds the writer's prepared statements (SQLite), stmts their
+	// handles bound to this transaction.
+	cache *stmtCache
+	stmts map[string]*sql.Stmt
+}
+
+// stmt returns q's prepared statement bound to the transaction, or nil
+// when q is not prepared yet.
+func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
+	if tx.cache == nil {
+		return nil
+	}
+	if st := tx.stmts[q]; st != nil {
+		return st
+	}
+	st := tx.cache.lookup(q)
+	if st == nil {
+		return nil
+	}
+	st = tx.tx.StmtContext(ctx, st)
+	if tx.stmts == nil {
+		tx.stmts = map[string]*sql.Stmt{}
+	}
+	tx.stmts[q] = st
+	return st
 }
 
 // ExecContext runs a statement in the transaction.
 func (tx *Tx) ExecContext(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
 	return tx.tx.ExecContext(ctx, rebind(tx.d, q), args...)
 }
 
 // QueryContext runs a query in the transaction.
 func (tx *Tx) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return tx.tx.QueryContext(ctx, rebind(tx.d, q), args...)
 }
 
 // QueryRowContext runs a single-row query in the transaction.
 func (tx *Tx) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return tx.tx.QueryRowContext(ctx, rebind(tx.d, q), args...)
 }
 
@@ -286,11 +337,12 @@ func (tx *Tx) Raw() *sql.Tx { return tx.tx }
 // InTx runs fn in a transaction on the writer, committing if fn returns nil
 // and rolling back otherwise (also on panic, which it re-raises).
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) (err error) {
+	db.writeStmts.prepareWanted(ctx)
 	sqlTx, err := db.write.BeginTx(ctx, nil)
 	if err != nil {
 		return errs.Wrap(err, "begin")
 	}
-	tx := &Tx{tx: sqlTx, d: db.dialect}
+	tx := &Tx{tx: sqlTx, d: db.dialect, cache: db.writeStmts}
 	defer func() {
 		if p := recover(); p != nil {
 			_ = sqlTx.Rollback()
