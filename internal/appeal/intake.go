@@ -47,6 +47,11 @@ type Intake struct {
 	EnterpriseID int64 `json:"enterprise_id"`
 	// Uploads are files sent with a page's form.
 	Uploads []Upload `json:"-"`
+	// Similar asks for the suggested duplicates (Appeal.Similar) in the
+	// acknowledgement: for whoever files by hand and will read them, not
+	// for a system that files by the thousand (the filing page shows them
+	// while its form is typed, through Similar).
+	Similar bool `json:"-"`
 }
 
 // Instant is the receipt instant of an intake, RFC 3339 in JSON; a
@@ -298,7 +303,8 @@ func (s *Service) check(ctx context.Context, a *auth.Actor, in Intake, now time.
 var errDuplicate = errors.New("duplicate external reference")
 
 // File files an appeal for a and acknowledges it: its number, status and
-// deadlines. The same ExternalRef from the same client (API token or
+// deadlines, and the enterprise's similar open appeals when in.Similar asks
+// for them. The same ExternalRef from the same client (API token or
 // account) answers the appeal filed the first time, with created false —
 // never a second appeal, also under concurrent retries and across
 // instances (a unique constraint on (client, external_ref), INSERT … ON
@@ -427,7 +433,7 @@ func (s *Service) file(ctx context.Context, a *auth.Actor, f *filing, now time.T
 	if err != nil {
 		return nil, false, err
 	}
-	if f.enterprise != nil {
+	if f.enterprise != nil && f.Similar {
 		if out.Similar, err = s.similar(ctx, f.enterprise.ID, out.ID, out.Title, out.Content); err != nil {
 			return nil, false, err
 		}

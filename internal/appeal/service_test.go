@@ -362,7 +362,9 @@ func TestMergeAndLink(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
 		svc := f.App.Appeals
 		a := f.file(t, f.Ent1, appeal.Intake{Category: "审批服务", Title: "施工许可审批超时", Content: "施工许可审批超时，请协调。"})
-		b, created, err := svc.File(f.Ctx, f.Ent1, appeal.Intake{Category: "审批服务", Title: "施工许可审批超时了", Content: "施工许可审批超时，请尽快协调。"})
+		in := appeal.Intake{Category: "审批服务", Title: "施工许可审批超时了", Content: "施工许可审批超时，请尽快协调。"}
+		in.Similar = true
+		b, created, err := svc.File(f.Ctx, f.Ent1, in)
 		if err != nil || !created {
 			t.Fatal(err)
 		}
@@ -400,6 +402,13 @@ func TestMergeAndLink(t *testing.T) {
 		entries, _, err := f.App.Audit.Find(f.Ctx, auditFilter(b.ID, "merge"))
 		if err != nil || len(entries) != 1 {
 			t.Errorf("the merge is not audited: %v %v", entries, err)
+		}
+		// Not asked for, the suggestions are not looked for (a is open
+		// and alike).
+		in.Similar, in.Title = false, "施工许可审批超时啦"
+		c, created, err := svc.File(f.Ctx, f.Ent1, in)
+		if err != nil || !created || c.Similar != nil {
+			t.Fatalf("suggestions not asked for: %+v %v", c.Similar, err)
 		}
 	})
 }

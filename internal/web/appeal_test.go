@@ -512,3 +512,47 @@ func TestAppealExportCatalogueAndFile(t *testing.T) {
 		t.Errorf("a unit the appeal is not with sees it in the 一企一档")
 	}
 }
+
+// TestAppealAPISimilar: the acknowledgement carries the enterprise's
+// similar open appeals for a person's session, for an API token only when
+// asked with ?similar=1; ?similar=0 leaves them out, a bad value is refused.
+func TestAppealAPISimilar(t *testing.T) {
+	w := newAppealWorld(t)
+	type ack struct {
+		ID      int64 `json:"id"`
+		Similar []struct {
+			ID int64 `json:"id"`
+		} `json:"similar"`
+	}
+	file := func(user, query, ref string, status int) ack {
+		t.Helper()
+		res := w.as(t, user, "POST", "/api/v1/appeals"+query, map[string]any{"external_ref": ref, "uscc": w.USCC1,
+			"category": "审批服务", "title": "施工许可审批超时", "content": "施工许可审批超时，请协调。"})
+		if res.Status != status {
+			t.Fatalf("%s %s: status %d, want %d: %s", user, query, res.Status, status, res.Body)
+		}
+		var a ack
+		if status < 300 {
+			res.JSON(t, &a)
+		}
+		return a
+	}
+	first := file("ent1", "", "S-1", http.StatusCreated)
+	if got := file("ent1", "", "S-2", http.StatusCreated); len(got.Similar) != 1 || got.Similar[0].ID != first.ID {
+		t.Fatalf("a person's session: similar %+v, want appeal %d", got.Similar, first.ID)
+	}
+	if got := file("ent1", "?similar=0", "S-3", http.StatusCreated); got.Similar != nil {
+		t.Fatalf("?similar=0: %+v", got.Similar)
+	}
+	if got := file("hotline", "", "H-1", http.StatusCreated); got.Similar != nil {
+		t.Fatalf("a token not asking: %+v", got.Similar)
+	}
+	if got := file("hotline", "?similar=1", "H-2", http.StatusCreated); len(got.Similar) == 0 {
+		t.Fatal("a token asking with ?similar=1 got no suggestions")
+	}
+	res := w.as(t, "hotline", "POST", "/api/v1/appeals?similar=maybe", map[string]any{"external_ref": "H-3", "uscc": w.USCC1,
+		"category": "审批服务", "content": "施工许可审批超时。"})
+	if res.Status != http.StatusUnprocessableEntity || !strings.Contains(string(res.Body), "similar") {
+		t.Fatalf("?similar=maybe: %d %s", res.Status, res.Body)
+	}
+}

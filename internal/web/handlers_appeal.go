@@ -24,12 +24,24 @@ import (
 
 // apiFileAppeal files an appeal: 201 with the acknowledgement, or 200 with
 // the appeal filed before under the same external_ref by the same client.
+// The suggested duplicates come with it for a person's session, for an API
+// token only with ?similar=1 (?similar=0 leaves them out for both).
 func (s *Server) apiFileAppeal(w http.ResponseWriter, r *http.Request) error {
 	var in appeal.Intake
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	ap, created, err := s.app.Appeals.File(r.Context(), actorOf(r), in)
+	a := actorOf(r)
+	switch v := r.URL.Query().Get("similar"); v {
+	case "":
+		in.Similar = a != nil && a.TokenID == 0
+	case "1", "true":
+		in.Similar = true
+	case "0", "false":
+	default:
+		return errs.FieldErrorf("similar", "similar 应为 1 或 0")
+	}
+	ap, created, err := s.app.Appeals.File(r.Context(), a, in)
 	if err != nil {
 		return err
 	}
