@@ -13,6 +13,7 @@ import (
 
 	"github.com/qinqing/qinqing/internal/appeal"
 	"github.com/qinqing/qinqing/internal/appeal/analysis"
+	"github.com/qinqing/qinqing/internal/appeal/report"
 	"github.com/qinqing/qinqing/internal/appeal/stats"
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
@@ -44,16 +45,17 @@ type App struct {
 	Notify    *notify.Service
 	Events    *store.Events
 
-	Enterprises *enterprise.Service     // the registry (一企一档)
-	Network     *network.Service        // stations, specialists, assignment, visits
-	SelfService *enterprise.SelfService // invitations and self-reports
-	Policy      *policy.Service         // policy supermarket, eligibility engine, push
-	Redeem      *redeem.Service         // grants, applications, objections, payments, performance
-	Imports     *enterprise.ImportRuns  // imports uploaded through the web UI
-	Plans       *plan.Service           // plan supervision (督查督办)
-	Appeals     *appeal.Service         // enterprise appeals (企业诉求), the closed loop
-	Analysis    *analysis.Service       // appeal analysis (hot topics, clusters), the 问题清单 and its public board
-	AppealStats *stats.Service          // appeal rates, 比晾晒, published months
+	Enterprises   *enterprise.Service     // the registry (一企一档)
+	Network       *network.Service        // stations, specialists, assignment, visits
+	SelfService   *enterprise.SelfService // invitations and self-reports
+	Policy        *policy.Service         // policy supermarket, eligibility engine, push
+	Redeem        *redeem.Service         // grants, applications, objections, payments, performance
+	Imports       *enterprise.ImportRuns  // imports uploaded through the web UI
+	Plans         *plan.Service           // plan supervision (督查督办)
+	Appeals       *appeal.Service         // enterprise appeals (企业诉求), the closed loop
+	Analysis      *analysis.Service       // appeal analysis (hot topics, clusters), the 问题清单 and its public board
+	AppealStats   *stats.Service          // appeal rates, 比晾晒, published months
+	AppealReports *report.Service         // the appeals' monthly report (月度简报)
 
 	// Labels names in Chinese every module's audited entities and actions
 	// and its job kinds, for the audit log and the jobs pages.
@@ -160,13 +162,15 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	a.Appeals = appeal.New(db, appeal.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Events: a.Events, Calendar: a.Calendar,
 		Hours: hours, Now: a.Now, Logger: a.Log, City: city, Owners: a.Network, Units: a.Org, Registry: a.Enterprises,
 		Observe: []func(context.Context, *store.Tx, appeal.Change) error{a.AppealStats.Observe, a.Analysis.Observe}})
+	a.AppealReports = report.New(db, report.Options{Audit: a.Audit, Notify: a.Notify, Calendar: a.Calendar, Stats: a.AppealStats,
+		Analysis: a.Analysis, Now: a.Now})
 	a.Events.Subscribe(workday.Topic, func(string) {
 		if err := a.Appeals.CalendarChanged(context.Background()); err != nil {
 			a.Log.Error("replay appeals after a calendar change", "err", err)
 		}
 	})
 	a.Labels = audit.NewLabels(auth.Labels(), org.Labels(), workday.Labels(), notify.Labels(), enterprise.Labels(),
-		network.Labels(), policy.Labels(), redeem.Labels(), plan.Labels(), appeal.Labels(), analysis.Labels(), stats.Labels())
+		network.Labels(), policy.Labels(), redeem.Labels(), plan.Labels(), appeal.Labels(), analysis.Labels(), stats.Labels(), report.Labels())
 	// Every service with background work registers its handlers here and
 	// lists its periodic jobs for Start.
 	for _, w := range a.workers() {
@@ -204,7 +208,7 @@ type worker interface {
 // workers lists the services with background work; a new module adds its
 // service here.
 func (a *App) workers() []worker {
-	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Redeem, a.Imports, a.Plans, a.Appeals, a.AppealStats, a.Analysis}
+	return []worker{a.Auth, a.Notify, a.Network, a.Policy, a.Redeem, a.Imports, a.Plans, a.Appeals, a.AppealStats, a.Analysis, a.AppealReports}
 }
 
 // Start loads the caches, schedules the periodic jobs, starts the job

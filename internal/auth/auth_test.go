@@ -294,6 +294,9 @@ func TestPermissionMatrix(t *testing.T) {
 		{auth.ViewAppealStats, unitHeld, all("admin", "leader", "unit", "parent")},
 		{auth.ViewAppealStats, otherUnit, all("admin", "leader")},
 		{auth.ManageAppealStats, unitHeld, all("admin")},
+		{auth.ViewAppealReports, unitHeld, all("admin", "leader", "unit", "parent")},
+		{auth.ViewAppealReports, otherUnit, all("admin", "leader", "unit", "parent")},
+		{auth.ViewAppealReportDrafts, unitHeld, all("admin", "leader")},
 	}
 	for _, r := range rows {
 		for name, a := range actors {

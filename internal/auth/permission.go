@@ -140,6 +140,11 @@ const (
 const (
 	ViewAppealStats   Action = "appeals.stats"        // read rates and the ranking (units: their own and the units below)
 	ManageAppealStats Action = "appeals.stats.manage" // edit the formula configuration, publish and recompute a month, the monthly report
+	// The monthly report (月度简报): every unit reads a published one; the
+	// office and leaders also read drafts; the office generates, edits
+	// and publishes (ManageAppealStats).
+	ViewAppealReports      Action = "appeal_reports.view"   // read published monthly reports
+	ViewAppealReportDrafts Action = "appeal_reports.drafts" // read monthly reports not yet published
 )
 
 // Resource names who owns the record an action touches, for ownership
@@ -272,6 +277,8 @@ var actionLabels = []ActionInfo{
 	{ReportProblem, "报送问题整改进展"},
 	{ViewAppealStats, "查看诉求办理指标与排名"},
 	{ManageAppealStats, "管理诉求指标口径与月度简报"},
+	{ViewAppealReports, "查看已发布的月度简报"},
+	{ViewAppealReportDrafts, "查看月度简报草稿"},
 }
 
 // Actions lists every action with its Chinese label, in display order.
@@ -327,8 +334,10 @@ var permissions = map[Action]rule{
 	ReportProblem:  {every(RoleAdmin), when(RoleUnitStaff, unitHolds)},
 	// Rates: the office and leaders read every unit's, a unit its own and
 	// those of the units below it.
-	ViewAppealStats:   {every(RoleAdmin, RoleLeader), when(RoleUnitStaff, unitHolds, unitAbove)},
-	ManageAppealStats: {every(RoleAdmin)},
+	ViewAppealStats:        {every(RoleAdmin, RoleLeader), when(RoleUnitStaff, unitHolds, unitAbove)},
+	ManageAppealStats:      {every(RoleAdmin)},
+	ViewAppealReports:      {every(RoleAdmin, RoleLeader, RoleUnitStaff)},
+	ViewAppealReportDrafts: {every(RoleAdmin, RoleLeader)},
 }
 
 // scoped reports whether a token's scopes (none: all its role allows)
