@@ -71,9 +71,18 @@ type RefreshStats struct {
 // dictionary does not load), Internal.
 func (s *Service) Refresh(ctx context.Context) (RefreshStats, error) {
 	var st RefreshStats
+	var upto int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM appeals`).Scan(&upto); err != nil {
+		return st, errs.Wrap(err, "appeals to segment")
+	}
 	var err error
-	if st.Segmented, err = s.ensureWords(ctx, "a.status <> 'merged'", nil, refreshLimit); err != nil {
+	if st.Segmented, err = s.ensureWords(ctx, "a.id <= ? AND a.status <> 'merged'", []any{upto}, refreshLimit); err != nil {
 		return st, err
+	}
+	if st.Segmented < refreshLimit {
+		if _, err := s.db.ExecContext(ctx, `UPDATE appeal_topic_state SET segmented_upto = ? WHERE id = 1 AND segmented_upto < ?`, upto, upto); err != nil {
+			return st, errs.Wrap(err, "segmented")
+		}
 	}
 	for st.Recounted < refreshLimit {
 		ver, counted, err := s.topicState(ctx)

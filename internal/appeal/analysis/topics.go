@@ -131,9 +131,14 @@ func (s *Service) Topics(ctx context.Context, a *auth.Actor, sc Scope) (*TopicRe
 	}
 	prev := sc.Previous()
 	rep := &TopicReport{Scope: sc, Previous: prev}
+	// Only the appeals above the watermark Refresh keeps can lack words.
+	var upto int64
+	if err := s.db.QueryRowContext(ctx, `SELECT segmented_upto FROM appeal_topic_state WHERE id = 1`).Scan(&upto); err != nil {
+		return nil, errs.Wrap(err, "topic state")
+	}
 	var err error
 	cond, args := sc.where(prev.From, sc.To)
-	if rep.Segmented, err = s.ensureWords(ctx, cond, args, 0); err != nil {
+	if rep.Segmented, err = s.ensureWords(ctx, "a.id > ? AND "+cond, append([]any{upto}, args...), 0); err != nil {
 		return nil, err
 	}
 	ver, counted, err := s.topicState(ctx)
