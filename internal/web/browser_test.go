@@ -84,9 +84,9 @@ func TestBrowserNavigationByRole(t *testing.T) {
 	common := []string{"home", "inbox", "me", "policies"}
 	want := map[string][]string{
 		"admin": append([]string{"enterprises", "import", "units", "users", "tokens", "audit", "calendar", "jobs", "network", "reviews", "policy-manage",
-			"redeem", "payments", "plans", "plan-ranking", "appeals", "appeal-rates", "problems"}, common...),
-		"leader":     append([]string{"enterprises", "redeem", "plans", "plan-ranking", "appeals", "appeal-rates", "problems"}, common...),
-		"fgw":        append([]string{"enterprises", "policy-manage", "redeem", "payments", "plan-workbench", "plan-ranking", "appeal-workbench", "appeal-rates", "problems"}, common...),
+			"redeem", "payments", "plans", "plan-ranking", "appeals", "appeal-rates", "appeal-reports", "problems"}, common...),
+		"leader":     append([]string{"enterprises", "redeem", "plans", "plan-ranking", "appeals", "appeal-rates", "appeal-reports", "problems"}, common...),
+		"fgw":        append([]string{"enterprises", "policy-manage", "redeem", "payments", "plan-workbench", "plan-ranking", "appeal-workbench", "appeal-rates", "appeal-reports", "problems"}, common...),
 		"specialist": append([]string{"enterprises", "workbench", "reviews", "appeals"}, common...),
 		"enterprise": append([]string{"profile", "checkup", "benefits", "my-appeals"}, common...),
 	}

@@ -38,19 +38,20 @@ type enterpriseSection struct {
 // contributes its own.
 func (s *Server) homePanels() []homePanel {
 	return []homePanel{
-		s.checkupHomePanel(),     // handlers_policy.go: an enterprise's 政策体检
-		s.benefitsHomePanel(),    // handlers_redeem_enterprise.go: an enterprise's grants to confirm
-		s.profileHomePanel(),     // handlers_selfservice.go: an enterprise's own file
-		s.specialistHomePanel(),  // handlers_network.go: a specialist's enterprises
-		s.appealHomePanel(),      // handlers_appeal_pages.go: 企业诉求, per role
-		s.appealRatesHomePanel(), // handlers_appeal_stats.go: the month's appeal rates
-		s.reviewsHomePanel(),     // handlers_selfservice.go: self-reports to review
-		s.registryHomePanel(),    // handlers_enterprise.go: the registry
-		s.planHomePanel(),        // handlers_plan.go: plan supervision
-		s.policyHomePanel(),      // handlers_policy.go: the policy supermarket
-		s.redeemHomePanel(),      // handlers_redeem.go: redemption and payment timeliness
-		s.networkHomePanel(),     // handlers_network.go: the service network
-		s.systemHomePanel(),      // handlers_admin.go: accounts, units, jobs
+		s.checkupHomePanel(),      // handlers_policy.go: an enterprise's 政策体检
+		s.benefitsHomePanel(),     // handlers_redeem_enterprise.go: an enterprise's grants to confirm
+		s.profileHomePanel(),      // handlers_selfservice.go: an enterprise's own file
+		s.specialistHomePanel(),   // handlers_network.go: a specialist's enterprises
+		s.appealHomePanel(),       // handlers_appeal_pages.go: 企业诉求, per role
+		s.appealRatesHomePanel(),  // handlers_appeal_stats.go: the month's appeal rates
+		s.appealReportHomePanel(), // handlers_appeal_report.go: leaders' latest monthly report
+		s.reviewsHomePanel(),      // handlers_selfservice.go: self-reports to review
+		s.registryHomePanel(),     // handlers_enterprise.go: the registry
+		s.planHomePanel(),         // handlers_plan.go: plan supervision
+		s.policyHomePanel(),       // handlers_policy.go: the policy supermarket
+		s.redeemHomePanel(),       // handlers_redeem.go: redemption and payment timeliness
+		s.networkHomePanel(),      // handlers_network.go: the service network
+		s.systemHomePanel(),       // handlers_admin.go: accounts, units, jobs
 	}
 }
 

@@ -195,6 +195,7 @@ var navigation = []navItem{
 	{Key: "plan-ranking", Label: "比晾晒", Href: "/plans/ranking", Action: auth.ViewPlans},
 	{Key: "appeals", Label: "企业诉求", Href: "/appeals", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleSpecialist}},
 	{Key: "appeal-rates", Label: "诉求指标", Href: "/appeals/rates", Action: auth.ViewAppealStats},
+	{Key: "appeal-reports", Label: "月度简报", Href: "/appeal-reports", Action: auth.ViewAppealReports},
 	{Key: "problems", Label: "问题清单", Href: "/problems", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleUnitStaff}},
 	{Key: "appeal-workbench", Label: "诉求工作台", Href: "/appeals/workbench", Roles: []auth.Role{auth.RoleUnitStaff}},
 	{Key: "my-appeals", Label: "我的诉求", Href: "/appeals/mine", Roles: []auth.Role{auth.RoleEnterprise}},

@@ -409,6 +409,18 @@ func (s *Server) routes() []route {
 		{"GET /appeals/ranking.xlsx", need(auth.ViewAppealStats), s.appealRankingXLSX},
 		{"GET /api/v1/appeal-stats", need(auth.ViewAppealStats), s.apiAppealStats},
 		{"GET /api/v1/appeal-ranking", need(auth.ViewAppealStats), s.apiAppealRanking},
+		// The monthly report (月度简报).
+		{"GET /appeal-reports", need(auth.ViewAppealReports), s.appealReportsPage},
+		{"POST /appeal-reports", need(auth.ManageAppealStats), s.generateAppealReport},
+		{"GET /appeal-reports/{id}", need(auth.ViewAppealReports), s.appealReportPage},
+		{"GET /appeal-reports/{id}/report.docx", need(auth.ViewAppealReports), s.appealReportDOCX},
+		{"POST /appeal-reports/{id}/sections", need(auth.ManageAppealStats), s.saveAppealReportSections},
+		{"POST /appeal-reports/{id}/publish", need(auth.ManageAppealStats), s.publishAppealReport},
+		{"GET /api/v1/appeal-reports", need(auth.ViewAppealReports), s.apiAppealReports},
+		{"POST /api/v1/appeal-reports", need(auth.ManageAppealStats), s.apiGenerateAppealReport},
+		{"GET /api/v1/appeal-reports/{id}", need(auth.ViewAppealReports), s.apiAppealReport},
+		{"PUT /api/v1/appeal-reports/{id}/sections", need(auth.ManageAppealStats), s.apiSaveAppealReportSections},
+		{"POST /api/v1/appeal-reports/{id}/publish", need(auth.ManageAppealStats), s.apiPublishAppealReport},
 
 		// Appeal analysis (分析研判): hot topics and clusters; the 问题清单 and
 		// its public progress board (no login).
@@ -472,6 +484,8 @@ func inputs() map[string]input {
 		"POST /problems":                                 {multiLine: []string{"description", "measures"}},
 		"POST /problems/{id}/progress":                   {multiLine: []string{"note"}},
 		"POST /problems/{id}/close":                      {multiLine: []string{"note"}},
+		"POST /appeal-reports/{id}/sections":             {multiLine: []string{"intro", "suggestions"}},
+		"PUT /api/v1/appeal-reports/{id}/sections":       {multiLine: []string{"intro", "suggestions"}},
 		"POST /api/v1/problems":                          {multiLine: []string{"description", "measures"}},
 		"POST /api/v1/problems/{id}/progress":            {multiLine: []string{"note"}},
 		"POST /api/v1/problems/{id}/close":               {multiLine: []string{"note"}},

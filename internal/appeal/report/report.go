@@ -612,7 +612,7 @@ func (s *Service) tellLeaders(ctx context.Context, tx *store.Tx, r *Report) erro
 		ns = append(ns, notify.Notification{UserID: &id, Kind: "appeal.report", Title: r.Title + "已发布",
 			Body: fmt.Sprintf("受理 %d 件，办结 %d 件，按时办结率 %s，满意率 %s。", r.Figures.Current.Received, r.Figures.Current.Closed,
 				stats.Pct(r.Figures.Current.HandleOnTime), stats.Pct(r.Figures.Current.Satisfaction)),
-			Link: fmt.Sprintf("/appeals/reports/%d", r.ID), DedupeKey: fmt.Sprintf("appeal-report:%s:%d", r.Month, id)})
+			Link: fmt.Sprintf("/appeal-reports/%d", r.ID), DedupeKey: fmt.Sprintf("appeal-report:%s:%d", r.Month, id)})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -634,3 +634,49 @@ func Labels() audit.LabelSet {
 		Jobs: map[string]string{JobGenerate: "生成诉求月度简报"},
 	}
 }
+
+// Summary writes the headline figures as a sentence.
+func (f *Figures) Summary() string {
+	c, p := f.Current, f.Previous
+	return fmt.Sprintf("%s共受理企业诉求 %d 件（%s %d 件），办结 %d 件；按时办结率 %s，一次性化解率 %s，满意率 %s；月末积压 %d 件%s。",
+		f.MonthLabel, c.Received, f.PrevLabel, p.Received, c.Closed, stats.Pct(c.HandleOnTime), stats.Pct(c.FirstTime),
+		stats.Pct(c.Satisfaction), c.Backlog, map[bool]string{true: "，实现月月清零", false: ""}[c.Backlog == 0])
+}
+
+// HeadlineRows are the headline figures of the month and the month before,
+// one row per figure: its name, this month's, last month's.
+func (f *Figures) HeadlineRows() [][]string {
+	c, p := f.Current, f.Previous
+	return [][]string{
+		{"受理（件）", fmt.Sprint(c.Received), fmt.Sprint(p.Received)},
+		{"办结（件）", fmt.Sprint(c.Closed), fmt.Sprint(p.Closed)},
+		{"按时办结率", stats.Pct(c.HandleOnTime), stats.Pct(p.HandleOnTime)},
+		{"一次性化解率", stats.Pct(c.FirstTime), stats.Pct(p.FirstTime)},
+		{"满意率", stats.Pct(c.Satisfaction), stats.Pct(p.Satisfaction)},
+		{"月末积压（件）", fmt.Sprint(c.Backlog), fmt.Sprint(p.Backlog)},
+	}
+}
+
+// RedNames lists the red list's names.
+func (f *Figures) RedNames() string {
+	var out []string
+	for _, r := range f.Red {
+		out = append(out, r.Name)
+	}
+	return strings.Join(out, "、")
+}
+
+// RisingWords lists the rising topics with their counts.
+func (f *Figures) RisingWords() string {
+	var out []string
+	for _, t := range f.Rising {
+		out = append(out, fmt.Sprintf("%s（%d 件，上月 %d 件）", t.Word, t.Appeals, t.Prev))
+	}
+	return strings.Join(out, "、")
+}
+
+// HandleOnTimeText writes 按时办结率 (93.1%, or — without a denominator).
+func (h Headline) HandleOnTimeText() string { return stats.Pct(h.HandleOnTime) }
+
+// SatisfactionText writes 满意率.
+func (h Headline) SatisfactionText() string { return stats.Pct(h.Satisfaction) }
