@@ -78,7 +78,8 @@ func New(db *store.DB, opts Options) *Service {
 	return &Service{db: db, Options: opts}
 }
 
-// Labels names in Chinese what this package records in the audit log.
+// Labels names in Chinese what this package records in the audit log and
+// the kind of its background job.
 func Labels() audit.LabelSet {
 	return audit.LabelSet{
 		Entities: map[string]string{"appeal_problem": "问题清单", "appeal_dictionary": "热词词典"},
@@ -86,5 +87,6 @@ func Labels() audit.LabelSet {
 			"appeal_problem:progress": "报送整改进展", "appeal_problem:close": "销号", "appeal_problem:add_appeals": "关联诉求",
 			"appeal_dictionary:add": "添加词条", "appeal_dictionary:remove": "删除词条",
 		},
+		Jobs: map[string]string{JobTopics: "诉求热词统计"},
 	}
 }
