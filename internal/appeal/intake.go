@@ -327,7 +327,8 @@ func (s *Service) File(ctx context.Context, a *auth.Actor, in Intake) (*Appeal, 
 	return s.file(ctx, a, f, now)
 }
 
-// file writes a checked filing in one transaction of few statements: the
+// file writes a checked filing in one transaction of few statements (on
+// SQLite shared with the intakes arriving meanwhile, see fileTx): the
 // appeal row with its derived state (ON CONFLICT on the client's
 // reference), its events and units each in one statement, its number,
 // the audit record and the notices in one batch.
@@ -364,7 +365,7 @@ func (s *Service) file(ctx context.Context, a *auth.Actor, f *filing, now time.T
 	st := Derive(evs, env)
 	var out *Appeal
 	var existing int64
-	err = s.inTx(ctx, func(tx *store.Tx) error {
+	err = s.fileTx(ctx, func(tx *store.Tx) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, `INSERT INTO appeals (client, external_ref, channel, enterprise_id, uscc, uscc_unknown, enterprise_name,
 			contact_name, contact_phone, district, category, urgency, title, content, publish, received_at, filed_by, created_at, `+

@@ -96,6 +96,8 @@ type Service struct {
 
 	mu  sync.Mutex
 	cat *catalogueCache // nil until loaded or after a change
+
+	batch intakeBatch // the intakes sharing a transaction (SQLite)
 }
 
 // maxTx is the most appeal transactions an instance runs at once.
