@@ -199,7 +199,7 @@ func Load(ctx context.Context, a *app.App, out io.Writer) error {
 	if err := loadAppeals(ctx, a, users, ownID); err != nil {
 		return err
 	}
-	fmt.Fprintln(out, "demo: appeals in every state, with their histories; a 问题清单 item made of a cluster")
+	fmt.Fprintln(out, "demo: appeals in every state, with their histories; a 问题清单 item made of a cluster; last month's monthly report published, this month's a draft")
 	return nil
 }
 
@@ -261,7 +261,11 @@ func loadAppeals(ctx context.Context, a *app.App, users map[string]int64, own in
 	if owner == nil || owner.UnitID == nil || office == nil {
 		return fmt.Errorf("demo problem: the admin and hongshan accounts are needed")
 	}
-	return a.Analysis.LoadDemo(ctx, analysis.DemoInput{Office: office, Owner: owner, OwnerUnit: *owner.UnitID})
+	if err := a.Analysis.LoadDemo(ctx, analysis.DemoInput{Office: office, Owner: owner, OwnerUnit: *owner.UnitID}); err != nil {
+		return err
+	}
+	// The monthly report: last month's published, this month's a draft.
+	return a.AppealReports.LoadDemo(ctx, office)
 }
 
 // Units creates the demo city's units (the responsible units of Wuhan's

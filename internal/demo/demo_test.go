@@ -84,6 +84,12 @@ func TestDemoRedemption(t *testing.T) {
 				len(board.Items[0].Updates) != 2 || board.Items[0].Progress != 40 {
 				t.Errorf("board: %+v, %v", board, err)
 			}
+			// The monthly report: last month's published, this month's a draft.
+			reports, err := a.AppealReports.FindReports(ctx, admin)
+			if err != nil || len(reports) != 2 || reports[0].Month != a.Now().In(workday.Shanghai).Format("2006-01") || reports[0].Published() ||
+				!reports[1].Published() || reports[1].Intro == "" {
+				t.Errorf("monthly reports: %+v, %v", reports, err)
+			}
 		})
 	}
 }
