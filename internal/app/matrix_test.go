@@ -229,6 +229,7 @@ var roleGates = map[string]string{
 	"report.Service.Generate":                  "A",
 	"report.Service.SaveSections":              "A",
 	"report.Service.Publish":                   "A",
+	"report.Service.LoadDemo":                  "A",
 	"stats.Service.PublishedMonths":            "ALU",
 	"stats.Service.Rank":                       "ALU",
 	"stats.Service.SaveConfig":                 "A",
