@@ -42,12 +42,51 @@ type fixture struct {
 	Ctx                       context.Context
 	Admin, Leader, Staff, Ent *auth.Actor
 	FGW                       int64
-	USCC                      string
+	USCC, DSN                 string
 }
 
 func each(t *testing.T, fn func(t *testing.T, f *fixture)) {
 	t.Run("sqlite", func(t *testing.T) { fn(t, newFixture(t, filepath.Join(t.TempDir(), "report.db"))) })
 	t.Run("postgres", func(t *testing.T) { fn(t, newFixture(t, storetest.PostgresDSN(t))) })
+}
+
+// TestGenerateOnceAcrossInstances: two instances on one database run the
+// job at the same moment on the first working day; the month gets one
+// report.
+func TestGenerateOnceAcrossInstances(t *testing.T) {
+	each(t, func(t *testing.T, f *fixture) {
+		history(t, f)
+		f.Clock.Set(at(10, 8, 9))
+		cfg := config.Default()
+		cfg.DB = f.DSN
+		cfg.DataDir = t.TempDir()
+		other, err := app.Open(context.Background(), cfg, app.Options{Now: f.Clock.Now, Worker: "report-test-2"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		var wg sync.WaitGroup
+		errc := make(chan error, 2)
+		for _, s := range []*report.Service{f.App.AppealReports, other.AppealReports} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, err := s.GenerateDue(f.Ctx)
+				errc <- err
+			}()
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			if err != nil {
+				t.Errorf("GenerateDue: %v", err)
+			}
+		}
+		var n int
+		if err := f.App.DB.QueryRowContext(f.Ctx, `SELECT COUNT(*) FROM appeal_reports WHERE month = '2026-09'`).Scan(&n); err != nil || n != 1 {
+			t.Errorf("reports of September: %d, %v", n, err)
+		}
+	})
 }
 
 func must[T any](t *testing.T) func(v T, err error) T {
@@ -75,7 +114,7 @@ func newFixture(t *testing.T, dsn string) *fixture {
 	if _, err := a.DB.Migrate(ctx, c.Now); err != nil {
 		t.Fatal(err)
 	}
-	f := &fixture{App: a, Clock: c, Ctx: ctx}
+	f := &fixture{App: a, Clock: c, Ctx: ctx, DSN: dsn}
 	op := auth.Operator("test")
 	office := must[*org.Unit](t)(a.Org.CreateUnit(ctx, op, org.UnitInput{Name: "市优化营商环境办公室", Kind: org.KindDepartment})).ID
 	f.FGW = must[*org.Unit](t)(a.Org.CreateUnit(ctx, op, org.UnitInput{Name: "市发展和改革委员会", Kind: org.KindDepartment})).ID
