@@ -130,11 +130,11 @@ func printFigures(w io.Writer, rep *stats.Report) error {
 func printRanking(w io.Writer, rk *stats.Ranking) error {
 	fmt.Fprintf(w, "%s 比晾晒（按%s；与%s相比）\n", rk.PeriodLabel, rk.ByLabel, rk.Previous.Label())
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "排名\t名称\t得分\t变化\t响应率\t解决率\t满意率\t红榜")
+	fmt.Fprintln(tw, "排名\t名称\t得分\t变化\t响应率\t解决率\t满意率\t亮红灯")
 	for _, r := range rk.Ranked {
 		red := ""
 		if r.Red {
-			red = "红榜"
+			red = "亮红灯"
 		}
 		change := r.TrendArrow()
 		if r.Change != 0 {

@@ -91,8 +91,8 @@ func TestAppealRatesPages(t *testing.T) {
 		t.Errorf("drill-down: %d %s", list.Status, list.Body)
 	}
 	rk := w.Get(t, w.client(t, "leader"), "/appeals/ranking?from=2026-03")
-	if rk.Status != http.StatusOK || !strings.Contains(rk.Body, "rankcards") || !strings.Contains(rk.Body, "红榜") {
-		t.Errorf("ranking page: %d %s", rk.Status, rk.Body)
+	if rk.Status != http.StatusOK || !strings.Contains(rk.Body, "rankcards") || !strings.Contains(rk.Body, "亮红灯") || strings.Contains(rk.Body, "%!") {
+		t.Errorf("ranking page (scores formatted, never %%!f(*float64)): %d %s", rk.Status, rk.Body)
 	}
 	x := w.Get(t, admin, "/appeals/ranking.xlsx?from=2026-03")
 	if x.Status != http.StatusOK || !strings.HasPrefix(x.Body, "PK") {

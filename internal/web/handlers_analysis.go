@@ -62,6 +62,8 @@ type analysisView struct {
 	Units   any
 	Error   string
 	ByMonth bool // the default period is this month, not the last 30 days
+	// DistrictName names a district code (420111 → 洪山区).
+	DistrictName func(code string) string
 }
 
 func (s *Server) topicsPage(w http.ResponseWriter, r *http.Request) error {
@@ -86,7 +88,13 @@ func (s *Server) clustersPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Cluster: rep}
+	city := s.app.Enterprises.City
+	v := analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Cluster: rep, DistrictName: func(code string) string {
+		if name := city.DistrictName(code); name != "" {
+			return name
+		}
+		return code
+	}}
 	if actorOf(r).CanSome(auth.ManageProblems) {
 		units, err := s.app.Org.UnitTree(r.Context())
 		if err != nil {

@@ -23,7 +23,7 @@ func (s *Service) LoadDemo(ctx context.Context, office *auth.Actor) error {
 	}
 	f := r.Figures
 	intro := fmt.Sprintf("%s，全市各责任单位坚持接诉即办，共受理企业诉求 %d 件，办结 %d 件。", f.MonthLabel, f.Current.Received, f.Current.Closed)
-	sugg := "一是对超期未办结诉求逐件督办，限期办结；二是对热点问题开展专题分析，纳入问题清单整改；三是排名靠后和列入红榜的单位要对照问题，提出整改措施。"
+	sugg := "一是对超期未办结诉求逐件督办，限期办结；二是对热点问题开展专题分析，纳入问题清单整改；三是排名靠后和亮红灯的单位要对照问题，提出整改措施。"
 	if _, err := s.SaveSections(ctx, office, r.ID, Sections{Intro: intro, Suggestions: sugg}); err != nil {
 		return fmt.Errorf("demo report: %w", err)
 	}

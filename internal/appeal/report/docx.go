@@ -34,7 +34,7 @@ func (r *Report) DOCX() ([]byte, error) {
 			d.Table([]string{"名次", "单位", "得分", "响应率", "解决率", "满意率"}, rankRowsOf(f.Bottom))
 		}
 		if len(f.Red) > 0 {
-			d.Text("列入红榜：" + f.RedNames() + "。")
+			d.Text("亮红灯：" + f.RedNames() + "。")
 		}
 	}
 	d.Heading("三、超期未办结诉求")

@@ -83,7 +83,7 @@ func (in *ConfigInput) validate() (*Config, error) {
 		return nil, errs.FieldErrorf("weights", "权重不能为负，且合计须大于 0")
 	}
 	if c.RedBelow < 0 || c.RedBelow > 100 {
-		return nil, errs.FieldErrorf("red_below", "红榜分数线应在 0 到 100 之间")
+		return nil, errs.FieldErrorf("red_below", "亮红灯分数线应在 0 到 100 之间")
 	}
 	if c.RedLast < 0 || c.RedLast > 100 {
 		return nil, errs.FieldErrorf("red_last", "末位数应在 0 到 100 之间")
@@ -220,6 +220,6 @@ func Formulas(c *Config) []Formula {
 		{"avg_reply_days", "平均答复用时", "受理日至首次答复日的工作日数之和 ÷ 已答复数", "工作日按官方日历（含调休）计"},
 		{"p90_reply_days", "答复用时 P90", "90% 的诉求在此工作日数内首次答复", "15 表示 15 个工作日及以上"},
 		{"score", "综合得分（比晾晒）", "100 ×（" + num(w.Response) + " × 响应率 + " + num(w.Solve) + " × 解决率 + " + num(w.Satisfy) + " × 满意率）÷ 权重合计",
-			"某项无分母时按其余各项权重折算；得分低于 " + num(c.RedBelow) + " 或排名末 " + itoa(c.RedLast) + " 位列入红榜"},
+			"某项无分母时按其余各项权重折算；得分低于 " + num(c.RedBelow) + " 或排名末 " + itoa(c.RedLast) + " 位亮红灯"},
 	}
 }

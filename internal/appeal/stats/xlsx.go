@@ -24,7 +24,7 @@ func RankingXLSX(rk *Ranking) ([]byte, error) {
 	rows := [][]any{
 		{fmt.Sprintf("企业诉求比晾晒（按%s，%s，与%s相比）", rk.ByLabel, rk.PeriodLabel, rk.Previous.Label())},
 		{fmt.Sprintf("得分 =（%s × 响应率 + %s × 解决率 + %s × 满意率）÷ 权重合计；口径第 %d 版", num(w.Response), num(w.Solve), num(w.Satisfy), rk.Config.Version)},
-		{"名次", "名称", "得分", "上期名次", "变化", "受理", "按时签收", "响应率", "有办理结果", "已解决", "解决率", "已评价", "满意与基本满意", "满意率", "未评价", "月末积压", "红榜"},
+		{"名次", "名称", "得分", "上期名次", "变化", "受理", "按时签收", "响应率", "有办理结果", "已解决", "解决率", "已评价", "满意与基本满意", "满意率", "未评价", "月末积压", "亮红灯"},
 	}
 	opt := func(v *float64) any {
 		if v == nil {
@@ -35,7 +35,7 @@ func RankingXLSX(rk *Ranking) ([]byte, error) {
 	for _, r := range rk.Ranked {
 		red := ""
 		if r.Red {
-			red = "红榜"
+			red = "亮红灯"
 		}
 		prev := any("")
 		if r.PrevRank > 0 {
