@@ -963,7 +963,11 @@ func (s *Server) redeemHomePanel() homePanel {
 		if err != nil || f == nil {
 			return nil, err
 		}
-		return map[string]any{"F": f, "OnTime": percentText(f.OnTimeRate), "Payable": money.FormatWan(f.PayableYuan),
+		onTime := "—" // nothing paid yet: no rate, rather than 0 %
+		if f.Paid > 0 {
+			onTime = percentText(f.OnTimeRate)
+		}
+		return map[string]any{"F": f, "OnTime": onTime, "Payable": money.FormatWan(f.PayableYuan),
 			"Paid": money.FormatWan(f.PaidYuan), "Timeliness": a.CanSome(auth.ViewDashboard)}, nil
 	}}
 }

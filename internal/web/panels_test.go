@@ -21,7 +21,8 @@ func TestHomePanels(t *testing.T) {
 		{"admin", []string{`id="panel-system"`, `id="panel-registry"`, `id="panel-policy"`, `id="panel-network"`, `id="panel-reviews"`, "<b>50</b><span>登记的市场主体",
 			`id="panel-redeem"`, "兑付时效排名", `id="panel-appeals"`, "待派单", "一次性化解率"},
 			[]string{`id="panel-checkup"`, `id="panel-specialist"`}},
-		{"leader", []string{`id="panel-registry"`, `id="panel-policy"`, `id="panel-network"`, "累计主动推送", `id="panel-redeem"`, `id="panel-appeals"`, "满意率"},
+		{"leader", []string{`id="panel-registry"`, `id="panel-policy"`, `id="panel-network"`, "累计主动推送", `id="panel-redeem"`, `id="panel-appeals"`, "满意率",
+			"<b>—</b><span>按时拨付率"}, // nothing paid yet: no rate, not 0.0 %
 			[]string{`id="panel-system"`, `id="panel-reviews"`, "待审核政策"}},
 		{"staff", []string{`id="panel-registry"`, `id="panel-policy"`, "待审核政策", `id="panel-redeem"`, "笔超过 5 个工作日未拨付", `id="panel-appeals"`, "待签收", "退回重办"},
 			[]string{`id="panel-system"`, `id="panel-network"`, "累计主动推送", "排名"}},
