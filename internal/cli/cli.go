@@ -43,12 +43,12 @@ func commands() map[string]command {
 		"backup":  {"write a consistent copy of the database", runBackup},
 		"workday": {"the official working-day calendar: is, add, between", runWorkday},
 		"policy":  {"policy supermarket: simulate a rule over every enterprise", runPolicy},
-		"plan":    {"plan supervision: parse a work plan document", runPlan},
+		"plan":    {"plan supervision: parse, diff, import and export work plans", runPlan},
 		"import":  {"import enterprises from CSV or XLSX", runImport},
 		"appeal":  {"enterprise appeals: import a 12345 hotline export, rates and ranking", runAppeal},
 		"export":  {"export enterprises to CSV or XLSX", runExport},
-		"seed":    {"fill the database with a synthetic city", runSeed},
-		"bench":   {"measure whole-system performance: import, match", runBench},
+		"seed":    {"fill the database with a synthetic city and its appeals", runSeed},
+		"bench":   {"measure whole-system performance: import, search, match, appeals, plans, grants", runBench},
 	}
 }
 
