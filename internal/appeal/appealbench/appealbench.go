@@ -28,7 +28,6 @@ import (
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/config"
 	"github.com/qinqing/qinqing/internal/enterprise"
-	"github.com/qinqing/qinqing/internal/enterprise/importbench"
 	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/org"
@@ -300,7 +299,7 @@ func drive(ctx context.Context, n, clients int, m *Measurement, do func(i int) e
 // bare loop's measurement, then the intake's.
 func Run(ctx context.Context, dsn string, pg bool, o Options) (bare, intake Measurement, err error) {
 	if pg {
-		schemaDSN, drop, err := importbench.FreshSchema(ctx, dsn)
+		schemaDSN, drop, err := store.FreshSchema(ctx, dsn, "bench_appeals_")
 		if err != nil {
 			return bare, intake, err
 		}

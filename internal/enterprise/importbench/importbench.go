@@ -11,19 +11,17 @@ package importbench
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"encoding/csv"
-	"encoding/hex"
 	"fmt"
-	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"io"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 
 	"github.com/jackc/pgx/v5"
 
@@ -192,7 +190,7 @@ func Run(ctx context.Context, phase, path, dsn string) (Measurement, error) {
 	case PhasePGImport, PhasePGPlain:
 		var schemaDSN string
 		var drop func()
-		if schemaDSN, drop, err = FreshSchema(ctx, dsn); err != nil {
+		if schemaDSN, drop, err = store.FreshSchema(ctx, dsn, "qinqing_bench_"); err != nil {
 			return m, err
 		}
 		defer drop()
@@ -345,35 +343,6 @@ func pgPlain(ctx context.Context, dsn, path string, m *Measurement) error {
 	}
 	m.Rows = int(tag.RowsAffected())
 	return nil
-}
-
-// FreshSchema creates an empty schema in the database of base and returns
-// a DSN that uses it, and a function that drops it.
-func FreshSchema(ctx context.Context, base string) (string, func(), error) {
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	schema := "qinqing_bench_" + hex.EncodeToString(b[:])
-	admin, err := store.Open(ctx, base)
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		return "", nil, errs.Wrap(err, "create schema")
-	}
-	drop := func() {
-		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		drop()
-		return "", nil, errs.Wrap(err, "parse dsn")
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
 }
 
 // DefaultDir returns the directory for the benchmark's files.

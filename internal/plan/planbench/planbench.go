@@ -7,8 +7,6 @@ package planbench
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -108,7 +106,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		}()
 	}
 	if o.PGDSN != "" {
-		dsn, drop, err := freshSchema(ctx, o.PGDSN)
+		dsn, drop, err := store.FreshSchema(ctx, o.PGDSN, "bench_plans_")
 		if err != nil {
 			return nil, err
 		}
@@ -319,35 +317,6 @@ func dur(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%.1f ms", float64(d)/1e6)
 	}
-}
-
-// freshSchema creates an empty schema in the database of dsn and returns
-// a DSN that uses it and a function that drops it.
-func freshSchema(ctx context.Context, dsn string) (string, func(), error) {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "bench_plans_" + hex.EncodeToString(b[:])
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		return "", nil, errs.Wrap(err, "create schema")
-	}
-	drop := func() {
-		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		drop()
-		return "", nil, errs.Wrap(err, "parse DSN")
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
 }
 
 // DefaultSQLitePath is a new SQLite file in the temporary directory.

@@ -21,17 +21,11 @@ package matchbench
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
-	"github.com/qinqing/qinqing/internal/enterprise/synth"
-	"github.com/qinqing/qinqing/internal/money"
-	"github.com/qinqing/qinqing/internal/policy/sqlpeer"
 	"io"
 	"log/slog"
 	"math"
 	mrand "math/rand/v2"
-	"net/url"
 	"os"
 	"runtime"
 	"slices"
@@ -39,6 +33,10 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
+	"github.com/qinqing/qinqing/internal/money"
+	"github.com/qinqing/qinqing/internal/policy/sqlpeer"
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/vm"
@@ -194,7 +192,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	var pg *store.DB
 	if o.PGDSN != "" {
-		dsn, drop, err := FreshSchema(ctx, o.PGDSN)
+		dsn, drop, err := store.FreshSchema(ctx, o.PGDSN, "bench_")
 		if err != nil {
 			return nil, err
 		}
@@ -512,35 +510,6 @@ func copyPG(ctx context.Context, dsn string, ents []*enterprise.Enterprise) erro
 		return errs.Wrap(err, "copy tags")
 	}
 	return nil
-}
-
-// FreshSchema creates an empty schema in the database of dsn and returns
-// a DSN that uses it and a function that drops it.
-func FreshSchema(ctx context.Context, dsn string) (string, func(), error) {
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "bench_" + hex.EncodeToString(b[:])
-	admin, err := store.Open(ctx, dsn)
-	if err != nil {
-		return "", nil, err
-	}
-	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
-		admin.Close()
-		return "", nil, errs.Wrap(err, "create schema")
-	}
-	drop := func() {
-		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	}
-	u, err := url.Parse(dsn)
-	if err != nil {
-		drop()
-		return "", nil, errs.Wrap(err, "parse DSN")
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String(), drop, nil
 }
 
 // ---- timing ----

@@ -4,9 +4,6 @@ package storetest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -57,28 +54,12 @@ func PostgresDSN(tb testing.TB) string {
 	if base == "" {
 		tb.Skipf("PostgreSQL tests skipped: set %s to a DSN such as postgres://postgres@127.0.0.1:5432/test", PostgresEnv)
 	}
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	schema := "t_" + hex.EncodeToString(b[:])
-	admin, err := store.Open(context.Background(), base)
+	dsn, drop, err := store.FreshSchema(context.Background(), base, "t_")
 	if err != nil {
-		tb.Fatalf("open %s: %v", PostgresEnv, err)
+		tb.Fatalf("%s: %v", PostgresEnv, err)
 	}
-	if _, err := admin.ExecContext(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatalf("create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		_, _ = admin.ExecContext(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
-		admin.Close()
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		tb.Fatalf("parse %s: %v", PostgresEnv, err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
+	tb.Cleanup(drop)
+	return dsn
 }
 
 // MustOpenPostgres returns a migrated database in a fresh PostgreSQL schema,

@@ -166,7 +166,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	defer sq.Close()
 	dbs := []*store.DB{sq}
 	if o.PGDSN != "" {
-		dsn, drop, err := matchbench.FreshSchema(ctx, o.PGDSN)
+		dsn, drop, err := store.FreshSchema(ctx, o.PGDSN, "bench_grants_")
 		if err != nil {
 			return nil, err
 		}
