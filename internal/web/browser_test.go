@@ -107,6 +107,15 @@ func TestBrowserNavigationByRole(t *testing.T) {
 			if !slices.Equal(got, w) {
 				t.Errorf("navigation of %s = %v, want %v", user, got, w)
 			}
+			// The bar stays one line at 1280 px: a module's entries share
+			// one menu when there are two or more of them.
+			bar, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('nav.nav > a, nav.nav > details').length`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bar > 12 {
+				t.Errorf("%s's bar has %d entries, want at most 12", user, bar)
+			}
 		})
 	}
 }

@@ -167,43 +167,79 @@ type navItem struct {
 	Key, Label, Href string
 	Action           auth.Action // required action; "" for any logged-in actor
 	Roles            []auth.Role // limited to these roles; nil for any
+	Group            string      // entries of one group that an actor sees two or more of share one menu
+}
+
+// navEntry is what the bar shows: an entry, or a group's menu of entries.
+type navEntry struct {
+	navItem
+	Items []navItem // a group's entries; nil for a single entry
+}
+
+// Holds reports whether the group's menu holds the entry key.
+func (e navEntry) Holds(key string) bool {
+	for _, it := range e.Items {
+		if it.Key == key {
+			return true
+		}
+	}
+	return false
 }
 
 // navigation lists the menu in order; each actor sees what it may open.
 var navigation = []navItem{
 	{Key: "home", Label: "工作台", Href: "/"},
 	{Key: "enterprises", Label: "企业库", Href: "/enterprises", Action: auth.ViewEnterprises},
-	{Key: "import", Label: "企业导入", Href: "/admin/import", Action: auth.ImportEnterprise},
-	{Key: "units", Label: "组织单位", Href: "/admin/units", Action: auth.ManageUnits},
-	{Key: "users", Label: "用户", Href: "/admin/users", Action: auth.ManageUsers},
-	{Key: "tokens", Label: "API令牌", Href: "/admin/tokens", Action: auth.ManageTokens},
-	{Key: "audit", Label: "审计日志", Href: "/admin/audit", Action: auth.ViewAudit},
-	{Key: "calendar", Label: "工作日历", Href: "/admin/calendar", Action: auth.ManageCalendar},
-	{Key: "jobs", Label: "后台任务", Href: "/admin/jobs", Action: auth.ViewJobs},
+	{Key: "import", Label: "企业导入", Href: "/admin/import", Action: auth.ImportEnterprise, Group: "系统管理"},
+	{Key: "units", Label: "组织单位", Href: "/admin/units", Action: auth.ManageUnits, Group: "系统管理"},
+	{Key: "users", Label: "用户", Href: "/admin/users", Action: auth.ManageUsers, Group: "系统管理"},
+	{Key: "tokens", Label: "API令牌", Href: "/admin/tokens", Action: auth.ManageTokens, Group: "系统管理"},
+	{Key: "audit", Label: "审计日志", Href: "/admin/audit", Action: auth.ViewAudit, Group: "系统管理"},
+	{Key: "calendar", Label: "工作日历", Href: "/admin/calendar", Action: auth.ManageCalendar, Group: "系统管理"},
+	{Key: "jobs", Label: "后台任务", Href: "/admin/jobs", Action: auth.ViewJobs, Group: "系统管理"},
 	{Key: "network", Label: "服务网络", Href: "/network", Action: auth.ManageNetwork},
 	{Key: "workbench", Label: "我的企业", Href: "/workbench", Roles: []auth.Role{auth.RoleSpecialist}},
 	{Key: "profile", Label: "我的档案", Href: "/profile", Roles: []auth.Role{auth.RoleEnterprise}},
 	{Key: "reviews", Label: "待审核", Href: "/reviews", Roles: []auth.Role{auth.RoleAdmin, auth.RoleSpecialist}},
-	{Key: "policies", Label: "政策超市", Href: "/policies"},
-	{Key: "policy-manage", Label: "政策管理", Href: "/policies/manage", Action: auth.ManagePolicies},
+	{Key: "policies", Label: "政策超市", Href: "/policies", Group: "政策"},
+	{Key: "policy-manage", Label: "政策管理", Href: "/policies/manage", Action: auth.ManagePolicies, Group: "政策"},
 	{Key: "checkup", Label: "政策体检", Href: "/checkup", Roles: []auth.Role{auth.RoleEnterprise}},
 	{Key: "benefits", Label: "我的兑现", Href: "/benefits", Roles: []auth.Role{auth.RoleEnterprise}},
-	{Key: "redeem", Label: "政策兑现", Href: "/redeem", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleUnitStaff}},
-	{Key: "payments", Label: "兑付", Href: "/payments", Action: auth.RedeemPolicies},
-	{Key: "plans", Label: "督查督办", Href: "/plans", Action: auth.ViewPlans, Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader}},
-	{Key: "plan-workbench", Label: "督办任务", Href: "/plans/workbench", Roles: []auth.Role{auth.RoleUnitStaff}},
-	{Key: "plan-ranking", Label: "比晾晒", Href: "/plans/ranking", Action: auth.ViewPlans},
-	{Key: "appeals", Label: "企业诉求", Href: "/appeals", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleSpecialist}},
-	{Key: "appeal-rates", Label: "诉求指标", Href: "/appeals/rates", Action: auth.ViewAppealStats},
-	{Key: "appeal-reports", Label: "月度简报", Href: "/appeal-reports", Action: auth.ViewAppealReports},
-	{Key: "problems", Label: "问题清单", Href: "/problems", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleUnitStaff}},
-	{Key: "appeal-workbench", Label: "诉求工作台", Href: "/appeals/workbench", Roles: []auth.Role{auth.RoleUnitStaff}},
+	{Key: "redeem", Label: "政策兑现", Href: "/redeem", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleUnitStaff}, Group: "政策"},
+	{Key: "payments", Label: "兑付", Href: "/payments", Action: auth.RedeemPolicies, Group: "政策"},
+	{Key: "plans", Label: "工作方案", Href: "/plans", Action: auth.ViewPlans, Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader}, Group: "督查督办"},
+	{Key: "plan-workbench", Label: "督办任务", Href: "/plans/workbench", Roles: []auth.Role{auth.RoleUnitStaff}, Group: "督查督办"},
+	{Key: "plan-ranking", Label: "比晾晒", Href: "/plans/ranking", Action: auth.ViewPlans, Group: "督查督办"},
+	{Key: "appeals", Label: "诉求办理", Href: "/appeals", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleSpecialist}, Group: "企业诉求"},
+	{Key: "appeal-rates", Label: "诉求指标", Href: "/appeals/rates", Action: auth.ViewAppealStats, Group: "企业诉求"},
+	{Key: "appeal-reports", Label: "月度简报", Href: "/appeal-reports", Action: auth.ViewAppealReports, Group: "企业诉求"},
+	{Key: "problems", Label: "问题清单", Href: "/problems", Roles: []auth.Role{auth.RoleAdmin, auth.RoleLeader, auth.RoleUnitStaff}, Group: "企业诉求"},
+	{Key: "appeal-workbench", Label: "诉求工作台", Href: "/appeals/workbench", Roles: []auth.Role{auth.RoleUnitStaff}, Group: "企业诉求"},
 	{Key: "my-appeals", Label: "我的诉求", Href: "/appeals/mine", Roles: []auth.Role{auth.RoleEnterprise}},
 	{Key: "inbox", Label: "消息", Href: "/inbox"},
 	{Key: "me", Label: "个人中心", Href: "/me"},
 }
 
-func navFor(a *auth.Actor) []navItem {
+// navFor returns the bar an actor sees: the entries it may open, in order,
+// those of a group it sees two or more of in one menu.
+func navFor(a *auth.Actor) []navEntry {
+	var out []navEntry
+	for _, it := range navItemsFor(a) {
+		if n := len(out); it.Group != "" && n > 0 && out[n-1].Group == it.Group {
+			if out[n-1].Items == nil {
+				first := out[n-1].navItem
+				out[n-1] = navEntry{navItem: navItem{Key: "group:" + it.Group, Label: it.Group, Group: it.Group}, Items: []navItem{first}}
+			}
+			out[n-1].Items = append(out[n-1].Items, it)
+			continue
+		}
+		out = append(out, navEntry{navItem: it})
+	}
+	return out
+}
+
+// navItemsFor returns the entries an actor may open, in order.
+func navItemsFor(a *auth.Actor) []navItem {
 	if a == nil {
 		return nil
 	}
@@ -229,7 +265,7 @@ func navFor(a *auth.Actor) []navItem {
 // view is what every page template receives.
 type view struct {
 	Actor  *auth.Actor
-	Nav    []navItem
+	Nav    []navEntry
 	Active string
 	Unread int // unread messages; -1 when they could not be counted
 	Flash  string
