@@ -2,8 +2,8 @@ package web
 
 import (
 	"context"
-	"github.com/qinqing/qinqing/internal/paging"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +11,7 @@ import (
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/notify"
+	"github.com/qinqing/qinqing/internal/paging"
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
@@ -194,6 +195,20 @@ func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
 		return 0, errs.Errorf(errs.NotFound, "编号“%s”无效", r.PathValue(name))
+	}
+	return id, nil
+}
+
+// queryID reads an optional numeric parameter of a query or a form (0 when
+// absent). Errors: Invalid.
+func queryID(q url.Values, name string) (int64, error) {
+	v := q.Get(name)
+	if v == "" {
+		return 0, nil
+	}
+	id, err := strconv.ParseInt(v, 10, 64)
+	if err != nil || id < 0 {
+		return 0, errs.FieldErrorf(name, "%s 应为正整数", name)
 	}
 	return id, nil
 }

@@ -223,17 +223,11 @@ func taskFilterOf(r *http.Request) (plan.TaskFilter, error) {
 	}
 	f := plan.TaskFilter{Light: plan.Light(q.Get("light")), Query: q.Get("q"), Leaves: q.Get("leaves") == "true", Open: q.Get("open") == "true",
 		Mine: q.Get("mine") == "true", Order: q.Get("order"), Limit: limit, Offset: offset}
-	if v := q.Get("unit"); v != "" {
-		if f.UnitID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return f, errs.FieldErrorf("unit", "单位编号“%s”无效", v)
-		}
+	if f.UnitID, err = queryID(q, "unit"); err != nil {
+		return f, err
 	}
-	if v := q.Get("parent"); v != "" {
-		if f.ParentID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return f, errs.FieldErrorf("parent", "上级任务编号“%s”无效", v)
-		}
-	}
-	return f, nil
+	f.ParentID, err = queryID(q, "parent")
+	return f, err
 }
 
 func (s *Server) apiPlanTasks(w http.ResponseWriter, r *http.Request) error {
@@ -530,12 +524,8 @@ func reportFilterOf(r *http.Request) (plan.ReportFilter, error) {
 		return plan.ReportFilter{}, err
 	}
 	f := plan.ReportFilter{Period: plan.Period(q.Get("period")), Status: q.Get("status"), Mine: q.Get("mine") == "true", Limit: limit, Offset: offset}
-	if v := q.Get("unit"); v != "" {
-		if f.UnitID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return f, errs.FieldErrorf("unit", "单位编号“%s”无效", v)
-		}
-	}
-	return f, nil
+	f.UnitID, err = queryID(q, "unit")
+	return f, err
 }
 
 func (s *Server) apiPlanReports(w http.ResponseWriter, r *http.Request) error {

@@ -96,12 +96,11 @@ func (s *Server) planRankingPage(w http.ResponseWriter, r *http.Request) error {
 	b, _ := json.Marshal(bars)
 	data["Chart"] = string(b)
 	// One unit's history, when asked for (or the actor's own unit).
-	unit := int64(0)
-	if v := q.Get("unit"); v != "" {
-		if unit, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return errs.FieldErrorf("unit", "单位编号“%s”无效", v)
-		}
-	} else if a.UnitID != nil {
+	unit, err := queryID(q, "unit")
+	if err != nil {
+		return err
+	}
+	if q.Get("unit") == "" && a.UnitID != nil {
 		unit = *a.UnitID
 	}
 	if unit != 0 {

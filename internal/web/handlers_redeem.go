@@ -603,12 +603,9 @@ func (s *Server) createBatch(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return formError(err)
 	}
-	var unit int64
-	if v := r.PostForm.Get("unit_id"); v != "" {
-		var err error
-		if unit, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return errs.FieldErrorf("unit_id", "单位编号“%s”无效", v)
-		}
+	unit, err := queryID(r.PostForm, "unit_id")
+	if err != nil {
+		return err
 	}
 	b, err := s.app.Redeem.CreateBatch(r.Context(), actorOf(r), unit)
 	if err != nil {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/paging"
@@ -14,19 +12,6 @@ import (
 
 // The redemption API (/api/v1): payment batches for the finance system,
 // grants, applications, objections, performance. Amounts are whole yuan.
-
-// queryID reads an optional numeric query parameter. Errors: Invalid.
-func queryID(q url.Values, name string) (int64, error) {
-	v := q.Get(name)
-	if v == "" {
-		return 0, nil
-	}
-	id, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || id < 0 {
-		return 0, errs.FieldErrorf(name, "%s 应为正整数", name)
-	}
-	return id, nil
-}
 
 // ---- Payment batches ----
 
