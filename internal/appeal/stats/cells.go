@@ -360,6 +360,22 @@ func (s *Service) computeMonth(ctx context.Context, q store.Querier, m string) (
 	return out, nil
 }
 
+// lockCells keeps every transition's Observe out of the cells until tx
+// ends. On PostgreSQL a transition that commits while a month is being
+// recomputed would otherwise add its delta to cells that the rebuild then
+// deletes and replaces with figures read before that commit: the delta
+// would be lost. SHARE ROW EXCLUSIVE waits for the transactions that
+// already wrote cells and blocks new writers, and the month's appeals are
+// read after it is granted. On SQLite the writer transaction already
+// excludes every other writer.
+func lockCells(ctx context.Context, tx *store.Tx) error {
+	if tx.Dialect() != store.Postgres {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `LOCK TABLE appeal_stat_cells IN SHARE ROW EXCLUSIVE MODE`)
+	return errs.Wrap(err, "lock appeal figures")
+}
+
 // Rebuild computes the cells of months from … to (inclusive) again from
 // the appeals table, one transaction per month; with from and to empty, of
 // every month an appeal was received or is due in, and marks the cells
@@ -396,6 +412,9 @@ func (s *Service) Rebuild(ctx context.Context, from, to string, progress func(mo
 	for _, m := range months {
 		n := 0
 		if err := s.db.InTx(ctx, func(tx *store.Tx) error {
+			if err := lockCells(ctx, tx); err != nil {
+				return err
+			}
 			cells, err := s.computeMonth(ctx, tx, m)
 			if err != nil {
 				return err
