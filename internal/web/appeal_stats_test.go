@@ -114,7 +114,7 @@ func TestAppealRatesPages(t *testing.T) {
 		t.Errorf("a unit publishes: %d", res.Status)
 	}
 	home := w.Get(t, w.client(t, "leader"), "/")
-	if !strings.Contains(home.Body, "诉求办理指标") || !strings.Contains(home.Body, "响应率") {
+	if !strings.Contains(home.Body, "诉求办理指标") || !strings.Contains(home.Body, "响应率") || !strings.Contains(home.Body, "2026年3月受理的诉求") {
 		t.Errorf("home panel: %s", home.Body)
 	}
 	if res := w.Get(t, w.client(t, "ent1"), "/appeals/rates"); res.Status != http.StatusForbidden {

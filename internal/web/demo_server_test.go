@@ -16,6 +16,7 @@ import (
 	"github.com/qinqing/qinqing/internal/config"
 	"github.com/qinqing/qinqing/internal/demo"
 	"github.com/qinqing/qinqing/internal/web"
+	"github.com/qinqing/qinqing/internal/workday"
 )
 
 // newDemoServer serves a fresh SQLite database loaded with the demo data.
@@ -90,4 +91,21 @@ func TestDemoServiceNetwork(t *testing.T) {
 	network := ts.Get(t, login("admin"), "/network")
 	wantStatus(t, network, http.StatusOK)
 	wantContains(t, network.Body, "洪山区中小企业服务站", "江岸区中小企业服务站", "武昌区中小企业服务站")
+}
+
+// TestDemoLeaderHome: the leader's home shows the appeal rates of the last
+// whole month with figures (not dashes) and what this month has received.
+func TestDemoLeaderHome(t *testing.T) {
+	srv := newDemoServer(t)
+	ts := &testServer{HTTP: srv}
+	c := ts.Client(t)
+	wantStatus(t, ts.PostForm(t, c, "/login", url.Values{"username": {"leader"}, "password": {demo.Password}}), http.StatusSeeOther)
+	home := ts.Get(t, c, "/")
+	wantStatus(t, home, http.StatusOK)
+	now := time.Now().In(workday.Shanghai)
+	last := now.AddDate(0, 0, -now.Day()+1).AddDate(0, -1, 0)
+	wantContains(t, home.Body, fmt.Sprintf("%d年%d月受理的诉求", last.Year(), int(last.Month())), "至今</a>：受理")
+	if !regexp.MustCompile(`<b>\d+(\.\d)?%</b><span>响应率</span>`).MatchString(home.Body) {
+		t.Errorf("the leader's home shows no 响应率 of the last month:\n%s", home.Body)
+	}
 }

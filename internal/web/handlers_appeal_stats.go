@@ -272,20 +272,36 @@ func (s *Server) appealRankingXLSX(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
-// appealRatesHomePanel shows the month's headline rates: the city's (with
-// the red list) to the office and leaders, those of a unit and the units
-// below it to its staff.
+// appealRatesHomePanel shows the headline rates of the last whole month —
+// the month the ranking and the monthly report are about, whose replies
+// and evaluations are mostly in — with the city's red list to the office
+// and leaders and those of a unit and the units below it to its staff,
+// and beside them what the current month has received so far (this
+// month's figures alone when the last month received nothing).
 func (s *Server) appealRatesHomePanel() homePanel {
 	return homePanel{key: "appeal-rates", title: "诉求办理指标", tmpl: "panel_appeal_rates", load: func(r *http.Request, a *auth.Actor) (any, error) {
 		if !a.CanSome(auth.ViewAppealStats) {
 			return nil, nil
 		}
-		q := stats.Query{From: s.app.Now().In(workday.Shanghai).Format("2006-01"), By: stats.ByUnit}
-		rk, err := s.app.AppealStats.Rank(r.Context(), a, q)
+		now := s.app.Now().In(workday.Shanghai)
+		month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, workday.Shanghai)
+		rk, err := s.app.AppealStats.Rank(r.Context(), a, stats.Query{From: month.AddDate(0, -1, 0).Format("2006-01"), By: stats.ByUnit})
 		if err != nil {
 			return nil, err
 		}
-		data := map[string]any{"R": &rk.Report, "FirstTime": stats.Pct(rk.Total.Rates.FirstTime), "OnTime": stats.Pct(rk.Total.Rates.HandleOnTime)}
+		data := map[string]any{}
+		if rk.Total.Received == 0 { // nothing last month (a new platform): this month's figures alone
+			if rk, err = s.app.AppealStats.Rank(r.Context(), a, stats.Query{From: month.Format("2006-01"), By: stats.ByUnit}); err != nil {
+				return nil, err
+			}
+		} else {
+			cur, err := s.app.AppealStats.Figures(r.Context(), a, stats.Query{From: month.Format("2006-01"), By: stats.ByUnit})
+			if err != nil {
+				return nil, err
+			}
+			data["Current"] = cur
+		}
+		data["R"], data["FirstTime"], data["OnTime"] = &rk.Report, stats.Pct(rk.Total.Rates.FirstTime), stats.Pct(rk.Total.Rates.HandleOnTime)
 		if rk.UnitScope == nil {
 			data["Red"] = rk.Red
 		} else {
