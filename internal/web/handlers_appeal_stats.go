@@ -246,10 +246,19 @@ func (s *Server) publishAppealStats(w http.ResponseWriter, r *http.Request) erro
 // appealRankingPage is the 比晾晒 of units or districts: rank, score,
 // change against the previous period, the three rates and the red list;
 // it reads on a phone.
+// lastWholeMonth is the month before now's in Asia/Shanghai, 2026-11: the
+// month 比晾晒 ranks and the home panel shows by default.
+func (s *Server) lastWholeMonth() string {
+	now := s.app.Now().In(workday.Shanghai)
+	return time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, workday.Shanghai).AddDate(0, -1, 0).Format("2006-01")
+}
+
+// appealRankingPage is 比晾晒, of the last whole month unless a period is
+// asked for.
 func (s *Server) appealRankingPage(w http.ResponseWriter, r *http.Request) error {
 	q := s.statsQuery(r)
-	if r.URL.Query().Get("by") == "" {
-		q.By = stats.ByUnit
+	if r.URL.Query().Get("from") == "" {
+		q.From, q.To = s.lastWholeMonth(), ""
 	}
 	rk, err := s.app.AppealStats.Rank(r.Context(), actorOf(r), q)
 	if err != nil {
@@ -283,19 +292,17 @@ func (s *Server) appealRatesHomePanel() homePanel {
 		if !a.CanSome(auth.ViewAppealStats) {
 			return nil, nil
 		}
-		now := s.app.Now().In(workday.Shanghai)
-		month := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, workday.Shanghai)
-		rk, err := s.app.AppealStats.Rank(r.Context(), a, stats.Query{From: month.AddDate(0, -1, 0).Format("2006-01"), By: stats.ByUnit})
+		rk, err := s.app.AppealStats.Rank(r.Context(), a, stats.Query{From: s.lastWholeMonth(), By: stats.ByUnit})
 		if err != nil {
 			return nil, err
 		}
 		data := map[string]any{}
 		if rk.Total.Received == 0 { // nothing last month (a new platform): this month's figures alone
-			if rk, err = s.app.AppealStats.Rank(r.Context(), a, stats.Query{From: month.Format("2006-01"), By: stats.ByUnit}); err != nil {
+			if rk, err = s.app.AppealStats.Rank(r.Context(), a, stats.Query{From: s.app.Now().In(workday.Shanghai).Format("2006-01"), By: stats.ByUnit}); err != nil {
 				return nil, err
 			}
 		} else {
-			cur, err := s.app.AppealStats.Figures(r.Context(), a, stats.Query{From: month.Format("2006-01"), By: stats.ByUnit})
+			cur, err := s.app.AppealStats.Figures(r.Context(), a, stats.Query{From: s.app.Now().In(workday.Shanghai).Format("2006-01"), By: stats.ByUnit})
 			if err != nil {
 				return nil, err
 			}
