@@ -643,8 +643,17 @@ func TestSeededHistoryAgrees(t *testing.T) {
 		if c.Closed == 0 || c.Unevaluated == 0 || c.Explained == 0 || signedOnTime == c.Signed {
 			t.Errorf("an implausible history: %+v", c)
 		}
-		// The same seed gives the same history (a second set, numbered on).
-		if _, err := ap.SeedHistory(f.Ctx, appeal.SeedOptions{N: 1, Seed: 7}, nil); err != nil {
+		// Appeals are numbered in the order of their receipt (by day).
+		var disorder int
+		if err := f.App.DB.QueryRowContext(f.Ctx, `SELECT COUNT(*) FROM appeals a JOIN appeals b ON b.id = a.id + 1
+			WHERE b.received_at < a.received_at - 86400000`).Scan(&disorder); err != nil {
+			t.Fatal(err)
+		}
+		if disorder > 0 {
+			t.Errorf("%d seeded appeals were received more than a day before the one numbered before them", disorder)
+		}
+		// The same options give the same history (a second set, numbered on).
+		if _, err := ap.SeedHistory(f.Ctx, appeal.SeedOptions{N: 300, Seed: 7}, nil); err != nil {
 			t.Fatal(err)
 		}
 		again := h{t}.step(ap.FindAppealByID(f.Ctx, f.Admin, "301"))
