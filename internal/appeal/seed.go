@@ -156,6 +156,14 @@ func (s *Service) SeedHistory(ctx context.Context, o SeedOptions, progress func(
 	g := &seeder{env: env, cats: cats, ents: ents, units: units, urgent: urgent, now: now, seed: o.Seed, version: cat.version, n: o.N,
 		start: now.AddDate(-o.Years, 0, 0), hours: s.hours}
 	g.prepareDays()
+	// The appeals' index by enterprise takes inserts at random places: at
+	// millions of appeals it wants a page cache of its size (about 150 MB
+	// at 5 M) on SQLite.
+	restore, err := s.db.BulkWrites(ctx, 4*store.BulkCacheKiB)
+	if err != nil {
+		return nil, err
+	}
+	defer restore()
 	// Generate (and derive) on every core, write in order on one
 	// connection: batches of 500 appeals a transaction.
 	const batch = 500

@@ -16,50 +16,20 @@ import (
 // sqliteBulk writes through the SQLite writer connection with prepared
 // statements, one transaction per batch.
 type sqliteBulk struct {
-	db       *store.DB
-	oldCache int64
-	oldTemp  int64
-	// oldCheckpoint is the writer's wal_autocheckpoint before the import.
-	oldCheckpoint int64
-	cacheSet      bool
+	db      *store.DB
+	restore func() // the writer's settings before the import
 }
-
-// importCacheKiB is the page cache (64 MB) of the SQLite writer during an import:
-// random inserts into the uscc index of millions of rows thrash
-// the default 2 MB cache.
-const importCacheKiB = 64 << 10
-
-// importCheckpointPages is the writer's wal_autocheckpoint during an import
-// (128 MB of 4 KB pages).
-const importCheckpointPages = 32768
 
 func openSQLiteBulk(ctx context.Context, db *store.DB, dry bool) (*sqliteBulk, error) {
 	b := &sqliteBulk{db: db}
 	if dry {
 		return b, nil
 	}
-	err := db.InTx(ctx, func(tx *store.Tx) error {
-		if err := tx.QueryRowContext(ctx, "PRAGMA cache_size").Scan(&b.oldCache); err != nil {
-			return err
-		}
-		if err := tx.QueryRowContext(ctx, "PRAGMA temp_store").Scan(&b.oldTemp); err != nil {
-			return err
-		}
-		return tx.QueryRowContext(ctx, "PRAGMA wal_autocheckpoint").Scan(&b.oldCheckpoint)
-	})
-	if err == nil {
-		// The statement journal of each insert goes to memory, not to a
-		// temporary file; and the WAL is copied back into the database every
-		// 128 MB rather than every 4 MB, so that a page changed by several
-		// batches is copied once. (Outside a transaction: temp_store cannot
-		// change inside one once the connection has used temporary storage.)
-		_, err = db.ExecContext(ctx, fmt.Sprintf("PRAGMA cache_size = -%d; PRAGMA temp_store = MEMORY; PRAGMA wal_autocheckpoint = %d",
-			importCacheKiB, importCheckpointPages))
-	}
+	restore, err := db.BulkWrites(ctx, store.BulkCacheKiB)
 	if err != nil {
 		return nil, errs.Wrap(err, "prepare import")
 	}
-	b.cacheSet = true
+	b.restore = restore
 	return b, nil
 }
 
@@ -76,10 +46,9 @@ func (b *sqliteBulk) reader() bulkTx { return &sqliteTx{q: b.db} }
 func (b *sqliteBulk) writers() int { return 1 }
 
 func (b *sqliteBulk) close() {
-	if b.cacheSet {
-		b.cacheSet = false
-		_, _ = b.db.ExecContext(context.Background(), fmt.Sprintf("PRAGMA cache_size = %d; PRAGMA temp_store = %d; PRAGMA wal_autocheckpoint = %d",
-			b.oldCache, b.oldTemp, b.oldCheckpoint))
+	if b.restore != nil {
+		b.restore()
+		b.restore = nil
 	}
 }
 
