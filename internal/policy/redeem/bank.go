@@ -2,10 +2,12 @@ package redeem
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -225,64 +227,97 @@ type BankResult struct {
 // row, so that read = len(rows) + len(errors). Errors: Invalid for a file
 // that is neither, too large, or lacks a required column.
 func ParseBankFile(data []byte) ([]BankRow, []BankError, error) {
-	if len(data) > MaxBankFile {
-		return nil, nil, errs.Errorf(errs.TooLarge, "银行回盘文件超过 %d MB", MaxBankFile>>20)
+	var rows []BankRow
+	var bad []BankError
+	err := readBankFile(data, func(r BankRow) error {
+		rows = append(rows, r)
+		return nil
+	}, func(e BankError) { bad = append(bad, e) })
+	if err != nil {
+		return nil, nil, err
 	}
-	var records [][]string
+	return rows, bad, nil
+}
+
+// readBankFile reads a bank result file as ParseBankFile does, one row at a
+// time: each row read is given to row (whose error stops the reading and is
+// returned), each row that cannot be read to bad, in the file's order. It
+// holds the file's references (to report a repeated one), not its rows.
+func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) error {
+	if len(data) > MaxBankFile {
+		return errs.Errorf(errs.TooLarge, "银行回盘文件超过 %d MB", MaxBankFile>>20)
+	}
+	// next returns the file's next record, nil at its end.
+	var next func() ([]string, error)
 	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
 		f, err := excelize.OpenReader(bytes.NewReader(data))
 		if err != nil {
-			return nil, nil, errs.Errorf(errs.Invalid, "无法读取 xlsx 文件：文件已损坏或不是 Excel 工作簿")
+			return errs.Errorf(errs.Invalid, "无法读取 xlsx 文件：文件已损坏或不是 Excel 工作簿")
 		}
 		defer f.Close()
 		sheets := f.GetSheetList()
 		if len(sheets) == 0 {
-			return nil, nil, errs.Errorf(errs.Invalid, "xlsx 文件没有工作表")
+			return errs.Errorf(errs.Invalid, "xlsx 文件没有工作表")
 		}
 		rows, err := f.Rows(sheets[0])
 		if err != nil {
-			return nil, nil, errs.Errorf(errs.Invalid, "无法读取 xlsx 工作表")
+			return errs.Errorf(errs.Invalid, "无法读取 xlsx 工作表")
 		}
-		for rows.Next() {
+		defer rows.Close()
+		n := 0
+		next = func() ([]string, error) {
+			if !rows.Next() {
+				return nil, nil
+			}
+			n++
 			cols, err := rows.Columns()
 			if err != nil {
-				return nil, nil, errs.Errorf(errs.Invalid, "无法读取 xlsx 第 %d 行", len(records)+1)
+				return nil, errs.Errorf(errs.Invalid, "无法读取 xlsx 第 %d 行", n)
 			}
-			records = append(records, cols)
+			if cols == nil {
+				cols = []string{}
+			}
+			return cols, nil
 		}
-		_ = rows.Close()
 	} else {
 		data = bytes.TrimPrefix(data, utf8BOM)
 		if !utf8.Valid(data) {
 			dec, err := simplifiedchinese.GB18030.NewDecoder().Bytes(data)
 			if err != nil {
-				return nil, nil, errs.Errorf(errs.Invalid, "文件既不是 UTF-8 也不是 GB18030 编码的 CSV")
+				return errs.Errorf(errs.Invalid, "文件既不是 UTF-8 也不是 GB18030 编码的 CSV")
 			}
 			data = dec
 		}
 		r := csv.NewReader(bytes.NewReader(data))
 		r.FieldsPerRecord = -1
 		r.LazyQuotes = true
-		for {
+		r.ReuseRecord = true
+		n := 0
+		next = func() ([]string, error) {
 			rec, err := r.Read()
 			if err == io.EOF {
-				break
+				return nil, nil
 			}
 			if err != nil {
-				line := len(records) + 1
+				line := n + 1
 				if pe, ok := err.(*csv.ParseError); ok {
 					line = pe.Line
 				}
-				return nil, nil, errs.Errorf(errs.Invalid, "CSV 第 %d 行格式错误", line)
+				return nil, errs.Errorf(errs.Invalid, "CSV 第 %d 行格式错误", line)
 			}
-			records = append(records, rec)
+			n++
+			return rec, nil
 		}
 	}
-	if len(records) == 0 {
-		return nil, nil, errs.Errorf(errs.Invalid, "文件为空：第一行应为表头（%s）", strings.Join(BankHeaders, "、"))
+	header, err := next()
+	if err != nil {
+		return err
+	}
+	if header == nil {
+		return errs.Errorf(errs.Invalid, "文件为空：第一行应为表头（%s）", strings.Join(BankHeaders, "、"))
 	}
 	col := map[string]int{}
-	for i, h := range records[0] {
+	for i, h := range header {
 		h = strings.TrimSpace(sheet.Unescape(strings.TrimPrefix(h, "\ufeff")))
 		if _, dup := col[h]; !dup {
 			col[h] = i
@@ -290,7 +325,7 @@ func ParseBankFile(data []byte) ([]BankRow, []BankError, error) {
 	}
 	for _, h := range BankHeaders[:2] {
 		if _, ok := col[h]; !ok {
-			return nil, nil, errs.Errorf(errs.Invalid, "缺少“%s”列：第一行应为表头（%s）", h, strings.Join(BankHeaders, "、"))
+			return errs.Errorf(errs.Invalid, "缺少“%s”列：第一行应为表头（%s）", h, strings.Join(BankHeaders, "、"))
 		}
 	}
 	cell := func(rec []string, h string) string {
@@ -300,11 +335,15 @@ func ParseBankFile(data []byte) ([]BankRow, []BankError, error) {
 		}
 		return strings.TrimSpace(sheet.Unescape(rec[i]))
 	}
-	var rows []BankRow
-	var bad []BankError
 	seen := map[string]int{}
-	for i, rec := range records[1:] {
-		line := i + 2
+	for line := 2; ; line++ {
+		rec, err := next()
+		if err != nil {
+			return err
+		}
+		if rec == nil {
+			return nil
+		}
 		blank := true
 		for _, c := range rec {
 			blank = blank && strings.TrimSpace(c) == ""
@@ -313,46 +352,47 @@ func ParseBankFile(data []byte) ([]BankRow, []BankError, error) {
 			continue
 		}
 		fail := func(format string, args ...any) {
-			bad = append(bad, BankError{Line: line, Reason: fmt.Sprintf(format, args...)})
+			bad(BankError{Line: line, Reason: fmt.Sprintf(format, args...)})
 		}
-		row := BankRow{Line: line, Reference: cell(rec, "付款编号"), Reason: cell(rec, "失败原因"), Serial: cell(rec, "银行流水号")}
+		r := BankRow{Line: line, Reference: cell(rec, "付款编号"), Reason: cell(rec, "失败原因"), Serial: cell(rec, "银行流水号")}
 		switch {
-		case row.Reference == "":
+		case r.Reference == "":
 			fail("付款编号为空")
 			continue
-		case utf8.RuneCountInString(row.Reference) > 40 || !utf8.ValidString(row.Reference):
+		case utf8.RuneCountInString(r.Reference) > 40 || !utf8.ValidString(r.Reference):
 			fail("付款编号无效")
 			continue
-		case utf8.RuneCountInString(row.Reason) > 200 || utf8.RuneCountInString(row.Serial) > 64:
+		case utf8.RuneCountInString(r.Reason) > 200 || utf8.RuneCountInString(r.Serial) > 64:
 			fail("失败原因或银行流水号过长")
 			continue
 		}
-		if first, dup := seen[row.Reference]; dup {
-			fail("付款编号 %s 重复（第 %d 行已出现）", row.Reference, first)
+		if first, dup := seen[r.Reference]; dup {
+			fail("付款编号 %s 重复（第 %d 行已出现）", r.Reference, first)
 			continue
 		}
 		switch result := cell(rec, "结果"); result {
 		case BankSuccess:
-			row.Success = true
+			r.Success = true
 			d, err := parseBankDate(cell(rec, "到账日期"))
 			if err != nil {
-				fail("付款编号 %s：%s", row.Reference, errs.MessageOf(err))
+				fail("付款编号 %s：%s", r.Reference, errs.MessageOf(err))
 				continue
 			}
-			row.PaidOn = d
+			r.PaidOn = d
 		case BankFailure:
-			if row.Reason == "" {
-				fail("付款编号 %s：结果为失败时须填写失败原因", row.Reference)
+			if r.Reason == "" {
+				fail("付款编号 %s：结果为失败时须填写失败原因", r.Reference)
 				continue
 			}
 		default:
-			fail("付款编号 %s：结果应为“成功”或“失败”，而不是“%s”", row.Reference, result)
+			fail("付款编号 %s：结果应为“成功”或“失败”，而不是“%s”", r.Reference, result)
 			continue
 		}
-		seen[row.Reference] = line
-		rows = append(rows, row)
+		seen[r.Reference] = line
+		if err := row(r); err != nil {
+			return err
+		}
 	}
-	return rows, bad, nil
 }
 
 // parseBankDate reads 到账日期 as banks write it: 2026-03-09, 2026/3/9,
@@ -385,6 +425,11 @@ func parseBankDate(v string) (workday.Date, error) {
 // enterprises are told in a background job. Those who redeem the unit's
 // policies may call it. Errors: Unauthenticated, Forbidden, NotFound,
 // Invalid (the file), TooLarge.
+//
+// The file is applied in one transaction, ChunkRows rows at a time (each
+// chunk's payments read by reference, updated and audited), so that memory
+// holds one chunk, the file and its references, not the batch; errors are
+// answered in the file's line order.
 func (s *Service) ImportBankResults(ctx context.Context, a *auth.Actor, id int64, file io.Reader) (*BankResult, error) {
 	_, res, err := s.batchFor(ctx, a, id)
 	if err != nil {
@@ -397,14 +442,9 @@ func (s *Service) ImportBankResults(ctx context.Context, a *auth.Actor, id int64
 	if err != nil {
 		return nil, errs.Wrap(err, "read bank file")
 	}
-	rows, bad, err := ParseBankFile(data)
-	if err != nil {
-		return nil, err
-	}
-	out := &BankResult{Read: len(rows) + len(bad), Errors: bad}
+	var out *BankResult
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
-		out.Paid, out.Refused, out.Unchanged, out.Unmatched = 0, 0, 0, 0
-		out.Errors = append([]BankError(nil), bad...)
+		out = &BankResult{Errors: []BankError{}}
 		// The batch's lock: imports of one batch run one after the other,
 		// on every instance.
 		lock := ""
@@ -415,80 +455,33 @@ func (s *Service) ImportBankResults(ctx context.Context, a *auth.Actor, id int64
 		if err := tx.QueryRowContext(ctx, `SELECT id FROM policy_payment_batches WHERE id = ?`+lock, id).Scan(&locked); err != nil {
 			return store.NotFound(err, "兑付批次（编号%d）不存在", id)
 		}
-		type cur struct {
-			id     int64
-			status string
-			serial string
-			amount int64
-		}
-		have := map[string]*cur{}
-		q, err := tx.QueryContext(ctx, `SELECT id, reference, status, bank_serial, amount FROM policy_payments WHERE batch_id = ?`, id)
-		if err != nil {
-			return errs.Wrap(err, "read batch payments")
-		}
-		for q.Next() {
-			var c cur
-			var ref string
-			if err := q.Scan(&c.id, &ref, &c.status, &c.serial, &c.amount); err != nil {
-				q.Close()
-				return errs.Wrap(err, "read batch payments")
-			}
-			have[ref] = &c
-		}
-		q.Close()
-		if err := q.Err(); err != nil {
-			return errs.Wrap(err, "read batch payments")
-		}
-		var paid, refused []BankRow
-		var pids, rids []int64
-		for _, r := range rows {
-			c := have[r.Reference]
-			fail := func(format string, args ...any) {
-				out.Errors = append(out.Errors, BankError{Line: r.Line, Reason: fmt.Sprintf(format, args...)})
-			}
-			switch {
-			case c == nil:
-				out.Unmatched++
-				fail("付款编号 %s 不在本批次中", r.Reference)
-			case r.Success && c.status == PaymentPending:
-				paid, pids = append(paid, r), append(pids, c.id)
-			case r.Success && (c.status == PaymentPaid || c.status == PaymentSettled):
-				if r.Serial != "" && c.serial != "" && r.Serial != c.serial {
-					fail("付款编号 %s 已按银行流水号 %s 标记为已拨付，与本行流水号 %s 不一致", r.Reference, c.serial, r.Serial)
-				} else {
-					out.Unchanged++
-				}
-			case r.Success:
-				fail("付款编号 %s 已被银行退回，不能再标记为成功；请重新拨付", r.Reference)
-			case c.status == PaymentPending:
-				refused, rids = append(refused, r), append(rids, c.id)
-			case c.status == PaymentRefused:
-				out.Unchanged++
-			default:
-				fail("付款编号 %s 已标记为已拨付，不能再标记为失败", r.Reference)
-			}
-		}
 		ms := store.Millis(s.now())
-		if err := markPaid(ctx, tx, paid, pids, ms); err != nil {
+		chunk := make([]BankRow, 0, s.chunk)
+		apply := func() error {
+			err := s.applyBankRows(ctx, tx, id, chunk, ms, out)
+			chunk = chunk[:0]
 			return err
 		}
-		if err := markRefused(ctx, tx, refused, rids, ms); err != nil {
+		err := readBankFile(data, func(r BankRow) error {
+			out.Read++
+			if chunk = append(chunk, r); len(chunk) == s.chunk {
+				return apply()
+			}
+			return nil
+		}, func(e BankError) {
+			out.Read++
+			out.Errors = append(out.Errors, e)
+		})
+		if err != nil {
 			return err
 		}
-		out.Paid, out.Refused = len(paid), len(refused)
-		changes := make([]audit.Change, 0, len(paid)+len(refused)+1)
-		for i, r := range paid {
-			changes = append(changes, audit.Change{Entity: "payment", EntityID: itoa(pids[i]), Action: "paid",
-				Before: map[string]any{"status": PaymentPending}, After: map[string]any{"status": PaymentPaid, "paid_on": r.PaidOn, "bank_serial": r.Serial}})
+		if err := apply(); err != nil {
+			return err
 		}
-		for i, r := range refused {
-			changes = append(changes, audit.Change{Entity: "payment", EntityID: itoa(rids[i]), Action: "refused",
-				Before: map[string]any{"status": PaymentPending}, After: map[string]any{"status": PaymentRefused, "failure": r.Reason}})
-		}
-		changes = append(changes, audit.Change{Entity: "payment_batch", EntityID: itoa(id), Action: "bank_results",
+		slices.SortStableFunc(out.Errors, func(x, y BankError) int { return cmp.Compare(x.Line, y.Line) })
+		if err := s.recordMany(ctx, tx, []audit.Change{{Entity: "payment_batch", EntityID: itoa(id), Action: "bank_results",
 			After: map[string]any{"read": out.Read, "paid": out.Paid, "refused": out.Refused, "unchanged": out.Unchanged,
-				"unmatched": out.Unmatched, "errors": len(out.Errors)}})
-		if err := s.recordMany(ctx, tx, changes); err != nil {
+				"unmatched": out.Unmatched, "errors": len(out.Errors)}}}); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE policy_payment_batches SET updated_at = ? WHERE id = ?`, ms, id); err != nil {
@@ -504,10 +497,91 @@ func (s *Service) ImportBankResults(ctx context.Context, a *auth.Actor, id int64
 	if err != nil {
 		return nil, err
 	}
-	if out.Errors == nil {
-		out.Errors = []BankError{}
-	}
 	return out, nil
+}
+
+// applyBankRows applies rows of a bank file (each a different payment) to
+// batch id under its lock, counting into out: a success marks a 待拨付
+// payment 已拨付, a failure 退回, each with its audit entry; rows that find
+// their payment already so are unchanged, others are errors.
+func (s *Service) applyBankRows(ctx context.Context, tx *store.Tx, id int64, rows []BankRow, ms int64, out *BankResult) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	type cur struct {
+		id             int64
+		status, serial string
+	}
+	refs := make([]string, len(rows))
+	for i, r := range rows {
+		refs[i] = r.Reference
+	}
+	from, args := rowsFrom(tx.Dialect(), len(refs), refs)
+	q, err := tx.QueryContext(ctx, `SELECT t.id, t.reference, t.status, t.bank_serial FROM `+from+`
+		JOIN policy_payments t ON t.reference = v.column1 WHERE t.batch_id = ?`, append(args, id)...)
+	if err != nil {
+		return errs.Wrap(err, "read batch payments")
+	}
+	have := make(map[string]cur, len(rows))
+	for q.Next() {
+		var c cur
+		var ref string
+		if err := q.Scan(&c.id, &ref, &c.status, &c.serial); err != nil {
+			q.Close()
+			return errs.Wrap(err, "read batch payments")
+		}
+		have[ref] = c
+	}
+	q.Close()
+	if err := q.Err(); err != nil {
+		return errs.Wrap(err, "read batch payments")
+	}
+	var paid, refused []BankRow
+	var pids, rids []int64
+	for _, r := range rows {
+		c, ok := have[r.Reference]
+		fail := func(format string, args ...any) {
+			out.Errors = append(out.Errors, BankError{Line: r.Line, Reason: fmt.Sprintf(format, args...)})
+		}
+		switch {
+		case !ok:
+			out.Unmatched++
+			fail("付款编号 %s 不在本批次中", r.Reference)
+		case r.Success && c.status == PaymentPending:
+			paid, pids = append(paid, r), append(pids, c.id)
+		case r.Success && (c.status == PaymentPaid || c.status == PaymentSettled):
+			if r.Serial != "" && c.serial != "" && r.Serial != c.serial {
+				fail("付款编号 %s 已按银行流水号 %s 标记为已拨付，与本行流水号 %s 不一致", r.Reference, c.serial, r.Serial)
+			} else {
+				out.Unchanged++
+			}
+		case r.Success:
+			fail("付款编号 %s 已被银行退回，不能再标记为成功；请重新拨付", r.Reference)
+		case c.status == PaymentPending:
+			refused, rids = append(refused, r), append(rids, c.id)
+		case c.status == PaymentRefused:
+			out.Unchanged++
+		default:
+			fail("付款编号 %s 已标记为已拨付，不能再标记为失败", r.Reference)
+		}
+	}
+	if err := markPaid(ctx, tx, paid, pids, ms); err != nil {
+		return err
+	}
+	if err := markRefused(ctx, tx, refused, rids, ms); err != nil {
+		return err
+	}
+	out.Paid, out.Refused = out.Paid+len(paid), out.Refused+len(refused)
+	changes := make([]audit.Change, 0, len(paid)+len(refused))
+	for i, r := range paid {
+		changes = append(changes, audit.Change{Entity: "payment", EntityID: itoa(pids[i]), Action: "paid",
+			Before: map[string]any{"status": PaymentPending}, After: map[string]any{"status": PaymentPaid, "paid_on": r.PaidOn, "bank_serial": r.Serial}})
+	}
+	for i, r := range refused {
+		changes = append(changes, audit.Change{Entity: "payment", EntityID: itoa(rids[i]), Action: "refused",
+			Before: map[string]any{"status": PaymentPending}, After: map[string]any{"status": PaymentRefused, "failure": r.Reason}})
+	}
+	return s.recordMany(ctx, tx, changes)
 }
 
 // markPaid marks payments ids (rows their results) 已拨付, only from 待拨付,

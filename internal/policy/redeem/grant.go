@@ -683,12 +683,17 @@ func needsConfirm(pol *policy.Policy, cl *policy.Clause) bool {
 	return cl.Amount != nil || strings.TrimSpace(pol.Pledge) != ""
 }
 
-// pendingGrant is a grant under review, as the budget rule sees it.
+// pendingGrant is a grant under review, as the budget rule sees it: its
+// amount and, for a rule ordered by a field, that field's value.
 type pendingGrant struct {
-	id, enterprise int64
-	amount         int64
-	data           map[string]any
+	id, amount int64
+	key        string // orderValue of the budget's order field
+	keyed      bool   // whether the grant has a value for it
 }
+
+// ChunkRows is how many rows approval and the bank import read, write and
+// audit at a time, so that their memory does not grow with the list.
+const ChunkRows = 2000
 
 // ApproveGrants approves every 待审核 grant of 免申即享 clause clauseID:
 // the clause's budget is applied with its cutting rule (grants it cannot
@@ -698,6 +703,10 @@ type pendingGrant struct {
 // are confirmed at once when there is neither money nor a pledge. Those who
 // redeem the clause may call it. Errors: Unauthenticated, Forbidden,
 // NotFound, Conflict (nothing to approve; not a published 免申即享 clause).
+//
+// The list is approved in one transaction (all of it or none), read,
+// updated and audited ChunkRows grants at a time in listing order: only a
+// list cut by a field's order is held whole, as (id, amount, value).
 func (s *Service) ApproveGrants(ctx context.Context, a *auth.Actor, clauseID int64) (*ReviewResult, error) {
 	cl, pol, err := s.clauseFor(ctx, a, clauseID)
 	if err != nil {
@@ -706,53 +715,73 @@ func (s *Service) ApproveGrants(ctx context.Context, a *auth.Actor, clauseID int
 	if err := listable(pol, cl); err != nil {
 		return nil, err
 	}
-	out := &ReviewResult{Status: s.afterApproval(pol, cl)}
 	today := s.today()
+	var out *ReviewResult
 	err = s.db.InTx(ctx, func(tx *store.Tx) error {
+		out = &ReviewResult{Status: s.afterApproval(pol, cl)}
 		used, err := lockClause(ctx, tx, clauseID)
 		if err != nil {
 			return err
 		}
-		list, err := pendingGrants(ctx, tx, clauseID, GrantListed)
+		// The list as it stands now: grants listed later (a generation
+		// running beside) are left for the next review.
+		var n int
+		var total, last int64
+		if err := tx.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(COALESCE(approved_amount, amount)), 0), COALESCE(MAX(id), 0)
+			FROM policy_grants WHERE clause_id = ? AND status = ?`, clauseID, GrantListed).Scan(&n, &total, &last); err != nil {
+			return errs.Wrap(err, "read grants")
+		}
+		if n == 0 {
+			return errs.Errorf(errs.Conflict, "没有待审核的兑现名单")
+		}
+		al, err := newAllotter(ctx, tx, cl, used, total, last)
 		if err != nil {
 			return err
 		}
-		if len(list) == 0 {
-			return errs.Errorf(errs.Conflict, "没有待审核的兑现名单")
-		}
-		approved := allot(list, cl, used)
-		var ok []approval
-		var cut []int64
-		var changes []audit.Change
-		for i, g := range list {
-			if approved[i] < 0 {
-				cut = append(cut, g.id)
-				changes = append(changes, audit.Change{Entity: "grant", EntityID: itoa(g.id), Action: "exclude",
-					Before: map[string]any{"status": GrantListed}, After: map[string]any{"status": GrantExcluded, "reason": budgetCutReason(cl)}})
-				continue
+		why, ms := budgetCutReason(cl), store.Millis(s.now())
+		for after := int64(0); ; {
+			part, err := pendingGrants(ctx, tx, clauseID, GrantListed, after, last, s.chunk, "")
+			if err != nil {
+				return err
 			}
-			if approved[i] < g.amount {
-				out.Reduced++
+			if len(part) == 0 {
+				break
 			}
-			ok = append(ok, approval{id: g.id, amount: approved[i]})
-			out.ApprovedAmount += approved[i]
-			changes = append(changes, audit.Change{Entity: "grant", EntityID: itoa(g.id), Action: "approve",
-				Before: map[string]any{"status": GrantListed, "amount": g.amount}, After: map[string]any{"status": out.Status, "approved_amount": approved[i]}})
+			after = part[len(part)-1].id
+			ok := make([]approval, 0, len(part))
+			var cut []int64
+			changes := make([]audit.Change, 0, len(part))
+			for _, g := range part {
+				amount := al.amount(g)
+				if amount < 0 {
+					cut = append(cut, g.id)
+					changes = append(changes, audit.Change{Entity: "grant", EntityID: itoa(g.id), Action: "exclude",
+						Before: map[string]any{"status": GrantListed}, After: map[string]any{"status": GrantExcluded, "reason": why}})
+					continue
+				}
+				if amount < g.amount {
+					out.Reduced++
+				}
+				ok = append(ok, approval{id: g.id, amount: amount})
+				out.ApprovedAmount += amount
+				changes = append(changes, audit.Change{Entity: "grant", EntityID: itoa(g.id), Action: "approve",
+					Before: map[string]any{"status": GrantListed, "amount": g.amount}, After: map[string]any{"status": out.Status, "approved_amount": amount}})
+			}
+			out.Approved, out.Cut = out.Approved+len(ok), out.Cut+len(cut)
+			if err := s.approve(ctx, tx, ok, out.Status, a.PersonRef(), today); err != nil {
+				return err
+			}
+			if err := excludeIDs(ctx, tx, cut, why, a.PersonRef(), ms); err != nil {
+				return err
+			}
+			if err := s.recordMany(ctx, tx, changes); err != nil {
+				return err
+			}
 		}
-		out.Approved, out.Cut = len(ok), len(cut)
 		if err := useBudget(ctx, tx, clauseID, cl.Budget, out.ApprovedAmount); err != nil {
 			return err
 		}
-		if err := s.approve(ctx, tx, ok, out.Status, a.PersonRef(), today); err != nil {
-			return err
-		}
-		if err := excludeIDs(ctx, tx, cut, budgetCutReason(cl), a.PersonRef(), store.Millis(s.now())); err != nil {
-			return err
-		}
-		if err := s.recordMany(ctx, tx, changes); err != nil {
-			return err
-		}
-		if out.Status == GrantConfirming && len(ok) > 0 {
+		if out.Status == GrantConfirming && out.Approved > 0 {
 			return s.enqueueNotify(ctx, tx, clauseID)
 		}
 		return nil
@@ -783,24 +812,41 @@ type approval struct {
 	id, amount int64
 }
 
-// pendingGrants reads the grants of clauseID in status, in listing order.
-func pendingGrants(ctx context.Context, tx *store.Tx, clauseID int64, status string) ([]pendingGrant, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT id, enterprise_id, COALESCE(approved_amount, amount), data FROM policy_grants
-		WHERE clause_id = ? AND status = ? ORDER BY id`, clauseID, status)
+// pendingGrants reads at most limit (0: all) grants of clauseID in status
+// with an id in (after, last], in listing order; with a field, each with
+// that field's value in its data (the budget's order).
+func pendingGrants(ctx context.Context, tx *store.Tx, clauseID int64, status string, after, last int64, limit int,
+	field string) ([]pendingGrant, error) {
+	data := "''"
+	if field != "" {
+		data = "data"
+	}
+	q := `SELECT id, COALESCE(approved_amount, amount), ` + data + ` FROM policy_grants
+		WHERE clause_id = ? AND status = ? AND id > ? AND id <= ? ORDER BY id`
+	args := []any{clauseID, status, after, last}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := tx.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, errs.Wrap(err, "read grants")
 	}
 	defer rows.Close()
 	var out []pendingGrant
+	var text string
 	for rows.Next() {
 		var g pendingGrant
-		var data string
-		if err := rows.Scan(&g.id, &g.enterprise, &g.amount, &data); err != nil {
+		if err := rows.Scan(&g.id, &g.amount, &text); err != nil {
 			return nil, errs.Wrap(err, "read grants")
 		}
-		d := json.NewDecoder(strings.NewReader(data))
-		d.UseNumber()
-		_ = d.Decode(&g.data)
+		if field != "" {
+			var m map[string]any
+			d := json.NewDecoder(strings.NewReader(text))
+			d.UseNumber()
+			_ = d.Decode(&m)
+			g.key, g.keyed = orderValue(m[field])
+		}
 		out = append(out, g)
 	}
 	return out, errs.Wrap(rows.Err(), "read grants")
@@ -854,69 +900,92 @@ func excludeIDs(ctx context.Context, tx *store.Tx, ids []int64, why string, by *
 	return nil
 }
 
-// allot applies cl's budget to list (in listing order) when used of it is
-// committed already: it returns the approved amount of each grant, -1 for
-// a grant the budget cannot hold. Without a budget, or when everything
-// fits, every grant gets its amount; otherwise 按比例 scales every amount by
-// remaining ÷ total (rounded down, so the sum never passes the budget),
-// 先到先得 grants in listing order and 按字段排序 in the order of the field,
-// each while the remainder holds the next grant whole.
-func allot(list []pendingGrant, cl *policy.Clause, used int64) []int64 {
-	out := make([]int64, len(list))
-	var total int64
-	for i, g := range list {
-		out[i] = g.amount
-		total += g.amount
-	}
+// allotter applies cl's budget, of which used is committed already, to a
+// list of total yuan read in listing order: amount returns each grant's
+// approved amount, -1 for a grant the budget cannot hold. Without a
+// budget, or when everything fits, every grant gets its amount; otherwise
+// 按比例 scales every amount by remaining ÷ total (rounded down, so the sum
+// never passes the budget), 先到先得 grants in listing order and 按字段排序
+// in the order of the field, each while the remainder holds the next grant
+// whole.
+type allotter struct {
+	all              bool // every grant gets its amount
+	rule             string
+	remaining, total int64
+	full             bool
+	cut              map[int64]bool // 按字段排序: decided beforehand
+}
+
+// newAllotter prepares the budget rule for the grants of cl listed in
+// status 待审核 up to id last; for 按字段排序 it reads their order values.
+func newAllotter(ctx context.Context, tx *store.Tx, cl *policy.Clause, used, total, last int64) (*allotter, error) {
+	al := &allotter{total: total, all: true}
 	if cl.Budget == nil {
-		return out
+		return al, nil
 	}
-	remaining := max(*cl.Budget-used, 0)
-	if total <= remaining {
-		return out
+	al.remaining = max(*cl.Budget-used, 0)
+	if total <= al.remaining {
+		return al, nil
 	}
-	if cl.BudgetRule == policy.BudgetProRata {
-		for i, g := range list {
-			hi, lo := bits.Mul64(uint64(g.amount), uint64(remaining))
-			q, _ := bits.Div64(hi, lo, uint64(total))
-			out[i] = int64(q)
+	al.all = false
+	al.rule = cl.BudgetRule
+	if al.rule != policy.BudgetByField {
+		return al, nil
+	}
+	field, desc := strings.CutPrefix(cl.BudgetOrder, "-")
+	list, err := pendingGrants(ctx, tx, cl.ClauseID, GrantListed, 0, last, 0, field)
+	if err != nil {
+		return nil, err
+	}
+	slices.SortStableFunc(list, func(x, y pendingGrant) int {
+		switch {
+		case !x.keyed && !y.keyed:
+			return 0
+		case !x.keyed:
+			return 1 // unknown last
+		case !y.keyed:
+			return -1
 		}
-		return out
-	}
-	order := make([]int, len(list))
-	for i := range order {
-		order[i] = i
-	}
-	if cl.BudgetRule == policy.BudgetByField {
-		field, desc := strings.CutPrefix(cl.BudgetOrder, "-")
-		slices.SortStableFunc(order, func(x, y int) int {
-			vx, okx := orderValue(list[x].data[field])
-			vy, oky := orderValue(list[y].data[field])
-			switch {
-			case !okx && !oky:
-				return 0
-			case !okx:
-				return 1 // unknown last
-			case !oky:
-				return -1
-			}
-			c := strings.Compare(vx, vy)
-			if desc {
-				c = -c
-			}
-			return c
-		})
-	}
-	full := false
-	for _, i := range order {
-		if !full && list[i].amount <= remaining {
-			remaining -= list[i].amount
+		c := strings.Compare(x.key, y.key)
+		if desc {
+			c = -c
+		}
+		return c
+	})
+	al.cut = map[int64]bool{}
+	for _, g := range list {
+		if !al.full && g.amount <= al.remaining {
+			al.remaining -= g.amount
 			continue
 		}
-		full = true // 额满为止: no later grant jumps the queue
-		out[i] = -1
+		al.full = true // 额满为止: no later grant jumps the queue
+		al.cut[g.id] = true
 	}
-	return out
+	return al, nil
+}
+
+// amount is g's approved amount, -1 when it is cut; grants come in listing
+// order.
+func (al *allotter) amount(g pendingGrant) int64 {
+	switch {
+	case al.all:
+		return g.amount
+	case al.rule == policy.BudgetProRata:
+		hi, lo := bits.Mul64(uint64(g.amount), uint64(al.remaining))
+		q, _ := bits.Div64(hi, lo, uint64(al.total))
+		return int64(q)
+	case al.rule == policy.BudgetByField:
+		if al.cut[g.id] {
+			return -1
+		}
+		return g.amount
+	}
+	if !al.full && g.amount <= al.remaining {
+		al.remaining -= g.amount
+		return g.amount
+	}
+	al.full = true
+	return -1
 }
 
 // orderValue makes a data value comparable as a string: numbers padded so

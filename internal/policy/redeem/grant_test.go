@@ -3,6 +3,7 @@ package redeem_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/qinqing/qinqing/internal/enterprise"
@@ -158,54 +159,71 @@ func TestGrantList(t *testing.T) {
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 
 // TestBudgetRules checks that a list never passes its clause's budget and
-// is cut by the clause's rule.
+// is cut by the clause's rule, whether approval reads the list in one chunk
+// or crosses chunks (of 1 and 3 grants), with one audit entry per grant.
 func TestBudgetRules(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db, fixtureOptions{})
 		// Revenues 1, 4, 2, 3 千万: amounts 10, 40, 20, 30 万 at 1 %; total 100 万.
 		ids := f.seed(t, firm(1, 1e7, "高新技术企业"), firm(2, 4e7, "高新技术企业"), firm(3, 2e7, "高新技术企业"), firm(4, 3e7, "高新技术企业"))
-		for _, tc := range []struct {
-			name, rule, order string
-			want              map[int]int64 // index → approved, -1 cut
-		}{
-			{"FirstCome", policy.BudgetFirstCome, "", map[int]int64{0: 100000, 1: 400000, 2: -1, 3: -1}},
-			{"ProRata", policy.BudgetProRata, "", map[int]int64{0: 60000, 1: 240000, 2: 120000, 3: 180000}},
-			{"ByFieldDesc", policy.BudgetByField, "-revenue", map[int]int64{1: 400000, 3: -1, 2: -1, 0: -1}},
-			{"ByFieldAsc", policy.BudgetByField, "revenue", map[int]int64{0: 100000, 2: 200000, 3: 300000, 1: -1}},
-		} {
-			t.Run("OK"+tc.name, func(t *testing.T) {
-				c := clause(policy.ModeAutomatic, highTech, `{"rate": 0.01, "of": "revenue"}`)
-				c.Budget, c.BudgetRule, c.BudgetOrder = ptr(int64(600000)), tc.rule, tc.order
-				_, cl := f.publish(t, "", c)
-				if _, err := f.Svc.Generate(ctx, f.Staff, cl.ClauseID); err != nil {
-					t.Fatal(err)
-				}
-				res, err := f.Svc.ApproveGrants(ctx, f.Staff, cl.ClauseID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				gs := f.grants(t, cl.ClauseID)
-				var sum int64
-				for i, want := range tc.want {
-					g := gs[ids[i]]
-					switch {
-					case want < 0 && g.Status != redeem.GrantExcluded:
-						t.Errorf("enterprise %d: %s, want cut", i+1, g.Status)
-					case want >= 0 && (g.ApprovedAmount == nil || *g.ApprovedAmount != want):
-						t.Errorf("enterprise %d approved %v, want %d", i+1, g.ApprovedAmount, want)
+		for _, chunk := range []int{redeem.ChunkRows, 1, 3} {
+			redeem.SetChunkRows(f.Svc, chunk)
+			for _, tc := range []struct {
+				name, rule, order string
+				want              map[int]int64 // index → approved, -1 cut
+			}{
+				{"FirstCome", policy.BudgetFirstCome, "", map[int]int64{0: 100000, 1: 400000, 2: -1, 3: -1}},
+				{"ProRata", policy.BudgetProRata, "", map[int]int64{0: 60000, 1: 240000, 2: 120000, 3: 180000}},
+				{"ByFieldDesc", policy.BudgetByField, "-revenue", map[int]int64{1: 400000, 3: -1, 2: -1, 0: -1}},
+				{"ByFieldAsc", policy.BudgetByField, "revenue", map[int]int64{0: 100000, 2: 200000, 3: 300000, 1: -1}},
+			} {
+				t.Run(fmt.Sprintf("OK%s/chunk%d", tc.name, chunk), func(t *testing.T) {
+					c := clause(policy.ModeAutomatic, highTech, `{"rate": 0.01, "of": "revenue"}`)
+					c.Budget, c.BudgetRule, c.BudgetOrder = ptr(int64(600000)), tc.rule, tc.order
+					_, cl := f.publish(t, "", c)
+					if _, err := f.Svc.Generate(ctx, f.Staff, cl.ClauseID); err != nil {
+						t.Fatal(err)
 					}
-					if want > 0 {
-						sum += want
+					res, err := f.Svc.ApproveGrants(ctx, f.Staff, cl.ClauseID)
+					if err != nil {
+						t.Fatal(err)
 					}
-				}
-				if sum > 600000 || res.ApprovedAmount != sum {
-					t.Errorf("approved %d (result %d), budget 600000", sum, res.ApprovedAmount)
-				}
-				if used := f.count(t, `SELECT budget_used FROM policy_redeem_clauses WHERE clause_id = ?`, cl.ClauseID); int64(used) != sum {
-					t.Errorf("budget used %d, want %d", used, sum)
-				}
-			})
+					gs := f.grants(t, cl.ClauseID)
+					var sum int64
+					for i, want := range tc.want {
+						g := gs[ids[i]]
+						switch {
+						case want < 0 && g.Status != redeem.GrantExcluded:
+							t.Errorf("enterprise %d: %s, want cut", i+1, g.Status)
+						case want >= 0 && (g.ApprovedAmount == nil || *g.ApprovedAmount != want):
+							t.Errorf("enterprise %d approved %v, want %d", i+1, g.ApprovedAmount, want)
+						}
+						if want > 0 {
+							sum += want
+						}
+					}
+					if sum > 600000 || res.ApprovedAmount != sum {
+						t.Errorf("approved %d (result %d), budget 600000", sum, res.ApprovedAmount)
+					}
+					if used := f.count(t, `SELECT budget_used FROM policy_redeem_clauses WHERE clause_id = ?`, cl.ClauseID); int64(used) != sum {
+						t.Errorf("budget used %d, want %d", used, sum)
+					}
+					if res.Approved+res.Cut != len(tc.want) {
+						t.Errorf("result %+v: %d grants", res, len(tc.want))
+					}
+					for i := range tc.want {
+						action := "approve"
+						if tc.want[i] < 0 {
+							action = "exclude"
+						}
+						if n := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE entity = 'grant' AND entity_id = ? AND action = ?`,
+							itoa(gs[ids[i]].ID), action); n != 1 {
+							t.Errorf("enterprise %d: %d audit entries %s", i+1, n, action)
+						}
+					}
+				})
+			}
 		}
 	})
 }

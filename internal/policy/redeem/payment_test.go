@@ -415,3 +415,73 @@ func paidOnce(t *testing.T, f1, f2 *fixture) {
 		t.Errorf("%d audit entries of payments paid, want %d", n, b.Count)
 	}
 }
+
+// TestBankImportChunks imports a bank file larger than one chunk (two rows
+// a chunk): the counts, the errors in line order (a repeated reference and
+// an unmatched one in different chunks), every payment's status and one
+// audit entry each are as for one chunk; the same file again changes
+// nothing.
+func TestBankImportChunks(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		f := newFixture(t, db, fixtureOptions{})
+		redeem.SetChunkRows(f.Svc, 2)
+		var ents []*enterprise.Enterprise
+		for i := range 7 {
+			ents = append(ents, firm(i+1, int64(i+2)*1e7, "高新技术企业"))
+		}
+		ids := f.seed(t, ents...)
+		_, cl := f.publish(t, "", clause(policy.ModeAutomatic, highTech, `{"fixed": 100000}`))
+		gs := f.confirmedList(t, cl, ents, ids)
+		b, err := f.Svc.CreateBatch(ctx, f.Staff, 0)
+		if err != nil || b.Count != 7 {
+			t.Fatalf("batch = %+v, %v", b, err)
+		}
+		ref := func(i int) string { return redeem.Reference(gs[ids[i]].ID, redeem.PaymentFull, 1) }
+		file := bankFile(
+			[5]string{ref(0), "成功", "", "SN0", "2026-03-04"}, // line 2
+			[5]string{ref(1), "失败", "账户已销户", "", ""},       // 3
+			[5]string{"FK9999999999A1", "成功", "", "SNX", "2026-03-04"},
+			[5]string{ref(2), "成功", "", "SN2", "2026-03-04"},
+			[5]string{"", "成功", "", "", "2026-03-04"}, // 6: no reference
+			[5]string{ref(3), "成功", "", "SN3", "2026-03-04"},
+			[5]string{ref(2), "成功", "", "SN2", "2026-03-04"}, // 8: repeated
+			[5]string{ref(4), "成功", "", "SN4", "2026-03-04"},
+			[5]string{ref(5), "失败", "户名与账号不符", "", ""},
+			[5]string{ref(6), "成功", "", "SN6", "2026-03-04"},
+		)
+		lines := func(errs []redeem.BankError) []int {
+			var out []int
+			for _, e := range errs {
+				out = append(out, e.Line)
+			}
+			return out
+		}
+		res, err := f.Svc.ImportBankResults(ctx, f.Staff, b.ID, bytes.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Read != 10 || res.Paid != 5 || res.Refused != 2 || res.Unchanged != 0 || res.Unmatched != 1 ||
+			fmt.Sprint(lines(res.Errors)) != "[4 6 8]" {
+			t.Fatalf("import = %+v", res)
+		}
+		for status, want := range map[string]int{redeem.PaymentPaid: 5, redeem.PaymentRefused: 2, redeem.PaymentPending: 0} {
+			if n := f.count(t, `SELECT COUNT(*) FROM policy_payments WHERE batch_id = ? AND status = ?`, b.ID, status); n != want {
+				t.Errorf("%d payments %s, want %d", n, status, want)
+			}
+		}
+		for action, want := range map[string]int{"paid": 5, "refused": 2} {
+			if n := f.count(t, `SELECT COUNT(*) FROM audit_log WHERE entity = 'payment' AND action = ?`, action); n != want {
+				t.Errorf("%d audit entries %s, want %d", n, action, want)
+			}
+		}
+		again, err := f.Svc.ImportBankResults(ctx, f.Staff, b.ID, bytes.NewReader(file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.Read != 10 || again.Paid != 0 || again.Refused != 0 || again.Unchanged != 7 || again.Unmatched != 1 ||
+			fmt.Sprint(lines(again.Errors)) != "[4 6 8]" {
+			t.Errorf("again = %+v", again)
+		}
+	})
+}

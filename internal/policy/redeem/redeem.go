@@ -117,6 +117,9 @@ type Service struct {
 
 	confirmDays, payDays, reviewDays, acceptDays int
 	countersign, selfReview                      bool
+	// chunk is how many rows approval and the bank import read, write and
+	// audit at a time (ChunkRows; tests set less).
+	chunk int
 	// system reads what a background job needs (published clauses, any
 	// record) without a person's rights; the audit log still records the
 	// job's own actor from the context.
@@ -129,7 +132,7 @@ func New(db *store.DB, pol *policy.Service, opts Options) *Service {
 	s := &Service{db: db, policy: pol, audit: opts.Audit, notify: opts.Notify, jobs: opts.Jobs, cal: opts.Calendar,
 		now: opts.Now, log: opts.Logger, units: opts.Units, owners: opts.Owners, ents: opts.Enterprises, report: opts.Reports,
 		confirmDays: opts.ConfirmDays, payDays: opts.PaymentDays, reviewDays: opts.ReviewDays, acceptDays: opts.AcceptDays,
-		countersign: opts.Countersign, selfReview: opts.AllowSelfReview,
+		countersign: opts.Countersign, selfReview: opts.AllowSelfReview, chunk: ChunkRows,
 		system: &auth.Actor{Name: audit.System, DisplayName: "系统", Role: auth.RoleAdmin}}
 	if s.now == nil {
 		s.now = time.Now
