@@ -440,7 +440,7 @@ func TestBankImportChunks(t *testing.T) {
 		ref := func(i int) string { return redeem.Reference(gs[ids[i]].ID, redeem.PaymentFull, 1) }
 		file := bankFile(
 			[5]string{ref(0), "成功", "", "SN0", "2026-03-04"}, // line 2
-			[5]string{ref(1), "失败", "账户已销户", "", ""},       // 3
+			[5]string{ref(1), "失败", "账户已销户", "", ""},         // 3
 			[5]string{"FK9999999999A1", "成功", "", "SNX", "2026-03-04"},
 			[5]string{ref(2), "成功", "", "SN2", "2026-03-04"},
 			[5]string{"", "成功", "", "", "2026-03-04"}, // 6: no reference
