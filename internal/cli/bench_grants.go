@@ -21,7 +21,7 @@ batch of every grant, its export as CSV and xlsx, and the bank's result
 file for every payment, imported twice — each with its time and the
 process's peak resident memory.
 
-	qinqing bench grants [--enterprises 2250000] [--pg postgres://…] [--db FILE] [--keep]`
+	qinqing bench grants [--enterprises 2250000] [--pg postgres://…] [--db FILE] [--keep] [--cpuprofile FILE]`
 
 func runBenchGrants(ctx context.Context, env Env, args []string) error {
 	fs := newFlagSet(env, "bench grants", "bench grants [flags]", benchGrantsUsage)
@@ -29,6 +29,7 @@ func runBenchGrants(ctx context.Context, env Env, args []string) error {
 	pg := fs.String("pg", "", "PostgreSQL DSN (default $"+testPostgresEnv+"); empty skips PostgreSQL")
 	db := fs.String("db", "", "SQLite file to create (must not exist; default in the temporary directory)")
 	keep := fs.Bool("keep", false, "keep the SQLite file and the PostgreSQL schema")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the measured operations (not the synthesis and load), labelled op=…, to this file")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -41,7 +42,16 @@ func runBenchGrants(ctx context.Context, env Env, args []string) error {
 	if *db == "" {
 		*db = filepath.Join(os.TempDir(), fmt.Sprintf("qinqing-bench-grants-%d.db", os.Getpid()))
 	}
-	rep, err := grantbench.Run(ctx, grantbench.Options{Enterprises: *n, SQLitePath: *db, PGDSN: *pg, Keep: *keep, Log: env.Stderr})
+	o := grantbench.Options{Enterprises: *n, SQLitePath: *db, PGDSN: *pg, Keep: *keep, Log: env.Stderr}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return errs.Wrap(err, "create profile")
+		}
+		defer f.Close()
+		o.CPUProfile = f
+	}
+	rep, err := grantbench.Run(ctx, o)
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,8 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -68,6 +70,10 @@ type Options struct {
 	PGDSN       string // PostgreSQL base DSN; a fresh schema is used and dropped; "" skips PostgreSQL
 	Keep        bool   // keep the SQLite file and the PostgreSQL schema
 	Log         io.Writer
+	// CPUProfile, when set, receives a CPU profile of the measured
+	// operations only (not the synthesis and load), each labelled op=<its
+	// operation> (go tool pprof -tagfocus op=approve).
+	CPUProfile io.Writer
 }
 
 // Row is one line of the result table.
@@ -78,7 +84,10 @@ type Row struct {
 	Took      time.Duration
 	PeakMB    float64 // the process's peak resident memory during the operation (0: not measured)
 	AboveMB   float64 // of which above what it held when the operation began
-	Ratio     string  // rows per second over the plain INSERT … SELECT's, for generation
+	LiveMB    float64 // the Go heap's largest live size after a collection during the operation, above its size at the start
+	GCs       int     // collections during the operation (LiveMB means something only when there was one)
+	Ratio     string  // rows per second over the plain INSERT … SELECT's (bare table), for generation
+	RatioTbl  string  // rows per second over the same INSERT … SELECT into policy_grants, for generation
 	Note      string
 }
 
@@ -92,18 +101,24 @@ type Report struct {
 // Print writes the report as a table followed by the notes.
 func (r *Report) Print(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "dataset\tdatabase\toperation\trows\tseconds\trows/s\tpeak RSS MB\tof which during\tratio to plain\t")
+	fmt.Fprintln(tw, "dataset\tdatabase\toperation\trows\tseconds\trows/s\tpeak RSS MB\tof which during\tlive heap during\tGCs\t"+
+		"ratio to plain (bare)\tratio to plain (policy_grants)\t")
+	dash := func(s string) string {
+		if s == "" {
+			return "-"
+		}
+		return s
+	}
 	for _, row := range r.Rows {
-		peak, above := "-", "-"
+		peak, above, live := "-", "-", "-"
 		if row.PeakMB > 0 {
 			peak, above = fmt.Sprintf("%.0f", row.PeakMB), fmt.Sprintf("+%.0f", row.AboveMB)
 		}
-		ratio := row.Ratio
-		if ratio == "" {
-			ratio = "-"
+		if row.GCs > 0 {
+			live = fmt.Sprintf("+%.0f", row.LiveMB)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t\n", r.Dataset, row.Database, row.Operation, row.Rows, row.Took.Seconds(),
-			float64(row.Rows)/max(row.Took.Seconds(), 1e-9), peak, above, ratio)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%.2f\t%.0f\t%s\t%s\t%s\t%d\t%s\t%s\t\n", r.Dataset, row.Database, row.Operation, row.Rows, row.Took.Seconds(),
+			float64(row.Rows)/max(row.Took.Seconds(), 1e-9), peak, above, live, row.GCs, dash(row.Ratio), dash(row.RatioTbl))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -188,6 +203,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	ents = nil
 	runtime.GC()
 	debug.FreeOSMemory()
+	if o.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(o.CPUProfile); err != nil {
+			return nil, errs.Wrap(err, "start profile")
+		}
+		defer pprof.StopCPUProfile()
+	}
 	for _, db := range dbs {
 		if _, err := db.ExecContext(ctx, "ANALYZE"); err != nil {
 			return nil, errs.Wrap(err, "analyze")
@@ -203,9 +224,11 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		"INSERT … SELECT into policy_grants: the same statement into the grants table itself, in a transaction rolled back afterwards: what the table's keys, foreign keys and indexes cost",
 		"generation: GenerateGrants and the job runner until the job is done (snapshot evaluation, re-reading candidates from the registry, unique (clause, enterprise) ON CONFLICT DO NOTHING, progress)",
 		"peak RSS: the process's VmHWM, reset before each operation (/proc/self/clear_refs); \"of which during\" is the peak above the RSS at its start",
+		"live heap during: the largest live Go heap after a collection during the operation (runtime/metrics /gc/heap/live:bytes, sampled every 10 ms) above "+
+			"its size at the start, what the operation holds rather than the garbage the collector lets accumulate up to GOGC (\"-\": no collection ran)",
 		fmt.Sprintf("machine: %d CPUs, GOMAXPROCS=%d; load average (1, 5, 15 min) %s before, %s after", runtime.NumCPU(), runtime.GOMAXPROCS(0),
 			loadBefore, importbench.LoadAverage()),
-		"target: generation ≥ 0.50× the plain INSERT … SELECT's rows/s")
+		"target: generation ≥ 0.50× the plain INSERT … SELECT's rows/s (the bare table: the issue's peer; policy_grants: the floor of this table)")
 	return rep, nil
 }
 
@@ -296,7 +319,7 @@ func runOn(ctx context.Context, db *store.DB, rep *Report, logf func(string, ...
 	}
 	add := func(op string, rows int, m measured, ratio, note string) {
 		rep.Rows = append(rep.Rows, Row{Database: name, Operation: op, Rows: rows, Took: m.took, PeakMB: m.peakMB, AboveMB: m.aboveMB,
-			Ratio: ratio, Note: note})
+			LiveMB: m.liveMB, GCs: m.gcs, Ratio: ratio, Note: note})
 		logf("%s: %s: %d rows in %v", name, op, rows, m.took.Round(time.Millisecond))
 	}
 
@@ -312,11 +335,12 @@ func runOn(ctx context.Context, db *store.DB, rep *Report, logf func(string, ...
 	}
 	add("INSERT … SELECT into policy_grants", tableRows, table, fmt.Sprintf("%.2f", plain.took.Seconds()/table.took.Seconds()),
 		"the same statement into the real table (keys, foreign keys, indexes), rolled back")
+	rep.Rows[len(rep.Rows)-1].RatioTbl = "1.00"
 
 	// Generation through the job, then again.
 	var gen measured
 	var listed int
-	gen, err = measure(func() error {
+	gen, err = measure("generate", func() error {
 		return b.generate(ctx, cl.ClauseID)
 	})
 	if err != nil {
@@ -330,7 +354,8 @@ func runOn(ctx context.Context, db *store.DB, rep *Report, logf func(string, ...
 		note = fmt.Sprintf("generation listed %d, the plain INSERT … SELECT %d", listed, plainRows)
 	}
 	add("grant list generation (job)", listed, gen, fmt.Sprintf("%.2f", plain.took.Seconds()/gen.took.Seconds()), note)
-	again, err := measure(func() error { return b.generate(ctx, cl.ClauseID) })
+	rep.Rows[len(rep.Rows)-1].RatioTbl = fmt.Sprintf("%.2f", table.took.Seconds()/gen.took.Seconds())
+	again, err := measure("generate-again", func() error { return b.generate(ctx, cl.ClauseID) })
 	if err != nil {
 		return err
 	}
@@ -341,7 +366,7 @@ func runOn(ctx context.Context, db *store.DB, rep *Report, logf func(string, ...
 	add("generation again (adds nothing)", after-listed, again, "", fmt.Sprintf("%d eligible already listed", listed))
 
 	var review *redeem.ReviewResult
-	approve, err := measure(func() error {
+	approve, err := measure("approve", func() error {
 		var err error
 		review, err = b.svc.ApproveGrants(ctx, b.staff, cl.ClauseID)
 		return err
@@ -357,7 +382,7 @@ func runOn(ctx context.Context, db *store.DB, rep *Report, logf func(string, ...
 		return err
 	}
 	var batch *redeem.Batch
-	mk, err := measure(func() error {
+	mk, err := measure("batch", func() error {
 		var err error
 		batch, err = b.svc.CreateBatch(ctx, b.staff, b.unit.ID)
 		return err
@@ -375,7 +400,7 @@ func runOn(ctx context.Context, db *store.DB, rep *Report, logf func(string, ...
 			w = io.MultiWriter(&out, &csvFile)
 		}
 		var n int
-		m, err := measure(func() error {
+		m, err := measure("export-"+format, func() error {
 			var err error
 			n, err = b.svc.ExportBatch(ctx, b.staff, batch.ID, format, w)
 			return err
@@ -392,7 +417,11 @@ func runOn(ctx context.Context, db *store.DB, rep *Report, logf func(string, ...
 	}
 	for _, label := range []string{"bank result import", "the same file again"} {
 		var res *redeem.BankResult
-		m, err := measure(func() error {
+		op := "bank-import"
+		if label != "bank result import" {
+			op = "bank-import-again"
+		}
+		m, err := measure(op, func() error {
 			var err error
 			res, err = b.svc.ImportBankResults(ctx, b.staff, batch.ID, strings.NewReader(bank))
 			return err
@@ -452,7 +481,7 @@ func plainInsert(ctx context.Context, b *bench, p *policy.Policy, cl *policy.Cla
 		return 0, measured{}, err
 	}
 	var n int64
-	m, err := measure(func() error {
+	m, err := measure("plain", func() error {
 		res, err := b.db.ExecContext(ctx, q, args...)
 		if err != nil {
 			return errs.Wrap(err, "plain insert")
@@ -479,7 +508,7 @@ func tableInsert(ctx context.Context, b *bench, p *policy.Policy, cl *policy.Cla
 	var m measured
 	err = b.db.InTx(ctx, func(tx *store.Tx) error {
 		var err error
-		m, err = measure(func() error {
+		m, err = measure("plain-policy-grants", func() error {
 			res, err := tx.ExecContext(ctx, q, args...)
 			if err != nil {
 				return errs.Wrap(err, "insert into policy_grants")
@@ -618,21 +647,49 @@ func (c *countingWriter) Write(p []byte) (int, error) { c.n += int64(len(p)); re
 
 // measured is the time and memory of one operation.
 type measured struct {
-	took            time.Duration
-	peakMB, aboveMB float64
+	took                    time.Duration
+	peakMB, aboveMB, liveMB float64
+	gcs                     int
 }
 
 // measure runs fn, timing it and reading the process's peak resident
 // memory during it (VmHWM, reset before through /proc/self/clear_refs;
 // zero where the system has neither).
-func measure(fn func() error) (measured, error) {
+func measure(op string, fn func() error) (measured, error) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	reset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 	base := statusKiB("VmRSS")
+	samples := []metrics.Sample{{Name: "/gc/heap/live:bytes"}, {Name: "/gc/cycles/total:gc-cycles"}}
+	metrics.Read(samples)
+	live0, gc0 := samples[0].Value.Uint64(), samples[1].Value.Uint64()
+	var liveMax uint64
+	done, sampled := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(sampled)
+		t := time.NewTicker(10 * time.Millisecond)
+		defer t.Stop()
+		s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				metrics.Read(s)
+				liveMax = max(liveMax, s[0].Value.Uint64())
+			}
+		}
+	}()
 	start := time.Now()
-	err := fn()
+	var err error
+	pprof.Do(context.Background(), pprof.Labels("op", op), func(context.Context) { err = fn() })
 	m := measured{took: time.Since(start)}
+	close(done)
+	<-sampled
+	metrics.Read(samples)
+	liveMax = max(liveMax, samples[0].Value.Uint64())
+	m.gcs = int(samples[1].Value.Uint64() - gc0)
+	m.liveMB = float64(max(liveMax, live0)-live0) / (1 << 20)
 	if peak := statusKiB("VmHWM"); reset && peak > 0 {
 		m.peakMB, m.aboveMB = float64(peak)/1024, float64(max(0, peak-base))/1024
 	}
