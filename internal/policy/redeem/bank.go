@@ -516,9 +516,17 @@ func (s *Service) applyBankRows(ctx context.Context, tx *store.Tx, id int64, row
 	for i, r := range rows {
 		refs[i] = r.Reference
 	}
-	from, args := rowsFrom(tx.Dialect(), len(refs), refs)
-	q, err := tx.QueryContext(ctx, `SELECT t.id, t.reference, t.status, t.bank_serial FROM `+from+`
-		JOIN policy_payments t ON t.reference = v.column1 WHERE t.batch_id = ?`, append(args, id)...)
+	// By the unique index on reference: on SQLite "+" keeps the planner
+	// from reading the whole batch through the index on batch_id instead.
+	in, args := "t.reference = ANY(CAST(? AS TEXT[]))", []any{refs}
+	if tx.Dialect() != store.Postgres {
+		in, args = "t.reference IN ("+store.Placeholders(len(refs))+")", make([]any, len(refs))
+		for i, r := range refs {
+			args[i] = r
+		}
+	}
+	q, err := tx.QueryContext(ctx, `SELECT t.id, t.reference, t.status, t.bank_serial FROM policy_payments t
+		WHERE `+in+` AND +t.batch_id = ?`, append(args, id)...)
 	if err != nil {
 		return errs.Wrap(err, "read batch payments")
 	}
@@ -595,9 +603,10 @@ func markPaid(ctx context.Context, tx *store.Tx, rows []BankRow, ids []int64, ms
 			on[i], serial[i] = r.PaidOn.String(), r.Serial
 		}
 		from, rows := rowsFrom(tx.Dialect(), len(part), ids[at:at+len(part)], on, serial)
+		in, keys := keyIn(tx.Dialect(), "policy_payments.id", ids[at:at+len(part)])
 		res, err := tx.ExecContext(ctx, `UPDATE policy_payments SET status = ?, paid_on = v.column2, bank_serial = v.column3, failure = '', updated_at = ?
 			FROM `+from+`
-			WHERE policy_payments.id = v.column1 AND policy_payments.status = '待拨付'`, append([]any{PaymentPaid, ms}, rows...)...)
+			WHERE policy_payments.id = v.column1 AND policy_payments.status = '待拨付'`+in, append(append([]any{PaymentPaid, ms}, rows...), keys...)...)
 		if err != nil {
 			return errs.Wrap(err, "mark payments paid")
 		}
@@ -619,9 +628,10 @@ func markRefused(ctx context.Context, tx *store.Tx, rows []BankRow, ids []int64,
 			reason[i], serial[i] = r.Reason, r.Serial
 		}
 		from, rows := rowsFrom(tx.Dialect(), len(part), ids[at:at+len(part)], reason, serial)
+		in, keys := keyIn(tx.Dialect(), "policy_payments.id", ids[at:at+len(part)])
 		res, err := tx.ExecContext(ctx, `UPDATE policy_payments SET status = ?, failure = v.column2, bank_serial = v.column3, updated_at = ?
 			FROM `+from+`
-			WHERE policy_payments.id = v.column1 AND policy_payments.status = '待拨付'`, append([]any{PaymentRefused, ms}, rows...)...)
+			WHERE policy_payments.id = v.column1 AND policy_payments.status = '待拨付'`+in, append(append([]any{PaymentRefused, ms}, rows...), keys...)...)
 		if err != nil {
 			return errs.Wrap(err, "mark payments refused")
 		}

@@ -871,11 +871,12 @@ func (s *Service) approve(ctx context.Context, tx *store.Tx, ok []approval, stat
 			ids[i], amounts[i] = g.id, g.amount
 		}
 		from, rows := rowsFrom(tx.Dialect(), len(part), ids, amounts)
-		args := append([]any{status, today.String(), by, confirmBy, payable, ms}, rows...)
+		in, keys := keyIn(tx.Dialect(), "policy_grants.id", ids)
+		args := append(append([]any{status, today.String(), by, confirmBy, payable, ms}, rows...), keys...)
 		res, err := tx.ExecContext(ctx, `UPDATE policy_grants SET status = ?, approved_amount = v.column2, approved_on = ?, reviewed_by = COALESCE(?, reviewed_by),
 			confirm_by = ?, payable_on = ?, reason = '', updated_at = ?
 			FROM `+from+`
-			WHERE policy_grants.id = v.column1 AND policy_grants.status IN ('待审核', '待会签', '已排除')`, args...)
+			WHERE policy_grants.id = v.column1 AND policy_grants.status IN ('待审核', '待会签', '已排除')`+in, args...)
 		if err != nil {
 			return errs.Wrap(err, "approve grants")
 		}
