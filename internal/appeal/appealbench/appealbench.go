@@ -1,10 +1,13 @@
-// Package appealbench measures appeal intake over HTTP against the limit
-// of writing the same rows into the same database: the real server (the
-// web handler on an App, with its jobs running) listens on loopback over a
-// fresh database, C clients POST N appeals to /api/v1/appeals with an API
-// token, and beside it C goroutines INSERT the same fields into a bare
-// table of the same database, one row per transaction — the commit pattern
-// of one intake per appeal.
+// Package appealbench measures appeal intake over HTTP against two limits
+// of writing into the same engine: the real server (the web handler on an
+// App, with its jobs running) listens on loopback over a fresh database, C
+// clients POST N appeals to /api/v1/appeals with an API token. Beside it,
+// C goroutines INSERT the same fields into a bare table of the same
+// database, one row per transaction — the commit pattern of one intake per
+// appeal (Bare); and, after the intake, every row the intakes wrote is
+// read back and C goroutines INSERT exactly those rows into a fresh
+// database of the same engine with the full schema, one transaction per
+// appeal (Replay).
 package appealbench
 
 import (
@@ -17,6 +20,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -294,31 +298,79 @@ func drive(ctx context.Context, n, clients int, m *Measurement, do func(i int) e
 	return ctx.Err()
 }
 
-// Run measures one database: dsn is a SQLite file (removed and created)
-// or a PostgreSQL DSN (a fresh schema, dropped afterwards). It returns the
-// bare loop's measurement, then the intake's.
-func Run(ctx context.Context, dsn string, pg bool, o Options) (bare, intake Measurement, err error) {
-	if pg {
-		schemaDSN, drop, err := store.FreshSchema(ctx, dsn, "bench_appeals_")
-		if err != nil {
-			return bare, intake, err
+// Result is the outcome of one database.
+type Result struct {
+	// Bare is the bare loop: the intake's fields into a table without
+	// an index, one row per transaction.
+	Bare Measurement `json:"bare"`
+	// Intake is POST /api/v1/appeals.
+	Intake Measurement `json:"intake"`
+	// Rows is the hand-written loop of every row the intakes wrote, into
+	// a fresh database with the full schema (Replay).
+	Rows Measurement `json:"rows"`
+	// RowsPerAppeal counts the rows the intakes wrote per appeal, by
+	// table, as read back for Rows.
+	RowsPerAppeal map[string]float64 `json:"rows_per_appeal"`
+}
+
+// Run measures one database: dsn is a SQLite file (removed and created,
+// the replay's beside it, removed afterwards) or a PostgreSQL DSN (fresh
+// schemas, dropped afterwards): the bare loop, the intake, then the
+// replay of the intake's rows into a fresh database.
+func Run(ctx context.Context, dsn string, pg bool, o Options) (Result, error) {
+	var r Result
+	fresh := func(dsn, prefix string) (string, func(), error) {
+		if pg {
+			return store.FreshSchema(ctx, dsn, prefix)
 		}
-		defer drop()
-		dsn = schemaDSN
-	} else {
-		for _, suffix := range []string{"", "-wal", "-shm"} {
-			_ = os.Remove(dsn + suffix)
+		drop := func() {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				_ = os.Remove(dsn + suffix)
+			}
 		}
+		drop()
+		return dsn, func() {}, nil
 	}
-	s, err := Prepare(ctx, dsn, o)
+	intakeDSN, drop, err := fresh(dsn, "bench_appeals_")
 	if err != nil {
-		return bare, intake, err
+		return r, err
+	}
+	defer drop()
+	s, err := Prepare(ctx, intakeDSN, o)
+	if err != nil {
+		return r, err
 	}
 	defer s.App.Close()
 	rows := Rows(o.N, s.Codes)
-	if bare, err = Bare(ctx, s.App.DB, rows, o.Clients); err != nil {
-		return bare, intake, err
+	if r.Bare, err = Bare(ctx, s.App.DB, rows, o.Clients); err != nil {
+		return r, err
 	}
-	intake, err = Intake(ctx, s, rows, o.Clients)
-	return bare, intake, err
+	if r.Intake, err = Intake(ctx, s, rows, o.Clients); err != nil {
+		return r, err
+	}
+	replayDSN := dsn
+	if !pg {
+		replayDSN = strings.TrimSuffix(dsn, ".db") + "-replay.db"
+		defer func() {
+			for _, suffix := range []string{"", "-wal", "-shm"} {
+				_ = os.Remove(replayDSN + suffix)
+			}
+		}()
+	}
+	replayDSN, dropReplay, err := fresh(replayDSN, "bench_appeals_rows_")
+	if err != nil {
+		return r, err
+	}
+	defer dropReplay()
+	ro := o
+	if ro.DataDir != "" {
+		ro.DataDir += "-replay"
+	}
+	dst, err := Prepare(ctx, replayDSN, ro)
+	if err != nil {
+		return r, err
+	}
+	defer dst.App.Close()
+	r.Rows, r.RowsPerAppeal, err = Replay(ctx, s, dst, o.Clients)
+	return r, err
 }

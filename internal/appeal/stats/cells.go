@@ -234,6 +234,23 @@ func (s *Service) Observe(ctx context.Context, tx *store.Tx, ch appeal.Change) e
 // upsert adds delta to the cells, in key order so that concurrent
 // transactions lock rows in the same order.
 func upsert(ctx context.Context, tx *store.Tx, delta map[cellKey]*vec) error {
+	for _, st := range upserts(delta) {
+		if _, err := tx.ExecContext(ctx, st.Query, st.Args...); err != nil {
+			return errs.Wrap(err, "write appeal figures")
+		}
+	}
+	return nil
+}
+
+// Statement is one SQL statement with its arguments, writing Cells cells.
+type Statement struct {
+	Query string
+	Args  []any
+	Cells int
+}
+
+// upserts returns the statements adding delta to the cells, in key order.
+func upserts(delta map[cellKey]*vec) []Statement {
 	keys := make([]cellKey, 0, len(delta))
 	for k, v := range delta {
 		if v.zero() {
@@ -253,6 +270,7 @@ func upsert(ctx context.Context, tx *store.Tx, delta map[cellKey]*vec) error {
 	}
 	conflict := " ON CONFLICT (dim, month, key, unit_id, status) DO UPDATE SET " + strings.Join(sets, ", ")
 	const batch = 150
+	var out []Statement
 	for start := 0; start < len(keys); start += batch {
 		part := keys[start:min(start+batch, len(keys))]
 		rows := make([]string, len(part))
@@ -264,12 +282,23 @@ func upsert(ctx context.Context, tx *store.Tx, delta map[cellKey]*vec) error {
 				args = append(args, n)
 			}
 		}
-		q := "INSERT INTO appeal_stat_cells (" + cols + ") VALUES " + strings.Join(rows, ", ") + conflict
-		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return errs.Wrap(err, "write appeal figures")
-		}
+		out = append(out, Statement{"INSERT INTO appeal_stat_cells (" + cols + ") VALUES " + strings.Join(rows, ", ") + conflict, args, len(part)})
 	}
-	return nil
+	return out
+}
+
+// Contribution returns the upserts adding appeal id's contribution to the
+// cells, as its row in q reads now: what Observe writes for an appeal at
+// its intake. `qinqing bench appeals` replays them in its hand-written
+// loop of the intake's rows. Errors: NotFound, Internal.
+func (s *Service) Contribution(ctx context.Context, q store.Querier, id int64) ([]Statement, error) {
+	var f fact
+	if err := scanFact(q.QueryRowContext(ctx, `SELECT `+factColumns+` FROM appeals WHERE id = ?`, id), &f); err != nil {
+		return nil, store.NotFound(err, "诉求（编号%d）不存在", id)
+	}
+	delta := map[cellKey]*vec{}
+	contribute(s.Calendar, &f, 1, delta)
+	return upserts(delta), nil
 }
 
 // factColumns are the appeal columns a fact is read from.
