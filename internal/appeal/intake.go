@@ -363,6 +363,9 @@ func (s *Service) file(ctx context.Context, a *auth.Actor, f *filing, now time.T
 	// The state does not depend on the attachments' ids, which need the
 	// appeal's row: it is derived before the row is written with it.
 	st := Derive(evs, env)
+	if err := s.ensureNumbering(ctx, f.received); err != nil {
+		return nil, false, err
+	}
 	var out *Appeal
 	var existing int64
 	err = s.fileTx(ctx, func(tx *store.Tx) error {
@@ -442,13 +445,86 @@ func (s *Service) file(ctx context.Context, a *auth.Actor, f *filing, now time.T
 	return out, true, nil
 }
 
+// Numbers: QS2026-000123, counted per year of receipt in Asia/Shanghai,
+// unique across instances. On SQLite (one writer) the year's row of
+// appeal_counters counts them inside the filing transaction. On
+// PostgreSQL a row counter would be locked from the number to the commit
+// and serialise the commits of concurrent intakes, so each year has a
+// sequence (appeal_numbers_2026), created on first use starting after the
+// year's counter row (the demo seed and numbers given before the
+// sequences): nextval takes no lock that lasts, at the cost of a gap when
+// a filing transaction fails after taking its number (never for a
+// repeated reference, which is refused before). The seed advances the
+// sequences past the numbers it gives.
+
+// NumberSequence names the sequence of year's numbers (PostgreSQL).
+func NumberSequence(year int) string { return fmt.Sprintf("appeal_numbers_%d", year) }
+
+// ensureNumbering creates the sequence of the year of received if this
+// instance has not seen it yet (PostgreSQL; nothing on SQLite), outside
+// the filing transaction. Errors: Internal.
+func (s *Service) ensureNumbering(ctx context.Context, received time.Time) error {
+	if s.db.Dialect() != store.Postgres {
+		return nil
+	}
+	year := received.In(workday.Shanghai).Year()
+	if _, ok := s.numbering.Load(year); ok {
+		return nil
+	}
+	var last int64
+	if err := s.db.QueryRowContext(ctx, `SELECT COALESCE(MAX(last), 0) FROM appeal_counters WHERE year = ?`, year).Scan(&last); err != nil {
+		return errs.Wrap(err, "read the year's counter")
+	}
+	if _, err := s.db.ExecContext(ctx, `CREATE SEQUENCE IF NOT EXISTS `+NumberSequence(year)+` START WITH `+strconv.FormatInt(last+1, 10)); err != nil {
+		// Two instances creating it at once: one of them fails on the
+		// catalogue's unique index, and the sequence is there.
+		var exists bool
+		if e := s.db.QueryRowContext(ctx, `SELECT to_regclass(?) IS NOT NULL`, NumberSequence(year)).Scan(&exists); e != nil || !exists {
+			return errs.Wrap(err, "create the year's number sequence")
+		}
+	}
+	s.numbering.Store(year, true)
+	return nil
+}
+
+// numberSequences returns the last number each year's sequence gave
+// (PostgreSQL; none on SQLite). Errors: Internal.
+func numberSequences(ctx context.Context, q store.Querier) (map[int]int, error) {
+	out := map[int]int{}
+	if q.Dialect() != store.Postgres {
+		return out, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT sequencename, COALESCE(last_value, start_value - 1) FROM pg_sequences
+		WHERE schemaname = current_schema() AND sequencename LIKE 'appeal_numbers_%'`)
+	if err != nil {
+		return nil, errs.Wrap(err, "read number sequences")
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name string
+		var last int
+		if err := rows.Scan(&name, &last); err != nil {
+			return nil, errs.Wrap(err, "read number sequences")
+		}
+		if y, err := strconv.Atoi(strings.TrimPrefix(name, "appeal_numbers_")); err == nil {
+			out[y] = last
+		}
+	}
+	return out, errs.Wrap(rows.Err(), "read number sequences")
+}
+
 // nextNumber counts the appeal of the year received in Asia/Shanghai in
 // the filing transaction and returns its number (QS2026-000123).
 func nextNumber(ctx context.Context, tx *store.Tx, received time.Time) (string, error) {
 	year := received.In(workday.Shanghai).Year()
 	var n int64
-	if err := tx.QueryRowContext(ctx, `INSERT INTO appeal_counters (year, last) VALUES (?, 1)
-		ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last + 1 RETURNING last`, year).Scan(&n); err != nil {
+	q := `INSERT INTO appeal_counters (year, last) VALUES (?, 1)
+		ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last + 1 RETURNING last`
+	args := []any{year}
+	if tx.Dialect() == store.Postgres {
+		q, args = `SELECT nextval('`+NumberSequence(year)+`')`, nil
+	}
+	if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
 		return "", errs.Wrap(err, "count appeal")
 	}
 	return fmt.Sprintf("QS%d-%06d", year, n), nil

@@ -222,6 +222,13 @@ func (s *Service) SeedHistory(ctx context.Context, o SeedOptions, progress func(
 		counters[y] = l
 	}
 	crows.Close()
+	seqs, err := numberSequences(ctx, s.db)
+	if err != nil {
+		return nil, err
+	}
+	for y, l := range seqs {
+		counters[y] = max(counters[y], l)
+	}
 	for b := range nb {
 		var items []seeded
 		select {
@@ -255,6 +262,11 @@ func (s *Service) SeedHistory(ctx context.Context, o SeedOptions, progress func(
 			if _, err := tx.ExecContext(ctx, `INSERT INTO appeal_counters (year, last) VALUES (?, ?)
 				ON CONFLICT (year) DO UPDATE SET last = excluded.last`, y, l); err != nil {
 				return errs.Wrap(err, "write counters")
+			}
+		}
+		for y := range seqs {
+			if _, err := tx.ExecContext(ctx, `SELECT setval('`+NumberSequence(y)+`', ?)`, counters[y]); err != nil {
+				return errs.Wrap(err, "advance numbers")
 			}
 		}
 		if tx.Dialect() == store.Postgres {

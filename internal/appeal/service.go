@@ -98,6 +98,8 @@ type Service struct {
 	cat *catalogueCache // nil until loaded or after a change
 
 	batch intakeBatch // the intakes sharing a transaction (SQLite)
+
+	numbering sync.Map // years whose number sequence exists (PostgreSQL): int → bool
 }
 
 // maxTx is the most appeal transactions an instance runs at once.

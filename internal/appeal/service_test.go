@@ -549,3 +549,42 @@ func TestReplayAfterCalendarChange(t *testing.T) {
 		}
 	})
 }
+
+// TestNumbersWithSeed: numbers stay unique and increasing when the demo
+// history is seeded between intakes (on PostgreSQL the intake numbers from
+// a sequence per year, the seed from the counters: each advances the
+// other).
+func TestNumbersWithSeed(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		first, _, err := f.App.Appeals.File(f.Ctx, f.Hotline, f.intake("N-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.App.Appeals.SeedHistory(f.Ctx, appeal.SeedOptions{N: 150, Seed: 3, Years: 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+		second, _, err := f.App.Appeals.File(f.Ctx, f.Hotline, f.intake("N-2"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.App.Appeals.SeedHistory(f.Ctx, appeal.SeedOptions{N: 150, Seed: 4, Years: 1}, nil); err != nil {
+			t.Fatal(err)
+		}
+		third, _, err := f.App.Appeals.File(f.Ctx, f.Hotline, f.intake("N-3"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n, distinct int
+		var last string
+		if err := f.App.DB.QueryRowContext(f.Ctx, `SELECT COUNT(*), COUNT(DISTINCT number), MAX(number) FROM appeals WHERE number LIKE 'QS2026-%'`).
+			Scan(&n, &distinct, &last); err != nil {
+			t.Fatal(err)
+		}
+		if n != distinct || n < 4 {
+			t.Fatalf("%d numbers of 2026, %d distinct", n, distinct)
+		}
+		if !(first.Number < second.Number && second.Number < third.Number) || last != third.Number {
+			t.Fatalf("numbers %s, %s, %s; the last of 2026 is %s", first.Number, second.Number, third.Number, last)
+		}
+	})
+}

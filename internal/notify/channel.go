@@ -28,6 +28,19 @@ type KindFilter interface {
 	Accepts(kind string) bool
 }
 
+// Subscribed is implemented by channels whose destinations are rows of
+// the database (webhooks): Notify enqueues no delivery of a kind that no
+// destination wants when the notification is written — read in the
+// notification's own transaction —, so that a platform without webhooks
+// does not queue, claim and run a job for every notification to find
+// nobody to send it to. A destination added later receives the
+// notifications written after it.
+type Subscribed interface {
+	// Wants returns which of kinds some destination accepts now, read
+	// through q.
+	Wants(ctx context.Context, q store.Querier, kinds []string) (map[string]bool, error)
+}
+
 // Fanout is implemented by channels with several independent destinations
 // (one per webhook): the delivery job asks for the targets and enqueues one
 // job per target, so that one failing receiver is retried alone and the

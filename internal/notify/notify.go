@@ -12,6 +12,7 @@ import (
 	"errors"
 	"github.com/qinqing/qinqing/internal/paging"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -187,6 +188,22 @@ func (s *Service) NotifyMany(ctx context.Context, q store.Querier, ns []Notifica
 	ids, created = make([]int64, len(ns)), make([]bool, len(ns))
 	err = store.InTx(ctx, q, func(q *store.Tx) error {
 		byChannel := map[string][]int64{}
+		wanted := map[string]map[string]bool{} // channel → kinds some destination wants
+		for _, c := range s.channels {
+			if sub, ok := c.(Subscribed); ok {
+				var kinds []string
+				for _, n := range ns {
+					if !slices.Contains(kinds, n.Kind) {
+						kinds = append(kinds, n.Kind)
+					}
+				}
+				w, err := sub.Wants(ctx, q, kinds)
+				if err != nil {
+					return err
+				}
+				wanted[c.Name()] = w
+			}
+		}
 		for i, n := range ns {
 			var userID, enterpriseID, dedupe any
 			if n.UserID != nil {
@@ -213,6 +230,9 @@ func (s *Service) NotifyMany(ctx context.Context, q store.Querier, ns []Notifica
 			created[i] = true
 			for _, c := range s.channels {
 				if f, ok := c.(KindFilter); ok && !f.Accepts(n.Kind) {
+					continue
+				}
+				if w, ok := wanted[c.Name()]; ok && !w[n.Kind] {
 					continue
 				}
 				byChannel[c.Name()] = append(byChannel[c.Name()], ids[i])

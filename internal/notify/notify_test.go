@@ -667,3 +667,49 @@ func distinct(ps []notify.WebhookPayload) int {
 	}
 	return len(seen)
 }
+
+// TestNoDeliveryWithoutWebhook: the webhook channel queues no delivery job
+// while no active webhook accepts a notification's kind, and does once one
+// does — for the notifications written after it.
+func TestNoDeliveryWithoutWebhook(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		c := newClock()
+		r := jobs.New(db, jobs.Options{Worker: "w", Now: c.Now, Logger: quiet})
+		s := notify.New(db, r, notify.Options{Now: c.Now, Logger: quiet, Channels: []notify.Channel{notify.NewWebhookChannel(db, notify.WebhookOptions{Now: c.Now})}})
+		s.RegisterJobs(r)
+		u := mustUser(t, db, "u")
+		queued := func() int {
+			t.Helper()
+			list, _, err := r.List(ctx, jobs.JobFilter{Kind: notify.DeliverKind})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(list)
+		}
+		if _, _, err := s.NotifyMany(ctx, db, []notify.Notification{{UserID: &u, Kind: "appeal.received", Title: "a"}, {UserID: &u, Kind: "policy.push", Title: "b"}}); err != nil {
+			t.Fatal(err)
+		}
+		if n := queued(); n != 0 {
+			t.Fatalf("%d delivery jobs without any webhook, want 0", n)
+		}
+		rc := newReceiver(t, "policy-secret-0123456789a", 0)
+		if _, err := s.CreateWebhook(ctx, auth.Operator("test"), notify.Webhook{Name: "政策系统", URL: rc.srv.URL, Secret: rc.secret, Kinds: []string{"policy.push"}}); err != nil {
+			t.Fatal(err)
+		}
+		mustNotify(t, s, db, notify.Notification{UserID: &u, Kind: "appeal.received", Title: "c"})
+		if n := queued(); n != 0 {
+			t.Fatalf("%d delivery jobs for a kind no webhook accepts, want 0", n)
+		}
+		id := mustNotify(t, s, db, notify.Notification{UserID: &u, Kind: "policy.push", Title: "d"})
+		if n := queued(); n != 1 {
+			t.Fatalf("%d delivery jobs for a kind a webhook accepts, want 1", n)
+		}
+		if _, errList := drain(t, r); len(errList) != 0 {
+			t.Fatal(errList)
+		}
+		if got := rc.requests(); len(got) != 1 || got[0].ID != id {
+			t.Fatalf("receiver got %+v, want notification %d only", got, id)
+		}
+	})
+}

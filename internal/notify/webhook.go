@@ -291,6 +291,29 @@ func (c *WebhookChannel) Targets(ctx context.Context, n Notification) ([]string,
 	return ids, nil
 }
 
+// Wants returns which of kinds an active webhook accepts, read through q
+// (Subscribed).
+func (c *WebhookChannel) Wants(ctx context.Context, q store.Querier, kinds []string) (map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+webhookColumns+` FROM webhooks WHERE active = TRUE`)
+	if err != nil {
+		return nil, errs.Wrap(err, "read webhooks")
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		w, err := scanWebhook(rows)
+		if err != nil {
+			return nil, errs.Wrap(err, "read webhooks")
+		}
+		for _, k := range kinds {
+			if w.Accepts(k) {
+				out[k] = true
+			}
+		}
+	}
+	return out, errs.Wrap(rows.Err(), "read webhooks")
+}
+
 // Send delivers n to every target at once; the service uses Targets and
 // SendTo instead, so that each webhook is retried alone.
 func (c *WebhookChannel) Send(ctx context.Context, n Notification) error {

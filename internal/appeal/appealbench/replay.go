@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/qinqing/qinqing/internal/appeal"
 	"github.com/qinqing/qinqing/internal/appeal/stats"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/notify"
@@ -205,7 +206,11 @@ func readBack(ctx context.Context, s *Setup) (*written, error) {
 			}
 		}
 		w.PerAppeal["appeal_stat_cells (upserted)"] = float64(c) / n
-		w.PerAppeal["appeal_counters (upsert)"] = 1
+		if db.Dialect() == store.Postgres {
+			w.PerAppeal["number sequence (nextval)"] = 1
+		} else {
+			w.PerAppeal["appeal_counters (upsert)"] = 1
+		}
 	}
 	return w, nil
 }
@@ -242,14 +247,32 @@ func insert(ctx context.Context, tx *store.Tx, t *table, rows [][]any, id int64)
 // transaction of plain INSERTs — the appeal row (RETURNING its id), then
 // each table's rows in one multi-row INSERT (events, units, audit record,
 // notices, delivery job), the statistics' cells as the upserts a
-// hand-written loop keeps counts with, and the year's counter as an
-// upsert last. It returns the measurement and the rows per appeal read
+// hand-written loop keeps counts with, and the year's number last (its
+// counter row upserted on SQLite, its sequence's next value on
+// PostgreSQL, as the intake takes it). It returns the measurement and the rows per appeal read
 // back, by table.
 func Replay(ctx context.Context, src, dst *Setup, clients int) (Measurement, map[string]float64, error) {
 	m := Measurement{Label: "same rows, INSERT loop"}
 	w, err := readBack(ctx, src)
 	if err != nil {
 		return m, nil, err
+	}
+	// The year's number as the intake takes it: its counter row upserted
+	// (SQLite), its sequence's next value (PostgreSQL).
+	number := func(year int) (string, []any) {
+		return `INSERT INTO appeal_counters (year, last) VALUES (?, 1) ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last + 1`, []any{year}
+	}
+	if dst.App.DB.Dialect() == store.Postgres {
+		years := map[int]bool{}
+		for _, y := range w.years {
+			years[y] = true
+		}
+		for y := range years {
+			if _, err := dst.App.DB.ExecContext(ctx, `CREATE SEQUENCE IF NOT EXISTS `+appeal.NumberSequence(y)); err != nil {
+				return m, nil, errs.Wrap(err, "create number sequence")
+			}
+		}
+		number = func(year int) (string, []any) { return `SELECT nextval('` + appeal.NumberSequence(year) + `')`, nil }
 	}
 	appealInsert := `INSERT INTO appeals (` + strings.Join(w.appeals.cols, ", ") + `) VALUES (` + store.Placeholders(len(w.appeals.cols)) + `) RETURNING id`
 	err = drive(ctx, len(w.ids), clients, &m, func(i int) error {
@@ -269,9 +292,9 @@ func Replay(ctx context.Context, src, dst *Setup, clients int) (Measurement, map
 					return errs.Wrap(err, "upsert appeal_stat_cells")
 				}
 			}
-			_, err := tx.ExecContext(ctx, `INSERT INTO appeal_counters (year, last) VALUES (?, 1)
-				ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last + 1`, w.years[old])
-			return errs.Wrap(err, "upsert appeal_counters")
+			q, args := number(w.years[old])
+			_, err := tx.ExecContext(ctx, q, args...)
+			return errs.Wrap(err, "number")
 		})
 	})
 	if err == nil && m.Errors > 0 {

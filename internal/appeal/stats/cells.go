@@ -262,27 +262,43 @@ func upserts(delta map[cellKey]*vec) []Statement {
 		return nil
 	}
 	slices.SortFunc(keys, cellKey.less)
-	cols := "dim, month, key, unit_id, status, " + strings.Join(counterColumns, ", ")
-	row := "(" + store.Placeholders(5+nCounters) + ")"
-	sets := make([]string, nCounters)
-	for i, c := range counterColumns {
-		sets[i] = fmt.Sprintf("%s = appeal_stat_cells.%s + excluded.%s", c, c, c)
-	}
-	conflict := " ON CONFLICT (dim, month, key, unit_id, status) DO UPDATE SET " + strings.Join(sets, ", ")
 	const batch = 150
 	var out []Statement
 	for start := 0; start < len(keys); start += batch {
 		part := keys[start:min(start+batch, len(keys))]
+		// Only the counters some cell of the part changes are written:
+		// the others keep their value (0 in a new cell, by default), so an
+		// intake, which changes two of them, binds 2 counters a cell
+		// instead of 34.
+		var used []int
+		for c := range nCounters {
+			for _, k := range part {
+				if delta[k][c] != 0 {
+					used = append(used, c)
+					break
+				}
+			}
+		}
+		cols := make([]string, 0, 5+len(used))
+		cols = append(cols, "dim", "month", "key", "unit_id", "status")
+		sets := make([]string, len(used))
+		for i, c := range used {
+			name := counterColumns[c]
+			cols = append(cols, name)
+			sets[i] = fmt.Sprintf("%s = appeal_stat_cells.%s + excluded.%s", name, name, name)
+		}
+		row := "(" + store.Placeholders(len(cols)) + ")"
 		rows := make([]string, len(part))
-		args := make([]any, 0, len(part)*(5+nCounters))
+		args := make([]any, 0, len(part)*len(cols))
 		for i, k := range part {
 			rows[i] = row
 			args = append(args, k.Dim, k.Month, k.Key, k.Unit, k.Status)
-			for _, n := range delta[k] {
-				args = append(args, n)
+			for _, c := range used {
+				args = append(args, delta[k][c])
 			}
 		}
-		out = append(out, Statement{"INSERT INTO appeal_stat_cells (" + cols + ") VALUES " + strings.Join(rows, ", ") + conflict, args, len(part)})
+		out = append(out, Statement{"INSERT INTO appeal_stat_cells (" + strings.Join(cols, ", ") + ") VALUES " + strings.Join(rows, ", ") +
+			" ON CONFLICT (dim, month, key, unit_id, status) DO UPDATE SET " + strings.Join(sets, ", "), args, len(part)})
 	}
 	return out
 }
@@ -395,7 +411,8 @@ func (s *Service) computeMonth(ctx context.Context, q store.Querier, m string) (
 // deletes and replaces with figures read before that commit: the delta
 // would be lost. SHARE ROW EXCLUSIVE waits for the transactions that
 // already wrote cells and blocks new writers, and the month's appeals are
-// read after it is granted. On SQLite the writer transaction already
+// read after it is granted; nor does a transition deadlock with the
+// rewrite on a cell both insert. On SQLite the writer transaction already
 // excludes every other writer.
 func lockCells(ctx context.Context, tx *store.Tx) error {
 	if tx.Dialect() != store.Postgres {
