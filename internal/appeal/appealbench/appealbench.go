@@ -361,6 +361,9 @@ func Run(ctx context.Context, dsn string, pg bool, o Options) (Result, error) {
 	replayDSN := dsn
 	if !pg {
 		replayDSN = strings.TrimSuffix(dsn, ".db") + "-replay.db"
+		if _, err := os.Stat(replayDSN); err == nil {
+			return r, errs.Errorf(errs.Invalid, "%s exists: the benchmark creates it for the replay of the intake's rows", replayDSN)
+		}
 		defer func() {
 			for _, suffix := range []string{"", "-wal", "-shm"} {
 				_ = os.Remove(replayDSN + suffix)
