@@ -399,12 +399,9 @@ func (s *Service) file(ctx context.Context, a *auth.Actor, f *filing, now time.T
 		if err := insertUnits(ctx, tx, id, &st); err != nil {
 			return err
 		}
-		number, err := nextNumber(ctx, tx, f.received)
+		number, err := numberAppeal(ctx, tx, id, f.received)
 		if err != nil {
 			return err
-		}
-		if _, err := tx.ExecContext(ctx, `UPDATE appeals SET number = ? WHERE id = ?`, number, id); err != nil {
-			return errs.Wrap(err, "number appeal")
 		}
 		out = s.filed(f, id, number, st, now)
 		if err := s.audit.Record(ctx, tx, "appeal", strconv.FormatInt(id, 10), "file", nil, map[string]any{
@@ -513,21 +510,29 @@ func numberSequences(ctx context.Context, q store.Querier) (map[int]int, error) 
 	return out, errs.Wrap(rows.Err(), "read number sequences")
 }
 
-// nextNumber counts the appeal of the year received in Asia/Shanghai in
-// the filing transaction and returns its number (QS2026-000123).
-func nextNumber(ctx context.Context, tx *store.Tx, received time.Time) (string, error) {
+// numberAppeal counts appeal id among those of the year received in
+// Asia/Shanghai, in the filing transaction, and writes and returns its
+// number (QS2026-000123): on SQLite the counter row, then the appeal; on
+// PostgreSQL one statement, the sequence's next value written into the
+// appeal (one round trip).
+func numberAppeal(ctx context.Context, tx *store.Tx, id int64, received time.Time) (string, error) {
 	year := received.In(workday.Shanghai).Year()
-	var n int64
-	q := `INSERT INTO appeal_counters (year, last) VALUES (?, 1)
-		ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last + 1 RETURNING last`
-	args := []any{year}
 	if tx.Dialect() == store.Postgres {
-		q, args = `SELECT nextval('`+NumberSequence(year)+`')`, nil
+		var number string
+		err := tx.QueryRowContext(ctx, `UPDATE appeals SET number = 'QS' || ? || '-' || CASE WHEN s.n < 1000000 THEN lpad(s.n::text, 6, '0') ELSE s.n::text END
+			FROM (SELECT nextval('`+NumberSequence(year)+`') AS n) s WHERE appeals.id = ? RETURNING appeals.number`, strconv.Itoa(year), id).Scan(&number)
+		return number, errs.Wrap(err, "number appeal")
 	}
-	if err := tx.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+	var n int64
+	if err := tx.QueryRowContext(ctx, `INSERT INTO appeal_counters (year, last) VALUES (?, 1)
+		ON CONFLICT (year) DO UPDATE SET last = appeal_counters.last + 1 RETURNING last`, year).Scan(&n); err != nil {
 		return "", errs.Wrap(err, "count appeal")
 	}
-	return fmt.Sprintf("QS%d-%06d", year, n), nil
+	number := fmt.Sprintf("QS%d-%06d", year, n)
+	if _, err := tx.ExecContext(ctx, `UPDATE appeals SET number = ? WHERE id = ?`, number, id); err != nil {
+		return "", errs.Wrap(err, "number appeal")
+	}
+	return number, nil
 }
 
 // filed is the appeal just filed, as the acknowledgement shows it.

@@ -13,6 +13,7 @@ import (
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/notify"
+	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
@@ -585,6 +586,33 @@ func TestNumbersWithSeed(t *testing.T) {
 		}
 		if !(first.Number < second.Number && second.Number < third.Number) || last != third.Number {
 			t.Fatalf("numbers %s, %s, %s; the last of 2026 is %s", first.Number, second.Number, third.Number, last)
+		}
+	})
+}
+
+// TestNumberPastSixDigits: the millionth appeal of a year has seven digits,
+// as fmt's %06d writes it, on both databases.
+func TestNumberPastSixDigits(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		if _, _, err := f.App.Appeals.File(f.Ctx, f.Hotline, f.intake("M-0")); err != nil {
+			t.Fatal(err)
+		}
+		q := `UPDATE appeal_counters SET last = 999998 WHERE year = 2026`
+		if f.App.DB.Dialect() == store.Postgres {
+			q = `SELECT setval('appeal_numbers_2026', 999998)`
+		}
+		if _, err := f.App.DB.ExecContext(f.Ctx, q); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"QS2026-999999", "QS2026-1000000"} {
+			ap, _, err := f.App.Appeals.File(f.Ctx, f.Hotline, f.intake("M-"+want))
+			if err != nil || ap.Number != want {
+				t.Fatalf("number %v (%v), want %s", ap, err, want)
+			}
+			full, err := f.App.Appeals.FindAppealByID(f.Ctx, f.Admin, want)
+			if err != nil || full.ID != ap.ID {
+				t.Fatalf("appeal %s read back: %v, %v", want, full, err)
+			}
 		}
 	})
 }
