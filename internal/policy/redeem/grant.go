@@ -562,8 +562,38 @@ func (l *listRows) add(enterprise, amount int64, data string) {
 // policy, unit, origin, status, rule version and the three instants, the
 // same for every row) in one statement that skips an enterprise listed
 // already (rowsFrom), and returns how many it added. Errors: Internal.
-func insertGrants(ctx context.Context, q store.Querier, common []any, l *listRows) (int, error) {
-	from, rows := rowsFrom(q.Dialect(), len(l.enterprises), l.enterprises, l.amounts, l.data)
+func insertGrants(ctx context.Context, db *store.DB, common []any, l *listRows) (int, error) {
+	if db.Dialect() == store.Postgres {
+		return insertGrantRows(ctx, db, common, l.enterprises, l.amounts, l.data)
+	}
+	// SQLite: a VALUES list of the whole chunk would be a statement text of
+	// its own, parsed afresh every chunk (a fifth of generation's CPU);
+	// parts of sqliteGrantRows rows share one text, prepared once and kept
+	// by the store, in one transaction for the chunk.
+	added := 0
+	err := db.InTx(ctx, func(tx *store.Tx) error {
+		added = 0
+		for at := 0; at < len(l.enterprises); at += sqliteGrantRows {
+			end := min(at+sqliteGrantRows, len(l.enterprises))
+			n, err := insertGrantRows(ctx, tx, common, l.enterprises[at:end], l.amounts[at:end], l.data[at:end])
+			if err != nil {
+				return err
+			}
+			added += n
+		}
+		return nil
+	})
+	return added, err
+}
+
+// sqliteGrantRows is how many grants one SQLite INSERT writes: its text
+// stays under the store's limit for statements it keeps prepared.
+const sqliteGrantRows = 50
+
+// insertGrantRows writes grants of enterprises with their amounts and data
+// in one statement, unless listed already; it returns how many it added.
+func insertGrantRows(ctx context.Context, q store.Querier, common []any, enterprises, amounts []int64, data []string) (int, error) {
+	from, rows := rowsFrom(q.Dialect(), len(enterprises), enterprises, amounts, data)
 	args := append(append(make([]any, 0, len(common)+len(rows)), common...), rows...)
 	r, err := q.ExecContext(ctx, `INSERT INTO policy_grants (clause_id, clause_version_id, policy_id, unit_id, origin, status, rule_version,
 		generated_at, created_at, updated_at, enterprise_id, amount, data)
