@@ -4,6 +4,7 @@ import (
 	"context"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/appeal/analysis"
@@ -84,9 +85,11 @@ func TestDemoRedemption(t *testing.T) {
 				len(board.Items[0].Updates) != 2 || board.Items[0].Progress != 40 {
 				t.Errorf("board: %+v, %v", board, err)
 			}
-			// The monthly report: last month's published, this month's a draft.
+			// The monthly report: the month before last's published, last month's a draft.
 			reports, err := a.AppealReports.FindReports(ctx, admin)
-			if err != nil || len(reports) != 2 || reports[0].Month != a.Now().In(workday.Shanghai).Format("2006-01") || reports[0].Published() ||
+			now := a.Now().In(workday.Shanghai)
+			lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, workday.Shanghai).AddDate(0, -1, 0).Format("2006-01")
+			if err != nil || len(reports) != 2 || reports[0].Month != lastMonth || reports[0].Published() ||
 				!reports[1].Published() || reports[1].Intro == "" {
 				t.Errorf("monthly reports: %+v, %v", reports, err)
 			}

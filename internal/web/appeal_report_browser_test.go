@@ -22,8 +22,13 @@ func TestBrowserAppealReportPrint(t *testing.T) {
 	if err := login(ctx, srv.URL, "leader", "demo12345"); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(`a[href^="/appeal-reports/"]`),
-		chromedp.Click(`a[href^="/appeal-reports/"]`), chromedp.WaitVisible(`article.monthly`)); err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(`a[href^="/appeal-reports/"]`)); err != nil {
+		t.Fatal(err)
+	}
+	if png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100)); err == nil {
+		screenshot(t, "leader-home.png", png)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`a[href^="/appeal-reports/"]`), chromedp.WaitVisible(`article.monthly`)); err != nil {
 		t.Fatal(err)
 	}
 	visible := func(sel string) bool {

@@ -8,16 +8,19 @@ import (
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
-// LoadDemo makes the reports of `serve --demo` the way the office would:
-// last month's generated, its text sections written and published, and
-// this month's as a draft. Errors: those of Generate, SaveSections and
+// LoadDemo makes the reports of `serve --demo` as the office and the job
+// would have left them: the month before last's generated, its text
+// sections written and published, and last month's a draft, as the job
+// generates it on the first working day. Errors: those of Generate, SaveSections and
 // Publish.
 func (s *Service) LoadDemo(ctx context.Context, office *auth.Actor) error {
 	today := workday.Today(s.Now)
 	y, m, _ := today.YMD()
 	first := workday.NewDate(y, m, 1)
-	last := (first - 1).String()[:7]
-	r, err := s.Generate(ctx, office, last)
+	last := first - 1
+	ly, lm, _ := last.YMD()
+	before := (workday.NewDate(ly, lm, 1) - 1).String()[:7]
+	r, err := s.Generate(ctx, office, before)
 	if err != nil {
 		return fmt.Errorf("demo report: %w", err)
 	}
@@ -30,7 +33,7 @@ func (s *Service) LoadDemo(ctx context.Context, office *auth.Actor) error {
 	if _, err := s.Publish(ctx, office, r.ID); err != nil {
 		return fmt.Errorf("demo report: %w", err)
 	}
-	if _, err := s.Generate(ctx, office, first.String()[:7]); err != nil {
+	if _, err := s.Generate(ctx, office, last.String()[:7]); err != nil {
 		return fmt.Errorf("demo report: %w", err)
 	}
 	return nil
