@@ -15,8 +15,9 @@ bench grants measures redemption on a synthetic city loaded into SQLite and
 (with --pg, or when QINQING_TEST_POSTGRES is set) PostgreSQL, with a
 免申即享 clause whose rule fits about 100,000 of 2,250,000 enterprises (in
 proportion for another --enterprises): grant list generation through its
-job beside a plain INSERT … SELECT of the same rows into a bare table
-(target ≥ 0.50× its rows per second), generation again, approval, a payment
+job beside a plain INSERT … SELECT of the same rows into the grants table
+(target ≥ 0.50× its rows per second) and into a bare table without keys
+or indexes (the floor of the statement alone), generation again, approval, a payment
 batch of every grant, its export as CSV and xlsx, and the bank's result
 file for every payment, imported twice — each with its time and the
 process's peak resident memory.

