@@ -109,13 +109,46 @@ func jaccard(a, b []uint32) float64 {
 // two or more, each as indexes into docs in ascending order, the largest
 // group first (ties: the one with the smaller first index). The result
 // depends only on docs and their order.
+//
+// Documents with the same text, category and district are one text to
+// the similarity: they are grouped first, and shingling, the document
+// frequencies, MinHash and LSH run over one representative of each group
+// (its first document), whose group then joins it. So a mass complaint —
+// thousands of enterprises sending one text — is one cluster of its size
+// rather than a shingle everything shares: document frequency counts
+// distinct texts, and a stop shingle is one common to many different
+// texts. Identical texts join each other, as their Jaccard similarity of
+// 1 would have them join, when they have a shingle at all.
 func ClusterDocs(docs []Doc) [][]int {
-	n := len(docs)
+	// reps lists the first document of each text, category and district;
+	// group[i] is the index into reps of docs[i]'s.
+	group := make([]int, len(docs))
+	var reps []int
+	first := make(map[string]int, len(docs))
+	var key []byte
+	for i, d := range docs {
+		key = append(append(append(append(append(key[:0], d.Category...), 0), d.District...), 0), d.Text...)
+		if g, ok := first[string(key)]; ok {
+			group[i] = g
+			continue
+		}
+		first[string(key)] = len(reps)
+		group[i] = len(reps)
+		reps = append(reps, i)
+	}
+	n := len(reps)
 	sets := make([][]uint32, n)
 	sigs := make([][numHashes]uint32, n)
-	parallel(n, func(i int) { sets[i] = shingles(docs[i].Text) })
-	// Shingles in very many documents ("企业", "公司") say nothing about
-	// the problem: they are dropped before hashing.
+	parallel(n, func(i int) { sets[i] = shingles(docs[reps[i]].Text) })
+	// A group of identical texts joins when its text has a shingle (before
+	// the common ones are dropped: identical texts are the same problem
+	// however common their words).
+	joins := make([]bool, n)
+	for i := range sets {
+		joins[i] = len(sets[i]) > 0
+	}
+	// Shingles in very many distinct texts ("企业", "公司") say nothing
+	// about the problem: they are dropped before hashing.
 	df := map[uint32]int32{}
 	for _, set := range sets {
 		for _, sh := range set {
@@ -127,12 +160,12 @@ func ClusterDocs(docs []Doc) [][]int {
 		sets[i] = slices.DeleteFunc(sets[i], func(sh uint32) bool { return df[sh] > limit })
 		sigs[i] = signature(sets[i])
 	})
-	uf := newUnionFind(n)
+	uf := newUnionFind(len(docs))
 	buckets := map[uint64][]int32{}
 	seen := map[uint64]bool{}
 	for b := range numBands {
 		clear(buckets)
-		for i := range docs {
+		for i := range n {
 			if len(sets[i]) == 0 {
 				continue
 			}
@@ -154,11 +187,16 @@ func ClusterDocs(docs []Doc) [][]int {
 						continue
 					}
 					seen[key] = true
-					if similar(docs[i], docs[j], sets[i], sets[j]) {
-						uf.union(i, j)
+					if similar(docs[reps[i]], docs[reps[j]], sets[i], sets[j]) {
+						uf.union(reps[i], reps[j])
 					}
 				}
 			}
+		}
+	}
+	for i, g := range group {
+		if r := reps[g]; r != i && joins[g] {
+			uf.union(r, i)
 		}
 	}
 	groups := map[int][]int{}

@@ -1,6 +1,7 @@
 package analysis
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 )
@@ -124,5 +125,103 @@ func TestSimilarityScores(t *testing.T) {
 	t.Logf("weakest within a group %.3f, strongest across %.3f", minIn, maxOut)
 	if minIn <= maxOut {
 		t.Errorf("within %.3f <= across %.3f", minIn, maxOut)
+	}
+}
+
+// TestClusterDocsMassComplaint checks that thousands of appeals sending
+// a few identical texts (a mass complaint) come out as one cluster per
+// text of its exact size, from several districts, while unrelated texts
+// join none, and that texts sharing a cluster's words do not join it.
+func TestClusterDocsMassComplaint(t *testing.T) {
+	texts := []Doc{
+		paraphrases.groups[0][0], paraphrases.groups[1][0], paraphrases.groups[2][0],
+		paraphrases.unrelated[0], paraphrases.unrelated[1],
+	}
+	districts := []string{"江岸区", "江汉区", "武昌区", "洪山区", "汉阳区", "江夏区"}
+	var docs []Doc
+	want := make([][]int, len(texts))
+	for i := range 3000 {
+		k := []int{0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 3, 3, 4}[i%15] // unequal sizes, interleaved
+		d := texts[k]
+		d.EnterpriseID = int64(1000 + i)
+		d.District = districts[i%len(districts)]
+		want[k] = append(want[k], len(docs))
+		docs = append(docs, d)
+		if i%375 == 0 { // noise: each once
+			docs = append(docs, paraphrases.unrelated[2+i/375])
+		}
+	}
+	for i := range docs {
+		docs[i].ID = int64(i + 1)
+	}
+	got := ClusterDocs(docs)
+	var sizes []int
+	for _, w := range want {
+		sizes = append(sizes, len(w))
+	}
+	if len(got) != len(texts) {
+		t.Fatalf("got %d clusters, want %d of sizes %v", len(got), len(texts), sizes)
+	}
+	for k, w := range want {
+		if !slices.ContainsFunc(got, func(g []int) bool { return slices.Equal(g, w) }) {
+			t.Errorf("text %d: its %d appeals are not one cluster", k, len(w))
+		}
+	}
+	for i := 1; i < len(got); i++ {
+		if len(got[i]) > len(got[i-1]) {
+			t.Errorf("cluster %d (%d) larger than the one before (%d)", i, len(got[i]), len(got[i-1]))
+		}
+	}
+	// Deterministic: the same input gives the same clusters.
+	if again := ClusterDocs(docs); !slices.EqualFunc(got, again, slices.Equal) {
+		t.Errorf("second run differs")
+	}
+
+	// With their paraphrases, each text's cluster takes them in too.
+	docs = docs[:len(docs):len(docs)]
+	for gi, g := range paraphrases.groups {
+		for _, d := range g[1:] {
+			d.ID = int64(len(docs) + 1)
+			want[gi] = append(want[gi], len(docs))
+			docs = append(docs, d)
+		}
+	}
+	got = ClusterDocs(docs)
+	if len(got) != len(texts) {
+		t.Fatalf("with paraphrases: got %d clusters, want %d", len(got), len(texts))
+	}
+	for k, w := range want {
+		if !slices.ContainsFunc(got, func(g []int) bool { return slices.Equal(g, w) }) {
+			t.Errorf("with paraphrases: text %d's %d appeals are not one cluster", k, len(w))
+		}
+	}
+}
+
+// TestClusterDocsIdenticalGeneric checks that identical texts made only
+// of words common to many texts still join, and that texts without a
+// letter or digit do not.
+func TestClusterDocsIdenticalGeneric(t *testing.T) {
+	var docs []Doc
+	for i := range 100 {
+		docs = append(docs, Doc{ID: int64(len(docs) + 1), EnterpriseID: int64(i + 1), Text: fmt.Sprintf("第%d号企业诉求：请相关部门协调解决。", i)})
+	}
+	for i := range 30 {
+		docs = append(docs, Doc{ID: int64(len(docs) + 1), EnterpriseID: int64(500 + i), Text: "请相关部门协调解决。"})
+		docs = append(docs, Doc{ID: int64(len(docs) + 1), EnterpriseID: int64(600 + i), Text: "？！"})
+	}
+	var want []int
+	for i := range 30 {
+		want = append(want, 100+2*i)
+	}
+	got := ClusterDocs(docs)
+	if !slices.ContainsFunc(got, func(g []int) bool { return slices.Equal(g, want) }) {
+		t.Errorf("the 30 identical texts are not one cluster: %v", got)
+	}
+	for _, g := range got {
+		for _, i := range g {
+			if docs[i].Text == "？！" {
+				t.Errorf("a text without a letter joins cluster %v", g)
+			}
+		}
 	}
 }
