@@ -128,6 +128,54 @@ func TestAnalysisAPI(t *testing.T) {
 	if res := w.Get(t, anon, "/api/v1/problems"); res.Status != http.StatusUnauthorized {
 		t.Errorf("the 问题清单 without login: %d", res.Status)
 	}
+
+	// A whole cluster, named by its key and scope: over the API and by the
+	// clusters page's form, which posts no appeal ids.
+	byCluster := func(ref map[string]any) map[string]any {
+		return map[string]any{"title": "施工许可审批超时（整类）", "description": "多家企业反映施工许可审批超时。", "owner_unit_id": w.Unit.ID,
+			"limit_days": 10, "cluster": ref}
+	}
+	wantProblem(t, w.as(t, "leader", "POST", "/api/v1/problems", byCluster(map[string]any{"key": a1.ID, "month": "2026-03"})), http.StatusForbidden, "forbidden", "")
+	wantProblem(t, w.as(t, "admin", "POST", "/api/v1/problems", byCluster(map[string]any{"key": a2.ID, "month": "2026-03"})), http.StatusNotFound, "not_found", "")
+	wantProblem(t, w.as(t, "admin", "POST", "/api/v1/problems", byCluster(map[string]any{"key": a1.ID, "month": "2026/03"})), http.StatusUnprocessableEntity, "invalid", "month")
+	both := byCluster(map[string]any{"key": a1.ID, "month": "2026-03"})
+	both["appeal_ids"] = []int64{a1.ID}
+	wantProblem(t, w.as(t, "admin", "POST", "/api/v1/problems", both), http.StatusUnprocessableEntity, "invalid", "cluster")
+	res = w.as(t, "admin", "POST", "/api/v1/problems", byCluster(map[string]any{"key": a1.ID, "month": "2026-03"}))
+	wantStatus(t, res, http.StatusCreated)
+	res.JSON(t, &p)
+	if p.Appeals != 2 {
+		t.Errorf("the problem of the cluster links %d appeals", p.Appeals)
+	}
+	admin := w.client(t, "admin")
+	page = w.Get(t, admin, "/appeals/clusters?month=2026-03")
+	if !strings.Contains(page.Body, fmt.Sprintf(`name="cluster_key" value="%d"`, a1.ID)) || !strings.Contains(page.Body, `name="from" value="2026-03-01"`) ||
+		strings.Contains(page.Body, `name="appeal_ids"`) {
+		t.Errorf("the clusters page's form:\n%s", page.Body)
+	}
+	form := url.Values{"title": {"施工许可审批超时（表单）"}, "description": {"多家企业反映。"}, "owner_unit_id": {fmt.Sprint(w.Unit.ID)}, "limit_days": {"10"},
+		"cluster_key": {fmt.Sprint(a2.ID)}, "from": {"2026-03-01"}, "to": {"2026-03-31"}}
+	if res := w.PostForm(t, admin, "/problems", form); res.Status != http.StatusNotFound || !strings.Contains(res.Body, "该同类诉求已不存在") {
+		t.Errorf("a stale cluster by the form: %d\n%s", res.Status, res.Body)
+	}
+	form.Set("cluster_key", fmt.Sprint(a1.ID))
+	if res := w.PostForm(t, admin, "/problems", form); res.Status != http.StatusSeeOther && res.Status != http.StatusOK {
+		t.Errorf("the cluster by the form: %d\n%s", res.Status, res.Body)
+	}
+	var list2 struct {
+		Items []struct {
+			Title   string `json:"title"`
+			Appeals int    `json:"appeals"`
+		} `json:"items"`
+	}
+	w.as(t, "admin", "GET", "/api/v1/problems", nil).JSON(t, &list2)
+	found := false
+	for _, it := range list2.Items {
+		found = found || it.Title == "施工许可审批超时（表单）" && it.Appeals == 2
+	}
+	if !found {
+		t.Errorf("the form's problem: %+v", list2.Items)
+	}
 }
 
 // TestAnalysisDictionary: the office edits the dictionary of terms and

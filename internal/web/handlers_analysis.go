@@ -132,8 +132,8 @@ func (s *Server) apiClusters(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// problemForm reads the 问题清单 form: the cluster's appeals come as
-// appeal_ids.
+// problemForm reads the 问题清单 form: the appeals come as appeal_ids, or
+// a whole cluster as cluster_key with its scope (see createProblem).
 func problemForm(r *http.Request) (analysis.ProblemInput, error) {
 	if err := parseForm(r); err != nil {
 		return analysis.ProblemInput{}, err
@@ -155,13 +155,30 @@ func problemForm(r *http.Request) (analysis.ProblemInput, error) {
 	return in, nil
 }
 
+// createProblem makes a 问题清单 item of the posted appeal_ids, or of
+// all the appeals of a cluster: cluster_key (the cluster's key) with its
+// scope (from, to, district, category, unit_id), which the server
+// clusters again, so that the page need not post thousands of ids.
 func (s *Server) createProblem(w http.ResponseWriter, r *http.Request) error {
 	in, err := problemForm(r)
 	if err != nil {
 		return err
 	}
-	p, err := s.app.Analysis.CreateProblem(r.Context(), actorOf(r), in)
-	if err != nil {
+	var p *analysis.Problem
+	if k := r.PostForm.Get("cluster_key"); k != "" {
+		key, err := strconv.ParseInt(k, 10, 64)
+		if err != nil || key < 1 {
+			return errs.FieldErrorf("cluster_key", "聚类编号有误")
+		}
+		sc, err := s.analysisScope(r.PostForm, false)
+		if err != nil {
+			return err
+		}
+		p, err = s.app.Analysis.CreateProblemFromCluster(r.Context(), actorOf(r), in, sc, key)
+		if err != nil {
+			return err
+		}
+	} else if p, err = s.app.Analysis.CreateProblem(r.Context(), actorOf(r), in); err != nil {
 		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/problems/%d", p.ID), http.StatusSeeOther)
@@ -240,13 +257,49 @@ func (s *Server) apiProblems(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// clusterRef names a cluster in the API: its key and the scope it was
+// found in, as GET /api/v1/appeal-clusters takes it.
+type clusterRef struct {
+	Key      int64  `json:"key"`
+	Month    string `json:"month"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	District string `json:"district"`
+	Category string `json:"category"`
+	UnitID   int64  `json:"unit_id"`
+}
+
+// apiCreateProblem makes a 问题清单 item of appeal_ids (at most 1,000),
+// or of every appeal of a cluster named by "cluster" (its key and scope).
 func (s *Server) apiCreateProblem(w http.ResponseWriter, r *http.Request) error {
-	var in analysis.ProblemInput
+	var in struct {
+		analysis.ProblemInput
+		Cluster *clusterRef `json:"cluster"`
+	}
 	if err := decodeJSON(r, &in); err != nil {
 		return err
 	}
-	p, err := s.app.Analysis.CreateProblem(r.Context(), actorOf(r), in)
-	if err != nil {
+	var p *analysis.Problem
+	var err error
+	if c := in.Cluster; c != nil {
+		if len(in.AppealIDs) > 0 {
+			return errs.FieldErrorf("cluster", "cluster 与 appeal_ids 只能填一个")
+		}
+		if c.Key < 1 {
+			return errs.FieldErrorf("cluster", "cluster.key 应为聚类编号")
+		}
+		q := url.Values{"month": {c.Month}, "from": {c.From}, "to": {c.To}, "district": {c.District}, "category": {c.Category}}
+		if c.UnitID != 0 {
+			q.Set("unit_id", strconv.FormatInt(c.UnitID, 10))
+		}
+		sc, err := s.analysisScope(q, false)
+		if err != nil {
+			return err
+		}
+		if p, err = s.app.Analysis.CreateProblemFromCluster(r.Context(), actorOf(r), in.ProblemInput, sc, c.Key); err != nil {
+			return err
+		}
+	} else if p, err = s.app.Analysis.CreateProblem(r.Context(), actorOf(r), in.ProblemInput); err != nil {
 		return err
 	}
 	writeJSON(w, http.StatusCreated, p)

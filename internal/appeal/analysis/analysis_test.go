@@ -329,3 +329,77 @@ func TestClustersProblemsBoard(t *testing.T) {
 		}
 	})
 }
+
+// TestClusterMassComplaint: more appeals than a posted list may name send
+// one text; the report counts them all and lists the first by receipt,
+// and the office makes a 问题清单 item of the whole cluster by its scope
+// and key.
+func TestClusterMassComplaint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		e := newEnv(t, db)
+		const n = 1010
+		districts := []string{"江岸区", "江汉区", "汉阳区"}
+		ids := make([]int64, n)
+		var last time.Time
+		for i := range ids {
+			at := day(3, 1+i%28).Add(time.Duration(i) * time.Second)
+			if at.After(last) {
+				last = at
+			}
+			ids[i] = e.file(t, int64(100+i), "水电气网", districts[i%len(districts)], "园区供水管网老化频繁停水",
+				"园区供水管网老化，本月已停水四次，生产受到影响，请水务部门尽快改造管网。", at, i%2 == 0)
+		}
+		e.file(t, 50, "税费服务", "武昌区", "退税慢", "出口退税申报后三个月仍未到账，请税务部门帮忙查询进度。", day(3, 4), true)
+		sc, _ := analysis.MonthScope("2026-03")
+		rep, err := e.svc.Clusters(e.ctx, e.office, sc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Appeals != n+1 || len(rep.Clusters) != 1 || len(rep.Repeats) != 0 {
+			t.Fatalf("report: %d appeals, %d clusters, %d repeats", rep.Appeals, len(rep.Clusters), len(rep.Repeats))
+		}
+		c := rep.Clusters[0]
+		if c.Size != n || c.Enterprises != n || len(c.Appeals) != 20 || c.Key != ids[0] || c.Appeals[0].ID != ids[0] || c.Appeals[1].ID != ids[28] {
+			t.Errorf("cluster: size %d, %d enterprises, %d listed, key %d (want %d), second %d (want %d)",
+				c.Size, c.Enterprises, len(c.Appeals), c.Key, ids[0], c.Appeals[1].ID, ids[28])
+		}
+		if !c.First.Equal(day(3, 1)) || !c.Last.Equal(last) {
+			t.Errorf("span %v – %v", c.First, c.Last)
+		}
+
+		in := analysis.ProblemInput{Title: "园区供水管网老化", Description: "多家企业反映园区频繁停水。", OwnerUnitID: e.unitID, LimitDays: 20}
+		all := in
+		all.AppealIDs = ids
+		if _, err := e.svc.CreateProblem(e.ctx, e.office, all); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("%d posted ids: %v", n, err)
+		}
+		if _, err := e.svc.CreateProblemFromCluster(e.ctx, e.unit, in, sc, c.Key); errs.CodeOf(err) != errs.Forbidden {
+			t.Errorf("unit: %v", err)
+		}
+		if _, err := e.svc.CreateProblemFromCluster(e.ctx, e.office, in, sc, ids[1]); errs.CodeOf(err) != errs.NotFound {
+			t.Errorf("a key that is no cluster's: %v", err)
+		}
+		if _, err := e.svc.CreateProblemFromCluster(e.ctx, e.office, in, analysis.Scope{From: sc.From, To: sc.To, District: "江岸区", Category: "税费服务"}, c.Key); errs.CodeOf(err) != errs.NotFound {
+			t.Errorf("another scope: %v", err)
+		}
+		bad := in
+		bad.Description = ""
+		if _, err := e.svc.CreateProblemFromCluster(e.ctx, e.office, bad, sc, c.Key); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("no description: %v", err)
+		}
+		if ps, total, err := e.svc.FindProblems(e.ctx, e.office, analysis.ProblemFilter{}); err != nil || total != 0 || len(ps) != 0 {
+			t.Errorf("a refused problem was written: %d %v", total, err)
+		}
+		p, err := e.svc.CreateProblemFromCluster(e.ctx, e.office, in, sc, c.Key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Appeals != n || len(p.AppealList) != n {
+			t.Errorf("the problem links %d appeals (%d listed), want %d", p.Appeals, len(p.AppealList), n)
+		}
+		b, err := e.svc.PublicBoard(e.ctx)
+		if err != nil || len(b.Items) != 1 || b.Items[0].Appeals != n {
+			t.Errorf("board %+v %v", b, err)
+		}
+	})
+}

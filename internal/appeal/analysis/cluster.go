@@ -30,16 +30,18 @@ func (c ClusterAppeal) StatusLabel() string { return appeal.Status(c.Status).Lab
 
 // Cluster is a group of appeals that describe the same problem.
 type Cluster struct {
-	Key         int64           `json:"key"` // the id of its first appeal
-	Size        int             `json:"size"`
-	Enterprises int             `json:"enterprises"` // distinct enterprises (anonymous appeals count apart)
-	Repeated    bool            `json:"repeated"`    // all from one enterprise: a repeated appeal (重复诉求)
-	Category    string          `json:"category"`    // the most frequent
-	District    string          `json:"district"`    // the most frequent
-	First       time.Time       `json:"first"`
-	Last        time.Time       `json:"last"`
-	Title       string          `json:"title"` // its first appeal's
-	Appeals     []ClusterAppeal `json:"appeals"`
+	Key         int64     `json:"key"` // the id of its first appeal
+	Size        int       `json:"size"`
+	Enterprises int       `json:"enterprises"` // distinct enterprises (anonymous appeals count apart)
+	Repeated    bool      `json:"repeated"`    // all from one enterprise: a repeated appeal (重复诉求)
+	Category    string    `json:"category"`    // the most frequent
+	District    string    `json:"district"`    // the most frequent
+	First       time.Time `json:"first"`
+	Last        time.Time `json:"last"`
+	Title       string    `json:"title"` // its first appeal's
+	// The first maxClusterAppeals of its appeals by receipt; Size counts
+	// them all.
+	Appeals []ClusterAppeal `json:"appeals"`
 }
 
 // ClusterReport is the clusters of a scope: those across enterprises and
@@ -51,8 +53,13 @@ type ClusterReport struct {
 	Repeats  []Cluster `json:"repeats"`  // one enterprise's repeated appeals, largest first
 }
 
-// maxClusters bounds the clusters a report lists of each kind.
-const maxClusters = 100
+// maxClusters bounds the clusters a report lists of each kind, and
+// maxClusterAppeals the appeals it lists of each cluster (the first by
+// receipt): a mass complaint is thousands of appeals.
+const (
+	maxClusters       = 100
+	maxClusterAppeals = 20
+)
 
 // Clusters groups the appeals of sc that describe the same problem
 // (ClusterDocs over their titles and contents, with their category and
@@ -65,31 +72,12 @@ func (s *Service) Clusters(ctx context.Context, a *auth.Actor, sc Scope) (*Clust
 	if err := sc.check(); err != nil {
 		return nil, err
 	}
-	cond, args := sc.where(sc.From, sc.To)
-	rows, err := s.db.QueryContext(ctx, `SELECT a.id, COALESCE(a.number, ''), a.title, a.content, COALESCE(a.enterprise_id, 0), a.enterprise_name,
-		a.category, COALESCE(a.district, ''), a.status, a.received_at FROM appeals a WHERE `+cond+` ORDER BY a.id`, args...)
+	infos, groups, err := s.cluster(ctx, sc)
 	if err != nil {
-		return nil, errs.Wrap(err, "appeals to cluster")
+		return nil, err
 	}
-	defer rows.Close()
-	var docs []Doc
-	var infos []ClusterAppeal
-	for rows.Next() {
-		var ca ClusterAppeal
-		var content string
-		var at int64
-		if err := rows.Scan(&ca.ID, &ca.Number, &ca.Title, &content, &ca.EnterpriseID, &ca.EnterpriseName, &ca.Category, &ca.District, &ca.Status, &at); err != nil {
-			return nil, errs.Wrap(err, "scan appeals to cluster")
-		}
-		ca.ReceivedAt = store.FromMillis(at)
-		docs = append(docs, Doc{ID: ca.ID, EnterpriseID: ca.EnterpriseID, Category: ca.Category, District: ca.District, Text: ca.Title + "。" + content})
-		infos = append(infos, ca)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, errs.Wrap(err, "appeals to cluster")
-	}
-	rep := &ClusterReport{Scope: sc, Appeals: len(docs)}
-	for _, g := range ClusterDocs(docs) {
+	rep := &ClusterReport{Scope: sc, Appeals: len(infos)}
+	for _, g := range groups {
 		c := makeCluster(infos, g)
 		if c.Repeated {
 			if len(rep.Repeats) < maxClusters {
@@ -102,6 +90,68 @@ func (s *Service) Clusters(ctx context.Context, a *auth.Actor, sc Scope) (*Clust
 	return rep, nil
 }
 
+// cluster reads the appeals of sc and groups them (ClusterDocs).
+func (s *Service) cluster(ctx context.Context, sc Scope) ([]ClusterAppeal, [][]int, error) {
+	cond, args := sc.where(sc.From, sc.To)
+	rows, err := s.db.QueryContext(ctx, `SELECT a.id, COALESCE(a.number, ''), a.title, a.content, COALESCE(a.enterprise_id, 0), a.enterprise_name,
+		a.category, COALESCE(a.district, ''), a.status, a.received_at FROM appeals a WHERE `+cond+` ORDER BY a.id`, args...)
+	if err != nil {
+		return nil, nil, errs.Wrap(err, "appeals to cluster")
+	}
+	defer rows.Close()
+	var docs []Doc
+	var infos []ClusterAppeal
+	for rows.Next() {
+		var ca ClusterAppeal
+		var content string
+		var at int64
+		if err := rows.Scan(&ca.ID, &ca.Number, &ca.Title, &content, &ca.EnterpriseID, &ca.EnterpriseName, &ca.Category, &ca.District, &ca.Status, &at); err != nil {
+			return nil, nil, errs.Wrap(err, "scan appeals to cluster")
+		}
+		ca.ReceivedAt = store.FromMillis(at)
+		docs = append(docs, Doc{ID: ca.ID, EnterpriseID: ca.EnterpriseID, Category: ca.Category, District: ca.District, Text: ca.Title + "。" + content})
+		infos = append(infos, ca)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, errs.Wrap(err, "appeals to cluster")
+	}
+	return infos, ClusterDocs(docs), nil
+}
+
+// ClusterAppealIDs returns the ids of all the appeals of the cluster of sc
+// whose key is key (a cluster across enterprises or a repeated appeal),
+// by receipt: the clusters are computed again, so that a cluster of any
+// size is named by its scope and key. The office and leaders may call it
+// (auth.AnalyseAppeals). Errors: Unauthenticated, Forbidden, Invalid (the
+// scope), NotFound (no such cluster now: new appeals may have joined it
+// to another), Internal.
+func (s *Service) ClusterAppealIDs(ctx context.Context, a *auth.Actor, sc Scope, key int64) ([]int64, error) {
+	if err := auth.AuthorizeSome(a, auth.AnalyseAppeals); err != nil {
+		return nil, err
+	}
+	if err := sc.check(); err != nil {
+		return nil, err
+	}
+	infos, groups, err := s.cluster(ctx, sc)
+	if err != nil {
+		return nil, err
+	}
+	for _, g := range groups {
+		slices.SortFunc(g, func(x, y int) int {
+			return cmp.Or(infos[x].ReceivedAt.Compare(infos[y].ReceivedAt), cmp.Compare(infos[x].ID, infos[y].ID))
+		})
+		if infos[g[0]].ID != key {
+			continue
+		}
+		ids := make([]int64, len(g))
+		for i, j := range g {
+			ids[i] = infos[j].ID
+		}
+		return ids, nil
+	}
+	return nil, errs.Errorf(errs.NotFound, "该同类诉求已不存在（期间的诉求有变化），请刷新聚类页面后重试")
+}
+
 // makeCluster describes the appeals infos[i] for i in g.
 func makeCluster(infos []ClusterAppeal, g []int) Cluster {
 	c := Cluster{Size: len(g)}
@@ -110,7 +160,6 @@ func makeCluster(infos []ClusterAppeal, g []int) Cluster {
 	anon := 0
 	for _, i := range g {
 		ca := infos[i]
-		c.Appeals = append(c.Appeals, ca)
 		if ca.EnterpriseID == 0 {
 			anon++
 		} else {
@@ -119,12 +168,17 @@ func makeCluster(infos []ClusterAppeal, g []int) Cluster {
 		cats[ca.Category]++
 		dists[ca.District]++
 	}
-	slices.SortFunc(c.Appeals, func(x, y ClusterAppeal) int {
-		return cmp.Or(x.ReceivedAt.Compare(y.ReceivedAt), cmp.Compare(x.ID, y.ID))
+	byReceipt := slices.Clone(g)
+	slices.SortFunc(byReceipt, func(x, y int) int {
+		return cmp.Or(infos[x].ReceivedAt.Compare(infos[y].ReceivedAt), cmp.Compare(infos[x].ID, infos[y].ID))
 	})
-	c.Key = c.Appeals[0].ID
-	c.Title = c.Appeals[0].Title
-	c.First, c.Last = c.Appeals[0].ReceivedAt, c.Appeals[len(c.Appeals)-1].ReceivedAt
+	for _, i := range byReceipt[:min(len(byReceipt), maxClusterAppeals)] {
+		c.Appeals = append(c.Appeals, infos[i])
+	}
+	first, last := infos[byReceipt[0]], infos[byReceipt[len(byReceipt)-1]]
+	c.Key = first.ID
+	c.Title = first.Title
+	c.First, c.Last = first.ReceivedAt, last.ReceivedAt
 	c.Enterprises = len(ents) + anon
 	c.Repeated = anon == 0 && len(ents) == 1
 	c.Category, c.District = mostFrequent(cats), mostFrequent(dists)

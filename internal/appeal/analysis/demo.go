@@ -32,28 +32,27 @@ func (s *Service) LoadDemo(ctx context.Context, in DemoInput) error {
 		o.Now = func() time.Time { return t }
 		return New(s.db, o)
 	}
-	rep, err := when(2, 10).Clusters(ctx, in.Office, Scope{From: today - 29, To: today})
+	sc := Scope{From: today - 29, To: today}
+	rep, err := when(2, 10).Clusters(ctx, in.Office, sc)
 	if err != nil {
 		return err
 	}
-	var ids []int64
+	var key int64
 	for _, c := range rep.Clusters {
 		if strings.Contains(c.Title, "光谷软件园") {
-			for _, a := range c.Appeals {
-				ids = append(ids, a.ID)
-			}
+			key = c.Key
 			break
 		}
 	}
-	if len(ids) == 0 {
+	if key == 0 {
 		return fmt.Errorf("demo problem: no cluster about parking in 光谷软件园 among %d clusters", len(rep.Clusters))
 	}
-	p, err := when(2, 10).CreateProblem(ctx, in.Office, ProblemInput{
+	p, err := when(2, 10).CreateProblemFromCluster(ctx, in.Office, ProblemInput{
 		Title:       "光谷软件园停车难",
 		Description: "光谷软件园多家企业反映园区停车位严重不足，员工只能在周边道路违停并被处罚。",
 		Measures:    "洪山区牵头，会同交管部门和园区运营方：近期开放周边学校和商业停车场错时共享，施划临时停车位；中期在园区北侧地块建设立体停车场。",
-		OwnerUnitID: in.OwnerUnit, LimitDays: 30, AppealIDs: ids,
-	})
+		OwnerUnitID: in.OwnerUnit, LimitDays: 30,
+	}, sc, key)
 	if err != nil {
 		return fmt.Errorf("demo problem: %w", err)
 	}

@@ -114,34 +114,75 @@ func (s *Service) CreateProblem(ctx context.Context, a *auth.Actor, in ProblemIn
 	if err := auth.AuthorizeSome(a, auth.ManageProblems); err != nil {
 		return nil, err
 	}
-	in.Title, in.Description, in.Measures = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description), strings.TrimSpace(in.Measures)
+	if err := s.checkProblem(ctx, &in); err != nil {
+		return nil, err
+	}
 	switch {
-	case in.Title == "":
-		return nil, errs.FieldErrorf("title", "请填写问题名称")
-	case utf8.RuneCountInString(in.Title) > maxTitle:
-		return nil, errs.FieldErrorf("title", "问题名称不能超过 %d 个字", maxTitle)
-	case in.Description == "":
-		return nil, errs.FieldErrorf("description", "请填写问题描述")
-	case utf8.RuneCountInString(in.Description) > maxText:
-		return nil, errs.FieldErrorf("description", "问题描述不能超过 %d 个字", maxText)
-	case utf8.RuneCountInString(in.Measures) > maxText:
-		return nil, errs.FieldErrorf("measures", "整改措施不能超过 %d 个字", maxText)
-	case in.LimitDays < 1 || in.LimitDays > maxLimitDays:
-		return nil, errs.FieldErrorf("limit_days", "整改时限应为 1–%d 个工作日", maxLimitDays)
 	case len(in.AppealIDs) == 0:
 		return nil, errs.FieldErrorf("appeal_ids", "请至少选择一件诉求")
 	case len(in.AppealIDs) > maxProblemAppeal:
-		return nil, errs.FieldErrorf("appeal_ids", "一个问题最多关联 %d 件诉求", maxProblemAppeal)
+		return nil, errs.FieldErrorf("appeal_ids", "一个问题最多关联 %d 件诉求（整类列入请按聚类提交）", maxProblemAppeal)
+	}
+	return s.createProblem(ctx, a, in, nil)
+}
+
+// CreateProblemFromCluster makes a 问题清单 item of all the appeals of
+// the cluster of sc whose key is key (ClusterAppealIDs), however many:
+// in.AppealIDs is ignored. The audit record names the scope, the key and
+// the number of appeals. Only the office may call it (auth.ManageProblems
+// and auth.AnalyseAppeals). Errors: those of CreateProblem and of
+// ClusterAppealIDs (NotFound: the cluster no longer exists).
+func (s *Service) CreateProblemFromCluster(ctx context.Context, a *auth.Actor, in ProblemInput, sc Scope, key int64) (*Problem, error) {
+	if err := auth.AuthorizeSome(a, auth.ManageProblems); err != nil {
+		return nil, err
+	}
+	if err := s.checkProblem(ctx, &in); err != nil {
+		return nil, err
+	}
+	ids, err := s.ClusterAppealIDs(ctx, a, sc, key)
+	if err != nil {
+		return nil, err
+	}
+	in.AppealIDs = ids
+	return s.createProblem(ctx, a, in, map[string]any{"scope": sc, "key": key, "appeals": len(ids)})
+}
+
+// checkProblem trims in's texts and checks its fields but the appeals.
+func (s *Service) checkProblem(ctx context.Context, in *ProblemInput) error {
+	in.Title, in.Description, in.Measures = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description), strings.TrimSpace(in.Measures)
+	switch {
+	case in.Title == "":
+		return errs.FieldErrorf("title", "请填写问题名称")
+	case utf8.RuneCountInString(in.Title) > maxTitle:
+		return errs.FieldErrorf("title", "问题名称不能超过 %d 个字", maxTitle)
+	case in.Description == "":
+		return errs.FieldErrorf("description", "请填写问题描述")
+	case utf8.RuneCountInString(in.Description) > maxText:
+		return errs.FieldErrorf("description", "问题描述不能超过 %d 个字", maxText)
+	case utf8.RuneCountInString(in.Measures) > maxText:
+		return errs.FieldErrorf("measures", "整改措施不能超过 %d 个字", maxText)
+	case in.LimitDays < 1 || in.LimitDays > maxLimitDays:
+		return errs.FieldErrorf("limit_days", "整改时限应为 1–%d 个工作日", maxLimitDays)
 	}
 	if in.OwnerUnitID == 0 {
-		return nil, errs.FieldErrorf("owner_unit_id", "请选择责任单位")
+		return errs.FieldErrorf("owner_unit_id", "请选择责任单位")
 	}
 	if _, err := s.Units.FindUnitByID(ctx, in.OwnerUnitID); err != nil {
 		if errs.CodeOf(err) == errs.NotFound {
-			return nil, errs.FieldErrorf("owner_unit_id", "责任单位不存在")
+			return errs.FieldErrorf("owner_unit_id", "责任单位不存在")
 		}
-		return nil, err
+		return err
 	}
+	return nil
+}
+
+// linkBatch is how many appeals one statement checks or links.
+const linkBatch = 500
+
+// createProblem writes a problem of in; cluster, when not nil, is what
+// the audit record says of the cluster instead of every appeal id.
+// The fields are checked (checkProblem) and AppealIDs is not empty.
+func (s *Service) createProblem(ctx context.Context, a *auth.Actor, in ProblemInput, cluster map[string]any) (*Problem, error) {
 	slug, err := newSlug()
 	if err != nil {
 		return nil, err
@@ -158,20 +199,49 @@ func (s *Service) CreateProblem(ctx context.Context, a *auth.Actor, in ProblemIn
 		if err != nil {
 			return errs.Wrap(err, "create problem")
 		}
-		for _, aid := range in.AppealIDs {
-			var n int
-			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM appeals WHERE id = ?`, aid).Scan(&n); err != nil {
-				return errs.Wrap(err, "check appeal")
+		for start := 0; start < len(in.AppealIDs); start += linkBatch {
+			part := in.AppealIDs[start:min(start+linkBatch, len(in.AppealIDs))]
+			marks := strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")
+			args := make([]any, 0, 2*len(part))
+			for _, aid := range part {
+				args = append(args, aid)
 			}
-			if n == 0 {
-				return errs.FieldErrorf("appeal_ids", "诉求 %d 不存在", aid)
+			rows, err := tx.QueryContext(ctx, `SELECT id FROM appeals WHERE id IN (`+marks+`)`, args...)
+			if err != nil {
+				return errs.Wrap(err, "check appeals")
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO appeal_problem_appeals (problem_id, appeal_id) VALUES (?, ?) ON CONFLICT DO NOTHING`, id, aid); err != nil {
-				return errs.Wrap(err, "link appeal")
+			found := map[int64]bool{}
+			for rows.Next() {
+				var aid int64
+				if err := rows.Scan(&aid); err != nil {
+					rows.Close()
+					return errs.Wrap(err, "check appeals")
+				}
+				found[aid] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return errs.Wrap(err, "check appeals")
+			}
+			args = args[:0]
+			for _, aid := range part {
+				if !found[aid] {
+					return errs.FieldErrorf("appeal_ids", "诉求 %d 不存在", aid)
+				}
+				args = append(args, id, aid)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO appeal_problem_appeals (problem_id, appeal_id) VALUES `+
+				strings.TrimSuffix(strings.Repeat("(?, ?), ", len(part)), ", ")+` ON CONFLICT DO NOTHING`, args...); err != nil {
+				return errs.Wrap(err, "link appeals")
 			}
 		}
-		return s.Audit.Record(ctx, tx, "appeal_problem", strconv.FormatInt(id, 10), "create", nil, map[string]any{
-			"title": in.Title, "owner_unit_id": in.OwnerUnitID, "limit_days": in.LimitDays, "due_date": due, "appeal_ids": in.AppealIDs})
+		rec := map[string]any{"title": in.Title, "owner_unit_id": in.OwnerUnitID, "limit_days": in.LimitDays, "due_date": due}
+		if cluster != nil {
+			rec["cluster"] = cluster
+		} else {
+			rec["appeal_ids"] = in.AppealIDs
+		}
+		return s.Audit.Record(ctx, tx, "appeal_problem", strconv.FormatInt(id, 10), "create", nil, rec)
 	})
 	if err != nil {
 		return nil, err
