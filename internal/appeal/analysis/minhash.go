@@ -110,42 +110,50 @@ func jaccard(a, b []uint32) float64 {
 // group first (ties: the one with the smaller first index). The result
 // depends only on docs and their order.
 //
-// Documents with the same text, category and district are one text to
-// the similarity: they are grouped first, and shingling, the document
-// frequencies, MinHash and LSH run over one representative of each group
-// (its first document), whose group then joins it. So a mass complaint —
-// thousands of enterprises sending one text — is one cluster of its size
-// rather than a shingle everything shares: document frequency counts
-// distinct texts, and a stop shingle is one common to many different
-// texts. Identical texts join each other, as their Jaccard similarity of
-// 1 would have them join, when they have a shingle at all.
+// Documents with the same text are one text to the similarity: shingles,
+// document frequencies and MinHash signatures are computed once per
+// distinct text, and document frequency counts distinct texts, so that a
+// stop shingle is one common to many different texts — not the words of
+// a mass complaint, thousands of enterprises sending one text, which is
+// one cluster of its size. Identical texts join, as their Jaccard
+// similarity of 1 would have them, when they have a shingle at all. LSH
+// proposes pairs of distinct texts among one representative of each
+// text, category and district (similar weighs the last two).
 func ClusterDocs(docs []Doc) [][]int {
-	// reps lists the first document of each text, category and district;
-	// group[i] is the index into reps of docs[i]'s.
-	group := make([]int, len(docs))
-	var reps []int
-	first := make(map[string]int, len(docs))
-	var key []byte
-	for i, d := range docs {
-		key = append(append(append(append(append(key[:0], d.Category...), 0), d.District...), 0), d.Text...)
-		if g, ok := first[string(key)]; ok {
-			group[i] = g
-			continue
+	// texts lists the first document of each distinct text, textOf[i]
+	// the index into texts of docs[i]'s; reps the first document of each
+	// text, category and district.
+	textOf := make([]int, len(docs))
+	var texts, reps []int
+	{
+		byText := make(map[string]int, len(docs))
+		byGroup := make(map[string]bool, len(docs))
+		var key []byte
+		for i, d := range docs {
+			t, ok := byText[d.Text]
+			if !ok {
+				t = len(texts)
+				byText[d.Text] = t
+				texts = append(texts, i)
+			}
+			textOf[i] = t
+			key = append(append(append(append(append(key[:0], d.Category...), 0), d.District...), 0), d.Text...)
+			if !byGroup[string(key)] {
+				byGroup[string(key)] = true
+				reps = append(reps, i)
+			}
 		}
-		first[string(key)] = len(reps)
-		group[i] = len(reps)
-		reps = append(reps, i)
 	}
-	n := len(reps)
+	n := len(texts)
 	sets := make([][]uint32, n)
 	sigs := make([][numHashes]uint32, n)
-	parallel(n, func(i int) { sets[i] = shingles(docs[reps[i]].Text) })
-	// A group of identical texts joins when its text has a shingle (before
-	// the common ones are dropped: identical texts are the same problem
+	parallel(n, func(t int) { sets[t] = shingles(docs[texts[t]].Text) })
+	// Identical texts join when their text has a shingle (before the
+	// common ones are dropped: identical texts are the same problem
 	// however common their words).
 	joins := make([]bool, n)
-	for i := range sets {
-		joins[i] = len(sets[i]) > 0
+	for t := range sets {
+		joins[t] = len(sets[t]) > 0
 	}
 	// Shingles in very many distinct texts ("企业", "公司") say nothing
 	// about the problem: they are dropped before hashing.
@@ -156,24 +164,30 @@ func ClusterDocs(docs []Doc) [][]int {
 		}
 	}
 	limit := int32(max(20, n/50))
-	parallel(n, func(i int) {
-		sets[i] = slices.DeleteFunc(sets[i], func(sh uint32) bool { return df[sh] > limit })
-		sigs[i] = signature(sets[i])
+	parallel(n, func(t int) {
+		sets[t] = slices.DeleteFunc(sets[t], func(sh uint32) bool { return df[sh] > limit })
+		sigs[t] = signature(sets[t])
 	})
 	uf := newUnionFind(len(docs))
+	for i, t := range textOf {
+		if f := texts[t]; f != i && joins[t] {
+			uf.union(f, i)
+		}
+	}
 	buckets := map[uint64][]int32{}
 	seen := map[uint64]bool{}
 	for b := range numBands {
 		clear(buckets)
-		for i := range n {
-			if len(sets[i]) == 0 {
+		for x, i := range reps {
+			t := textOf[i]
+			if len(sets[t]) == 0 {
 				continue
 			}
 			k := uint64(b)
 			for r := range rowsPerBand {
-				k = mix(k ^ uint64(sigs[i][b*rowsPerBand+r]))
+				k = mix(k ^ uint64(sigs[t][b*rowsPerBand+r]))
 			}
-			buckets[k] = append(buckets[k], int32(i))
+			buckets[k] = append(buckets[k], int32(x))
 		}
 		for _, ids := range buckets {
 			if len(ids) < 2 || len(ids) > maxBucket {
@@ -181,22 +195,21 @@ func ClusterDocs(docs []Doc) [][]int {
 			}
 			for x := range ids {
 				for y := x + 1; y < len(ids); y++ {
-					i, j := int(ids[x]), int(ids[y])
-					key := uint64(i)<<32 | uint64(j)
+					i, j := reps[ids[x]], reps[ids[y]]
+					ti, tj := textOf[i], textOf[j]
+					if ti == tj {
+						continue // joined above
+					}
+					key := uint64(ids[x])<<32 | uint64(ids[y])
 					if seen[key] {
 						continue
 					}
 					seen[key] = true
-					if similar(docs[reps[i]], docs[reps[j]], sets[i], sets[j]) {
-						uf.union(reps[i], reps[j])
+					if similar(docs[i], docs[j], sets[ti], sets[tj]) {
+						uf.union(i, j)
 					}
 				}
 			}
-		}
-	}
-	for i, g := range group {
-		if r := reps[g]; r != i && joins[g] {
-			uf.union(r, i)
 		}
 	}
 	groups := map[int][]int{}

@@ -225,3 +225,33 @@ func TestClusterDocsIdenticalGeneric(t *testing.T) {
 		}
 	}
 }
+
+// TestClusterDocsManyDistricts checks that one text sent from more
+// districts and categories than a shingle may be common to stays one
+// cluster: document frequency counts distinct texts, not the groups of
+// a text in each district.
+func TestClusterDocsManyDistricts(t *testing.T) {
+	var docs []Doc
+	var want []int
+	for i := range 600 {
+		d := paraphrases.groups[1][0]
+		d.ID, d.EnterpriseID = int64(len(docs)+1), int64(i+1)
+		d.District, d.Category = fmt.Sprintf("D%02d", i%60), fmt.Sprintf("C%d", i%5)
+		want = append(want, len(docs))
+		docs = append(docs, d)
+		if i%60 == 0 {
+			u := paraphrases.unrelated[i/60]
+			u.ID = int64(len(docs) + 1)
+			docs = append(docs, u)
+		}
+	}
+	got := ClusterDocs(docs)
+	if len(got) != 1 || !slices.Equal(got[0], want) {
+		t.Fatalf("got %d clusters of sizes %v, want one of %d", len(got), func() (n []int) {
+			for _, g := range got {
+				n = append(n, len(g))
+			}
+			return n
+		}(), len(want))
+	}
+}
