@@ -397,6 +397,9 @@ func TestClusterMassComplaint(t *testing.T) {
 		if p.Appeals != n || len(p.AppealList) != n {
 			t.Errorf("the problem links %d appeals (%d listed), want %d", p.Appeals, len(p.AppealList), n)
 		}
+		if first := p.FirstAppeals(50); len(first) != 50 || first[0].ID != ids[0] || first[1].ID != ids[28] {
+			t.Errorf("its page lists %d appeals first", len(first))
+		}
 		b, err := e.svc.PublicBoard(e.ctx)
 		if err != nil || len(b.Items) != 1 || b.Items[0].Appeals != n {
 			t.Errorf("board %+v %v", b, err)

@@ -61,6 +61,13 @@ type Problem struct {
 	parents []int64
 }
 
+// FirstAppeals returns the first n of the problem's appeals by receipt
+// (of AppealList): what its page lists of an item made of a cluster of
+// thousands.
+func (p *Problem) FirstAppeals(n int) []ClusterAppeal {
+	return p.AppealList[:min(n, len(p.AppealList))]
+}
+
 // ProblemUpdate is a progress update of a problem.
 type ProblemUpdate struct {
 	At       time.Time `json:"at"`
