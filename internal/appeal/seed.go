@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -71,6 +72,16 @@ var seedTitles = map[string][]string{
 	"知识产权": {"商标被抢注请求维权", "专利侵权纠纷援助", "专利质押登记", "展会侵权投诉"},
 	"涉企执法": {"同一事项多头检查", "处罚后信用修复", "执法标准不一", "整改期限过短"},
 	"市场准入": {"经营范围登记受限", "招投标设置不合理门槛", "准营证照办理", "跨区迁移受阻"},
+}
+
+// SeedTitles returns a copy of the titles SeedHistory gives its appeals,
+// per category: for benchmarks that make texts the way the seed does.
+func SeedTitles() map[string][]string {
+	out := make(map[string][]string, len(seedTitles))
+	for c, ts := range seedTitles {
+		out[c] = slices.Clone(ts)
+	}
+	return out
 }
 
 // SeedHistory writes n appeals with deterministic, plausible three-year

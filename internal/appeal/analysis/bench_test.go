@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/qinqing/qinqing/internal/appeal"
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/store"
@@ -66,19 +67,7 @@ func BenchmarkClusterMonth(b *testing.B) {
 // one of a few hundred texts, as in a mass complaint.
 func massDocs(n int) []Doc {
 	r := rand.New(rand.NewPCG(3, 4))
-	titles := map[string][]string{
-		"政策咨询": {"申请专精特新奖励的条件", "稳岗补贴如何申报", "研发费用加计扣除政策咨询", "首台套保险补偿申报"},
-		"审批服务": {"施工许可审批超时", "环评审批进度缓慢", "消防验收一直未排期", "食品经营许可证变更"},
-		"融资信贷": {"贷款审批周期过长", "担保费率偏高", "应收账款质押融资难", "续贷要求重新评估"},
-		"拖欠账款": {"区属国企拖欠工程款", "政府采购项目尾款未付", "街道拖欠服务费用", "质保金到期未退还"},
-		"水电气网": {"厂区停电频繁", "燃气报装费用过高", "用水报装进度慢", "园区宽带未覆盖"},
-		"用地规划": {"用地指标迟迟未落实", "规划调整影响扩建", "竣工验收资料要求反复", "土地证办理缓慢"},
-		"用工社保": {"招工难请求对接", "社保转移接续困难", "人才公寓申请无回复", "技能培训补贴发放慢"},
-		"税费服务": {"出口退税到账慢", "发票额度不够用", "多缴税款退还", "收费项目不透明"},
-		"知识产权": {"商标被抢注请求维权", "专利侵权纠纷援助", "专利质押登记", "展会侵权投诉"},
-		"涉企执法": {"同一事项多头检查", "处罚后信用修复", "执法标准不一", "整改期限过短"},
-		"市场准入": {"经营范围登记受限", "招投标设置不合理门槛", "准营证照办理", "跨区迁移受阻"},
-	}
+	titles := appeal.SeedTitles()
 	cats := slices.Sorted(maps.Keys(titles))
 	districts := []string{"420102", "420103", "420104", "420105", "420106", "420107", "420111", "420112", "420113", "420114", "420115", "420116", "420117"}
 	docs := make([]Doc, n)
