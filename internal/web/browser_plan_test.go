@@ -74,12 +74,16 @@ func TestBrowserPlanImportReport(t *testing.T) {
 		}
 	}
 	shot(office, "plan-import.png")
-	err = chromedp.Do(office,
-		chromedp.Click(`#to-draft`),
-		chromedp.WaitVisible(`#publish`),
-		chromedp.Click(`#publish`),
-		chromedp.WaitVisible(`#figures`),
-	)
+	// A click that loads a page waits for that page's load event before
+	// the next query: a node found while the draft page is still parsing
+	// can be gone when the click reaches it.
+	_, err = chromedp.RunResponse(office, chromedp.Click(`#to-draft`))
+	if err == nil {
+		_, err = chromedp.RunResponse(office, chromedp.Click(`#publish`))
+	}
+	if err == nil {
+		err = chromedp.Do(office, chromedp.WaitVisible(`#figures`))
+	}
 	if err != nil {
 		t.Fatalf("publish: %v\n%s", err, text(office))
 	}
