@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -94,7 +95,9 @@ func TestDemoServiceNetwork(t *testing.T) {
 }
 
 // TestDemoLeaderHome: the leader's home shows the appeal rates of the last
-// whole month with figures (not dashes) and what this month has received.
+// whole month with figures (not dashes) and what this month has received;
+// the demo plan's chart has where each indicator should be by now (the
+// 当前应达 marks) beside where it is.
 func TestDemoLeaderHome(t *testing.T) {
 	srv := newDemoServer(t)
 	ts := &testServer{HTTP: srv}
@@ -107,5 +110,30 @@ func TestDemoLeaderHome(t *testing.T) {
 	wantContains(t, home.Body, fmt.Sprintf("%d年%d月受理的诉求", last.Year(), int(last.Month())), "至今</a>：受理")
 	if !regexp.MustCompile(`<b>\d+(\.\d)?%</b><span>响应率</span>`).MatchString(home.Body) {
 		t.Errorf("the leader's home shows no 响应率 of the last month:\n%s", home.Body)
+	}
+	plans := ts.Get(t, c, "/plans")
+	wantStatus(t, plans, http.StatusOK)
+	ids := regexp.MustCompile(`href="/plans/(\d+)"`).FindAllStringSubmatch(plans.Body, -1)
+	if len(ids) == 0 {
+		t.Fatalf("the leader sees no plan:\n%s", plans.Body)
+	}
+	chart := regexp.MustCompile(`data-chart="goals" data-json="([^"]*)"`)
+	behind := 0
+	for _, id := range ids {
+		overview := ts.Get(t, c, "/plans/"+id[1])
+		wantStatus(t, overview, http.StatusOK)
+		for _, m := range chart.FindAllStringSubmatch(overview.Body, -1) {
+			// 严重落后 is judged against the trajectory: such a chart
+			// has where the indicators should be.
+			if strings.Contains(m[1], "严重落后") {
+				behind++
+				if !regexp.MustCompile(`&#34;expected&#34;:[1-9]`).MatchString(m[1]) {
+					t.Errorf("plan %s: the goal chart has no expected progress: %s", id[1], m[1])
+				}
+			}
+		}
+	}
+	if behind == 0 {
+		t.Error("no demo plan has an indicator far behind its trajectory")
 	}
 }

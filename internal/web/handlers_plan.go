@@ -92,6 +92,22 @@ func indViews(cal *workday.Calendar, today workday.Date, far int, list []*plan.I
 	return out
 }
 
+// expectedPct is where an indicator's trajectory says it should be by now,
+// as a share of its target in % (capped at 100) the way achievement
+// measures the actual; nil where the trajectory says nothing.
+func expectedPct(v indView) *float64 {
+	e := v.Track.Expected
+	if e == nil || v.Target == 0 {
+		return nil
+	}
+	share := *e / v.Target
+	if !v.Op.Higher() && *e != 0 {
+		share = v.Target / *e
+	}
+	pct := math.Round(math.Min(1, share)*1000) / 10
+	return &pct
+}
+
 // achievement is how much of its target an indicator has reached, in %
 // (capped at 100): actual/target for more-is-better, target/actual else.
 func achievement(ind *plan.Indicator) int {
@@ -426,23 +442,16 @@ func (s *Server) planPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	type bar struct {
-		Name     string  `json:"name"`
-		Pct      int     `json:"pct"`
-		Expected float64 `json:"expected"`
-		State    string  `json:"state"`
+		Name     string   `json:"name"`
+		Pct      int      `json:"pct"`
+		Expected *float64 `json:"expected,omitempty"` // where the trajectory says it should be by now
+		State    string   `json:"state"`
 	}
 	var bars []bar
 	for _, g := range goals {
 		gv := goalView{Goal: g, Inds: indViews(s.app.Calendar, today, p.Settings.FarBehindPct, g.Indicators)}
 		for _, iv := range gv.Inds {
-			exp := 0.0
-			if iv.Track.Expected != nil && iv.Target != 0 {
-				exp = math.Round(math.Min(1, *iv.Track.Expected/iv.Target)*1000) / 10
-				if !iv.Op.Higher() && *iv.Track.Expected != 0 {
-					exp = math.Round(math.Min(1, iv.Target / *iv.Track.Expected)*1000) / 10
-				}
-			}
-			bars = append(bars, bar{Name: iv.Name, Pct: iv.Pct, Expected: exp, State: string(iv.Track.State)})
+			bars = append(bars, bar{Name: iv.Name, Pct: iv.Pct, Expected: expectedPct(iv), State: string(iv.Track.State)})
 		}
 		d.Goals = append(d.Goals, gv)
 	}
@@ -469,7 +478,7 @@ func (s *Server) planPage(w http.ResponseWriter, r *http.Request) error {
 			if len(bars) == 20 {
 				break
 			}
-			bars = append(bars, bar{Name: iv.Name, Pct: iv.Pct, State: string(iv.Track.State)})
+			bars = append(bars, bar{Name: iv.Name, Pct: iv.Pct, Expected: expectedPct(iv), State: string(iv.Track.State)})
 		}
 	}
 	b, _ := json.Marshal(bars)

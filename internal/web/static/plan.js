@@ -23,12 +23,12 @@
         xAxis: { type: 'value', max: 100, axisLabel: { formatter: '{value}%' } },
         yAxis: { type: 'category', data: names, inverse: true, axisLabel: { formatter: function (v) { return wrap(v, 10); } } },
         series: [
-          { name: '实际完成（占目标%）', type: 'bar', data: data.map(function (d) {
+          { name: '实际完成（占目标%）', type: 'bar', itemStyle: { color: colors.ok }, data: data.map(function (d) {
             var c = d.state === '严重落后' || d.state === '未完成' ? colors.late : (d.state === '落后' || d.state === '未报送' ? colors.warn : colors.ok);
             return { value: d.pct, itemStyle: { color: c } };
           }) },
-          { name: '当前应达（%）', type: 'scatter', symbol: 'diamond', symbolSize: 12, itemStyle: { color: '#57606a' },
-            data: data.map(function (d) { return d.expected || null; }) }
+          { name: '当前应达（%）', type: 'scatter', symbol: 'diamond', symbolSize: 12, z: 3, itemStyle: { color: '#57606a' },
+            data: data.map(function (d) { return d.expected == null ? null : [d.expected, d.name]; }) }
         ]
       });
     },
