@@ -295,11 +295,18 @@ func TestClustersProblemsBoard(t *testing.T) {
 		}
 		it := b.Items[0]
 		// Two of the three appeals agreed to publication.
-		if it.Title != in.Title || it.Progress != 60 || it.Appeals != 3 || len(it.Published) != 2 || len(it.Updates) != 1 || it.OwnerUnit != "市城管执法委" {
+		if it.Title != in.Title || it.Progress != 60 || it.Appeals != 3 || it.PublishedN != 2 || len(it.Updates) != 1 || it.OwnerUnit != "市城管执法委" {
 			t.Errorf("board item %+v", it)
 		}
 		if it.Published[0].Month != "2026-03" || it.Published[0].District != "东湖新技术开发区" {
 			t.Errorf("published %+v", it.Published)
+		}
+		counted := 0
+		for _, ba := range it.Published {
+			counted += ba.Count
+		}
+		if counted != 2 {
+			t.Errorf("the published rows count %d appeals, want 2: %+v", counted, it.Published)
 		}
 		if got, err := e.svc.PublicBoardItem(e.ctx, it.Slug); err != nil || got.Title != in.Title {
 			t.Errorf("by slug: %v", err)

@@ -14,18 +14,22 @@ import (
 // with its status, progress and updates — texts the office and the owner
 // units wrote for it — and of its appeals only those whose enterprise
 // agreed to publication (appeals.publish), each by category, district,
-// month received and status: never the enterprise's name, the contact, the
+// month received and status, counted by those four: never the enterprise's name, the contact, the
 // appeal's number or its title and content, which the enterprise wrote and
 // which may carry personal data. Items are named by a random slug, not by
 // their id, so the board cannot be walked by counting; the board is built
 // at most once per BoardTTL per instance and served from memory.
 
-// BoardAppeal is a published appeal of a board item.
+// BoardAppeal counts the published appeals of a board item that share a
+// category, district, month received and status: a problem behind
+// thousands of appeals shows as tens of rows, and no row stands for one
+// enterprise more than the data makes it.
 type BoardAppeal struct {
 	Category string `json:"category"`
 	District string `json:"district"`
 	Month    string `json:"month"` // received, 2026-03
 	Status   string `json:"status"`
+	Count    int    `json:"count"`
 }
 
 // BoardUpdate is a progress update as the board shows it.
@@ -48,8 +52,9 @@ type BoardItem struct {
 	StatusLabel string        `json:"status_label"`
 	Progress    int           `json:"progress"`
 	ClosingNote string        `json:"closing_note,omitempty"`
-	Appeals     int           `json:"appeals"`   // all its appeals
-	Published   []BoardAppeal `json:"published"` // those published
+	Appeals     int           `json:"appeals"`         // all its appeals
+	PublishedN  int           `json:"published_count"` // those published
+	Published   []BoardAppeal `json:"published"`       // those published, counted by category, district, month and status
 	Updates     []BoardUpdate `json:"updates"`
 }
 
@@ -150,6 +155,7 @@ func (s *Service) buildBoard(ctx context.Context) (*Board, error) {
 		if err != nil {
 			return nil, errs.Wrap(err, "board appeals")
 		}
+		row := map[BoardAppeal]int{} // the key has Count 0; the value indexes it.Published
 		for ar.Next() {
 			var ba BoardAppeal
 			var at int64
@@ -159,7 +165,14 @@ func (s *Service) buildBoard(ctx context.Context) (*Board, error) {
 			}
 			ba.Status = appeal.Status(ba.Status).Label()
 			ba.Month = store.FromMillis(at).In(workday.Shanghai).Format("2006-01")
-			it.Published = append(it.Published, ba)
+			i, ok := row[ba]
+			if !ok {
+				i = len(it.Published)
+				row[ba] = i
+				it.Published = append(it.Published, ba)
+			}
+			it.Published[i].Count++
+			it.PublishedN++
 		}
 		ar.Close()
 		if err := ar.Err(); err != nil {
