@@ -136,8 +136,9 @@ func replyDays(cal *workday.Calendar, received, replied time.Time) int {
 
 // contribute adds the cells of f to out: in the month of receipt every
 // counter but backlog, in the month it is due the backlog (月月清零: due
-// that month and not closed by its end).
-func contribute(cal *workday.Calendar, f *fact, sign int64, out map[cellKey]*vec) {
+// that month and not closed by its end). With only set, it adds the cells
+// of that month alone.
+func contribute(cal *workday.Calendar, f *fact, sign int64, out map[cellKey]*vec, only string) {
 	var v vec
 	v[cReceived] = 1
 	if f.SignedOnTime != nil {
@@ -194,13 +195,13 @@ func contribute(cal *workday.Calendar, f *fact, sign int64, out map[cellKey]*vec
 		}
 	}
 	month := monthOf(f.Received)
-	keys := map[string]string{dimAll: "", dimDistrict: f.District, dimCategory: f.Category, dimChannel: f.Channel}
-	for _, d := range dims {
-		put := func(m string, v *vec) {
-			if v.zero() {
-				return
-			}
-			k := cellKey{Dim: d, Month: m, Key: keys[d], Unit: f.UnitID, Status: f.Status}
+	keys := [...]string{"", f.District, f.Category, f.Channel} // in the order of dims
+	put := func(m string, v *vec) {
+		if v.zero() || (only != "" && m != only) {
+			return
+		}
+		for i, d := range dims {
+			k := cellKey{Dim: d, Month: m, Key: keys[i], Unit: f.UnitID, Status: f.Status}
 			c := out[k]
 			if c == nil {
 				c = &vec{}
@@ -208,10 +209,10 @@ func contribute(cal *workday.Calendar, f *fact, sign int64, out map[cellKey]*vec
 			}
 			c.add(v, sign)
 		}
-		put(month, &v)
-		if due != "" {
-			put(due, &backlog)
-		}
+	}
+	put(month, &v)
+	if due != "" {
+		put(due, &backlog)
 	}
 }
 
@@ -222,11 +223,11 @@ func (s *Service) Observe(ctx context.Context, tx *store.Tx, ch appeal.Change) e
 	delta := map[cellKey]*vec{}
 	if ch.Before != nil {
 		f := factOf(ch.Before)
-		contribute(s.Calendar, &f, -1, delta)
+		contribute(s.Calendar, &f, -1, delta, "")
 	}
 	if ch.After != nil {
 		f := factOf(ch.After)
-		contribute(s.Calendar, &f, 1, delta)
+		contribute(s.Calendar, &f, 1, delta, "")
 	}
 	return upsert(ctx, tx, delta)
 }
@@ -313,7 +314,7 @@ func (s *Service) Contribution(ctx context.Context, q store.Querier, id int64) (
 		return nil, store.NotFound(err, "诉求（编号%d）不存在", id)
 	}
 	delta := map[cellKey]*vec{}
-	contribute(s.Calendar, &f, 1, delta)
+	contribute(s.Calendar, &f, 1, delta, "")
 	return upserts(delta), nil
 }
 
@@ -379,19 +380,7 @@ func (s *Service) computeMonth(ctx context.Context, q store.Querier, m string) (
 			if err := scanFact(rows, &f); err != nil {
 				return errs.Wrap(err, "read appeals for figures")
 			}
-			all := map[cellKey]*vec{}
-			contribute(s.Calendar, &f, 1, all)
-			for k, v := range all {
-				if k.Month != m {
-					continue
-				}
-				c := out[k]
-				if c == nil {
-					c = &vec{}
-					out[k] = c
-				}
-				c.add(v, 1)
-			}
+			contribute(s.Calendar, &f, 1, out, m)
 		}
 		return errs.Wrap(rows.Err(), "read appeals for figures")
 	}
