@@ -81,7 +81,7 @@ func TestDemoRedemption(t *testing.T) {
 				t.Errorf("clusters of the last 30 days: %v, %v", rep, err)
 			}
 			board, err := a.Analysis.PublicBoard(ctx)
-			if err != nil || len(board.Items) != 1 || board.Items[0].Appeals < 4 || len(board.Items[0].Published) != 3 ||
+			if err != nil || len(board.Items) != 1 || board.Items[0].Appeals < 4 || board.Items[0].PublishedN != 3 ||
 				len(board.Items[0].Updates) != 2 || board.Items[0].Progress != 40 {
 				t.Errorf("board: %+v, %v", board, err)
 			}
