@@ -22,6 +22,9 @@ type SeedOptions struct {
 	N     int   // appeals
 	Seed  int64 // the same seed and N give the same appeals
 	Years int   // of history before now (default 3)
+	// From and Until, if set, bound when the appeals are received instead
+	// of Years before now and now; their histories still run up to now.
+	From, Until time.Time
 }
 
 // SeedResult says what SeedHistory wrote.
@@ -165,7 +168,16 @@ func (s *Service) SeedHistory(ctx context.Context, o SeedOptions, progress func(
 	}
 	now := s.now()
 	g := &seeder{env: env, cats: cats, ents: ents, units: units, urgent: urgent, now: now, seed: o.Seed, version: cat.version, n: o.N,
-		start: now.AddDate(-o.Years, 0, 0), hours: s.hours}
+		start: now.AddDate(-o.Years, 0, 0), until: now, hours: s.hours}
+	if !o.From.IsZero() {
+		g.start = o.From
+	}
+	if !o.Until.IsZero() && o.Until.Before(now) {
+		g.until = o.Until
+	}
+	if !g.start.Before(g.until) {
+		return nil, errs.Errorf(errs.Invalid, "历史数据的起止时间无效")
+	}
 	g.prepareDays()
 	// The appeals' index by enterprise takes inserts at random places: at
 	// millions of appeals it wants a page cache of its size (about 150 MB
@@ -324,7 +336,8 @@ type seeder struct {
 	units   []int64
 	urgent  int64
 	now     time.Time
-	start   time.Time
+	start   time.Time // appeals are received from start to until
+	until   time.Time
 	seed    int64
 	version int
 	n       int            // appeals to generate
@@ -342,7 +355,7 @@ func (g *seeder) dayAt(q float64) int {
 // prepareDays weighs the days of the history: seasonality, growth over
 // the years, weekends a quarter of a working day.
 func (g *seeder) prepareDays() {
-	first, last := workday.DateOf(g.start), workday.DateOf(g.now)
+	first, last := workday.DateOf(g.start), workday.DateOf(g.until)
 	total := float64(last - first + 1)
 	var sum float64
 	for d := first; d <= last; d++ {
@@ -378,8 +391,8 @@ func (g *seeder) appeal(i int) seeded {
 	day := g.days[g.dayAt((float64(i)+r.Float64())/float64(g.n))]
 	minute := 8*60 + r.IntN(11*60)
 	received := day.Start().Add(time.Duration(minute)*time.Minute + time.Duration(r.IntN(60))*time.Second)
-	if received.After(g.now) {
-		received = g.now.Add(-time.Duration(r.IntN(3600)) * time.Second)
+	if received.After(g.until) {
+		received = g.until.Add(-time.Duration(r.IntN(3600)) * time.Second)
 	}
 	var chw, catw float64
 	for _, c := range seedChannels {

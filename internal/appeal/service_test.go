@@ -590,6 +590,35 @@ func TestNumbersWithSeed(t *testing.T) {
 	})
 }
 
+// TestSeedWindow: with From and Until the seeded appeals are received in
+// that window, and their histories go on after it.
+func TestSeedWindow(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		now := f.App.Now()
+		from, until := now.AddDate(0, -3, 0), now.AddDate(0, 0, -31)
+		if _, err := f.App.Appeals.SeedHistory(f.Ctx, appeal.SeedOptions{N: 120, Seed: 5, From: from, Until: until}, nil); err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		var lo, hi, last int64
+		if err := f.App.DB.QueryRowContext(f.Ctx, `SELECT COUNT(*), MIN(received_at), MAX(received_at) FROM appeals`).Scan(&n, &lo, &hi); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.App.DB.QueryRowContext(f.Ctx, `SELECT MAX(at) FROM appeal_events`).Scan(&last); err != nil {
+			t.Fatal(err)
+		}
+		if n != 120 || lo < store.Millis(from) || hi > store.Millis(until) {
+			t.Errorf("%d appeals received from %v to %v, want 120 from %v to %v", n, store.FromMillis(lo), store.FromMillis(hi), from, until)
+		}
+		if last <= store.Millis(until) {
+			t.Errorf("the last event is at %v: the histories stop at the window's end", store.FromMillis(last))
+		}
+		if _, err := f.App.Appeals.SeedHistory(f.Ctx, appeal.SeedOptions{N: 1, From: until, Until: from}, nil); errs.CodeOf(err) != errs.Invalid {
+			t.Errorf("a window ending before it starts: %v", err)
+		}
+	})
+}
+
 // TestNumberPastSixDigits: the millionth appeal of a year has seven digits,
 // as fmt's %06d writes it, on both databases.
 func TestNumberPastSixDigits(t *testing.T) {

@@ -6,8 +6,8 @@ package demo
 import (
 	"context"
 	"fmt"
-	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"io"
+	"time"
 
 	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/appeal"
@@ -15,6 +15,7 @@ import (
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/enterprise"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/network"
 	"github.com/qinqing/qinqing/internal/org"
@@ -254,6 +255,9 @@ func loadAppeals(ctx context.Context, a *app.App, users map[string]int64, own in
 			taken[e.ID] = true
 		}
 	}
+	if err := loadAppealHistory(ctx, a); err != nil {
+		return err
+	}
 	if err := a.Appeals.LoadDemo(ctx, in); err != nil {
 		return err
 	}
@@ -266,6 +270,29 @@ func loadAppeals(ctx context.Context, a *app.App, users map[string]int64, own in
 	}
 	// The monthly report: last month's published, this month's a draft.
 	return a.AppealReports.LoadDemo(ctx, office)
+}
+
+// demoHistory is how many appeals the demo's background history holds:
+// about as many a month as the hand-written appeals make.
+const demoHistory = 150
+
+// loadAppealHistory writes the background of the demo's appeals: appeals
+// of the registry's enterprises received from the first of the month three
+// months back until 31 days ago, with their histories up to now (most
+// closed, some still open and overdue), as qinqing seed appeals writes
+// them. The hand-written appeals all fall in the last three weeks; the
+// history gives the last whole month and the one before figures on
+// whatever day the demo is loaded, for the ranking, the leader's home and
+// the monthly reports, and stays out of the clusters of the last 30 days.
+func loadAppealHistory(ctx context.Context, a *app.App) error {
+	now := a.Now().In(workday.Shanghai)
+	from := time.Date(now.Year(), now.Month()-3, 1, 0, 0, 0, 0, workday.Shanghai)
+	if _, err := a.Appeals.SeedHistory(ctx, appeal.SeedOptions{N: demoHistory, Seed: 1, From: from, Until: now.AddDate(0, 0, -31)}, nil); err != nil {
+		return fmt.Errorf("demo appeal history: %w", err)
+	}
+	// The history is written in bulk, around the transitions that keep
+	// the rates' figures: compute its months.
+	return a.AppealStats.Rebuild(ctx, from.Format("2006-01"), now.Format("2006-01"), nil)
 }
 
 // Units creates the demo city's units (the responsible units of Wuhan's

@@ -8,6 +8,7 @@ import (
 
 	"github.com/qinqing/qinqing/internal/app"
 	"github.com/qinqing/qinqing/internal/appeal/analysis"
+	"github.com/qinqing/qinqing/internal/appeal/stats"
 	"github.com/qinqing/qinqing/internal/auth"
 	"github.com/qinqing/qinqing/internal/config"
 	"github.com/qinqing/qinqing/internal/demo"
@@ -89,6 +90,16 @@ func TestDemoRedemption(t *testing.T) {
 			reports, err := a.AppealReports.FindReports(ctx, admin)
 			now := a.Now().In(workday.Shanghai)
 			lastMonth := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, workday.Shanghai).AddDate(0, -1, 0).Format("2006-01")
+			// Both months have appeals whatever the day: the background
+			// history fills them before the hand-written appeals of the
+			// last three weeks.
+			beforeLast := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, workday.Shanghai).AddDate(0, -2, 0).Format("2006-01")
+			for _, m := range []string{beforeLast, lastMonth} {
+				fig, err := a.AppealStats.Figures(ctx, admin, stats.Query{From: m, To: m, By: "unit"})
+				if err != nil || fig.Total.Received == 0 || len(fig.Rows) < 3 {
+					t.Errorf("appeal figures of %s: %+v, %v", m, fig, err)
+				}
+			}
 			if err != nil || len(reports) != 2 || reports[0].Month != lastMonth || reports[0].Published() ||
 				!reports[1].Published() || reports[1].Intro == "" {
 				t.Errorf("monthly reports: %+v, %v", reports, err)
