@@ -38,6 +38,24 @@ func TestSeedExportImport(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "新增 800") {
 		t.Fatalf("seed: %d %q %q", code, out, errOut)
 	}
+	// Appeals received in one week of January, their figures rebuilt.
+	code, out, errOut = runEnterpriseCLI(t, "seed", "appeals", "--appeals", "50", "--from", "2026-01-05", "--until", "2026-01-09", "--json", "--db", db)
+	var seeded struct{ Appeals int }
+	if code != 0 || json.Unmarshal([]byte(out), &seeded) != nil || seeded.Appeals != 50 {
+		t.Fatalf("seed appeals: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = runEnterpriseCLI(t, "appeal", "stats", "--from", "2026-01", "--to", "2026-01", "--by", "unit", "--json", "--db", db)
+	var fig struct {
+		Total struct {
+			Counts struct{ Received int } `json:"counts"`
+		} `json:"total"`
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &fig) != nil || fig.Total.Counts.Received != 50 {
+		t.Fatalf("appeal stats of January: %d %q %q", code, out, errOut)
+	}
+	if code, _, _ := runEnterpriseCLI(t, "seed", "appeals", "--from", "2026-13-01", "--db", db); code != 2 {
+		t.Errorf("seed appeals --from 2026-13-01: exit %d, want 2", code)
+	}
 	for _, format := range []string{"csv", "xlsx"} {
 		file := filepath.Join(dir, "e."+format)
 		code, _, errOut = runEnterpriseCLI(t, "export", "enterprises", "--out", file, "--db", db)

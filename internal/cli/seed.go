@@ -4,11 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"time"
 
+	"github.com/qinqing/qinqing/internal/appeal"
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/enterprise"
+	"github.com/qinqing/qinqing/internal/enterprise/synth"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/workday"
 )
@@ -21,7 +22,7 @@ the same entities, so seeding twice is idempotent (the second run finds
 every row unchanged).
 
 	qinqing seed city --enterprises 2250000 [--seed 1] [--today 2025-06-30] [--json] [--db DSN]
-	qinqing seed appeals --appeals 1000000 [--seed 1] [--json] [--db DSN]
+	qinqing seed appeals --appeals 1000000 [--seed 1] [--from 2026-10-01 --until 2026-10-31] [--json] [--db DSN]
 
 seed appeals writes appeals with three years of history up to now for the
 registry's enterprises (seed city first): seasonality, the catalogue's
@@ -30,7 +31,10 @@ none), replies, evaluations, reopenings, returns, pauses and overdue items
 in plausible proportions, each appeal's state derived from its events.
 They are written in bulk (not through the HTTP path, without notices);
 the rates' figures are rebuilt afterwards. The same --appeals and --seed
-give the same appeals; seeding again adds another set.`
+give the same appeals; seeding again adds another set. --from and --until
+receive them in those days instead (their histories still run up to now):
+--appeals 140000 --from 2026-10-01 --until 2026-10-31 is one month as dense
+as five million appeals over three years make it.`
 
 func runSeed(ctx context.Context, env Env, args []string) error {
 	cfg, err := loadConfig(env)
@@ -43,6 +47,8 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 	appeals := fs.Int("appeals", 10000, "number of appeals (seed appeals)")
 	seed := fs.Int64("seed", 1, "random seed")
 	todayFlag := fs.String("today", "", "reference date of the data (founding dates fall on or before it); default today")
+	fromFlag := fs.String("from", "", "seed appeals: first day they are received (default three years ago)")
+	untilFlag := fs.String("until", "", "seed appeals: last day they are received (default today)")
 	asJSON := fs.Bool("json", false, "print the summary as JSON on stdout")
 	if err := parse(fs, args); err != nil {
 		return err
@@ -52,7 +58,22 @@ func runSeed(ctx context.Context, env Env, args []string) error {
 		if *appeals < 0 || *appeals > 100_000_000 {
 			return usageErrorf("--appeals must be between 0 and 100000000")
 		}
-		return seedAppeals(ctx, env, cfg, *appeals, *seed, *asJSON)
+		o := appeal.SeedOptions{N: *appeals, Seed: *seed}
+		if *fromFlag != "" {
+			d, err := workday.ParseDate(*fromFlag)
+			if err != nil {
+				return usageErrorf("--from: %s", errs.MessageOf(err))
+			}
+			o.From = d.Start()
+		}
+		if *untilFlag != "" {
+			d, err := workday.ParseDate(*untilFlag)
+			if err != nil {
+				return usageErrorf("--until: %s", errs.MessageOf(err))
+			}
+			o.Until = d.AddDays(1).Start().Add(-time.Second) // the day's last second
+		}
+		return seedAppeals(ctx, env, cfg, o, *asJSON)
 	}
 	if len(pos) != 1 || pos[0] != "city" {
 		fs.Usage()

@@ -14,7 +14,7 @@ import (
 )
 
 // seedAppeals is `qinqing seed appeals` (see seedUsage).
-func seedAppeals(ctx context.Context, env Env, cfg config.Config, n int, seed int64, asJSON bool) error {
+func seedAppeals(ctx context.Context, env Env, cfg config.Config, o appeal.SeedOptions, asJSON bool) error {
 	a, err := openApp(ctx, env, cfg)
 	if err != nil {
 		return err
@@ -24,9 +24,9 @@ func seedAppeals(ctx context.Context, env Env, cfg config.Config, n int, seed in
 	if _, err := demo.Units(ctx, a); err != nil {
 		return err
 	}
-	pr := newProgress(env, "生成诉求", int64(n))
+	pr := newProgress(env, "生成诉求", int64(o.N))
 	start := time.Now()
-	res, err := a.Appeals.SeedHistory(ctx, appeal.SeedOptions{N: n, Seed: seed}, func(done int) { pr.rows(done, n) })
+	res, err := a.Appeals.SeedHistory(ctx, o, func(done int) { pr.rows(done, o.N) })
 	pr.finish()
 	if err != nil {
 		return err
@@ -42,6 +42,6 @@ func seedAppeals(ctx context.Context, env Env, cfg config.Config, n int, seed in
 			"seconds": seeded.Seconds(), "rebuild_seconds": rebuilt.Seconds()}), "write summary")
 	}
 	fmt.Fprintf(env.Stdout, "诉求：%d 件（事件 %d 条，未办结 %d 件，种子 %d）；写入用时 %.1f 秒（%.0f 件/秒）；重建指标用时 %.1f 秒\n",
-		res.Appeals, res.Events, res.Open, seed, seeded.Seconds(), float64(res.Appeals)/max(seeded.Seconds(), 0.001), rebuilt.Seconds())
+		res.Appeals, res.Events, res.Open, o.Seed, seeded.Seconds(), float64(res.Appeals)/max(seeded.Seconds(), 0.001), rebuilt.Seconds())
 	return nil
 }
