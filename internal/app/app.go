@@ -157,11 +157,13 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// accounts receive the notices. A calendar correction replays the open
 	// appeals' deadlines once, whichever instance hears of it.
 	// The rates' cells and the hot topics' counts are kept current inside
-	// every appeal transaction.
+	// every appeal transaction; the cells also count the lists behind the
+	// rates.
 	a.AppealStats = stats.New(db, stats.Options{Audit: a.Audit, Calendar: a.Calendar, City: city, Units: a.Org, Now: a.Now})
 	a.Appeals = appeal.New(db, appeal.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Events: a.Events, Calendar: a.Calendar,
 		Hours: hours, Now: a.Now, Logger: a.Log, City: city, Owners: a.Network, Units: a.Org, Registry: a.Enterprises,
-		Observe: []func(context.Context, *store.Tx, appeal.Change) error{a.AppealStats.Observe, a.Analysis.Observe}})
+		Observe: []func(context.Context, *store.Tx, appeal.Change) error{a.AppealStats.Observe, a.Analysis.Observe},
+		Count:   a.AppealStats.Count})
 	a.AppealReports = report.New(db, report.Options{Audit: a.Audit, Notify: a.Notify, Calendar: a.Calendar, Stats: a.AppealStats,
 		Analysis: a.Analysis, Now: a.Now})
 	a.Events.Subscribe(workday.Topic, func(string) {

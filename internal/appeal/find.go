@@ -2,6 +2,7 @@ package appeal
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 
@@ -356,9 +357,14 @@ func (s *Service) FindAppeals(ctx context.Context, a *auth.Actor, f Filter) ([]A
 	if err != nil {
 		return nil, 0, err
 	}
-	var total int
-	if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM appeals a`+cond, args...).Scan(&total); err != nil {
-		return nil, 0, errs.Wrap(err, "count appeals")
+	total, known, err := s.figureCount(ctx, a, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !known {
+		if err := s.db.QueryRowContext(ctx, `SELECT COUNT(*) FROM appeals a`+cond, args...).Scan(&total); err != nil {
+			return nil, 0, errs.Wrap(err, "count appeals")
+		}
 	}
 	order := " ORDER BY a.received_at DESC, a.id DESC"
 	switch f.Sort {
@@ -369,6 +375,11 @@ func (s *Service) FindAppeals(ctx context.Context, a *auth.Actor, f Filter) ([]A
 		return nil, 0, errs.FieldErrorf("sort", "排序“%s”无效（received、due）", f.Sort)
 	}
 	limit, offset := paging.Clamp(f.Limit, f.Offset)
+	if known && offset >= total {
+		// Nothing to read: a page past the end, or none failed the
+		// measure (the scan for a first page would read the months).
+		return []Appeal{}, total, nil
+	}
 	rows, err := s.db.QueryContext(ctx, `SELECT `+appealColumns+appealFrom+cond+order+` LIMIT ? OFFSET ?`, append(args, limit, offset)...)
 	if err != nil {
 		return nil, 0, errs.Wrap(err, "find appeals")
@@ -385,6 +396,65 @@ func (s *Service) FindAppeals(ctx context.Context, a *auth.Actor, f Filter) ([]A
 		list = append(list, ap)
 	}
 	return list, total, errs.Wrap(rows.Err(), "find appeals")
+}
+
+// FigureCount is a list the rates' figures can count (appeal/stats keeps
+// them per month received, or due for the backlog, per dimension and per
+// status as Observe reports each change): the appeals of whole months,
+// of one unit, district, category or channel or of all, in some
+// statuses, behind one measure.
+type FigureCount struct {
+	FromMonth, ToMonth string   // 2026-03
+	Dim                string   // "unit", "district", "category", "channel", or "" for all
+	Key                string   // the unit's id ("0": none), the district's code, the category, the channel
+	Statuses           []Status // none: every status
+	Measure            string   // a code of Measures, or "" for every appeal received
+}
+
+// figureCount answers f's total from Options.Count when f is such a list
+// and a sees every appeal (the office and leaders: the drill-downs of the
+// rates pages), so that a month's list does not count the month's rows.
+func (s *Service) figureCount(ctx context.Context, a *auth.Actor, f Filter) (int, bool, error) {
+	if s.count == nil || !a.Can(auth.ViewAppeal, auth.Resource{}) || f.Status != "" || f.Open || f.Light != "" || f.EnterpriseID != 0 ||
+		strings.TrimSpace(f.ExternalRef) != "" || strings.TrimSpace(f.Query) != "" || f.Queue != "" || f.From == 0 || f.To == 0 {
+		return 0, false, nil
+	}
+	fy, fm, fd := f.From.YMD()
+	ty, tm, _ := f.To.YMD()
+	if _, _, next := (f.To + 1).YMD(); fd != 1 || next != 1 || f.To < f.From {
+		return 0, false, nil
+	}
+	q := FigureCount{FromMonth: workday.NewDate(fy, fm, 1).String()[:7], ToMonth: workday.NewDate(ty, tm, 1).String()[:7],
+		Statuses: f.Statuses, Measure: f.Measure}
+	set := 0
+	if f.UnitID != 0 {
+		q.Dim, q.Key = "unit", strconv.FormatInt(f.UnitID, 10)
+		set++
+	}
+	if f.NoUnit {
+		q.Dim, q.Key = "unit", "0"
+		set++
+	}
+	if d := strings.TrimSpace(f.District); d != "" {
+		code, err := s.city.ParseDistrict(d)
+		if err != nil {
+			return 0, false, nil // where() says why
+		}
+		q.Dim, q.Key = "district", code
+		set++
+	}
+	if c := strings.TrimSpace(f.Category); c != "" {
+		q.Dim, q.Key = "category", c
+		set++
+	}
+	if f.Channel != "" {
+		q.Dim, q.Key = "channel", string(f.Channel)
+		set++
+	}
+	if set > 1 {
+		return 0, false, nil
+	}
+	return s.count(ctx, q)
 }
 
 // Counts are the headline figures of a set of appeals.

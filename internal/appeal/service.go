@@ -66,6 +66,10 @@ type Options struct {
 	// rolls the change back. Pre-aggregated figures are kept current
 	// through it, exactly once.
 	Observe []func(ctx context.Context, tx *store.Tx, ch Change) error
+	// Count, if set, answers how many appeals a list of whole months
+	// holds from figures kept as Observe keeps them, instead of counting
+	// the months' rows (see FigureCount); ok false leaves it to SQL.
+	Count func(ctx context.Context, q FigureCount) (n int, ok bool, err error)
 }
 
 // Service runs the appeals closed loop on a database.
@@ -85,6 +89,7 @@ type Service struct {
 	registry Registry
 	maxFile  int64
 	observe  []func(ctx context.Context, tx *store.Tx, ch Change) error
+	count    func(ctx context.Context, q FigureCount) (int, bool, error)
 
 	// slots bounds the transactions of this service running at once on
 	// one instance, below the size of the connection pool: a transition
@@ -127,7 +132,7 @@ const TopicCatalogue = "appeal_catalogue"
 func New(db *store.DB, opts Options) *Service {
 	s := &Service{db: db, audit: opts.Audit, notify: opts.Notify, jobs: opts.Jobs, events: opts.Events, cal: opts.Calendar,
 		hours: opts.Hours, now: opts.Now, log: opts.Logger, city: opts.City, owners: opts.Owners, units: opts.Units,
-		registry: opts.Registry, maxFile: opts.MaxAttachment, observe: opts.Observe, opts: opts}
+		registry: opts.Registry, maxFile: opts.MaxAttachment, observe: opts.Observe, count: opts.Count, opts: opts}
 	if s.now == nil {
 		s.now = time.Now
 	}

@@ -25,6 +25,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/qinqing/qinqing/internal/audit"
@@ -55,6 +56,7 @@ type Options struct {
 type Service struct {
 	db *store.DB
 	Options
+	built atomic.Bool // the cells' first build is done (Count may use them)
 }
 
 // New returns the rates service on db; it touches neither the database nor
