@@ -391,8 +391,13 @@ func (g *seeder) appeal(i int) seeded {
 	day := g.days[g.dayAt((float64(i)+r.Float64())/float64(g.n))]
 	minute := 8*60 + r.IntN(11*60)
 	received := day.Start().Add(time.Duration(minute)*time.Minute + time.Duration(r.IntN(60))*time.Second)
-	if received.After(g.until) {
-		received = g.until.Add(-time.Duration(r.IntN(3600)) * time.Second)
+	// A receipt later in the day than the window's end moves to the day
+	// before at the same hour, so receipts keep office-like hours.
+	for received.After(g.until) {
+		received = received.AddDate(0, 0, -1)
+	}
+	if received.Before(g.start) {
+		received = g.start
 	}
 	var chw, catw float64
 	for _, c := range seedChannels {
