@@ -419,13 +419,11 @@ func (s *Service) figureCount(ctx context.Context, a *auth.Actor, f Filter) (int
 		strings.TrimSpace(f.ExternalRef) != "" || strings.TrimSpace(f.Query) != "" || f.Queue != "" || f.From == 0 || f.To == 0 {
 		return 0, false, nil
 	}
-	fy, fm, fd := f.From.YMD()
-	ty, tm, _ := f.To.YMD()
-	if _, _, next := (f.To + 1).YMD(); fd != 1 || next != 1 || f.To < f.From {
-		return 0, false, nil
+	_, _, first := f.From.YMD()
+	if _, _, next := (f.To + 1).YMD(); first != 1 || next != 1 || f.To < f.From {
+		return 0, false, nil // not whole months
 	}
-	q := FigureCount{FromMonth: workday.NewDate(fy, fm, 1).String()[:7], ToMonth: workday.NewDate(ty, tm, 1).String()[:7],
-		Statuses: f.Statuses, Measure: f.Measure}
+	q := FigureCount{FromMonth: f.From.String()[:7], ToMonth: f.To.String()[:7], Statuses: f.Statuses, Measure: f.Measure}
 	set := 0
 	if f.UnitID != 0 {
 		q.Dim, q.Key = "unit", strconv.FormatInt(f.UnitID, 10)

@@ -13,10 +13,10 @@ import (
 // The public progress board shows, without login, every 问题清单 item
 // with its status, progress and updates — texts the office and the owner
 // units wrote for it — and of its appeals only those whose enterprise
-// agreed to publication (appeals.publish), each by category, district,
-// month received and status, counted by those four: never the enterprise's name, the contact, the
-// appeal's number or its title and content, which the enterprise wrote and
-// which may carry personal data. Items are named by a random slug, not by
+// agreed to publication (appeals.publish), counted by category, district,
+// month received and status: never the enterprise's name, the contact,
+// the appeal's number or its title and content, which the enterprise
+// wrote and which may carry personal data. Items are named by a random slug, not by
 // their id, so the board cannot be walked by counting; the board is built
 // at most once per BoardTTL per instance and served from memory.
 

@@ -9,10 +9,10 @@ import (
 	"github.com/qinqing/qinqing/internal/store"
 )
 
-// measureCounters is each list measure (appeal.Measures) as a sum of the
-// cells' counters: the appeals the console's condition of that measure
-// keeps (appeal.measureSQL), which TestCountEqualsList checks measure by
-// measure against the list's own COUNT.
+// measureCounters is each measure of the console's list
+// (appeal.Filter.Measure) as a sum of the cells' counters: the appeals the
+// list's condition for that measure keeps, which TestCountEqualsList
+// checks measure by measure against the rows the list pages through.
 var measureCounters = map[string]string{
 	"":                          "received",
 	appeal.MeasureSigned:        "signed",
