@@ -142,7 +142,7 @@ func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
 	// Plan supervision resolves the units plans name through the
 	// organisation; records of other modules that tasks link to (appeals,
 	// 问题清单) are registered in Links as those modules arrive.
-	a.Analysis = analysis.New(db, analysis.Options{Audit: a.Audit, Calendar: a.Calendar, Units: a.Org, Now: a.Now, Logger: a.Log})
+	a.Analysis = analysis.New(db, analysis.Options{Audit: a.Audit, Calendar: a.Calendar, Units: a.Org, Now: a.Now, Logger: a.Log, City: city})
 	a.Plans = plan.New(db, plan.Options{Audit: a.Audit, Notify: a.Notify, Jobs: a.Jobs, Calendar: a.Calendar, Now: a.Now,
 		Logger: a.Log, Units: a.Org, Links: map[string]plan.Linked{plan.LinkProblem: a.Analysis}})
 	var hours workday.Hours // empty: the default office hours

@@ -54,6 +54,24 @@ func TestAnalysisAPI(t *testing.T) {
 	if rep.Appeals != 3 || len(rep.Clusters) != 1 || rep.Clusters[0].Size != 2 || rep.Clusters[0].Enterprises != 2 {
 		t.Fatalf("clusters of the last 30 days: %+v", rep)
 	}
+	// Appeals keep the district's code; the scope reads a name as its code.
+	var code string
+	if err := w.App.DB.QueryRowContext(ctx, `SELECT district FROM appeals WHERE id = ?`, a1.ID).Scan(&code); err != nil {
+		t.Fatal(err)
+	}
+	name := w.App.Enterprises.City.DistrictName(code)
+	if name == "" {
+		t.Fatalf("the appeal's district %q is not a code of the city", code)
+	}
+	var byCode, byName struct {
+		Appeals int `json:"appeals"`
+	}
+	w.as(t, "leader", "GET", "/api/v1/appeal-clusters?month=2026-03&district="+code, nil).JSON(t, &byCode)
+	w.as(t, "leader", "GET", "/api/v1/appeal-clusters?month=2026-03&district="+url.QueryEscape(name), nil).JSON(t, &byName)
+	if byCode.Appeals == 0 || byName.Appeals != byCode.Appeals {
+		t.Errorf("clusters of district %s: %d appeals; of %s: %d", code, byCode.Appeals, name, byName.Appeals)
+	}
+	wantProblem(t, w.as(t, "leader", "GET", "/api/v1/appeal-topics?district="+url.QueryEscape("火星区"), nil), http.StatusUnprocessableEntity, "invalid", "district")
 	if res := w.Get(t, w.client(t, "leader"), "/appeals/clusters?month=2026-03"); res.Status != http.StatusOK || !strings.Contains(res.Body, "新厂房施工许可审批超时") ||
 		strings.Contains(res.Body, "data-problem-form") {
 		t.Errorf("the leader's clusters page (no form to make a problem): %d", res.Status)
@@ -78,6 +96,10 @@ func TestAnalysisAPI(t *testing.T) {
 		t.Fatalf("problem: %+v", p)
 	}
 	ref := fmt.Sprintf("/api/v1/problems/%d", p.ID)
+	if page := w.Get(t, w.client(t, "admin"), fmt.Sprintf("/problems/%d", p.ID)); page.Status != http.StatusOK ||
+		!strings.Contains(page.Body, "<td>"+name+"</td>") || strings.Contains(page.Body, "<td>"+code+"</td>") {
+		t.Errorf("the problem's page names the appeals' district %s: %d\n%s", name, page.Status, page.Body)
+	}
 	wantProblem(t, w.as(t, "commerce", "GET", ref, nil), http.StatusNotFound, "not_found", "")
 	wantProblem(t, w.as(t, "commerce", "POST", ref+"/progress", map[string]any{"progress": 50, "note": "x"}), http.StatusNotFound, "not_found", "")
 	wantProblem(t, w.as(t, "staff", "POST", ref+"/close", map[string]any{"note": "x"}), http.StatusForbidden, "forbidden", "")
@@ -94,13 +116,15 @@ func TestAnalysisAPI(t *testing.T) {
 			Appeals   int    `json:"appeals"`
 			Published []struct {
 				Category string `json:"category"`
+				District string `json:"district"`
+				Count    int    `json:"count"`
 			} `json:"published"`
 		} `json:"items"`
 	}
 	res.JSON(t, &board)
 	if len(board.Items) != 1 || board.Items[0].Slug != p.Slug || board.Items[0].Progress != 50 || board.Items[0].Appeals != 2 ||
-		len(board.Items[0].Published) != 1 {
-		t.Fatalf("board: %s", res.Body)
+		len(board.Items[0].Published) != 1 || board.Items[0].Published[0].District != name || board.Items[0].Published[0].Count != 1 {
+		t.Fatalf("board (the district named %s): %s", name, res.Body)
 	}
 	page := w.Get(t, anon, "/board/"+p.Slug)
 	list := w.Get(t, anon, "/board")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/qinqing/qinqing/internal/appeal/analysis"
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/errs"
 	"github.com/qinqing/qinqing/internal/paging"
 	"github.com/qinqing/qinqing/internal/workday"
@@ -43,13 +44,28 @@ func (s *Server) analysisScope(q url.Values, byMonth bool) (analysis.Scope, erro
 		today := workday.Today(s.app.Now)
 		sc.From, sc.To = today-29, today
 	}
-	sc.District, sc.Category = strings.TrimSpace(q.Get("district")), strings.TrimSpace(q.Get("category"))
+	// Appeals keep the district's code: a name (洪山区) is read as its code.
+	if d := strings.TrimSpace(q.Get("district")); d != "" {
+		if sc.District, err = s.app.Enterprises.City.ParseDistrict(d); err != nil {
+			return sc, err
+		}
+	}
+	sc.Category = strings.TrimSpace(q.Get("category"))
 	if v := q.Get("unit_id"); v != "" {
 		if sc.UnitID, err = strconv.ParseInt(v, 10, 64); err != nil || sc.UnitID < 1 {
 			return sc, errs.FieldErrorf("unit_id", "unit_id 应为单位编号")
 		}
 	}
 	return sc, nil
+}
+
+// districtName names a district code (420111 → 洪山区), or returns what
+// is not one as it is.
+func (s *Server) districtName(code string) string {
+	if name := s.app.Enterprises.City.DistrictName(code); name != "" {
+		return name
+	}
+	return code
 }
 
 // analysisView is what the topics and clusters pages show above their
@@ -62,6 +78,8 @@ type analysisView struct {
 	Units   any
 	Error   string
 	ByMonth bool // the default period is this month, not the last 30 days
+	// Districts are the city's districts, for the scope's form.
+	Districts []enterprise.District
 	// DistrictName names a district code (420111 → 洪山区).
 	DistrictName func(code string) string
 }
@@ -75,7 +93,8 @@ func (s *Server) topicsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "appeal_topics.html", analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Topics: rep, ByMonth: true})
+	s.render(w, r, http.StatusOK, "appeal_topics.html", analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Topics: rep, ByMonth: true,
+		Districts: s.app.Enterprises.City.Districts})
 	return nil
 }
 
@@ -88,13 +107,8 @@ func (s *Server) clustersPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	city := s.app.Enterprises.City
-	v := analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Cluster: rep, DistrictName: func(code string) string {
-		if name := city.DistrictName(code); name != "" {
-			return name
-		}
-		return code
-	}}
+	v := analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Cluster: rep, Districts: s.app.Enterprises.City.Districts,
+		DistrictName: s.districtName}
 	if actorOf(r).CanSome(auth.ManageProblems) {
 		units, err := s.app.Org.UnitTree(r.Context())
 		if err != nil {
@@ -206,7 +220,8 @@ func (s *Server) problemPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	s.render(w, r, http.StatusOK, "problem_detail.html", map[string]any{"P": p, "Can": analysis.PermittedOn(actorOf(r), p)})
+	s.render(w, r, http.StatusOK, "problem_detail.html", map[string]any{"P": p, "Can": analysis.PermittedOn(actorOf(r), p),
+		"DistrictName": s.districtName})
 	return nil
 }
 

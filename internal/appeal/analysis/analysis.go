@@ -22,6 +22,7 @@ import (
 
 	"github.com/qinqing/qinqing/internal/audit"
 	"github.com/qinqing/qinqing/internal/auth"
+	"github.com/qinqing/qinqing/internal/enterprise"
 	"github.com/qinqing/qinqing/internal/org"
 	"github.com/qinqing/qinqing/internal/store"
 	"github.com/qinqing/qinqing/internal/workday"
@@ -42,6 +43,7 @@ type Options struct {
 	Units    Units
 	Now      func() time.Time // nil: time.Now
 	Logger   *slog.Logger
+	City     *enterprise.City // district names for the public board; nil means Wuhan
 	// BoardTTL is how long the public board is served from memory;
 	// default one minute.
 	BoardTTL time.Duration
@@ -64,6 +66,9 @@ func New(db *store.DB, opts Options) *Service {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.City == nil {
+		opts.City = enterprise.Wuhan()
 	}
 	if opts.BoardTTL <= 0 {
 		opts.BoardTTL = time.Minute

@@ -26,8 +26,8 @@ import (
 // enterprise more than the data makes it.
 type BoardAppeal struct {
 	Category string `json:"category"`
-	District string `json:"district"`
-	Month    string `json:"month"` // received, 2026-03
+	District string `json:"district"` // its name
+	Month    string `json:"month"`    // received, 2026-03
 	Status   string `json:"status"`
 	Count    int    `json:"count"`
 }
@@ -164,6 +164,9 @@ func (s *Service) buildBoard(ctx context.Context) (*Board, error) {
 				return nil, errs.Wrap(err, "scan board appeal")
 			}
 			ba.Status = appeal.Status(ba.Status).Label()
+			if name := s.City.DistrictName(ba.District); name != "" {
+				ba.District = name // appeals keep the code
+			}
 			ba.Month = store.FromMillis(at).In(workday.Shanghai).Format("2006-01")
 			i, ok := row[ba]
 			if !ok {
