@@ -102,9 +102,10 @@ func hasWordRune(w string) bool {
 
 // topicWord reports whether a word that no dictionary term covers may be
 // a topic: two characters at least, a letter in it (not a number or a
-// date), not a stop word of gse's or of the office's.
+// date), not a quantity (二十个, 一个月, 十一点), not a stop word of gse's
+// or of the office's.
 func topicWord(seg *gse.Segmenter, d *Dictionary, w string) bool {
-	if w == breakWord || utf8.RuneCountInString(w) < 2 || d.stop[w] || seg.IsStop(w) {
+	if w == breakWord || utf8.RuneCountInString(w) < 2 || d.stop[w] || seg.IsStop(w) || quantity(w) {
 		return false
 	}
 	for _, r := range w {
@@ -113,4 +114,21 @@ func topicWord(seg *gse.Segmenter, d *Dictionary, w string) bool {
 		}
 	}
 	return false
+}
+
+// quantity reports whether w is a number with its measure or unit of time
+// (二十个, 一个月, 两个多月, 十一点, 第三, 20天): numerals, at least one,
+// and measure words only.
+func quantity(w string) bool {
+	numeral := false
+	for _, r := range w {
+		switch {
+		case unicode.IsDigit(r) || strings.ContainsRune("零〇一二三四五六七八九十百千万亿两几半", r):
+			numeral = true
+		case strings.ContainsRune("个只件次回遍家位名人户元块角分年月日号天周时点秒多余来第期批项条份张台辆套亩米吨斤里度倍成", r):
+		default:
+			return false
+		}
+	}
+	return numeral
 }
