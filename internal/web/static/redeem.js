@@ -11,8 +11,9 @@
     var kind = el.dataset.chart;
     var opt;
     if (kind === 'funnel') {
-      opt = { tooltip: {}, series: [{ type: 'funnel', sort: 'descending', left: '10%', width: '80%',
-        label: { formatter: '{b}：{c}' }, data: values }] };
+      // The labels stand to the right of the funnel, inside the card.
+      opt = { tooltip: {}, series: [{ type: 'funnel', sort: 'descending', left: '4%', width: '56%', minSize: '8%',
+        label: { position: 'right', formatter: '{b}：{c}' }, data: values }] };
     } else if (kind === 'timeliness') {
       opt = { tooltip: { trigger: 'axis' }, legend: { data: ['按时拨付率（%）', '平均工作日'] }, grid: { left: 110, right: 40 },
         xAxis: [{ type: 'value', max: 100 }, { type: 'value' }],
