@@ -46,7 +46,7 @@ func (s *Server) analysisScope(q url.Values, byMonth bool) (analysis.Scope, erro
 	}
 	// Appeals keep the district's code: a name (洪山区) is read as its code.
 	if d := strings.TrimSpace(q.Get("district")); d != "" {
-		if sc.District, err = s.app.Enterprises.City.ParseDistrict(d); err != nil {
+		if sc.District, err = s.city().ParseDistrict(d); err != nil {
 			return sc, err
 		}
 	}
@@ -62,7 +62,7 @@ func (s *Server) analysisScope(q url.Values, byMonth bool) (analysis.Scope, erro
 // districtName names a district code (420111 → 洪山区), or returns what
 // is not one as it is.
 func (s *Server) districtName(code string) string {
-	if name := s.app.Enterprises.City.DistrictName(code); name != "" {
+	if name := s.city().DistrictName(code); name != "" {
 		return name
 	}
 	return code
@@ -94,7 +94,7 @@ func (s *Server) topicsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.render(w, r, http.StatusOK, "appeal_topics.html", analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Topics: rep, ByMonth: true,
-		Districts: s.app.Enterprises.City.Districts})
+		Districts: s.city().Districts})
 	return nil
 }
 
@@ -107,7 +107,7 @@ func (s *Server) clustersPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Cluster: rep, Districts: s.app.Enterprises.City.Districts,
+	v := analysisView{Month: r.URL.Query().Get("month"), Scope: sc, Cluster: rep, Districts: s.city().Districts,
 		DistrictName: s.districtName}
 	if actorOf(r).CanSome(auth.ManageProblems) {
 		units, err := s.app.Org.UnitTree(r.Context())

@@ -49,15 +49,8 @@ func (s *Service) Count(ctx context.Context, q appeal.FigureCount) (int, bool, e
 	if !ok {
 		return 0, false, nil
 	}
-	if !s.built.Load() {
-		var built bool
-		if err := s.db.QueryRowContext(ctx, `SELECT built FROM appeal_stat_meta WHERE id = 1`).Scan(&built); err != nil {
-			return 0, false, errs.Wrap(err, "read appeal figures state")
-		}
-		if !built {
-			return 0, false, nil
-		}
-		s.built.Store(true) // the first build is done once for good
+	if built, err := s.isBuilt(ctx); err != nil || !built {
+		return 0, false, err
 	}
 	dim, cond, args := dimAll, "", []any{}
 	switch q.Dim {

@@ -56,7 +56,7 @@ type Options struct {
 type Service struct {
 	db *store.DB
 	Options
-	built atomic.Bool // the cells' first build is done (Count may use them)
+	built atomic.Bool // the cells' first build is done (isBuilt)
 }
 
 // New returns the rates service on db; it touches neither the database nor
@@ -85,14 +85,25 @@ func (s *Service) Schedules() []jobs.Period {
 }
 
 func (s *Service) runRebuild(ctx context.Context, _ *jobs.Job) error {
-	var built bool
-	if err := s.db.QueryRowContext(ctx, `SELECT built FROM appeal_stat_meta WHERE id = 1`).Scan(&built); err != nil {
-		return errs.Wrap(err, "read appeal figures state")
-	}
-	if built {
-		return nil
+	built, err := s.isBuilt(ctx)
+	if err != nil || built {
+		return err
 	}
 	return s.Rebuild(ctx, "", "", nil)
+}
+
+// isBuilt reports whether the cells have had their first build and so
+// hold every appeal; once they have, for good.
+func (s *Service) isBuilt(ctx context.Context) (bool, error) {
+	if s.built.Load() {
+		return true, nil
+	}
+	var built bool
+	if err := s.db.QueryRowContext(ctx, `SELECT built FROM appeal_stat_meta WHERE id = 1`).Scan(&built); err != nil {
+		return false, errs.Wrap(err, "read appeal figures state")
+	}
+	s.built.Store(built)
+	return built, nil
 }
 
 // ---- periods ----
