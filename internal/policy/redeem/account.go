@@ -25,9 +25,10 @@ const (
 )
 
 // ParseAccount checks an account given for the enterprise registered as
-// enterpriseName and returns it cleaned: the name trimmed (it must equal
-// the registered name, brackets and spaces aside, since a bank pays only
-// the account holder), the number as digits only (spaces and hyphens that
+// enterpriseName and returns it cleaned: the name given must equal the
+// registered name, brackets, spaces and letter case aside, since a bank
+// pays only the account holder, and the account then carries the
+// registered name itself, as the bank will compare it; the number as digits only (spaces and hyphens that
 // people type to group digits removed, full-width digits read) with 8 to 32
 // digits, the bank named in at most 60 characters. Errors: Invalid on
 // account_name, account_number or account_bank, in Chinese.
@@ -42,6 +43,7 @@ func ParseAccount(in Account, enterpriseName string) (Account, error) {
 	case comparableName(out.Name) != comparableName(enterpriseName):
 		return Account{}, errs.FieldErrorf("account_name", "收款户名“%s”与企业登记名称“%s”不一致：兑现资金只能拨付到企业本身的账户", out.Name, enterpriseName)
 	}
+	out.Name = strings.TrimSpace(enterpriseName)
 	var digits strings.Builder
 	for _, r := range in.Number {
 		switch {
@@ -75,11 +77,14 @@ func ParseAccount(in Account, enterpriseName string) (Account, error) {
 
 // comparableName is a registered name as compared with a payee name:
 // without spaces, with ASCII brackets as their full-width forms (registers
-// write 武汉某某科技有限公司（洪山） and people type (洪山)), ASCII letters in
-// upper case.
+// write 武汉某某科技有限公司（洪山） and people type (洪山)), full-width letters
+// and digits as ASCII, letters in upper case.
 func comparableName(s string) string {
 	var b strings.Builder
 	for _, r := range s {
+		if r >= '０' && r <= '９' || r >= 'Ａ' && r <= 'Ｚ' || r >= 'ａ' && r <= 'ｚ' {
+			r -= 'Ａ' - 'A'
+		}
 		switch {
 		case unicode.IsSpace(r):
 		case r == '(':
