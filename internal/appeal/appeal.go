@@ -203,9 +203,13 @@ const (
 )
 
 // canonical maps accepted spellings of the enumerations to their stored
-// form: the Chinese words are canonical, English codes are accepted.
+// form: the Chinese words are canonical, English codes are accepted, and
+// so are the urgency grades hotline systems write (普通, 特急, 加急 …).
 var canonical = map[string]string{
 	"normal": UrgencyNormal, "urgent": UrgencyUrgent,
+	"普通": UrgencyNormal, "常规": UrgencyNormal, "一般件": UrgencyNormal, "普通件": UrgencyNormal,
+	"特急": UrgencyUrgent, "加急": UrgencyUrgent, "急件": UrgencyUrgent, "紧急件": UrgencyUrgent, "特急件": UrgencyUrgent,
+	"非常紧急": UrgencyUrgent, "特别紧急": UrgencyUrgent,
 	"solved": ResultSolved, "explained": ResultExplained, "not_ours": ResultNotOurs, "不属于": ResultNotOurs,
 	"satisfied": RatingSatisfied, "basically_satisfied": RatingBasic, "dissatisfied": RatingUnsatisfied, "unsatisfied": RatingUnsatisfied,
 }

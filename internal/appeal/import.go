@@ -147,8 +147,9 @@ func (h *header) cell(cells []string, col string) string {
 
 // ParseReceived reads a 受理时间 as 12345 exports write it, in Asia/Shanghai:
 // 2024-09-13 16:30, 2024/9/13 16:30:00, 2024年9月13日16时30分 (with or
-// without seconds, 时 or 点), RFC 3339, or an Excel date serial number
-// (45548.6875). Errors: Invalid in Chinese.
+// without seconds, 时 or 点), digits only (20240913163000, 202409131630,
+// 20240913), RFC 3339, or an Excel date serial number (45548.6875).
+// Errors: Invalid in Chinese.
 func ParseReceived(s string) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	bad := errs.FieldErrorf("received_at", "受理时间“%s”无法识别（应如 2024-09-13 16:30、2024/9/13 16:30:00 或 2024年9月13日16时30分）", s)
@@ -158,7 +159,9 @@ func ParseReceived(s string) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.UTC(), nil
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil {
+	if digitsOnly(s) && (len(s) == 8 || len(s) == 12 || len(s) == 14) {
+		s = s[:4] + "-" + s[4:6] + "-" + s[6:8] + " " + strings.Join(pairs(s[8:]), ":")
+	} else if f, err := strconv.ParseFloat(s, 64); err == nil {
 		if f < 20000 || f > 80000 || math.IsNaN(f) {
 			return time.Time{}, bad
 		}
@@ -208,6 +211,17 @@ func ParseReceived(s string) (time.Time, error) {
 		return time.Time{}, errs.FieldErrorf("received_at", "受理时间“%s”不是有效日期", s)
 	}
 	return t.UTC(), nil
+}
+
+func digitsOnly(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
+
+// pairs cuts s into two-character pieces (HHmmss into HH, mm, ss).
+func pairs(s string) []string {
+	var out []string
+	for len(s) >= 2 {
+		out, s = append(out, s[:2]), s[2:]
+	}
+	return out
 }
 
 // parseRow turns the cells of a data row into an intake, or the row's

@@ -135,13 +135,16 @@ func TestImport12345(t *testing.T) {
 func TestParseReceived(t *testing.T) {
 	want := time.Date(2024, 9, 13, 16, 30, 0, 0, workday.Shanghai)
 	for _, s := range []string{"2024-09-13 16:30", "2024/9/13 16:30:00", "2024年9月13日16时30分", "2024年9月13日 16:30", "2024-09-13T16:30:00+08:00",
-		"2024年9月13日16点30分00秒", " 2024-9-13 16:30 ", "45548.6875"} {
+		"2024年9月13日16点30分00秒", " 2024-9-13 16:30 ", "45548.6875", "20240913163000", "202409131630", "2024.09.13 16:30"} {
 		got, err := appeal.ParseReceived(s)
 		if err != nil || !got.Equal(want) {
 			t.Errorf("%q: %v %v", s, got, err)
 		}
 	}
-	for _, s := range []string{"", "2024-13-01 10:00", "2024-02-30", "2024-09-13 25:00", "明天", "2024-09", "12", "2024-09-13 16:30:61", "+2024-09-13"} {
+	if got, err := appeal.ParseReceived("20240913"); err != nil || !got.Equal(time.Date(2024, 9, 13, 0, 0, 0, 0, workday.Shanghai)) {
+		t.Errorf("20240913: %v %v", got, err)
+	}
+	for _, s := range []string{"", "2024-13-01 10:00", "2024-02-30", "2024-09-13 25:00", "明天", "2024-09", "12", "2024-09-13 16:30:61", "+2024-09-13", "20241313163000", "2024091316", "20240913256000"} {
 		if _, err := appeal.ParseReceived(s); errs.CodeOf(err) != errs.Invalid {
 			t.Errorf("%q accepted", s)
 		}

@@ -259,7 +259,7 @@ func (s *Service) check(ctx context.Context, a *auth.Actor, in Intake, now time.
 		f.Urgency = UrgencyNormal
 	}
 	if f.Urgency != UrgencyNormal && f.Urgency != UrgencyUrgent {
-		return nil, errs.FieldErrorf("urgency", "紧急程度应为“一般”或“紧急”")
+		return nil, errs.FieldErrorf("urgency", "紧急程度“%s”无法识别：应为“一般”或“紧急”（也可写普通、特急、加急）", in.Urgency)
 	}
 	cat, err := s.catalogue(ctx)
 	if err != nil {

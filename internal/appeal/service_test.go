@@ -69,8 +69,8 @@ func TestFile(t *testing.T) {
 			}
 		})
 		t.Run("OKUrgentTakesUrgentClass", func(t *testing.T) {
-			ap := f.file(t, f.Admin, appeal.Intake{Channel: "roundtable", USCC: f.E2.USCC, Category: "审批服务", Urgency: "紧急", Content: "紧急。"})
-			if ap.DueDate != workday.MustParseDate("2026-03-03") || ap.ClassName != "" && ap.ClassName != "紧急" {
+			ap := f.file(t, f.Admin, appeal.Intake{Channel: "roundtable", USCC: f.E2.USCC, Category: "审批服务", Urgency: "特急", Content: "紧急。"})
+			if ap.Urgency != appeal.UrgencyUrgent || ap.DueDate != workday.MustParseDate("2026-03-03") || ap.ClassName != "" && ap.ClassName != "紧急" {
 				t.Errorf("due %s class %q", ap.DueDate, ap.ClassName)
 			}
 		})
@@ -97,7 +97,7 @@ func TestFile(t *testing.T) {
 			{"ErrUnknownCategory", f.Ent1, appeal.Intake{Category: "天气", Content: "x"}, errs.Invalid, "category"},
 			{"ErrNoContent", f.Ent1, appeal.Intake{Category: "其他"}, errs.Invalid, "content"},
 			{"ErrLongTitle", f.Ent1, appeal.Intake{Category: "其他", Content: "x", Title: string(make([]rune, 101))}, errs.Invalid, "title"},
-			{"ErrUrgency", f.Ent1, appeal.Intake{Category: "其他", Content: "x", Urgency: "特急"}, errs.Invalid, "urgency"},
+			{"ErrUrgency", f.Ent1, appeal.Intake{Category: "其他", Content: "x", Urgency: "很急"}, errs.Invalid, "urgency"},
 			{"ErrChannel", f.Ent1, appeal.Intake{Channel: "hotline", Category: "其他", Content: "x"}, errs.Invalid, "channel"},
 			{"ErrEnterpriseReceivedAt", f.Ent1, appeal.Intake{Category: "其他", Content: "x", ReceivedAt: &appeal.Instant{Time: future}}, errs.Invalid, "received_at"},
 			{"ErrFutureReceivedAt", f.Hotline, appeal.Intake{USCC: f.E1.USCC, Category: "其他", Content: "x", ReceivedAt: &appeal.Instant{Time: future}}, errs.Invalid, "received_at"},

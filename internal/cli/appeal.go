@@ -28,8 +28,10 @@ as every channel (channel hotline): the header row names the columns
 	诉求人, 联系电话, 企业名称, 统一社会信用代码, 所属区, 诉求类别,
 	诉求标题, 诉求内容 (required), 紧急程度, 办理时限（工作日）
 
-受理时间 may be written 2024-09-13 16:30, 2024/9/13 16:30:00 or
-2024年9月13日16时30分 (Asia/Shanghai). A CSV file may be UTF-8 (with or
+受理时间 may be written 2024-09-13 16:30, 2024/9/13 16:30:00,
+2024年9月13日16时30分 or 20240913163000, or be an Excel date
+(Asia/Shanghai). 紧急程度 is 一般 or 紧急 (普通, 特急, 加急 are read as
+these). A CSV file may be UTF-8 (with or
 without BOM) or GBK; an XLSX file is read from its first sheet. Other
 columns are ignored and named in the summary. Each bad row is rejected with
 its line, column and reason; the others are filed, each in its own
