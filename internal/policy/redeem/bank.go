@@ -29,8 +29,9 @@ import (
 var ExportHeaders = []string{"付款编号", "统一社会信用代码", "企业名称", "收款户名", "收款账号", "开户行", "金额（元）", "政策", "条款"}
 
 // BankHeaders are the columns of the bank's result file: 付款编号 and 结果
-// (成功 or 失败) are required; 失败原因 is required on a failure, 到账日期 on a
-// success; 银行流水号 is kept when given.
+// (成功 or 失败; also 交易成功, 退票 and the like) are required; 失败原因 is
+// required on a failure, 到账日期 on a success; 银行流水号 is kept when
+// given.
 var BankHeaders = []string{"付款编号", "结果", "失败原因", "银行流水号", "到账日期"}
 
 // Bank results.
@@ -270,7 +271,9 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 				return nil, nil
 			}
 			n++
-			cols, err := rows.Columns()
+			// Raw values: a date cell reads as its serial number (46090)
+			// instead of the sheet's display format (03-09-26).
+			cols, err := rows.Columns(excelize.Options{RawCellValue: true})
 			if err != nil {
 				return nil, errs.Errorf(errs.Invalid, "无法读取 xlsx 第 %d 行", n)
 			}
@@ -318,7 +321,7 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 	}
 	col := map[string]int{}
 	for i, h := range header {
-		h = strings.TrimSpace(sheet.Unescape(strings.TrimPrefix(h, "\ufeff")))
+		h = bankHeader(strings.TrimSpace(sheet.Unescape(strings.TrimPrefix(h, "\ufeff"))))
 		if _, dup := col[h]; !dup {
 			col[h] = i
 		}
@@ -370,8 +373,10 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 			fail("付款编号 %s 重复（第 %d 行已出现）", r.Reference, first)
 			continue
 		}
-		switch result := cell(rec, "结果"); result {
-		case BankSuccess:
+		result := cell(rec, "结果")
+		success, known := bankResults[strings.ToLower(strings.ReplaceAll(result, " ", ""))]
+		switch {
+		case known && success:
 			r.Success = true
 			d, err := parseBankDate(cell(rec, "到账日期"))
 			if err != nil {
@@ -379,7 +384,7 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 				continue
 			}
 			r.PaidOn = d
-		case BankFailure:
+		case known:
 			if r.Reason == "" {
 				fail("付款编号 %s：结果为失败时须填写失败原因", r.Reference)
 				continue
@@ -395,17 +400,40 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 	}
 }
 
+// bankResults reads a 结果 as banks write it (spaces and letter case aside):
+// true for a payment that arrived, false for one refused.
+var bankResults = map[string]bool{
+	BankSuccess: true, "交易成功": true, "支付成功": true, "付款成功": true, "入账成功": true, "已到账": true, "success": true,
+	BankFailure: false, "交易失败": false, "支付失败": false, "付款失败": false, "入账失败": false, "退票": false, "已退票": false, "退回": false, "fail": false, "failed": false,
+}
+
+// bankHeader names a header cell as BankHeaders do: a header written with
+// a note in brackets (结果（成功/失败）, 到账日期(YYYY-MM-DD)) is the header
+// before the note.
+func bankHeader(h string) string {
+	for _, open := range []string{"（", "("} {
+		if before, _, ok := strings.Cut(h, open); ok && slices.Contains(BankHeaders, strings.TrimSpace(before)) {
+			return strings.TrimSpace(before)
+		}
+	}
+	return h
+}
+
 // parseBankDate reads 到账日期 as banks write it: 2026-03-09, 2026/3/9,
-// 2026年3月9日, 20260309, or an Excel date serial. Errors: Invalid.
+// 2026年3月9日, 20260309, any of these followed by a time of day, or an
+// Excel date serial (46090, 46090.43 from a date cell). Errors: Invalid.
 func parseBankDate(v string) (workday.Date, error) {
 	if v == "" {
 		return 0, errs.Errorf(errs.Invalid, "结果为成功时须填写到账日期")
 	}
+	if before, _, ok := strings.Cut(strings.Replace(v, "T", " ", 1), " "); ok {
+		v = before
+	}
 	if len(v) == 8 && strings.Trim(v, "0123456789") == "" {
 		v = v[:4] + "-" + v[4:6] + "-" + v[6:]
-	} else if n, err := strconv.Atoi(v); err == nil && n > 20000 && n < 80000 {
-		// Excel's serial: days since 1899-12-30.
-		return workday.NewDate(1899, 12, 30).AddDays(n), nil
+	} else if f, err := strconv.ParseFloat(v, 64); err == nil && f > 20000 && f < 80000 {
+		// Excel's serial: days since 1899-12-30, the time of day after the point.
+		return workday.NewDate(1899, 12, 30).AddDays(int(f)), nil
 	}
 	d, err := workday.ParseDate(v)
 	if err != nil {
