@@ -14,6 +14,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -105,24 +106,53 @@ type header struct {
 	ignored []string
 }
 
-// readHeader reads the header row. Errors: Invalid naming the missing
-// required columns.
+// columnAliases are other names 12345 systems give the export's columns;
+// a column is read under another name only when the file lacks its own.
+var columnAliases = map[string]string{
+	"工单号": ColRef, "工单编码": ColRef, "受理编号": ColRef,
+	"受理日期": ColReceived, "来电时间": ColReceived, "登记时间": ColReceived, "创建时间": ColReceived,
+	"来电人": ColContact, "联系人": ColContact, "反映人": ColContact,
+	"联系方式": ColPhone, "来电号码": ColPhone, "手机号码": ColPhone, "联系号码": ColPhone,
+	"单位名称": ColEnterprise, "企业": ColEnterprise,
+	"信用代码": ColUSCC, "社会信用代码": ColUSCC,
+	"所属区域": ColDistrict, "区域": ColDistrict, "所属区县": ColDistrict, "区县": ColDistrict,
+	"问题分类": ColCategory, "诉求分类": ColCategory, "业务类别": ColCategory,
+	"标题": ColTitle, "工单标题": ColTitle,
+	"问题描述": ColContent, "诉求描述": ColContent, "来电内容": ColContent, "反映内容": ColContent,
+	"办理时限": ColLimit, "时限（工作日）": ColLimit,
+}
+
+// readHeader reads the header row: each of ImportColumns by its name
+// (brackets of either width, spaces aside), or by one of its aliases.
+// Errors: Invalid naming the missing required columns or a column given
+// twice.
 func readHeader(cells []string) (*header, error) {
 	h := &header{pos: map[string]int{}}
+	type alias struct {
+		col string
+		at  int
+	}
+	var aliased []alias
 	for i, c := range cells {
 		name := strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
 		name = strings.NewReplacer("(", "（", ")", "）", " ", "").Replace(name)
-		known := false
-		for _, col := range ImportColumns {
-			if name == col {
-				if _, dup := h.pos[col]; dup {
-					return nil, errs.Errorf(errs.Invalid, "表头“%s”出现了两次", col)
-				}
-				h.pos[col], known = i, true
+		switch col := columnAliases[name]; {
+		case slices.Contains(ImportColumns, name):
+			if _, dup := h.pos[name]; dup {
+				return nil, errs.Errorf(errs.Invalid, "表头“%s”出现了两次", name)
 			}
-		}
-		if !known && name != "" {
+			h.pos[name] = i
+		case col != "":
+			aliased = append(aliased, alias{col, i})
+		case name != "":
 			h.ignored = append(h.ignored, name)
+		}
+	}
+	for _, a := range aliased {
+		if _, taken := h.pos[a.col]; taken {
+			h.ignored = append(h.ignored, strings.TrimSpace(cells[a.at]))
+		} else {
+			h.pos[a.col] = a.at
 		}
 	}
 	var missing []string

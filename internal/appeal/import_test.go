@@ -100,7 +100,8 @@ func TestImport12345(t *testing.T) {
 		}
 		// XLSX, with the receipt as an Excel date.
 		x := excelize.NewFile()
-		rows := [][]any{{"工单编号", "受理时间", "诉求内容", "诉求类别"}, {"GD-300", 46080.6875, "Excel 里的工单", "其他"}, {"GD-301", "2026-02-27 10:00", "", "其他"}}
+		rows := [][]any{{"工单编号", "受理时间", "诉求内容", "诉求类别"}, {"GD-300", 46080.6875, "Excel 里的工单", "其他"}, {"GD-301", "2026-02-27 10:00", "", "其他"},
+			{"GD-302", time.Date(2026, 2, 27, 16, 30, 0, 0, time.UTC), "日期单元格（显示为 2/27/26 16:30）", "其他"}}
 		for i, r := range rows {
 			cell, _ := excelize.CoordinatesToCellName(1, i+1)
 			if err := x.SetSheetRow("Sheet1", cell, &r); err != nil {
@@ -112,12 +113,14 @@ func TestImport12345(t *testing.T) {
 			t.Fatal(err)
 		}
 		res, err = svc.Import(f.Ctx, admin, &buf, "xlsx", appeal.ImportOptions{}, nil)
-		if err != nil || res.Read != 2 || res.Inserted != 1 || res.Rejected != 1 || res.Errors[0].Line != 3 {
+		if err != nil || res.Read != 3 || res.Inserted != 2 || res.Rejected != 1 || res.Errors[0].Line != 3 {
 			t.Fatalf("xlsx: %+v %v", res, err)
 		}
-		got, _, _ := svc.FindAppeals(f.Ctx, admin, appeal.Filter{ExternalRef: "GD-300"})
-		if len(got) != 1 || !got[0].ReceivedAt.Equal(time.Date(2026, 2, 27, 16, 30, 0, 0, workday.Shanghai)) {
-			t.Fatalf("the Excel date: %+v", got)
+		for _, ref := range []string{"GD-300", "GD-302"} {
+			got, _, _ := svc.FindAppeals(f.Ctx, admin, appeal.Filter{ExternalRef: ref})
+			if len(got) != 1 || !got[0].ReceivedAt.Equal(time.Date(2026, 2, 27, 16, 30, 0, 0, workday.Shanghai)) {
+				t.Fatalf("the Excel date of %s: %+v", ref, got)
+			}
 		}
 		// The whole file is refused for a missing required column, and
 		// only the office imports.
@@ -127,6 +130,25 @@ func TestImport12345(t *testing.T) {
 		}
 		if _, err := svc.Import(f.Ctx, f.Staff, strings.NewReader(csv), "csv", appeal.ImportOptions{}, nil); errs.CodeOf(err) != errs.Forbidden {
 			t.Fatalf("a unit imports: %v", err)
+		}
+	})
+}
+
+// TestImportColumnAliases reads an export whose system names the columns
+// otherwise (工单号, 来电时间, 问题描述): an alias fills a column the file
+// lacks, and a column the file has under its own name wins over an alias.
+func TestImportColumnAliases(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		csv := "工单号,来电时间,问题描述,诉求内容,问题分类,紧急程度\n" +
+			"AL-1,20260227163000,描述不被读取,诉求内容被读取,其他,特急\n"
+		res, err := f.App.Appeals.Import(f.Ctx, f.Admin, strings.NewReader(csv), "csv", appeal.ImportOptions{}, nil)
+		if err != nil || res.Inserted != 1 || len(res.Ignored) != 1 || res.Ignored[0] != "问题描述" {
+			t.Fatalf("%+v %v", res, err)
+		}
+		got, _, _ := f.App.Appeals.FindAppeals(f.Ctx, f.Admin, appeal.Filter{ExternalRef: "AL-1"})
+		if len(got) != 1 || got[0].Content != "诉求内容被读取" || got[0].Urgency != appeal.UrgencyUrgent ||
+			!got[0].ReceivedAt.Equal(time.Date(2026, 2, 27, 16, 30, 0, 0, workday.Shanghai)) {
+			t.Fatalf("%+v", got)
 		}
 	})
 }

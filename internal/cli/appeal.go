@@ -28,6 +28,9 @@ as every channel (channel hotline): the header row names the columns
 	诉求人, 联系电话, 企业名称, 统一社会信用代码, 所属区, 诉求类别,
 	诉求标题, 诉求内容 (required), 紧急程度, 办理时限（工作日）
 
+(or, where a file lacks one, by the names other hotline systems use:
+工单号, 来电时间, 来电人, 联系方式, 所属区域, 问题分类, 问题描述 …)
+
 受理时间 may be written 2024-09-13 16:30, 2024/9/13 16:30:00,
 2024年9月13日16时30分 or 20240913163000, or be an Excel date
 (Asia/Shanghai). 紧急程度 is 一般 or 紧急 (普通, 特急, 加急 are read as
