@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -191,14 +190,10 @@ func ParseReceived(s string) (time.Time, error) {
 	}
 	if digitsOnly(s) && (len(s) == 8 || len(s) == 12 || len(s) == 14) {
 		s = s[:4] + "-" + s[4:6] + "-" + s[6:8] + " " + strings.Join(pairs(s[8:]), ":")
-	} else if f, err := strconv.ParseFloat(s, 64); err == nil {
-		if f < 20000 || f > 80000 || math.IsNaN(f) {
-			return time.Time{}, bad
-		}
-		days := math.Floor(f)
-		secs := math.Round((f - days) * 86400)
-		base := time.Date(1899, 12, 30, 0, 0, 0, 0, workday.Shanghai)
-		return base.AddDate(0, 0, int(days)).Add(time.Duration(secs) * time.Second).UTC(), nil
+	} else if t, ok := sheet.SerialTime(s, workday.Shanghai); ok {
+		return t.UTC(), nil
+	} else if _, err := strconv.ParseFloat(s, 64); err == nil {
+		return time.Time{}, bad
 	}
 	n := strings.NewReplacer("年", "-", "月", "-", "日", " ", "号", " ", "时", ":", "点", ":", "分", ":", "秒", "", "/", "-", ".", "-", "T", " ", "：", ":").Replace(s)
 	date, clock, _ := strings.Cut(strings.TrimSpace(n), " ")

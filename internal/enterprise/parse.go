@@ -363,13 +363,8 @@ func (p *rowParser) set(r *parsedRow, k int, v string) error {
 // or as 8 digits (20240327), or, in an XLSX file, as an Excel date serial
 // number (what a cell formatted as a date holds).
 func (p *rowParser) parseDate(v string) (workday.Date, error) {
-	if p.xlsx && isDigits(v) && len(v) <= 6 {
-		n, _ := strconv.Atoi(v)
-		if n >= 1 && n <= 2958465 {
-			// Day 0 of the 1900 date system is 1899-12-30 (Excel counts the
-			// non-existent 1900-02-29, so serials from 61 on are offset).
-			return workday.NewDate(1899, 12, 30).AddDays(n), nil
-		}
+	if t, ok := sheet.SerialTime(v, workday.Shanghai); ok && p.xlsx {
+		return workday.DateOf(t), nil
 	}
 	if isDigits(v) && len(v) == 8 { // 20240327
 		v = v[:4] + "-" + v[4:6] + "-" + v[6:]

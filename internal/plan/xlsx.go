@@ -735,10 +735,10 @@ func hasSheet(sheets []string, name string) bool {
 var datePrefixRE = regexp.MustCompile(`^\s*(\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日|\d{4}-\d{1,2}-\d{1,2}|\d{4}/\d{1,2}/\d{1,2})\s*[(（](.*)[)）]\s*$`)
 
 // deadlineOfCell reads a 完成时限 cell: "2024年6月30日（6月底前）" (the date
-// and the text as written), "全年", "长期坚持", a stage's name, "（出台10日
-// 内）" (no date), or what ReadDeadline understands.
+// and the text as written), a date cell, "全年", "长期坚持", a stage's name,
+// "（出台10日内）" (no date), or what ReadDeadline understands.
 func deadlineOfCell(s string, stages []Stage, year int) DocDeadline {
-	s = strings.TrimSpace(s)
+	s = isoDate(strings.TrimSpace(s))
 	if m := datePrefixRE.FindStringSubmatch(s); m != nil {
 		if d, err := workday.ParseDate(strings.ReplaceAll(m[1], " ", "")); err == nil {
 			ds := d.String()
@@ -861,11 +861,15 @@ func atoi(s string) *int {
 	return &n
 }
 
-// isoDate rewrites a date cell (2024年3月27日) as 2024-03-27, or leaves it
-// for Import to reject.
+// isoDate rewrites a date written in a cell (2024年3月27日) or held by a
+// date cell (its serial number, 45378) as 2024-03-27, or leaves it for
+// Import to reject.
 func isoDate(s string) string {
 	if s == "" {
 		return ""
+	}
+	if t, ok := sheet.SerialTime(s, workday.Shanghai); ok {
+		return workday.DateOf(t).String()
 	}
 	if d, err := workday.ParseDate(s); err == nil {
 		return d.String()

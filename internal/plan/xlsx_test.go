@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -194,7 +195,8 @@ func TestXLSXRoundTrip(t *testing.T) {
 }
 
 // TestXLSXSimpleLayout imports the documented simple layout: a header row
-// naming the columns, numbering like 1 and 1.1, units in one cell.
+// naming the columns, numbering like 1 and 1.1, units in one cell, a
+// deadline in words and one in a date cell.
 func TestXLSXSimpleLayout(t *testing.T) {
 	db := storetest.MustOpenSQLite(t)
 	f := newFixture(t, db)
@@ -205,7 +207,7 @@ func TestXLSXSimpleLayout(t *testing.T) {
 		{"序号", "任务", "牵头单位", "责任单位", "配合单位", "完成时限", "量化指标"},
 		{"1", "优化发展环境", "", "", "", "", ""},
 		{"1.1", "打造公平竞争市场环境", "市发改委", "市市场监管局、市商务局", "", "6月底前", "新增民营企业10万家以上"},
-		{"1.2", "强化信用体系建设", "", "市发改委", "洪山区", "2024年12月31日", "信用修复办理时限 ≤ 5个工作日"},
+		{"1.2", "强化信用体系建设", "", "市发改委", "洪山区", time.Date(2024, 12, 31, 0, 0, 0, 0, time.UTC), "信用修复办理时限 ≤ 5个工作日"},
 		{"2", "常态化开展政企沟通", "", "珞南街道", "", "长期坚持", ""},
 		{"", "", "", "", "", "", ""},
 		{"3", "=cmd|' /C calc'!A0", "", "市宇宙局", "", "", ""},
@@ -243,7 +245,7 @@ func TestXLSXSimpleLayout(t *testing.T) {
 	if len(tk.Units) != 3 {
 		t.Errorf("units of 1.1 %+v", tk.Units)
 	}
-	if tk := f.task(t, p, "1.2"); tk.Indicators[0].Op != plan.OpLE || tk.Indicators[0].Measure != "个工作日" || tk.Indicators[0].Target != 5 {
+	if tk := f.task(t, p, "1.2"); tk.DeadlineDate == nil || tk.DeadlineDate.String() != "2024-12-31" || tk.Indicators[0].Op != plan.OpLE || tk.Indicators[0].Measure != "个工作日" || tk.Indicators[0].Target != 5 {
 		t.Errorf("indicator of 1.2 %+v", tk.Indicators[0])
 	}
 	if tk := f.task(t, p, "2"); tk.DeadlineKind != plan.DeadlineContinuous {

@@ -6,7 +6,10 @@
 package sheet
 
 import (
+	"math"
+	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -43,4 +46,27 @@ func Unescape(s string) string {
 		return s[1:]
 	}
 	return s
+}
+
+// Serial numbers of the dates a date cell may hold when read raw (what
+// imports read, so that a cell's display format such as 3/9/26 does not
+// matter): 3654 is 1910-01-01 — smaller numbers are rather years or counts
+// typed as numbers — and 2958465 is 9999-12-31, the last day Excel knows.
+const (
+	minSerial = 3654
+	maxSerial = 2958465
+)
+
+// SerialTime reads v as the serial number Excel and WPS keep in a date or
+// time cell — days since 1899-12-30 (the 1900 date system), the time of
+// day as the fraction — in loc. It reports false for any other text and
+// for numbers outside 1910-01-01 … 9999-12-31.
+func SerialTime(v string, loc *time.Location) (time.Time, bool) {
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(f) || f < minSerial || f >= maxSerial+1 || strings.ContainsAny(v, "eExXpP_+-") {
+		return time.Time{}, false
+	}
+	days := math.Floor(f)
+	secs := math.Round((f - days) * 86400)
+	return time.Date(1899, 12, 30, 0, 0, 0, 0, loc).AddDate(0, 0, int(days)).Add(time.Duration(secs) * time.Second), true
 }

@@ -2,6 +2,7 @@ package sheet_test
 
 import (
 	"testing"
+	"time"
 
 	"github.com/qinqing/qinqing/internal/sheet"
 )
@@ -35,6 +36,26 @@ func TestEscape(t *testing.T) {
 	for _, s := range []string{"'", "'abc", "abc'"} {
 		if got := sheet.Unescape(s); got != s {
 			t.Errorf("Unescape(%q) = %q", s, got)
+		}
+	}
+}
+
+func TestSerialTime(t *testing.T) {
+	shanghai := time.FixedZone("CST", 8*3600)
+	for v, want := range map[string]time.Time{
+		"46090":         time.Date(2026, 3, 9, 0, 0, 0, 0, shanghai),
+		"46090.4270833": time.Date(2026, 3, 9, 10, 15, 0, 0, shanghai),
+		" 45548.6875 ":  time.Date(2024, 9, 13, 16, 30, 0, 0, shanghai),
+		"3654":          time.Date(1910, 1, 1, 0, 0, 0, 0, shanghai),
+		"2958465":       time.Date(9999, 12, 31, 0, 0, 0, 0, shanghai),
+	} {
+		if got, ok := sheet.SerialTime(v, shanghai); !ok || !got.Equal(want) {
+			t.Errorf("%q: %v %v, want %v", v, got, ok, want)
+		}
+	}
+	for _, v := range []string{"", "2026", "20260309", "3653", "2958466", "4.6e4", "0x1F4A", "NaN", "Inf", "-46090", "+46090", "46_090", "2026-03-09"} {
+		if got, ok := sheet.SerialTime(v, shanghai); ok {
+			t.Errorf("%q read as %v", v, got)
 		}
 	}
 }

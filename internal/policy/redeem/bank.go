@@ -431,9 +431,8 @@ func parseBankDate(v string) (workday.Date, error) {
 	}
 	if len(v) == 8 && strings.Trim(v, "0123456789") == "" {
 		v = v[:4] + "-" + v[4:6] + "-" + v[6:]
-	} else if f, err := strconv.ParseFloat(v, 64); err == nil && f > 20000 && f < 80000 {
-		// Excel's serial: days since 1899-12-30, the time of day after the point.
-		return workday.NewDate(1899, 12, 30).AddDays(int(f)), nil
+	} else if t, ok := sheet.SerialTime(v, workday.Shanghai); ok {
+		return workday.DateOf(t), nil
 	}
 	d, err := workday.ParseDate(v)
 	if err != nil {
