@@ -161,6 +161,22 @@ func (c Channel) Label() string {
 	return string(c)
 }
 
+// channelNamed reads a channel as callers name it: its code in any letter
+// case (hotline), its Chinese name (12345热线) or 12345; anything else is
+// returned as given, for the caller to refuse.
+func channelNamed(s string) Channel {
+	s = strings.TrimSpace(s)
+	for _, c := range Channels() {
+		if strings.EqualFold(s, string(c)) || s == c.Label() {
+			return c
+		}
+	}
+	if s == "12345" || s == "12345热线" || s == "热线" {
+		return ChannelHotline
+	}
+	return Channel(s)
+}
+
 // Valid reports whether c is a known channel.
 func (c Channel) Valid() bool { return slices.Contains(Channels(), c) }
 

@@ -159,7 +159,7 @@ func (s *Service) check(ctx context.Context, a *auth.Actor, in Intake, now time.
 	if in.Channel == "" {
 		f.channel = allowed[0]
 	} else {
-		f.channel = Channel(strings.TrimSpace(in.Channel))
+		f.channel = channelNamed(in.Channel)
 		if !slices.Contains(allowed, f.channel) {
 			names := make([]string, len(allowed))
 			for i, c := range allowed {

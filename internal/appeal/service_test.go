@@ -57,7 +57,7 @@ func TestFile(t *testing.T) {
 			}
 		})
 		t.Run("OKAnonymousOnHotline", func(t *testing.T) {
-			ap := f.file(t, f.Hotline, appeal.Intake{Channel: "hotline", Category: "其他", Content: "匿名反映问题。"})
+			ap := f.file(t, f.Hotline, appeal.Intake{Channel: "12345热线", Category: "其他", Content: "匿名反映问题。"})
 			if !ap.Anonymous || ap.Status != appeal.StatusDispatching || ap.UnitID != nil {
 				t.Errorf("%+v", ap)
 			}
@@ -69,7 +69,7 @@ func TestFile(t *testing.T) {
 			}
 		})
 		t.Run("OKUrgentTakesUrgentClass", func(t *testing.T) {
-			ap := f.file(t, f.Admin, appeal.Intake{Channel: "roundtable", USCC: f.E2.USCC, Category: "审批服务", Urgency: "特急", Content: "紧急。"})
+			ap := f.file(t, f.Admin, appeal.Intake{Channel: "Roundtable", USCC: f.E2.USCC, Category: "审批服务", Urgency: "特急", Content: "紧急。"})
 			if ap.Urgency != appeal.UrgencyUrgent || ap.DueDate != workday.MustParseDate("2026-03-03") || ap.ClassName != "" && ap.ClassName != "紧急" {
 				t.Errorf("due %s class %q", ap.DueDate, ap.ClassName)
 			}
