@@ -2,6 +2,7 @@ package analysis_test
 
 import (
 	"context"
+	"math"
 	"slices"
 	"testing"
 	"time"
@@ -127,7 +128,8 @@ func TestTopics(t *testing.T) {
 				t.Fatalf("appeals %d prev %d segmented %d, want 6 3 9", rep.Appeals, rep.PrevAppeals, rep.Segmented)
 			}
 			top := rep.Topics[0]
-			if top.Word != "拖欠账款" || !top.Term || top.Appeals != 4 || top.Prev != 1 || !top.Rising {
+			if top.Word != "拖欠账款" || !top.Term || top.Appeals != 4 || top.Prev != 1 || !top.Rising || top.Falling ||
+				math.Abs(top.PrevShare-1.0/3) > 1e-9 || math.Abs(top.Share-4.0/6) > 1e-9 {
 				t.Errorf("top topic %+v, want 拖欠账款 term 4 (prev 1) rising", top)
 			}
 			// The term covers its words: 拖欠 and 账款 are not topics of
@@ -138,8 +140,8 @@ func TestTopics(t *testing.T) {
 				}
 			}
 			i := slices.IndexFunc(rep.Topics, func(tp analysis.Topic) bool { return tp.Word == "停车" })
-			if i < 0 || rep.Topics[i].Appeals != 2 || rep.Topics[i].Prev != 2 || rep.Topics[i].Rising {
-				t.Errorf("停车: %+v (index %d), want 2, prev 2, not rising", rep.Topics, i)
+			if i < 0 || rep.Topics[i].Appeals != 2 || rep.Topics[i].Prev != 2 || rep.Topics[i].Rising || rep.Topics[i].Falling {
+				t.Errorf("停车: %+v (index %d), want 2, prev 2, neither rising nor falling (share 2/3 → 1/3 from two appeals)", rep.Topics, i)
 			}
 			if !slices.ContainsFunc(rep.Rising, func(tp analysis.Topic) bool { return tp.Word == "拖欠账款" }) {
 				t.Errorf("rising %+v", rep.Rising)

@@ -95,8 +95,10 @@ type Topic struct {
 	Term    bool    `json:"term"`    // a term of the office's dictionary
 	Appeals int     `json:"appeals"` // appeals of the period that name it
 	Share   float64 `json:"share"`   // of the period's appeals
-	Prev    int     `json:"prev"`    // appeals of the previous period that name it
-	Rising  bool    `json:"rising"`  // its share grew by half at least, and three appeals name it
+	Prev      int     `json:"prev"`       // appeals of the previous period that name it
+	PrevShare float64 `json:"prev_share"` // of the previous period's appeals
+	Rising    bool    `json:"rising"`     // its share grew by half at least, and three appeals name it
+	Falling   bool    `json:"falling"`    // its share fell by a third at least, from three appeals or more
 }
 
 // TopicReport is the hot topics of a scope beside the previous period.
@@ -157,7 +159,11 @@ func (s *Service) Topics(ctx context.Context, a *auth.Actor, sc Scope) (*TopicRe
 	}
 	for w, n := range now {
 		t := Topic{Word: w, Term: isTerm[w], Appeals: n, Prev: before[w], Share: float64(n) / float64(rep.Appeals)}
-		t.Rising = n >= 3 && (rep.PrevAppeals == 0 || t.Share >= 1.5*float64(t.Prev)/float64(rep.PrevAppeals))
+		if rep.PrevAppeals > 0 {
+			t.PrevShare = float64(t.Prev) / float64(rep.PrevAppeals)
+		}
+		t.Rising = n >= 3 && (rep.PrevAppeals == 0 || t.Share >= 1.5*t.PrevShare)
+		t.Falling = t.Prev >= 3 && t.Share*1.5 <= t.PrevShare
 		rep.Topics = append(rep.Topics, t)
 	}
 	slices.SortFunc(rep.Topics, func(x, y Topic) int {
@@ -168,7 +174,7 @@ func (s *Service) Topics(ctx context.Context, a *auth.Actor, sc Scope) (*TopicRe
 			rep.Rising = append(rep.Rising, t)
 		}
 	}
-	growth := func(t Topic) float64 { return t.Share - float64(t.Prev)/float64(max(rep.PrevAppeals, 1)) }
+	growth := func(t Topic) float64 { return t.Share - t.PrevShare }
 	slices.SortStableFunc(rep.Rising, func(x, y Topic) int { return cmp.Compare(growth(y), growth(x)) })
 	rep.Topics = rep.Topics[:min(len(rep.Topics), maxTopics)]
 	rep.Rising = rep.Rising[:min(len(rep.Rising), maxTopics/5)]
