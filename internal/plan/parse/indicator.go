@@ -117,7 +117,13 @@ var growthVerbs = []string{"新增", "培育"}
 // nameFillers are words that open a clause but are not part of what is measured.
 var nameFillers = []string{"其中", "力争", "确保", "争取", "努力", "全年", "年内", "同时", "以及", "并", "及", "和", "使", "推动", "实现", "累计实现", "做到", "即"}
 
-var leadingYearRE = regexp.MustCompile(`^(?:到|至|在)?\d{4}年(?:底|末)?(?:前)?`)
+// leadingYearRE is a time that opens a clause (2025年底前, 到2027年,
+// 9月底前, 2025年6月前): when a target is due, not what it measures.
+var leadingYearRE = regexp.MustCompile(`^(?:到|至|在|于)?(?:\d{4}年(?:\d{1,2}月)?|\d{1,2}月)(?:底|末|份)?(?:前|以前)?`)
+
+// jiCompounds are words in which 即 does not mean "namely" (免申即享, 立即):
+// a name is not cut after them.
+var jiCompounds = []string{"即享", "即办", "即时", "即审", "即申", "即批", "即领", "即可", "立即", "随即", "当即"}
 
 // lookbackOps are the comparison words that may stand before the thing a
 // target is compared with: 租金不高于同地段市场租金85%, 覆盖面扩大到全市13个区.
@@ -469,11 +475,23 @@ func cleanIndicatorName(s string) string {
 		}
 	}
 	for _, w := range []string{"即", "其中", "做到"} {
-		if i := strings.LastIndex(s, w); i > 0 && runeLen(s[i+len(w):]) >= 2 {
+		if i := strings.LastIndex(s, w); i > 0 && runeLen(s[i+len(w):]) >= 2 && (w != "即" || !inJiCompound(s, i)) {
 			s = s[i+len(w):]
 		}
 	}
 	return strings.TrimSuffix(strings.TrimSpace(s), "的")
+}
+
+// inJiCompound reports whether the 即 at byte i of s is part of one of
+// jiCompounds.
+func inJiCompound(s string, i int) bool {
+	for _, c := range jiCompounds {
+		at := strings.Index(c, "即")
+		if i >= at && strings.HasPrefix(s[i-at:], c) {
+			return true
+		}
+	}
+	return false
 }
 
 // scaledValue reads a decimal number and multiplies it by 万/亿/千 exactly
