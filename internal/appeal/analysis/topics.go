@@ -91,10 +91,10 @@ func (sc Scope) where(from, to workday.Date) (string, []any) {
 
 // Topic is one hot topic of a period.
 type Topic struct {
-	Word    string  `json:"word"`
-	Term    bool    `json:"term"`    // a term of the office's dictionary
-	Appeals int     `json:"appeals"` // appeals of the period that name it
-	Share   float64 `json:"share"`   // of the period's appeals
+	Word      string  `json:"word"`
+	Term      bool    `json:"term"`       // a term of the office's dictionary
+	Appeals   int     `json:"appeals"`    // appeals of the period that name it
+	Share     float64 `json:"share"`      // of the period's appeals
 	Prev      int     `json:"prev"`       // appeals of the previous period that name it
 	PrevShare float64 `json:"prev_share"` // of the previous period's appeals
 	Rising    bool    `json:"rising"`     // its share grew by half at least, and three appeals name it
