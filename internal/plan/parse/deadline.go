@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -89,7 +90,10 @@ func scanDeadlines(s scanner, inContext bool) []dmatch {
 			m.start = i
 		}
 		if ok {
-			out = append(out, m)
+			// 2025年起: when a duty starts, not when it is due
+			if started := s.at(m.end) == '起' || s.at(m.end) == '开' && s.at(m.end+1) == '始'; !started {
+				out = append(out, m)
+			}
 			i = m.end
 			continue
 		}
@@ -438,6 +442,11 @@ func isDeadlineText(fc string) bool {
 	if continuousWords[fc] {
 		return true
 	}
+	if loc := startRE.FindStringIndex(fc); loc != nil {
+		// 2025年起每年, 2025年3月起: when a duty starts, and how often
+		rest := fc[loc[1]:]
+		return rest == "" || isDeadlineText(rest)
+	}
 	s := scanner([]rune(fc))
 	for i := range s {
 		if m, ok := deadlineAt(s, i); ok {
@@ -446,6 +455,9 @@ func isDeadlineText(fc string) bool {
 	}
 	return false
 }
+
+// startRE is a start written before a cadence or alone: 2025年起, 自2025年3月起, 从2026年开始.
+var startRE = regexp.MustCompile(`^(?:自|从)?\d{4}年(?:\d{1,2}月)?(?:起|开始)`)
 
 // endOfMonth returns the last day of month m of year y.
 func endOfMonth(y, m int) workday.Date {

@@ -37,6 +37,7 @@ func TestFindDeadlines(t *testing.T) {
 		{"OKByYear", "到2025年", false, "到2025年 date 2025-12-31"},
 		{"OKBeforeYear", "2025年前", false, "2025年前 date 2024-12-31"},
 		{"OKHalf", "上半年", false, "上半年 date 2024-06-30"},
+		{"OKStartIsNoDeadline", "2025年起每年开展", true, "每年 recurring -"},
 		{"OKQuarter", "第三季度末", false, "第三季度末 date 2024-09-30"},
 		{"OKStage", "督促检查阶段(2024年10月)", false, "2024年10月 date 2024-10-31"},
 		{"OKWholeYear", "全年", false, "全年 year 2024-12-31"},
