@@ -156,6 +156,10 @@ func decodeText(text string) *source {
 			}
 			continue
 		}
+		if cells, ok := tabRow(line); ok {
+			table = append(table, cells)
+			continue
+		}
 		flush()
 		src.lines = append(src.lines, line)
 	}
@@ -178,6 +182,22 @@ func pipeRow(line string) ([]string, bool) {
 	cells := make([]string, 0, len(parts))
 	for _, c := range parts {
 		cells = append(cells, strings.TrimSpace(c))
+	}
+	return cells, true
+}
+
+// tabRow splits a line of three cells or more separated by tabs, as a
+// table copied out of Word or Excel is pasted as text. Cells stay in their
+// columns (an empty cell is ""); a line that is only indented by tabs is
+// no table row.
+func tabRow(line string) ([]string, bool) {
+	t := strings.TrimRight(line, " \t")
+	if strings.Count(strings.TrimLeft(t, " \t"), "\t") < 1 || strings.Count(t, "\t") < 2 {
+		return nil, false
+	}
+	cells := strings.Split(t, "\t")
+	for i, c := range cells {
+		cells[i] = strings.TrimSpace(c)
 	}
 	return cells, true
 }
