@@ -51,6 +51,10 @@ const (
 var ImportColumns = []string{ColRef, ColReceived, ColContact, ColPhone, ColEnterprise, ColUSCC, ColDistrict, ColCategory,
 	ColTitle, ColContent, ColUrgency, ColLimit}
 
+// fallbackCategory is the catalogue entry (by code) a 12345 row is filed
+// under when its 诉求类别 is not in the catalogue.
+const fallbackCategory = "other"
+
 // ImportClient is the client a 12345 import files as: the same 工单编号
 // imported twice, by anyone, is one appeal.
 const ImportClient = "import:12345"
@@ -80,6 +84,10 @@ type ImportResult struct {
 	Unchanged int        `json:"unchanged"`
 	Rejected  int        `json:"rejected"`
 	Errors    []RowError `json:"errors"`
+	// Recategorised are rows filed under the catalogue's 其他 because
+	// their 诉求类别 (the hotline's own) is not in the catalogue: filed,
+	// and waiting for the office to dispatch them.
+	Recategorised []RowError `json:"recategorised,omitempty"`
 	// Ignored are columns of the file that are not read.
 	Ignored []string `json:"ignored_columns,omitempty"`
 	DryRun  bool     `json:"dry_run"`
@@ -91,7 +99,11 @@ func (r *ImportResult) Summary() string {
 	if r.DryRun {
 		what = "试运行（未写入）"
 	}
-	return fmt.Sprintf("%s：读取 %d 行，新增 %d，未变 %d，拒绝 %d", what, r.Read, r.Inserted, r.Unchanged, r.Rejected)
+	sum := fmt.Sprintf("%s：读取 %d 行，新增 %d，未变 %d，拒绝 %d", what, r.Read, r.Inserted, r.Unchanged, r.Rejected)
+	if n := len(r.Recategorised); n > 0 {
+		sum += fmt.Sprintf("；其中 %d 行的诉求类别不在派单目录中，按“其他”受理，待营商办派单", n)
+	}
+	return sum
 }
 
 // ImportOptions adjust an import.
@@ -460,6 +472,19 @@ func (s *Service) Import(ctx context.Context, a *auth.Actor, r io.Reader, format
 		seen[in.ExternalRef] = line
 		now := s.now()
 		f, err := s.check(ctx, a, in, now)
+		if errs.FieldOf(err) == "category" && in.Category != "" {
+			// The hotline classifies by its own categories: such a row is
+			// filed under 其他 for the office to dispatch, not lost.
+			other := in
+			other.Category = fallbackCategory
+			if f2, err2 := s.check(ctx, a, other, now); errs.FieldOf(err2) != "category" {
+				f, err = f2, err2
+				if err == nil {
+					res.Recategorised = append(res.Recategorised, RowError{Line: line, Field: ColCategory,
+						Reason: fmt.Sprintf("诉求类别“%s”不在派单目录中，按“%s”受理", in.Category, f.Category)})
+				}
+			}
+		}
 		if err != nil {
 			if c := errs.CodeOf(err); c != errs.Invalid {
 				return err

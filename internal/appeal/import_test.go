@@ -17,7 +17,8 @@ import (
 const importHeader = "工单编号,受理时间,诉求人,联系电话,企业名称,统一社会信用代码,所属区,诉求类别,诉求标题,诉求内容,紧急程度,办理时限（工作日）,处理状态\n"
 
 // TestImport12345 imports a 12345 export: the three forms of 受理时间,
-// every kind of rejected row with its line and column, reconciliation, an
+// every kind of rejected row with its line and column, a category of the
+// hotline's own filed under 其他 and reported, reconciliation, an
 // idempotent re-import, a dry run, GBK and XLSX.
 func TestImport12345(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
@@ -29,7 +30,7 @@ func TestImport12345(t *testing.T) {
 			"GD-004,2026-02-30 09:00,,,,,,其他,,日期不存在,,,\n" +
 			",2026-02-27 10:00,,,,,,其他,,缺工单编号,,,\n" +
 			"GD-006,2026-02-27 10:00,,,," + f.BadUS + ",,其他,,代码错误,,,\n" +
-			"GD-007,2026-02-27 10:00,,,,,,天气,,类别不在目录,,,\n" +
+			"GD-007,2026-02-27 10:00,,,,,,天气,,类别不在目录，按其他受理,,,\n" +
 			"GD-001,2026-02-27 11:00,,,,,,其他,,重复的工单编号,,,\n" +
 			"GD-009,2026-02-27 10:00,,,,,,其他,,,,,\n" +
 			"GD-010,2026-02-27 10:00,,,,,,其他,,时限不是数字,,十天,\n"
@@ -38,10 +39,14 @@ func TestImport12345(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Read != 10 || res.Inserted != 3 || res.Unchanged != 0 || res.Rejected != 7 || res.Read != res.Inserted+res.Unchanged+res.Rejected {
+		if res.Read != 10 || res.Inserted != 4 || res.Unchanged != 0 || res.Rejected != 6 || res.Read != res.Inserted+res.Unchanged+res.Rejected {
 			t.Fatalf("%+v", res)
 		}
-		want := map[int]string{5: "受理时间", 6: "工单编号", 7: "统一社会信用代码", 8: "诉求类别", 9: "工单编号", 10: "诉求内容", 11: "办理时限（工作日）"}
+		if len(res.Recategorised) != 1 || res.Recategorised[0].Line != 8 || !strings.Contains(res.Recategorised[0].Reason, "天气") ||
+			!strings.Contains(res.Summary(), "1 行的诉求类别不在派单目录中") {
+			t.Errorf("recategorised %+v, summary %q", res.Recategorised, res.Summary())
+		}
+		want := map[int]string{5: "受理时间", 6: "工单编号", 7: "统一社会信用代码", 9: "工单编号", 10: "诉求内容", 11: "办理时限（工作日）"}
 		for _, e := range res.Errors {
 			if want[e.Line] != e.Field || e.Reason == "" {
 				t.Errorf("line %d: %q %q, want column %q", e.Line, e.Field, e.Reason, want[e.Line])
@@ -55,7 +60,7 @@ func TestImport12345(t *testing.T) {
 			t.Errorf("ignored columns %v", res.Ignored)
 		}
 		list, total, err := svc.FindAppeals(f.Ctx, admin, appeal.Filter{Channel: appeal.ChannelHotline})
-		if err != nil || total != 3 {
+		if err != nil || total != 4 {
 			t.Fatalf("filed %d (%v)", total, err)
 		}
 		recv := time.Date(2026, 2, 27, 16, 30, 0, 0, workday.Shanghai)
@@ -73,11 +78,15 @@ func TestImport12345(t *testing.T) {
 				if !ap.ReceivedAt.Equal(recv) || !ap.USCCUnknown || ap.LimitDays != 10 {
 					t.Errorf("GD-003: %+v", ap)
 				}
+			case "GD-007":
+				if ap.Category != "其他" || ap.Status != appeal.StatusDispatching {
+					t.Errorf("GD-007: category %q status %q", ap.Category, ap.Status)
+				}
 			}
 		}
 		// Again: nothing changes.
 		again, err := svc.Import(f.Ctx, admin, strings.NewReader(csv), "csv", appeal.ImportOptions{}, nil)
-		if err != nil || again.Inserted != 0 || again.Unchanged != 3 || again.Rejected != 7 {
+		if err != nil || again.Inserted != 0 || again.Unchanged != 4 || again.Rejected != 6 {
 			t.Fatalf("re-import: %+v %v", again, err)
 		}
 		// A dry run of a new file counts and writes nothing.

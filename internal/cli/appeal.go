@@ -41,7 +41,10 @@ its line, column and reason; the others are filed, each in its own
 transaction. The summary reconciles: read = inserted + unchanged + rejected.
 A 工单编号 filed before is unchanged, so importing the same file again
 changes nothing; a 工单编号 repeated in the file is rejected on its later
-lines. --dry-run checks every row and counts without writing.
+lines. A 诉求类别 the dispatch catalogue does not hold (the hotline's own
+classification) files the row under 其他, for the office to dispatch, and
+lists it in the summary (recategorised). --dry-run checks every row and
+counts without writing.
 
 stats prints the rates of the appeals received in a period (months; a
 quarter 2026Q1 or a year 2026 also names one) per group: the counts behind
@@ -121,6 +124,13 @@ func runAppeal(ctx context.Context, env Env, args []string) error {
 				field = "整行"
 			}
 			fmt.Fprintf(env.Stdout, "第%d行 %s：%s\n", e.Line, field, e.Reason)
+		}
+		for i, e := range res.Recategorised {
+			if i == 20 {
+				fmt.Fprintf(env.Stdout, "……另有 %d 行按“其他”受理（用 --json 查看全部）\n", len(res.Recategorised)-20)
+				break
+			}
+			fmt.Fprintf(env.Stdout, "第%d行 %s：%s\n", e.Line, e.Field, e.Reason)
 		}
 	}
 	if ierr != nil {
