@@ -30,6 +30,7 @@ INSERT INTO appeal_dictionary (word, kind, created_by, created_at) VALUES
 	('来访', 'stop', 'system', 0), ('多家', 'stop', 'system', 0), ('一家', 'stop', 'system', 0),
 	('部分', 'stop', 'system', 0), ('存在问题', 'stop', 'system', 0), ('工作人员', 'stop', 'system', 0),
 	('工作日', 'stop', 'system', 0), ('只能', 'stop', 'system', 0), ('另一家', 'stop', 'system', 0),
-	('多处', 'stop', 'system', 0), ('多日', 'stop', 'system', 0), ('天天', 'stop', 'system', 0)
+	('多处', 'stop', 'system', 0), ('多日', 'stop', 'system', 0), ('天天', 'stop', 'system', 0),
+	('增加', 'stop', 'system', 0), ('多月', 'stop', 'system', 0), ('减少', 'stop', 'system', 0)
 ON CONFLICT (word) DO NOTHING;
 UPDATE appeal_topic_state SET dict_version = dict_version + 1 WHERE id = 1;
