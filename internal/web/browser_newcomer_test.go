@@ -10,7 +10,8 @@ import (
 // TestBrowserDemoAtPhoneWidth walks the demo at phone width as a newcomer
 // would: the login page's way in for an enterprise with an invitation code,
 // the specialist's workbench with its enterprises, visits and overdue
-// reminder, and the audit log and jobs pages in Chinese. It saves the
+// reminder, the audit log and jobs pages in Chinese, and the leader's
+// appeal analysis and monthly report, none wider than the phone. It saves the
 // screenshots the docs show (QINQING_SCREENSHOTS=docs/screenshots).
 func TestBrowserDemoAtPhoneWidth(t *testing.T) {
 	srv := newDemoServer(t)
@@ -24,6 +25,11 @@ func TestBrowserDemoAtPhoneWidth(t *testing.T) {
 		{"workbench", "specialist", "/workbench", "specialist-workbench-phone.png", []string{"我的企业", "洪山区中小企业服务站", "走访提醒", "逾期"}},
 		{"audit", "admin", "/admin/audit?entity=service_station", "", []string{"审计日志", "服务站", "新建", "演示数据"}},
 		{"jobs", "admin", "/admin/jobs", "", []string{"后台任务", "发起人"}},
+		// the leader's appeal analysis on a phone: wide tables scroll inside the page
+		{"clusters", "leader", "/appeals/clusters", "", []string{"同类诉求"}},
+		{"problems", "leader", "/problems", "", []string{"问题清单"}},
+		{"problem", "leader", "/problems/1", "", []string{"整改进展", "关联诉求"}},
+		{"report", "leader", "/appeal-reports/1", "", []string{"各单位比晾晒", "问题清单整改进展"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := chromedp.NewContext(root, chromedp.WithNewBrowserContext())
