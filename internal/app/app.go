@@ -77,9 +77,14 @@ type Options struct {
 // migrate; callers decide (see Migrate and CheckSchema). Errors: Invalid,
 // Unavailable.
 func Open(ctx context.Context, cfg config.Config, opts Options) (*App, error) {
-	if opts.Now == nil {
-		opts.Now = time.Now
+	clock := opts.Now
+	if clock == nil {
+		clock = time.Now
 	}
+	// Instants are stored in milliseconds: every service reads the clock
+	// at that precision, so that what an answer says (an appeal's
+	// received_at in its 201) is what a later read of the row says.
+	opts.Now = func() time.Time { return clock().Truncate(time.Millisecond) }
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
