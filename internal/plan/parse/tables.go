@@ -130,6 +130,35 @@ func taskTable(rows [][]string) ([]string, []byte) {
 	if head < 0 {
 		return nil, nil
 	}
+	// A header over two rows: 责任单位 spanning 牵头单位 | 配合单位 below it.
+	// The row below names finer columns and holds no task of its own; a
+	// cell repeating the header's above it is a header spanning both rows.
+	if head+1 < len(rows) {
+		sub := make([]int, len(rows[head+1]))
+		fine, task := 0, false
+		for j, c := range rows[head+1] {
+			if j < len(rows[head]) && strings.TrimSpace(c) == strings.TrimSpace(rows[head][j]) {
+				continue
+			}
+			switch sub[j] = taskColumn(c); {
+			case sub[j] == colLead || sub[j] == colCoop || sub[j] == colUnits || sub[j] == colDeadline:
+				fine++
+			case sub[j] == colNone && strings.TrimSpace(c) != "", sub[j] == colTask:
+				task = true // a data row, or a category row (一、重点任务)
+			}
+		}
+		if fine > 0 && !task {
+			for j := range sub {
+				if sub[j] != colNone {
+					if j >= len(cols) {
+						cols = append(cols, make([]int, j+1-len(cols))...)
+					}
+					cols[j] = sub[j]
+				}
+			}
+			head++
+		}
+	}
 	var lines []string
 	var kinds []byte
 	category, cat, seq := "", 0, 0
