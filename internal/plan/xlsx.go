@@ -467,6 +467,7 @@ func headerIndex(names []string, h string) bool {
 // layout is where the columns of a task sheet are (0-based, -1: absent).
 type layout struct {
 	row                                                int // 0-based header row
+	first                                              int // 0-based first data row
 	number, content, lead, resp, coop, deadline, indic int
 	milestone                                          int
 	levels                                             []int
@@ -474,10 +475,10 @@ type layout struct {
 
 func findLayout(rows [][]string) (*layout, bool) {
 	for r := 0; r < len(rows) && r < 12; r++ {
-		l := &layout{row: r, number: -1, content: -1, lead: -1, resp: -1, coop: -1, deadline: -1, indic: -1, milestone: -1}
+		l := &layout{row: r, first: r + 1, number: -1, content: -1, lead: -1, resp: -1, coop: -1, deadline: -1, indic: -1, milestone: -1}
 		known := 0
 		for c, raw := range rows[r] {
-			h := strings.NewReplacer(" ", "", "\u3000", "", "\n", "", "（", "(", "）", ")").Replace(strings.TrimSpace(raw))
+			h := headerName(raw)
 			switch {
 			case headerIndex(hNumber, h) && l.number < 0:
 				l.number = c
@@ -503,10 +504,60 @@ func findLayout(rows [][]string) (*layout, bool) {
 			known++
 		}
 		if known >= 2 && (l.content >= 0 || len(l.levels) > 0) {
+			if r+1 < len(rows) {
+				l.subHeader(rows[r], rows[r+1])
+			}
 			return l, true
 		}
 	}
 	return nil, false
+}
+
+// headerName is a header cell as the reader compares it: without spaces
+// and line breaks, brackets in ASCII.
+func headerName(raw string) string {
+	return strings.NewReplacer(" ", "", "\u3000", "", "\n", "", "（", "(", "）", ")").Replace(strings.TrimSpace(raw))
+}
+
+// subHeader reads a second header row under the header: 责任单位 merged
+// over 牵头单位 | 配合单位. It counts when it names unit or deadline columns
+// and nothing else (a cell repeating the header above it is a header
+// merged over both rows); the data then start below it.
+func (l *layout) subHeader(head, sub []string) {
+	cols := map[*int]int{}
+	for c, raw := range sub {
+		h := headerName(raw)
+		if h == "" || c < len(head) && h == headerName(head[c]) {
+			continue
+		}
+		switch {
+		case headerIndex(hLead, h):
+			cols[&l.lead] = c
+		case headerIndex(hResp, h):
+			cols[&l.resp] = c
+		case headerIndex(hCoop, h):
+			cols[&l.coop] = c
+		case headerIndex(hDeadline, h):
+			cols[&l.deadline] = c
+		default:
+			return // a data row
+		}
+	}
+	if len(cols) == 0 {
+		return
+	}
+	named := map[int]bool{}
+	for _, c := range cols {
+		named[c] = true
+	}
+	for _, p := range []*int{&l.lead, &l.resp, &l.coop, &l.deadline} {
+		if c, ok := cols[p]; ok {
+			*p = c
+		} else if named[*p] {
+			*p = -1 // the merged header's column, now named below
+		}
+	}
+	l.first++
 }
 
 func at(row []string, c int) string {
@@ -639,7 +690,7 @@ func ReadXLSX(data []byte) (doc *Document, err error) {
 	}
 	index := map[string]int{} // numbering path key → item
 	seq := 0
-	for r := lay.row + 1; r < len(taskRows); r++ {
+	for r := lay.first; r < len(taskRows); r++ {
 		row := taskRows[r]
 		line := r + 1
 		num := at(row, lay.number)

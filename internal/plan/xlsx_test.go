@@ -295,3 +295,44 @@ func TestXLSXErrors(t *testing.T) {
 		}
 	})
 }
+
+// TestXLSXTwoRowHeader reads a 责任分解表 whose header runs over two rows,
+// as offices merge it: 责任单位 over 牵头单位 | 配合单位, 序号, 重点任务 and
+// 完成时限 merged down. The second row is a header, not a task.
+func TestXLSXTwoRowHeader(t *testing.T) {
+	wb := excelize.NewFile()
+	rows := [][]any{
+		{"某区重点任务分解表"},
+		{"序号", "重点任务", "责任单位", "", "完成时限"},
+		{"", "", "牵头单位", "配合单位", ""},
+		{"1", "推行企业开办“一日办结”", "区市场监管局", "区政务服务中心、区税务局", "2026年6月底前"},
+		{"2", "建立惠企政策免申即享清单", "区发改局", "区财政局", "2026年9月底前"},
+	}
+	for i, r := range rows {
+		c, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := wb.SetSheetRow("Sheet1", c, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range [][2]string{{"A2", "A3"}, {"B2", "B3"}, {"C2", "D2"}, {"E2", "E3"}} {
+		if err := wb.MergeCell("Sheet1", m[0], m[1]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := wb.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := plan.ReadXLSX(buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.Title != "某区重点任务分解表" || len(doc.Items) != 2 {
+		t.Fatalf("title %q, items %+v", doc.Title, doc.Items)
+	}
+	it := doc.Items[0]
+	if it.Text != "推行企业开办“一日办结”" || strings.Join(it.LeadUnits, ",") != "区市场监管局" || len(it.Units) != 0 ||
+		strings.Join(it.CoopUnits, ",") != "区政务服务中心,区税务局" || len(it.Deadlines) != 1 || *it.Deadlines[0].Date != "2026-06-30" {
+		t.Errorf("item 1 %+v", it)
+	}
+}
