@@ -323,16 +323,19 @@ func readRows(r io.Reader, format string, fn func(h *header, cells []string, lin
 		total := bytes.Count(data, []byte{'\n'})
 		cr := csv.NewReader(bytes.NewReader(data))
 		cr.FieldsPerRecord, cr.LazyQuotes = -1, true
-		head, err := cr.Read()
-		if err == io.EOF {
-			return nil, errs.Errorf(errs.Invalid, "文件为空：第一行应为表头（%s）", strings.Join(ImportColumns, "、"))
-		}
-		if err != nil {
-			return nil, errs.Errorf(errs.Invalid, "CSV 文件格式错误：%v", err)
-		}
-		h, err := readHeader(head)
-		if err != nil {
-			return nil, err
+		var h *header
+		var hs headerSearch
+		for h == nil {
+			head, err := cr.Read()
+			if err == io.EOF {
+				return nil, hs.notFound()
+			}
+			if err != nil {
+				return nil, errs.Errorf(errs.Invalid, "CSV 文件格式错误：%v", err)
+			}
+			if h, err = hs.try(head); err != nil {
+				return nil, err
+			}
 		}
 		for {
 			rec, err := cr.Read()
@@ -373,6 +376,7 @@ func readRows(r io.Reader, format string, fn func(h *header, cells []string, lin
 		}
 		defer rows.Close()
 		var h *header
+		var hs headerSearch
 		line, total := 0, 0
 		if dim, err := f.GetSheetDimension(sheets[0]); err == nil {
 			if _, ref, ok := strings.Cut(dim, ":"); ok {
@@ -391,7 +395,7 @@ func readRows(r io.Reader, format string, fn func(h *header, cells []string, lin
 				continue
 			}
 			if h == nil {
-				if h, err = readHeader(cells); err != nil {
+				if h, err = hs.try(cells); err != nil {
 					return nil, err
 				}
 				continue
@@ -401,11 +405,49 @@ func readRows(r io.Reader, format string, fn func(h *header, cells []string, lin
 			}
 		}
 		if h == nil {
-			return nil, errs.Errorf(errs.Invalid, "Excel 文件中没有数据：第一行应为表头（%s）", strings.Join(ImportColumns, "、"))
+			return nil, hs.notFound()
 		}
 		return h, rows.Error()
 	}
 	return nil, errs.Errorf(errs.Invalid, "不支持的文件类型：请使用 CSV（.csv）或 Excel（.xlsx）文件")
+}
+
+// maxTitleRows is how many rows above the header (an export's title, its
+// period) are passed over looking for it.
+const maxTitleRows = 5
+
+// headerSearch finds the header among a file's first rows: exports often
+// put a title row or two above it.
+type headerSearch struct {
+	rows  int   // non-blank rows tried
+	first error // why the first of them is no header
+}
+
+// try reads cells as the header: the header, or nil to go on looking, or
+// — when the first rows hold none — why the first row is no header.
+func (hs *headerSearch) try(cells []string) (*header, error) {
+	if blankRow(cells) {
+		return nil, nil
+	}
+	h, err := readHeader(cells)
+	if err == nil {
+		return h, nil
+	}
+	if hs.first == nil {
+		hs.first = err
+	}
+	if hs.rows++; hs.rows >= maxTitleRows {
+		return nil, hs.first
+	}
+	return nil, nil
+}
+
+// notFound is the error of a file that ended before its header.
+func (hs *headerSearch) notFound() error {
+	if hs.first != nil {
+		return hs.first
+	}
+	return errs.Errorf(errs.Invalid, "文件为空：第一行应为表头（%s）", strings.Join(ImportColumns, "、"))
 }
 
 func blankRow(cells []string) bool {

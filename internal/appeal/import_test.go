@@ -162,6 +162,24 @@ func TestImportColumnAliases(t *testing.T) {
 	})
 }
 
+// TestImportTitleRows reads an export with a title and a period above its
+// header; a file whose first rows hold no header is refused for what the
+// first row lacks.
+func TestImportTitleRows(t *testing.T) {
+	eachFixture(t, func(t *testing.T, f *fixture) {
+		csv := "12345热线企业诉求工单导出\n导出时间：2026年3月1日,,,\n\n工单编号,受理时间,诉求内容,诉求类别\nTT-1,2026-02-27 16:30,有标题行的导出,其他\n"
+		res, err := f.App.Appeals.Import(f.Ctx, f.Admin, strings.NewReader(csv), "csv", appeal.ImportOptions{}, nil)
+		if err != nil || res.Read != 1 || res.Inserted != 1 {
+			t.Fatalf("%+v %v", res, err)
+		}
+		noHeader := "工单编号,诉求内容\nA,1\nB,2\nC,3\nD,4\nE,5\n工单编号,受理时间,诉求内容\n"
+		if _, err := f.App.Appeals.Import(f.Ctx, f.Admin, strings.NewReader(noHeader), "csv", appeal.ImportOptions{}, nil); errs.CodeOf(err) != errs.Invalid ||
+			!strings.Contains(errs.MessageOf(err), "表头缺少必填列：受理时间") {
+			t.Fatalf("no header in the first rows: %v", err)
+		}
+	})
+}
+
 // TestParseReceived checks the forms of 受理时间.
 func TestParseReceived(t *testing.T) {
 	want := time.Date(2024, 9, 13, 16, 30, 0, 0, workday.Shanghai)

@@ -22,7 +22,7 @@ Appeal works with enterprise appeals (企业诉求).
 	qinqing appeal stats --publish 2026-03 [--db DSN]
 
 import files the appeals of a 12345 hotline export through the same intake
-as every channel (channel hotline): the header row names the columns
+as every channel (channel hotline): the header row (title rows above it are passed over) names the columns
 
 	工单编号 (required: the hotline's reference), 受理时间 (required),
 	诉求人, 联系电话, 企业名称, 统一社会信用代码, 所属区, 诉求类别,
