@@ -312,23 +312,39 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 			return rec, nil
 		}
 	}
-	header, err := next()
-	if err != nil {
-		return err
-	}
-	if header == nil {
-		return errs.Errorf(errs.Invalid, "文件为空：第一行应为表头（%s）", strings.Join(BankHeaders, "、"))
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = bankHeader(strings.TrimSpace(sheet.Unescape(strings.TrimPrefix(h, "\ufeff"))))
-		if _, dup := col[h]; !dup {
-			col[h] = i
+	// The header is the first row naming 付款编号 and 结果; a bank's title
+	// rows above it (its name, the batch, the date) are passed over.
+	var col map[string]int
+	var missing string
+	headerLine := 0
+	for col == nil {
+		header, err := next()
+		if err != nil {
+			return err
 		}
-	}
-	for _, h := range BankHeaders[:2] {
-		if _, ok := col[h]; !ok {
-			return errs.Errorf(errs.Invalid, "缺少“%s”列：第一行应为表头（%s）", h, strings.Join(BankHeaders, "、"))
+		if header == nil || headerLine == maxTitleRows {
+			if missing == "" {
+				return errs.Errorf(errs.Invalid, "文件为空：第一行应为表头（%s）", strings.Join(BankHeaders, "、"))
+			}
+			return errs.Errorf(errs.Invalid, "缺少“%s”列：第一行应为表头（%s）", missing, strings.Join(BankHeaders, "、"))
+		}
+		headerLine++
+		names := map[string]int{}
+		for i, h := range header {
+			h = bankHeader(strings.TrimSpace(sheet.Unescape(strings.TrimPrefix(h, "\ufeff"))))
+			if _, dup := names[h]; !dup {
+				names[h] = i
+			}
+		}
+		col = names
+		for _, h := range BankHeaders[:2] {
+			if _, ok := names[h]; !ok {
+				if missing == "" {
+					missing = h
+				}
+				col = nil
+				break
+			}
 		}
 	}
 	cell := func(rec []string, h string) string {
@@ -339,7 +355,7 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 		return strings.TrimSpace(sheet.Unescape(rec[i]))
 	}
 	seen := map[string]int{}
-	for line := 2; ; line++ {
+	for line := headerLine + 1; ; line++ {
 		rec, err := next()
 		if err != nil {
 			return err
@@ -399,6 +415,9 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 		}
 	}
 }
+
+// maxTitleRows is how many rows above its header a bank file may have.
+const maxTitleRows = 5
 
 // bankResults reads a 结果 as banks write it (spaces and letter case aside):
 // true for a payment that arrived, false for one refused.

@@ -12,7 +12,8 @@ import (
 )
 
 // TestParseBankFileAsBanksWriteIt reads an xlsx result file as a bank's
-// system or a clerk in Excel writes one: headers with notes in brackets,
+// system or a clerk in Excel writes one: a title row above the header,
+// headers with notes in brackets,
 // results such as 交易成功 and 退票, 到账日期 as date cells (whose display
 // format would read 03-09-26), as a date with a time, and as digits.
 func TestParseBankFileAsBanksWriteIt(t *testing.T) {
@@ -24,6 +25,7 @@ func TestParseBankFileAsBanksWriteIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows := [][]any{
+		{"某银行批量代发结果（2026年3月9日）"},
 		{"付款编号", "结果（成功/失败）", "失败原因", "银行流水号", "到账日期(YYYY-MM-DD)"},
 		{"FK1", "交易成功", "", "SN1", time.Date(2026, 3, 9, 0, 0, 0, 0, time.UTC)},
 		{"FK2", " 成功", "", "SN2", time.Date(2026, 3, 9, 10, 15, 0, 0, time.UTC)},
@@ -38,7 +40,7 @@ func TestParseBankFileAsBanksWriteIt(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := f.SetCellStyle(sh, "E2", "E3", dateStyle); err != nil {
+	if err := f.SetCellStyle(sh, "E3", "E4", dateStyle); err != nil {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
@@ -49,7 +51,7 @@ func TestParseBankFileAsBanksWriteIt(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 5 || len(bad) != 1 || bad[0].Line != 7 {
+	if len(got) != 5 || len(bad) != 1 || bad[0].Line != 8 || got[0].Line != 3 {
 		t.Fatalf("rows %+v, errors %+v", got, bad)
 	}
 	want := workday.NewDate(2026, 3, 9)
