@@ -23,7 +23,8 @@ and upserts them by 统一社会信用代码.
 
 	qinqing import enterprises FILE.csv|FILE.xlsx [--strict] [--dry-run] [--json] [--rejects FILE] [--db DSN]
 
-The first row is the header: field names (uscc, name, …) or their Chinese
+The first row is the header (title rows of one cell above it are passed
+over): field names (uscc, name, …) or their Chinese
 labels (统一社会信用代码, 企业名称, …). A missing column is unknown for every
 row; an unknown header fails the whole file. Each bad row is rejected with
 its line, field and reason; the other rows are imported, committed in

@@ -680,6 +680,9 @@ func (s *Service) readCSV(ctx context.Context, r io.Reader, today workday.Date, 
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
 	head, err := cr.Read()
+	for titles := 0; err == nil && titles < maxTitleRows && titleRow(head); titles++ {
+		head, err = cr.Read()
+	}
 	if err == io.EOF {
 		return errs.Errorf(errs.Invalid, "文件为空：第一行应为表头（如 统一社会信用代码,企业名称,…）")
 	}
@@ -728,6 +731,25 @@ func csvError(err error) error {
 }
 
 // blank reports whether every cell of a row is empty.
+// maxTitleRows is how many title rows above a header are passed over.
+const maxTitleRows = 5
+
+// titleRow reports whether cells are a title above the header (武汉市企业
+// 名录（2026年11月）) or a blank row: one cell at most, and that no field's
+// name (a header of one column is still a header, to be refused as one).
+func titleRow(cells []string) bool {
+	filled := 0
+	for _, c := range cells {
+		if c = cleanCell(strings.TrimPrefix(c, "\uFEFF")); c != "" {
+			if _, field := FieldByName(c); field {
+				return false
+			}
+			filled++
+		}
+	}
+	return filled <= 1
+}
+
 func blank(cells []string) bool {
 	for _, c := range cells {
 		if trimSpace(c) != "" {
@@ -796,7 +818,7 @@ func (s *Service) readXLSX(ctx context.Context, r io.Reader, today workday.Date,
 				where = fmt.Sprintf("工作表“%s”：", sh)
 			}
 			var p *rowParser
-			line := 0
+			line, titles := 0, 0
 			for rows.Next() {
 				line++
 				cells, err := rows.Columns(excelize.Options{RawCellValue: true})
@@ -805,7 +827,8 @@ func (s *Service) readXLSX(ctx context.Context, r io.Reader, today workday.Date,
 					return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("无法读取工作表“%s”第%d行", sh, line), Err: err}
 				}
 				if p == nil {
-					if blank(cells) {
+					if blank(cells) || titles < maxTitleRows && titleRow(cells) {
+						titles++
 						continue
 					}
 					h, err := parseHeader(cells)

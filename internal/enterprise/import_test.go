@@ -399,7 +399,9 @@ func TestImportHeaders(t *testing.T) {
 		// blank lines and surrounding space are ignored; derived columns are
 		// accepted and ignored.
 		byName := "\uFEFFuscc, name ,registered_capital,size\n" + a + ",甲公司,1000000,大型\n\n"
-		byLabel := "统一社会信用代码,企业名称,注册资本,企业规模\n" + b + ",乙公司,1000000,大型\n"
+		// A title and a blank row above the header (a register's name) are
+		// passed over.
+		byLabel := "武汉市企业名录（2026年11月）\n,,,\n统一社会信用代码,企业名称,注册资本,企业规模\n" + b + ",乙公司,1000000,大型\n"
 		for _, text := range []string{byName, byLabel} {
 			if res := mustImportCSV(t, s, text, enterprise.ImportOptions{}); res.Inserted != 1 || res.Read != 1 {
 				t.Fatalf("import %q: %+v", text, res)
@@ -421,6 +423,7 @@ func TestImportHeaders(t *testing.T) {
 			"ErrMissingName":   {"uscc,revenue\n" + a + ",1\n", "企业名称"},
 			"ErrEmptyFile":     {"", "文件为空"},
 			"ErrEmptyHeader":   {"uscc,,name\n", "第2列的表头为空"},
+			"ErrTitleOnly":     {"武汉市企业名录\n", "文件为空"},
 		} {
 			t.Run(name, func(t *testing.T) {
 				before := countRows(t, db, "enterprises")
