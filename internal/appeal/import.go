@@ -412,10 +412,6 @@ func readRows(r io.Reader, format string, fn func(h *header, cells []string, lin
 	return nil, errs.Errorf(errs.Invalid, "不支持的文件类型：请使用 CSV（.csv）或 Excel（.xlsx）文件")
 }
 
-// maxTitleRows is how many rows above the header (an export's title, its
-// period) are passed over looking for it.
-const maxTitleRows = 5
-
 // headerSearch finds the header among a file's first rows: exports often
 // put a title row or two above it.
 type headerSearch struct {
@@ -436,7 +432,7 @@ func (hs *headerSearch) try(cells []string) (*header, error) {
 	if hs.first == nil {
 		hs.first = err
 	}
-	if hs.rows++; hs.rows >= maxTitleRows {
+	if hs.rows++; hs.rows >= sheet.MaxTitleRows {
 		return nil, hs.first
 	}
 	return nil, nil

@@ -680,7 +680,7 @@ func (s *Service) readCSV(ctx context.Context, r io.Reader, today workday.Date, 
 	cr.LazyQuotes = true
 	cr.ReuseRecord = true
 	head, err := cr.Read()
-	for titles := 0; err == nil && titles < maxTitleRows && titleRow(head); titles++ {
+	for titles := 0; err == nil && titles < sheet.MaxTitleRows && titleRow(head); titles++ {
 		head, err = cr.Read()
 	}
 	if err == io.EOF {
@@ -731,9 +731,6 @@ func csvError(err error) error {
 }
 
 // blank reports whether every cell of a row is empty.
-// maxTitleRows is how many title rows above a header are passed over.
-const maxTitleRows = 5
-
 // titleRow reports whether cells are a title above the header (武汉市企业
 // 名录（2026年11月）) or a blank row: one cell at most, and that no field's
 // name (a header of one column is still a header, to be refused as one).
@@ -827,7 +824,7 @@ func (s *Service) readXLSX(ctx context.Context, r io.Reader, today workday.Date,
 					return &errs.Error{Code: errs.Invalid, Message: fmt.Sprintf("无法读取工作表“%s”第%d行", sh, line), Err: err}
 				}
 				if p == nil {
-					if blank(cells) || titles < maxTitleRows && titleRow(cells) {
+					if blank(cells) || titles < sheet.MaxTitleRows && titleRow(cells) {
 						titles++
 						continue
 					}

@@ -48,6 +48,11 @@ func Unescape(s string) string {
 	return s
 }
 
+// MaxTitleRows is how many rows above its header an imported file may have
+// — an export's title, its period, a blank line — and be read: every
+// import passes over that many at most while it looks for the header.
+const MaxTitleRows = 5
+
 // Serial numbers of the dates a date cell may hold when read raw (what
 // imports read, so that a cell's display format such as 3/9/26 does not
 // matter): 3654 is 1910-01-01 — smaller numbers are rather years or counts

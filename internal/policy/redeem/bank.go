@@ -322,7 +322,7 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 		if err != nil {
 			return err
 		}
-		if header == nil || headerLine == maxTitleRows {
+		if header == nil || headerLine == sheet.MaxTitleRows {
 			if missing == "" {
 				return errs.Errorf(errs.Invalid, "文件为空：第一行应为表头（%s）", strings.Join(BankHeaders, "、"))
 			}
@@ -415,9 +415,6 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 		}
 	}
 }
-
-// maxTitleRows is how many rows above its header a bank file may have.
-const maxTitleRows = 5
 
 // bankResults reads a 结果 as banks write it (spaces and letter case aside):
 // true for a payment that arrived, false for one refused.
