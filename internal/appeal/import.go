@@ -432,7 +432,7 @@ func (hs *headerSearch) try(cells []string) (*header, error) {
 	if hs.first == nil {
 		hs.first = err
 	}
-	if hs.rows++; hs.rows >= sheet.MaxTitleRows {
+	if hs.rows++; hs.rows > sheet.MaxTitleRows {
 		return nil, hs.first
 	}
 	return nil, nil

@@ -322,7 +322,7 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 		if err != nil {
 			return err
 		}
-		if header == nil || headerLine == sheet.MaxTitleRows {
+		if header == nil || headerLine > sheet.MaxTitleRows {
 			if missing == "" {
 				return errs.Errorf(errs.Invalid, "文件为空：第一行应为表头（%s）", strings.Join(BankHeaders, "、"))
 			}
