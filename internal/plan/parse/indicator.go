@@ -2,6 +2,7 @@ package parse
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -232,9 +233,13 @@ func findIndicators(rs []rune) []Indicator {
 		}
 		nameEnd := s - opLen // the thing measured ends here
 		// else one earlier in the clause, with no number between
+		verbAfterOp := "" // 至少|举办|1次宣讲会: a counting verb between the word and the number
 		if op == "" {
-			if k, w := lookbackOp(f[ns:s], inQuote[ns:s]); k >= 0 {
+			if k, end, w := lookbackOp(f[ns:s], inQuote[ns:s]); k >= 0 {
 				op, nameEnd = w, ns+k
+				if between := string(f[ns+end : s]); slices.Contains(countVerbs, between) {
+					verbAfterOp = string(rs[ns+end : s])
+				}
 			}
 		}
 		object := "" // 新增20个集成办事项: the counted thing follows the number
@@ -268,6 +273,8 @@ func findIndicators(rs []rune) []Indicator {
 		name := cleanIndicatorName(string(rs[ns:nameEnd]))
 		if opLen > 0 || nameEnd == s {
 			name += object
+		} else if verbAfterOp != "" && object != "" {
+			name = verbAfterOp + object // 每季度至少举办1次惠企政策宣讲会: 举办惠企政策宣讲会
 		}
 		written := cleanIndicatorName(string(rs[ns:s-opLen])) + string(rs[s-opLen:e])
 		verb := ""
@@ -375,7 +382,7 @@ func (m *textMarks) upTo(s int) {
 // lookbackOp finds the last comparison word of a clause's text before a
 // number with no other number after it: the rune index where the word
 // starts and its op, or -1.
-func lookbackOp(f []rune, quoted []bool) (int, string) {
+func lookbackOp(f []rune, quoted []bool) (int, int, string) {
 	s := scanner(f)
 	at, end, op := -1, -1, ""
 	for k := len(f) - 1; k >= 0 && k >= end-4; k-- {
@@ -392,7 +399,7 @@ func lookbackOp(f []rune, quoted []bool) (int, string) {
 			}
 		}
 	}
-	return at, op
+	return at, end, op
 }
 
 // listVerb returns the counting verb that opens a list of counts joined by

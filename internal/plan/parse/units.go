@@ -255,10 +255,10 @@ func adminQualifier(in string) bool {
 // 相关部门, 县直有关单位, 各相关单位, 其他成员单位.
 func genericUnit(name string) bool {
 	if levelWords[name] {
-		return true // what is left of 市直有关部门 once 有关部门配合 is cut
+		return true // what is left of 市直有关部门 once 有关部门配合 is cut (市直各 of 市直各有关部门)
 	}
 	for _, p := range []string{"省直", "市直", "县直", "区直", "省级", "市级", "县级", "区级", "各级", "省", "市", "县", "区", "乡", "镇"} {
-		if rest := strings.TrimPrefix(name, p); rest != name && (genericUnits[rest] || genericUnits["各"+rest]) {
+		if rest := strings.TrimPrefix(name, p); rest != name && (genericUnits[rest] || genericUnits["各"+rest] || levelWords[rest]) {
 			return true
 		}
 	}
