@@ -245,7 +245,7 @@ func readMeta(lines []string, p *Plan) *docLines {
 	if p.Date == "" {
 		p.Warnings = append(p.Warnings, "未找到成文日期（落款日期）")
 	}
-	p.Year = planYear(p)
+	p.Year = planYear(p, lines)
 
 	// The body: signature blocks out; after a signature inside the body,
 	// what is not a heading (来源, 返回 …) is dropped until a heading, and a
@@ -317,8 +317,9 @@ func planTitleLike(l string) bool {
 // planYear is the year deadlines without a year resolve in: the one year a
 // title names; else the signing date's year, or the next year for a
 // document signed in November or December (a plan for the coming year);
-// else the 文号's year.
-func planYear(p *Plan) int {
+// else the 文号's year; else the first year the text's deadlines name
+// (2026年底前, 2026年6月底前).
+func planYear(p *Plan, lines []string) int {
 	for _, t := range []string{p.PlanTitle, p.Title} {
 		ys := map[string]bool{}
 		for _, m := range titleYearsRE.FindAllString(t, -1) {
@@ -343,6 +344,22 @@ func planYear(p *Plan) int {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("未找到成文日期，未写年份的期限按文号年份 %d 年计", y))
 		return y
 	}
+	first := 0
+	for _, l := range lines {
+		for _, m := range deadlineYearRE.FindAllStringSubmatch(l, -1) {
+			if y, _ := strconv.Atoi(m[1]); first == 0 || y < first {
+				first = y
+			}
+		}
+	}
+	if first > 0 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("标题和成文日期都没有年份，未写年份的期限按正文期限中最早的年份 %d 年计", first))
+		return first
+	}
 	p.Warnings = append(p.Warnings, "无法确定计划年度，未写年份的期限不换算为日期")
 	return 0
 }
+
+// deadlineYearRE is a year a deadline names: 2026年底前, 2026年6月底前,
+// 2026年第二季度, 2026年上半年.
+var deadlineYearRE = regexp.MustCompile(`(20\d\d)\s*年\s*(?:底|末|前|内|以内|\d{1,2}\s*月|第[一二三四1-4]季度|[上下]半年)`)
