@@ -317,8 +317,9 @@ func planTitleLike(l string) bool {
 // planYear is the year deadlines without a year resolve in: the one year a
 // title names; else the signing date's year, or the next year for a
 // document signed in November or December (a plan for the coming year);
-// else the 文号's year; else the first year the text's deadlines name
-// (2026年底前, 2026年6月底前).
+// else the 文号's year; else the year the text's deadlines name most often
+// (2026年底前, 2026年6月底前; the earlier of two named as often), not a
+// year a sentence looks back to once (截至2023年底).
 func planYear(p *Plan, lines []string) int {
 	for _, t := range []string{p.PlanTitle, p.Title} {
 		ys := map[string]bool{}
@@ -344,17 +345,20 @@ func planYear(p *Plan, lines []string) int {
 		p.Warnings = append(p.Warnings, fmt.Sprintf("未找到成文日期，未写年份的期限按文号年份 %d 年计", y))
 		return y
 	}
-	first := 0
+	named := map[int]int{}
+	best := 0
 	for _, l := range lines {
 		for _, m := range deadlineYearRE.FindAllStringSubmatch(l, -1) {
-			if y, _ := strconv.Atoi(m[1]); first == 0 || y < first {
-				first = y
+			y, _ := strconv.Atoi(m[1])
+			named[y]++
+			if best == 0 || named[y] > named[best] || named[y] == named[best] && y < best {
+				best = y
 			}
 		}
 	}
-	if first > 0 {
-		p.Warnings = append(p.Warnings, fmt.Sprintf("标题和成文日期都没有年份，未写年份的期限按正文期限中最早的年份 %d 年计", first))
-		return first
+	if best > 0 {
+		p.Warnings = append(p.Warnings, fmt.Sprintf("标题和成文日期都没有年份，未写年份的期限按正文期限中最常见的年份 %d 年计", best))
+		return best
 	}
 	p.Warnings = append(p.Warnings, "无法确定计划年度，未写年份的期限不换算为日期")
 	return 0
