@@ -74,3 +74,19 @@ func TestFindDeadlines(t *testing.T) {
 		}
 	})
 }
+
+// TestPlanYearFromDeadlines: a document whose title, signature and 文号
+// name no year takes the year its deadlines name most often, not one a
+// sentence looks back to, and resolves year-less deadlines in it.
+func TestPlanYearFromDeadlines(t *testing.T) {
+	p := ParseText("某市优化营商环境若干措施\n\n截至2023年底，全市经营主体超过100万户。\n" +
+		"一、优化政务服务\n1．推行企业开办一日办结，2026年底前完成。（市市场监管局负责）\n" +
+		"2．推行证照分离改革，2026年6月底前完成。（市政务服务管理局负责）\n3．开展惠企政策宣讲，全年不少于10场。（市工商联负责）\n")
+	if p.Year != 2026 {
+		t.Fatalf("year %d, warnings %v", p.Year, p.Warnings)
+	}
+	last := p.Items[len(p.Items)-1]
+	if len(last.Deadlines) != 1 || last.Deadlines[0].Date == nil || last.Deadlines[0].Date.String() != "2026-12-31" {
+		t.Errorf("全年: %+v", last.Deadlines)
+	}
+}
