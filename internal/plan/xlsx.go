@@ -470,12 +470,16 @@ type layout struct {
 	first                                              int // 0-based first data row
 	number, content, lead, resp, coop, deadline, indic int
 	milestone                                          int
-	levels                                             []int
+	// area is a column naming the area the row's task belongs to
+	// (重点任务 beside 具体措施): each area becomes a heading item.
+	area   int
+	levels []int
 }
 
 func findLayout(rows [][]string) (*layout, bool) {
 	for r := 0; r < len(rows) && r < 12; r++ {
-		l := &layout{row: r, first: r + 1, number: -1, content: -1, lead: -1, resp: -1, coop: -1, deadline: -1, indic: -1, milestone: -1}
+		l := &layout{row: r, first: r + 1, number: -1, content: -1, lead: -1, resp: -1, coop: -1, deadline: -1, indic: -1, milestone: -1, area: -1}
+		measures := -1
 		known := 0
 		for c, raw := range rows[r] {
 			h := headerName(raw)
@@ -498,10 +502,16 @@ func findLayout(rows [][]string) (*layout, bool) {
 				l.milestone = c
 			case headerIndex(hContent, h) && l.content < 0:
 				l.content = c
+			case headerIndex(hContent, h) && measures < 0:
+				measures = c
+				continue
 			default:
 				continue
 			}
 			known++
+		}
+		if measures >= 0 && len(l.levels) == 0 && parse.MeasuresUnder(headerName(rows[r][l.content]), headerName(rows[r][measures])) {
+			l.area, l.content = l.content, measures
 		}
 		if known >= 2 && (l.content >= 0 || len(l.levels) > 0) {
 			if r+1 < len(rows) {
@@ -690,11 +700,21 @@ func ReadXLSX(data []byte) (doc *Document, err error) {
 	}
 	index := map[string]int{} // numbering path key → item
 	seq := 0
+	area, areas := "", 0 // the area of the rows being read, and how many so far
 	for r := lay.first; r < len(taskRows); r++ {
 		row := taskRows[r]
 		line := r + 1
 		num := at(row, lay.number)
 		content := at(row, lay.content)
+		if a := at(row, lay.area); a != "" && a != area && content != "" {
+			// A new area: its heading item (一、提升政务服务效能); a merged
+			// cell reads empty below its first row and keeps the area.
+			area, areas = a, areas+1
+			it := DocItem{Path: []int{areas}, Marker: chineseNumeral(areas) + "、", Heading: a, Row: line,
+				LeadUnits: []string{}, Units: []string{}, CoopUnits: []string{}, Deadlines: []DocDeadline{}, Indicators: []DocIndicator{}}
+			index[pathKey(it.Path)] = len(doc.Items)
+			doc.Items = append(doc.Items, it)
+		}
 		var label string
 		var depthOfLabel int
 		for i, c := range lay.levels {
@@ -721,6 +741,9 @@ func ReadXLSX(data []byte) (doc *Document, err error) {
 		}
 		if num != "" && len(it.Path) == 1 {
 			seq = max(seq, it.Path[0])
+		}
+		if areas > 0 && len(it.Path) == 1 {
+			it.Path = []int{areas, it.Path[0]} // a task under its area, numbered on across areas
 		}
 		marker, title := splitLabel(label)
 		if label != "" && depthOfLabel != len(it.Path) && len(lay.levels) > 0 {

@@ -336,3 +336,51 @@ func TestXLSXTwoRowHeader(t *testing.T) {
 		t.Errorf("item 1 %+v", it)
 	}
 }
+
+// TestXLSXAreaAndMeasures imports a 责任分解表 with an area column beside
+// the measures (重点任务 | 具体措施, the area merged over its rows): each area
+// is a heading with its measures under it — the measures were lost and the
+// area imported as every row's task.
+func TestXLSXAreaAndMeasures(t *testing.T) {
+	db := storetest.MustOpenSQLite(t)
+	f := newFixture(t, db)
+	ctx := context.Background()
+	wb := excelize.NewFile()
+	rows := [][]any{
+		{"序号", "重点任务", "具体措施", "责任单位", "完成时限"},
+		{"1", "提升政务服务效能", "推行企业开办“一日办结”", "市发改委", "2026年6月底前"},
+		{"2", "", "推行“免申即享”", "市商务局", "2026年9月底前"},
+		{"3", "优化法治环境", "推行“首违不罚”清单管理", "洪山区", "2026年12月底前"},
+	}
+	for i, r := range rows {
+		c, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := wb.SetSheetRow("Sheet1", c, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := wb.MergeCell("Sheet1", "B2", "B3"); err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := wb.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := plan.ReadDocument("清单.xlsx", buf.Bytes())
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.Svc.Import(ctxAs(f.Admin), f.Admin, doc, plan.ImportOptions{})
+	if err != nil {
+		t.Fatalf("import: %v %+v", err, res)
+	}
+	p, _ := f.Svc.FindPlanByID(ctx, f.Admin, res.ID)
+	if tk := f.task(t, p, "一"); tk.Title != "提升政务服务效能" || tk.Leaf {
+		t.Errorf("area 1: %+v", tk)
+	}
+	if tk := f.task(t, p, "一.2"); tk.Text != "推行“免申即享”" || len(tk.Units) != 1 || tk.DeadlineDate == nil || tk.DeadlineDate.String() != "2026-09-30" {
+		t.Errorf("measure 1.2: %+v", tk)
+	}
+	if tk := f.task(t, p, "二.3"); tk.Text != "推行“首违不罚”清单管理" {
+		t.Errorf("measure 2.3: %+v", tk)
+	}
+}

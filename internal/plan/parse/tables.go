@@ -130,6 +130,17 @@ func taskTable(rows [][]string) ([]string, []byte) {
 	if head < 0 {
 		return nil, nil
 	}
+	// Two task columns, 重点任务 | 具体措施: the first names the area the
+	// measures of the second belong to, a category.
+	var taskCols []int
+	for j, c := range cols {
+		if c == colTask {
+			taskCols = append(taskCols, j)
+		}
+	}
+	if len(taskCols) == 2 && MeasuresUnder(rows[head][taskCols[0]], rows[head][taskCols[1]]) {
+		cols[taskCols[0]] = colCategory
+	}
 	// A header over two rows: 责任单位 spanning 牵头单位 | 配合单位 below it.
 	// The row below names finer columns and holds no task of its own; a
 	// cell repeating the header's above it is a header spanning both rows.
@@ -222,6 +233,14 @@ func taskTable(rows [][]string) ([]string, []byte) {
 		return nil, nil
 	}
 	return lines, kinds
+}
+
+// MeasuresUnder reports whether, by their headers, a table's second task
+// column holds the measures of its first: 重点任务 | 具体措施 (not 任务 |
+// 目标任务). The first then names areas, not tasks.
+func MeasuresUnder(first, second string) bool {
+	return strings.Contains(first, "任务") && !strings.Contains(second, "任务") &&
+		(strings.Contains(second, "措施") || strings.Contains(second, "举措") || strings.Contains(second, "具体"))
 }
 
 func joinCell(a, b string) string {
