@@ -445,11 +445,11 @@ func ReadDocument(name string, data []byte) (*Document, error) {
 // header names of the columns the reader knows, by what they hold.
 var (
 	hNumber    = []string{"序号", "编号", "任务编号", "序列号"}
-	hContent   = []string{"任务内容", "具体措施", "具体任务", "工作任务", "重点任务", "主要任务", "工作内容", "任务", "项目内容", "工作措施", "措施", "事项", "内容"}
-	hLead      = []string{"牵头单位", "牵头部门", "牵头责任单位"}
-	hResp      = []string{"责任单位", "责任部门", "承办单位", "主办单位"}
-	hCoop      = []string{"配合单位", "协办单位", "配合部门", "协同单位"}
-	hDeadline  = []string{"完成时限", "完成时间", "时间节点", "时限", "完成期限"}
+	hContent   = []string{"任务内容", "具体措施", "具体任务", "工作任务", "重点任务", "主要任务", "工作内容", "任务", "项目内容", "工作措施", "措施", "事项", "内容", "具体举措", "工作举措", "主要举措", "举措", "主要内容"}
+	hLead      = []string{"牵头单位", "牵头部门", "牵头责任单位", "主责单位"}
+	hResp      = []string{"责任单位", "责任部门", "承办单位", "主办单位", "实施单位", "责任主体"}
+	hCoop      = []string{"配合单位", "协办单位", "配合部门", "协同单位", "参与单位"}
+	hDeadline  = []string{"完成时限", "完成时间", "时间节点", "时限", "完成期限", "进度安排", "时间安排"}
 	hIndicator = []string{"量化指标", "指标", "考核指标", "目标任务", "目标"}
 	hMilestone = []string{"节点", "时间节点安排", "阶段节点", "里程碑"}
 	levelRE    = regexp.MustCompile(`^(?:[一二三四五六七八九十]+级|第\d+级)(?:任务|标题)?$`)
