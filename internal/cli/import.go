@@ -25,7 +25,9 @@ and upserts them by 统一社会信用代码.
 
 The first row is the header (title rows of one cell above it are passed
 over): field names (uscc, name, …) or their Chinese
-labels (统一社会信用代码, 企业名称, …). A missing column is unknown for every
+labels (统一社会信用代码, 企业名称, …), with a note in brackets if wanted: a
+money column's note is its unit (注册资本（万元）: a bare number is in 万元;
+元 and 亿元 too). A missing column is unknown for every
 row; an unknown header fails the whole file. Each bad row is rejected with
 its line, field and reason; the other rows are imported, committed in
 batches. Re-running the same file is safe (idempotent): rows already stored

@@ -417,6 +417,18 @@ func TestImportHeaders(t *testing.T) {
 				t.Errorf("%s stored as %+v", code, e)
 			}
 		}
+		// A header may name its unit in brackets, as registers do: a money
+		// column in 万元 reads a bare number in 万元, a cell with its own
+		// unit in that unit.
+		c := regUSCC(t, 33)
+		withUnits := "统一社会信用代码,企业名称,注册资本（万元）,营业收入(万元),从业人数（人）,纳税额（元）\n" + c + ",丙公司,100,2500.5,30,1.2万\n"
+		if res := mustImportCSV(t, s, withUnits, enterprise.ImportOptions{}); res.Inserted != 1 {
+			t.Fatalf("units in headers: %+v", res)
+		}
+		if e, err := s.FindEnterpriseByUSCC(ctx, auth.Operator("test"), c); err != nil || *e.RegisteredCapital != 1_000_000 || *e.Revenue != 25_005_000 ||
+			*e.Employees != 30 || *e.TaxPaid != 12_000 {
+			t.Errorf("units in headers: %+v %v", e, err)
+		}
 		for name, tt := range map[string]struct{ text, want string }{
 			"ErrUnknownHeader": {"uscc,name,营业额,email\n" + a + ",甲,1,x\n", "“营业额”、“email”不是企业字段"},
 			"ErrDuplicate":     {"uscc,name,统一社会信用代码\n", "重复"},
@@ -424,6 +436,7 @@ func TestImportHeaders(t *testing.T) {
 			"ErrEmptyFile":     {"", "文件为空"},
 			"ErrEmptyHeader":   {"uscc,,name\n", "第2列的表头为空"},
 			"ErrTitleOnly":     {"武汉市企业名录\n", "文件为空"},
+			"ErrForeignMoney":  {"uscc,name,注册资本（万美元）\n" + a + ",甲,1\n", "“注册资本（万美元）”不是企业字段"},
 		} {
 			t.Run(name, func(t *testing.T) {
 				before := countRows(t, db, "enterprises")

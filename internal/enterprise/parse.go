@@ -66,6 +66,34 @@ const (
 type header struct {
 	cols []int // per cell: index into importable, or -1 for a derived field (ignored)
 	has  [nImportable]bool
+	// unit is the unit a money column's header names (注册资本（万元）): a
+	// number without a unit of its own is in it; 0 is 元.
+	unit [nImportable]moneyfmt.Unit
+}
+
+// headerUnits are the units a money column's header may name in brackets.
+var headerUnits = map[string]moneyfmt.Unit{"元": moneyfmt.Yuan, "万元": moneyfmt.Wan, "万": moneyfmt.Wan, "亿元": moneyfmt.Yi, "亿": moneyfmt.Yi}
+
+// fieldWithNote reads a header written with a note in brackets — 注册资本
+// （万元）, 从业人数(人), 成立日期（年月日） — as its field and the note. A
+// money field's note must be a unit of money (元, 万元, 亿元).
+func fieldWithNote(name string) (Field, moneyfmt.Unit, bool) {
+	for _, open := range []string{"（", "("} {
+		base, note, ok := strings.Cut(name, open)
+		if !ok {
+			continue
+		}
+		note = strings.TrimSpace(strings.TrimRight(note, ")）"))
+		f, ok := FieldByName(strings.TrimSpace(base))
+		if !ok {
+			return Field{}, 0, false
+		}
+		if unit, money := headerUnits[note]; money {
+			return f, unit, f.Type == TypeMoney
+		}
+		return f, 0, f.Type != TypeMoney
+	}
+	return Field{}, 0, false
 }
 
 // parseHeader reads a header row: each cell a canonical field name or its
@@ -86,6 +114,10 @@ func parseHeader(cells []string) (*header, error) {
 			return nil, errs.Errorf(errs.Invalid, "第%d列的表头为空：每一列都要有表头（字段名或中文名称，如“统一社会信用代码”）", i+1)
 		}
 		f, ok := FieldByName(name)
+		var unit moneyfmt.Unit
+		if !ok {
+			f, unit, ok = fieldWithNote(name)
+		}
 		if !ok {
 			unknown = append(unknown, "“"+name+"”")
 			continue
@@ -102,6 +134,7 @@ func parseHeader(cells []string) (*header, error) {
 			if g.Name == f.Name {
 				h.cols[i] = k
 				h.has[k] = true
+				h.unit[k] = unit
 			}
 		}
 	}
@@ -327,6 +360,9 @@ func (p *rowParser) set(r *parsedRow, k int, v string) error {
 	case colCapital, colRevenue, colRD, colTax, colExport, colAssets:
 		f := importable[k]
 		n, err := ParseMoney(v)
+		if unit := p.h.unit[k]; unit > moneyfmt.Yuan {
+			n, err = moneyfmt.Parse(v, unit) // the header's unit: 注册资本（万元）
+		}
 		if err != nil {
 			return errs.FieldErrorf(f.Name, "%s%s", f.Label, errs.MessageOf(err))
 		}
