@@ -242,7 +242,8 @@ func findIndicators(rs []rune) []Indicator {
 				}
 			}
 		}
-		object := "" // 新增20个集成办事项: the counted thing follows the number
+		object := ""       // 新增20个集成办事项: the counted thing follows the number
+		examplesVerb := "" // the verb of a list of examples before the count
 		if e < len(f) {
 			if n := f[e]; (unicode.Is(unicode.Han, n) && n != '和' && n != '及') || isASCIIAlnum(n) || n == '+' || n == '“' || n == '(' {
 				carried := op == "" && clauseSep == '、' && listVerb(f, marks.list, cs) != ""
@@ -250,6 +251,10 @@ func findIndicators(rs []rune) []Indicator {
 				switch {
 				case ok:
 					object, e = obj, e+runeLen(obj)
+					if carried && strings.HasSuffix(fprefix, "等") {
+						// 推出企业开办、员工招聘等20个“一件事”: examples of what is counted
+						examplesVerb = listVerb(f, marks.list, cs)
+					}
 					if bound != "" {
 						tail, e = bound, e+runeLen(bound)
 					}
@@ -275,6 +280,9 @@ func findIndicators(rs []rune) []Indicator {
 			name += object
 		} else if verbAfterOp != "" && object != "" {
 			name = verbAfterOp + object // 每季度至少举办1次惠企政策宣讲会: 举办惠企政策宣讲会
+		}
+		if examplesVerb != "" {
+			name = examplesVerb + object // 推出“一件事”集成服务
 		}
 		written := cleanIndicatorName(string(rs[ns:s-opLen])) + string(rs[s-opLen:e])
 		verb := ""
@@ -427,7 +435,7 @@ func listVerb(f []rune, ls, cs int) string {
 }
 
 // countVerbs put a count before what they count: 新增20个集成办事项.
-var countVerbs = []string{"新增", "培育", "建成", "新建", "引进", "承办", "举办", "组织", "开展", "打造", "建设", "完成", "发布", "设立", "创建", "认定", "提供", "投用", "支持", "推动", "实现", "服务", "惠及", "编制", "出台", "招引", "引育", "选树", "评选", "建立"}
+var countVerbs = []string{"新增", "推出", "培育", "建成", "新建", "引进", "承办", "举办", "组织", "开展", "打造", "建设", "完成", "发布", "设立", "创建", "认定", "提供", "投用", "支持", "推动", "实现", "服务", "惠及", "编制", "出台", "招引", "引育", "选树", "评选", "建立"}
 
 // countedObject returns the noun after a count (20个|集成办事项) when a verb
 // stands right before the number (or compared says the clause compares it,
@@ -456,7 +464,7 @@ func countedObject(rs, f []rune, e int, before string, compared bool, tail strin
 	}
 	k := e
 	for k < len(f) && k-e <= 12 && !strings.ContainsRune(",;。:、!?\n()", f[k]) {
-		if f[k] >= '0' && f[k] <= '9' || f[k] == '“' {
+		if f[k] >= '0' && f[k] <= '9' {
 			return "", "", false
 		}
 		k++
