@@ -145,6 +145,24 @@ type opWord struct {
 	op   string
 }
 
+// grantWords say that a sentence grants money: an amount after them in the
+// sentence is what a policy pays (给予一次性奖励50万元; 按投资额的10%给予补助，
+// 最高不超过500万元), not a target.
+var grantWords = []string{"给予", "奖励", "补助", "补贴", "资助", "贴息", "奖补", "扶持资金"}
+
+// moneyUnits are the units of amounts of money.
+var moneyUnits = map[string]bool{"元": true, "万元": true, "亿元": true}
+
+// grantAmount reports whether the sentence before an amount grants money.
+func grantAmount(before string) bool {
+	for _, w := range grantWords {
+		if strings.Contains(before, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // factMarkers open a clause that states a fact rather than a target
 // (截至2023年底, 目前全市…, 已有…, 去年…); 截至 and 目前 anywhere in it.
 var factMarkers = []string{"截至", "目前", "现有", "已有", "已达", "已经", "已", "去年", "上年", "全市现有", "全区现有", "全县现有"}
@@ -199,6 +217,9 @@ func findIndicators(rs []rune) []Indicator {
 		}
 		// the clause: back to the nearest separator outside quotes
 		marks.upTo(s)
+		if moneyUnits[unit] && grantAmount(string(f[marks.sentence:s])) {
+			continue // 给予一次性奖励50万元, 最高不超过500万元: what a policy pays, not a target
+		}
 		cs := marks.clause
 		clauseSep := rune(0)
 		if cs > 0 {
@@ -459,8 +480,8 @@ func countedObject(rs, f []rune, e int, before string, compared bool, tail strin
 			break
 		}
 	}
-	if !verb {
-		return "", "", false
+	if !verb || f[e] == '的' {
+		return "", "", false // 超过1000万元的技改项目: a threshold of what follows
 	}
 	k := e
 	for k < len(f) && k-e <= 12 && !strings.ContainsRune(",;。:、!?\n()", f[k]) {
