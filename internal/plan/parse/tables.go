@@ -68,6 +68,9 @@ const (
 	colCoop
 	colDeadline
 	colCategory
+	colIndText   // 量化指标: targets in words, read with the task
+	colIndName   // 指标名称: the measure of an indicator table's row
+	colIndTarget // 2026年目标: the target of an indicator table's row
 )
 
 // taskColumn classifies a header cell of a task table.
@@ -93,6 +96,10 @@ func taskColumn(cell string) int {
 		return colDeadline
 	case c == "类别" || c == "领域" || c == "方面" || c == "板块" || c == "分类" || c == "重点领域" || c == "项目类别" || c == "任务类别":
 		return colCategory
+	case c == "量化指标" || c == "考核指标" || c == "绩效指标" || c == "量化目标" || c == "预期成效":
+		return colIndText
+	case strings.Contains(c, "指标") && !strings.Contains(c, "目标"):
+		return colIndName // 指标名称, 评价指标, 二级指标
 	case strings.Contains(c, "任务") || strings.Contains(c, "措施") || strings.Contains(c, "内容") || strings.Contains(c, "事项") ||
 		strings.Contains(c, "项目") || strings.Contains(c, "举措") || strings.Contains(c, "目标"):
 		return colTask
@@ -116,13 +123,23 @@ func taskTable(rows [][]string) ([]string, []byte) {
 	var cols []int
 	for i := 0; i < len(rows) && i < 3; i++ {
 		cs := make([]int, len(rows[i]))
-		task, unit := false, false
+		task, unit, name := false, false, false
 		for j, c := range rows[i] {
 			cs[j] = taskColumn(c)
 			task = task || cs[j] == colTask
 			unit = unit || cs[j] == colLead || cs[j] == colUnits || cs[j] == colCoop || cs[j] == colDeadline
+			name = name || cs[j] == colIndName
 		}
-		if task && unit {
+		if name && task {
+			// An indicator table: 指标名称 | 2025年现状 | 2026年目标 — the
+			// target column is the one that says 目标.
+			for j, c := range rows[i] {
+				if cs[j] == colTask && strings.Contains(c, "目标") {
+					cs[j], task = colIndTarget, true
+				}
+			}
+		}
+		if task && (unit || name) {
 			head, cols = i, cs
 			break
 		}
@@ -174,7 +191,7 @@ func taskTable(rows [][]string) ([]string, []byte) {
 	var kinds []byte
 	category, cat, seq := "", 0, 0
 	for _, r := range rows[head+1:] {
-		var num, task, lead, units, coop, deadline, cg string
+		var num, task, lead, units, coop, deadline, cg, indText, indName, indTarget string
 		for j, c := range r {
 			if j >= len(cols) {
 				break
@@ -195,7 +212,19 @@ func taskTable(rows [][]string) ([]string, []byte) {
 				deadline = joinCell(deadline, c)
 			case colCategory:
 				cg = c
+			case colIndText:
+				indText = joinCell(indText, c)
+			case colIndName:
+				indName = c
+			case colIndTarget:
+				indTarget = c
 			}
+		}
+		if indName != "" && indTarget != "" && task == "" {
+			task = indName + indTarget // 开办企业时间 | 0.5个工作日以内
+		}
+		if indText != "" && task != "" {
+			task = strings.TrimRight(task, "。；; ") + "。" + indText
 		}
 		if task == "" {
 			if cg != "" && cg != category && num == "" {
