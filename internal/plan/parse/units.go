@@ -554,6 +554,11 @@ func findGroups(rs []rune) []group {
 		out = append(out, gr)
 		lines = append(lines, [2]int{s, e})
 	}
+	// A closing sentence made only of role clauses (县司法局牵头，各乡镇人民
+	// 政府配合，长期坚持。) names the units as a bracket would.
+	if gr, ok := closingSentence(rs, f); ok && (len(out) == 0 || out[len(out)-1].end <= gr.start) {
+		out = append(out, gr)
+	}
 	// a bracket inside a label line belongs to it
 	li := 0
 	kept := out[:0]
@@ -571,6 +576,36 @@ func findGroups(rs []rune) []group {
 	out = kept
 	slices.SortStableFunc(out, func(a, b group) int { return a.start - b.start })
 	return out
+}
+
+// closingSentence reads the last sentence of an item's text as a unit
+// group when every clause of it is a role clause (A牵头, B配合, C负责) or a
+// deadline, with one role clause at least — never a sentence that also
+// says what to do (由A牵头，会同B制定细则).
+func closingSentence(rs, f []rune) (group, bool) {
+	end := len(f)
+	for end > 0 && (isSpace(f[end-1]) || f[end-1] == '。') {
+		end--
+	}
+	start := end
+	for start > 0 && f[start-1] != '。' && f[start-1] != '\n' && !isClose(f[start-1]) {
+		start--
+	}
+	if start == 0 || end-start < 4 || end-start > maxGroupRunes {
+		return group{}, false // the whole text is one sentence: the task itself
+	}
+	for _, r := range f[start:end] {
+		if isOpen(r) || isClose(r) || r == ':' {
+			return group{}, false
+		}
+	}
+	gr, ok := parseConvention(rs[start:end], false)
+	if !ok || !gr.explicit && len(gr.g.Units) == 0 {
+		return group{}, false
+	}
+	gr.start, gr.end = start, end
+	gr.g.Source = string(rs[start:end])
+	return gr, true
 }
 
 // finalPosition reports whether the bracket f[open..close] closes a

@@ -37,6 +37,8 @@ func TestUnitGroups(t *testing.T) {
 		{"OKPersonNoUnit", "推进改革。牵头市领导：张三；责任单位：团市委、市妇联", "units:团市委,市妇联"},
 		// never invent a unit
 		{"OKGenericLevelDropped", "推进改革。（市发展改革委、市商务局牵头，市直各有关部门按职责分工负责）", "lead:市发展改革委,市商务局"},
+		{"OKClosingSentence", "落实清单。县司法局牵头，各乡镇人民政府配合，长期坚持。", "lead:县司法局 coop:各乡镇人民政府"},
+		{"ErrClosingSentenceWithAction", "推进改革。由市发展改革委牵头，会同市财政局制定实施细则。", ""},
 		{"ErrGeneric", "推进改革。（责任单位：相关部门、县直有关单位）", ""},
 		{"ErrInRunningText", "由市发展改革委牵头，会同市财政局制定实施细则。", ""},
 		{"ErrBracketNotFinal", "支持行业协会(商会)、平台企业搭建对接平台。", ""},
