@@ -138,6 +138,10 @@ func BenchmarkParsePathological(b *testing.B) {
 		"labels":          []byte("一、任务\n1.任务\n" + strings.Repeat("牵头单位:配合单位:完成时限:;", 5<<20/44)),
 		"long-list":       []byte("一、任务\n1.新增" + strings.Repeat("平台10家、", 5<<20/17)),
 		"table-after":     tableAfterBody(5 << 20),
+		// one endless sentence of amounts after a grant word
+		"grant-amounts": []byte("一、任务\n1.任务" + strings.Repeat("给予奖励1万元", 5<<20/21)),
+		// a tab-separated table of many rows, each closing with role clauses
+		"tab-table": []byte("序号\t任务\t责任单位\n" + strings.Repeat("1\t推进改革。市发改委牵头，市财政局配合，长期坚持。\t市发改委\n", 5<<20/80)),
 	}
 	for name, doc := range cases {
 		b.Run(name, func(b *testing.B) { benchParse(b, doc) })

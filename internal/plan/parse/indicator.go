@@ -150,6 +150,10 @@ type opWord struct {
 // 最高不超过500万元), not a target.
 var grantWords = []string{"给予", "奖励", "补助", "补贴", "资助", "贴息", "奖补", "扶持资金"}
 
+// grantLookback bounds how far back in its sentence an amount looks for a
+// grant word, so that a text of one endless sentence stays linear.
+const grantLookback = 80
+
 // moneyUnits are the units of amounts of money.
 var moneyUnits = map[string]bool{"元": true, "万元": true, "亿元": true}
 
@@ -217,7 +221,7 @@ func findIndicators(rs []rune) []Indicator {
 		}
 		// the clause: back to the nearest separator outside quotes
 		marks.upTo(s)
-		if moneyUnits[unit] && grantAmount(string(f[marks.sentence:s])) {
+		if moneyUnits[unit] && grantAmount(string(f[max(marks.sentence, s-grantLookback):s])) {
 			continue // 给予一次性奖励50万元, 最高不超过500万元: what a policy pays, not a target
 		}
 		cs := marks.clause
