@@ -250,6 +250,7 @@ func ParseReceived(s string) (time.Time, error) {
 	return t.UTC(), nil
 }
 
+// digitsOnly reports whether s is ASCII digits only, one at least.
 func digitsOnly(s string) bool { return s != "" && strings.Trim(s, "0123456789") == "" }
 
 // pairs cuts s into two-character pieces (HHmmss into HH, mm, ss).
