@@ -134,7 +134,8 @@ var columnAliases = map[string]string{
 }
 
 // readHeader reads the header row: each of ImportColumns by its name
-// (brackets of either width, spaces aside), or by one of its aliases.
+// (brackets of either width, spaces aside, a note in brackets after it),
+// or by one of its aliases.
 // Errors: Invalid naming the missing required columns or a column given
 // twice.
 func readHeader(cells []string) (*header, error) {
@@ -147,6 +148,10 @@ func readHeader(cells []string) (*header, error) {
 	for i, c := range cells {
 		name := strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
 		name = strings.NewReplacer("(", "（", ")", "）", " ", "").Replace(name)
+		if base, _, noted := strings.Cut(name, "（"); noted && !slices.Contains(ImportColumns, name) && columnAliases[name] == "" &&
+			(slices.Contains(ImportColumns, base) || columnAliases[base] != "") {
+			name = base // 受理时间（北京时间）: a header with a note
+		}
 		switch col := columnAliases[name]; {
 		case slices.Contains(ImportColumns, name):
 			if _, dup := h.pos[name]; dup {

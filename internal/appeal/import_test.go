@@ -148,7 +148,7 @@ func TestImport12345(t *testing.T) {
 // lacks, and a column the file has under its own name wins over an alias.
 func TestImportColumnAliases(t *testing.T) {
 	eachFixture(t, func(t *testing.T, f *fixture) {
-		csv := "工单号,来电时间,问题描述,诉求内容,问题分类,紧急程度\n" +
+		csv := "工单号,来电时间（北京时间）,问题描述,诉求内容,问题分类,紧急程度\n" +
 			"AL-1,20260227163000,描述不被读取,诉求内容被读取,其他,特急\n"
 		res, err := f.App.Appeals.Import(f.Ctx, f.Admin, strings.NewReader(csv), "csv", appeal.ImportOptions{}, nil)
 		if err != nil || res.Inserted != 1 || len(res.Ignored) != 1 || res.Ignored[0] != "问题描述" {
