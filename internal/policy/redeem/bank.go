@@ -329,11 +329,21 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 			return errs.Errorf(errs.Invalid, "缺少“%s”列：第一行应为表头（%s）", missing, strings.Join(BankHeaders, "、"))
 		}
 		headerLine++
-		names := map[string]int{}
+		names, aliased := map[string]int{}, map[string]int{}
 		for i, h := range header {
 			h = bankHeader(strings.TrimSpace(sheet.Unescape(strings.TrimPrefix(h, "\ufeff"))))
 			if _, dup := names[h]; !dup {
 				names[h] = i
+			}
+			if own := bankAliases[h]; own != "" {
+				if _, dup := aliased[own]; !dup {
+					aliased[own] = i
+				}
+			}
+		}
+		for own, i := range aliased {
+			if _, ok := names[own]; !ok {
+				names[own] = i // 交易结果 where the file has no 结果
 			}
 		}
 		col = names
@@ -421,6 +431,16 @@ func readBankFile(data []byte, row func(BankRow) error, bad func(BankError)) err
 var bankResults = map[string]bool{
 	BankSuccess: true, "交易成功": true, "支付成功": true, "付款成功": true, "入账成功": true, "已到账": true, "success": true,
 	BankFailure: false, "交易失败": false, "支付失败": false, "付款失败": false, "入账失败": false, "退票": false, "已退票": false, "退回": false, "fail": false, "failed": false,
+}
+
+// bankAliases are the names banks' systems give the result file's columns;
+// a column is read under another name only when the file lacks its own.
+var bankAliases = map[string]string{
+	"付款单号": "付款编号", "业务编号": "付款编号", "客户流水号": "付款编号", "商户流水号": "付款编号",
+	"处理结果": "结果", "交易结果": "结果", "交易状态": "结果", "处理状态": "结果",
+	"失败描述": "失败原因", "错误信息": "失败原因", "退票原因": "失败原因",
+	"交易流水号": "银行流水号", "流水号": "银行流水号", "银行交易流水号": "银行流水号",
+	"入账日期": "到账日期", "交易日期": "到账日期", "处理日期": "到账日期", "记账日期": "到账日期",
 }
 
 // bankHeader names a header cell as BankHeaders do: a header written with

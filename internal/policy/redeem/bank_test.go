@@ -11,6 +11,20 @@ import (
 	"github.com/qinqing/qinqing/internal/workday"
 )
 
+// TestParseBankFileAliases reads a CSV whose bank names the columns its
+// own way (交易结果, 交易流水号, 入账日期); a column under the contract's own
+// name wins over an alias.
+func TestParseBankFileAliases(t *testing.T) {
+	csv := "付款编号,交易结果,失败描述,交易流水号,入账日期,结果\nFK1,失败,,SN1,2026-03-09,成功\nFK2,成功,户名不符,,,退票\n"
+	got, bad, err := redeem.ParseBankFile([]byte(csv))
+	if err != nil || len(bad) != 0 || len(got) != 2 {
+		t.Fatalf("%+v %+v %v", got, bad, err)
+	}
+	if !got[0].Success || got[0].Serial != "SN1" || got[0].PaidOn != workday.NewDate(2026, 3, 9) || got[1].Success || got[1].Reason != "户名不符" {
+		t.Errorf("%+v", got)
+	}
+}
+
 // TestParseBankFileAsBanksWriteIt reads an xlsx result file as a bank's
 // system or a clerk in Excel writes one: a title row above the header,
 // headers with notes in brackets,
