@@ -237,10 +237,21 @@ func (s *Service) check(ctx context.Context, a *auth.Actor, in Intake, now time.
 	}
 	if strings.TrimSpace(in.District) != "" {
 		code, err := s.city.ParseDistrict(in.District)
-		if err != nil {
+		switch zone, zerr := s.city.ParseZone(in.District); {
+		case err == nil:
+			f.district = &code
+		case zerr != nil:
 			return nil, err
+		default:
+			// A functional zone (东湖高新区), as hotlines record it: the
+			// enterprise's own district stands; else the zone's district
+			// when it has one; else the district stays unknown — the
+			// appeal is filed all the same.
+			if z, _ := s.city.Zone(zone); f.district == nil && len(z.Districts) == 1 {
+				host := z.Districts[0]
+				f.district = &host
+			}
 		}
-		f.district = &code
 	}
 	if f.Content, err = cleanText("content", "诉求内容", in.Content, maxContent, true); err != nil {
 		return nil, err

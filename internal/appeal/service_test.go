@@ -68,6 +68,19 @@ func TestFile(t *testing.T) {
 				t.Errorf("%+v", ap)
 			}
 		})
+		t.Run("OKFunctionalZone", func(t *testing.T) {
+			// A hotline records the functional zone: over two districts the
+			// district stays unknown, over one it is that district, and an
+			// enterprise's own district stands.
+			for zone, want := range map[string]string{"东湖高新区": "", "光谷": "", "武汉经开区": "420113"} {
+				if ap := f.file(t, f.Hotline, appeal.Intake{Channel: "hotline", Category: "其他", Content: "功能区的诉求。", District: zone}); ap.District != want {
+					t.Errorf("%s: district %q, want %q", zone, ap.District, want)
+				}
+			}
+			if ap := f.file(t, f.Hotline, appeal.Intake{Channel: "hotline", USCC: f.E2.USCC, Category: "其他", Content: "功能区的企业。", District: "东湖高新区"}); ap.District != *f.E2.District {
+				t.Errorf("the enterprise's district %v, got %q", f.E2.District, ap.District)
+			}
+		})
 		t.Run("OKUrgentTakesUrgentClass", func(t *testing.T) {
 			ap := f.file(t, f.Admin, appeal.Intake{Channel: "Roundtable", USCC: f.E2.USCC, Category: "审批服务", Urgency: "特急", Content: "紧急。"})
 			if ap.Urgency != appeal.UrgencyUrgent || ap.DueDate != workday.MustParseDate("2026-03-03") || ap.ClassName != "" && ap.ClassName != "紧急" {

@@ -262,12 +262,18 @@ func (c *City) ParseZone(s string) (string, error) {
 
 // ZoneName returns the short name of the zone whose identifier is id, or "".
 func (c *City) ZoneName(id string) string {
+	z, _ := c.Zone(id)
+	return z.ShortName
+}
+
+// Zone returns the functional zone whose identifier is id.
+func (c *City) Zone(id string) (Zone, bool) {
 	for _, z := range c.Zones {
 		if z.ID == id {
-			return z.ShortName
+			return z, true
 		}
 	}
-	return ""
+	return Zone{}, false
 }
 
 // ZoneOf returns the identifier of the functional zone that manages street in
