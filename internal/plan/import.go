@@ -524,6 +524,24 @@ func (s *Service) check(ctx context.Context, doc *Document, opts ImportOptions, 
 	}
 	im.tasks = append(im.tasks, missing...)
 	sort.SliceStable(im.tasks, func(i, j int) bool { return im.tasks[i].key < im.tasks[j].key })
+	// A heading's units and deadline cover the items under it that name
+	// none of their own: （一）深化改革（责任单位：A；完成时限：6月底前）
+	// then 1. 2. 3. Parents come first in key order, so a chain carries down.
+	for _, t := range im.tasks {
+		for d := len(t.path) - 1; d >= 1 && !t.synthetic; d-- {
+			parent := tasks[pathKey(t.path[:d])]
+			if parent == nil || parent.synthetic {
+				continue
+			}
+			if len(t.units) == 0 && len(parent.units) > 0 {
+				t.units = slices.Clone(parent.units)
+			}
+			if t.kind == DeadlineNone && parent.kind != DeadlineNone {
+				t.kind, t.date, t.deadlineText, t.stage = parent.kind, parent.date, parent.deadlineText, parent.stage
+			}
+			break
+		}
+	}
 	for _, t := range im.tasks {
 		if it := seen[t.key]; !t.synthetic && !bad[it] {
 			res.Tasks++

@@ -218,3 +218,42 @@ func TestImportSeed(t *testing.T) {
 		t.Errorf("各区人民政府 should be unknown on many tasks: %+v", names)
 	}
 }
+
+// TestImportHeadingCoversItems: a heading's units and deadline cover the
+// items under it that name none of their own — the items were imported
+// without a responsible unit (nobody to report on them) or a deadline.
+func TestImportHeadingCoversItems(t *testing.T) {
+	parsed := parse.ParseText("某市2026年优化营商环境实施方案\n\n一、提升政务服务效能\n" +
+		"（一）深化改革（责任单位：市发改委；完成时限：2026年6月底前）\n1.全程网办率达到95%以上。\n2.推行免证办。（市商务局负责，9月底前）\n" +
+		"（二）优化审批服务\n3.审批时间压缩至15个工作日以内。\n")
+	db := storetest.MustOpenSQLite(t)
+	f := newFixture(t, db)
+	res, err := f.Svc.Import(ctxAs(f.Admin), f.Admin, plan.DocumentOf(parsed), plan.ImportOptions{})
+	if err != nil {
+		t.Fatalf("import: %v %+v", err, res)
+	}
+	p, err := f.Svc.FindPlanByID(context.Background(), f.Admin, res.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unitsOf := func(tk *plan.Task) string {
+		var names []string
+		for _, u := range tk.Units {
+			names = append(names, u.Name)
+		}
+		return strings.Join(names, ",")
+	}
+	if tk := f.task(t, p, "一.(一).1"); unitsOf(tk) != "市发改委" || tk.DeadlineDate == nil || tk.DeadlineDate.String() != "2026-06-30" {
+		t.Errorf("1 under its heading: units %q, deadline %v", unitsOf(tk), tk.DeadlineDate)
+	}
+	if tk := f.task(t, p, "一.(一).2"); unitsOf(tk) != "市商务局" || tk.DeadlineDate == nil || tk.DeadlineDate.String() != "2026-09-30" {
+		t.Errorf("2 names its own: units %q, deadline %v", unitsOf(tk), tk.DeadlineDate)
+	}
+	if tk := f.task(t, p, "一.(二).3"); unitsOf(tk) != "" {
+		t.Errorf("3 under a heading without units: %q", unitsOf(tk))
+	}
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "任务 一.(二).3 没有责任单位") }) ||
+		slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, "一.(一).1 没有责任单位") }) {
+		t.Errorf("warnings %v", res.Warnings)
+	}
+}
