@@ -220,8 +220,14 @@ func taskTable(rows [][]string) ([]string, []byte) {
 				indTarget = c
 			}
 		}
-		if indName != "" && indTarget != "" && task == "" {
-			task = indName + indTarget // 开办企业时间 | 0.5个工作日以内
+		if indName != "" && indTarget != "" {
+			// 开办企业时间 | 0.5个工作日以内: the row's indicator, or its
+			// task when the table has no task column
+			if named := indName + indTarget; task == "" {
+				task = named
+			} else {
+				indText = joinCell(indText, named)
+			}
 		}
 		if indText != "" && task != "" {
 			task = strings.TrimRight(task, "。；; ") + "。" + indText

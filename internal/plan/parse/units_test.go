@@ -56,3 +56,21 @@ func TestUnitGroups(t *testing.T) {
 		})
 	}
 }
+
+// TestTableIndicators reads the targets of a task table however its
+// columns carry them: a 量化指标 column, 指标 | 目标值 beside a task, or a
+// table of indicators without tasks.
+func TestTableIndicators(t *testing.T) {
+	for name, tc := range map[string]struct{ text, want string }{
+		"Column":       {"| 序号 | 重点任务 | 量化指标 | 责任单位 |\n|---|---|---|---|\n| 1 | 推进一网通办 | 网上可办率达到98%以上 | 市政数局 |\n", "网上可办率 >= 98 %"},
+		"NameAndValue": {"| 序号 | 重点任务 | 指标 | 目标值 | 责任单位 |\n|---|---|---|---|---|\n| 1 | 推进一网通办 | 网上可办率 | 98%以上 | 市政数局 |\n", "网上可办率 >= 98 %"},
+		"NoTask":       {"| 序号 | 指标名称 | 2025年现状 | 2026年目标 | 牵头单位 |\n|---|---|---|---|---|\n| 1 | 开办企业时间 | 1个工作日 | 0.5个工作日以内 | 市市场监管局 |\n", "开办企业时间 <= 0.5 个工作日"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			p := ParseText(tc.text)
+			if len(p.Items) != 1 || indicatorStrings(p.Items[0].Indicators) != tc.want {
+				t.Fatalf("%+v", p.Items)
+			}
+		})
+	}
+}
