@@ -1,6 +1,7 @@
 package parse
 
 import (
+	"regexp"
 	"strconv"
 	"strings"
 )
@@ -187,6 +188,15 @@ func taskTable(rows [][]string) ([]string, []byte) {
 			head++
 		}
 	}
+	// 2026年目标: the year a target column names is when its targets are due.
+	targetYear := ""
+	for j, c := range cols {
+		if c == colIndTarget {
+			if m := yearRE.FindString(rows[head][j]); m != "" {
+				targetYear = m + "底"
+			}
+		}
+	}
 	var lines []string
 	var kinds []byte
 	category, cat, seq := "", 0, 0
@@ -219,6 +229,9 @@ func taskTable(rows [][]string) ([]string, []byte) {
 			case colIndTarget:
 				indTarget = c
 			}
+		}
+		if indName != "" && indTarget != "" && deadline == "" {
+			deadline = targetYear
 		}
 		if indName != "" && indTarget != "" {
 			// 开办企业时间 | 0.5个工作日以内: the row's indicator, or its
@@ -269,6 +282,9 @@ func taskTable(rows [][]string) ([]string, []byte) {
 	}
 	return lines, kinds
 }
+
+// yearRE is a year written in a header: 2026年.
+var yearRE = regexp.MustCompile(`20\d\d年`)
 
 // MeasuresUnder reports whether, by their headers, a table's second task
 // column holds the measures of its first: 重点任务 | 具体措施 (not 任务 |
