@@ -201,8 +201,7 @@ func TestXLSXSimpleLayout(t *testing.T) {
 	db := storetest.MustOpenSQLite(t)
 	f := newFixture(t, db)
 	ctx := context.Background()
-	wb := excelize.NewFile()
-	rows := [][]any{
+	data := workbook(t, [][]any{
 		{"2024年优化营商环境重点任务清单"},
 		{"序号", "任务", "牵头单位", "责任单位", "配合单位", "完成时限", "量化指标"},
 		{"1", "优化发展环境", "", "", "", "", ""},
@@ -211,18 +210,8 @@ func TestXLSXSimpleLayout(t *testing.T) {
 		{"2", "常态化开展政企沟通", "", "珞南街道", "", "长期坚持", ""},
 		{"", "", "", "", "", "", ""},
 		{"3", "=cmd|' /C calc'!A0", "", "市宇宙局", "", "", ""},
-	}
-	for i, r := range rows {
-		c, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := wb.SetSheetRow("Sheet1", c, &r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var buf bytes.Buffer
-	if err := wb.Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := plan.ReadDocument("清单.xlsx", buf.Bytes())
+	})
+	doc, err := plan.ReadDocument("清单.xlsx", data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -300,30 +289,14 @@ func TestXLSXErrors(t *testing.T) {
 // as offices merge it: 责任单位 over 牵头单位 | 配合单位, 序号, 重点任务 and
 // 完成时限 merged down. The second row is a header, not a task.
 func TestXLSXTwoRowHeader(t *testing.T) {
-	wb := excelize.NewFile()
-	rows := [][]any{
+	data := workbook(t, [][]any{
 		{"某区重点任务分解表"},
 		{"序号", "重点任务", "责任单位", "", "完成时限"},
 		{"", "", "牵头单位", "配合单位", ""},
 		{"1", "推行企业开办“一日办结”", "区市场监管局", "区政务服务中心、区税务局", "2026年6月底前"},
 		{"2", "建立惠企政策免申即享清单", "区发改局", "区财政局", "2026年9月底前"},
-	}
-	for i, r := range rows {
-		c, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := wb.SetSheetRow("Sheet1", c, &r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	for _, m := range [][2]string{{"A2", "A3"}, {"B2", "B3"}, {"C2", "D2"}, {"E2", "E3"}} {
-		if err := wb.MergeCell("Sheet1", m[0], m[1]); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var buf bytes.Buffer
-	if err := wb.Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := plan.ReadXLSX(buf.Bytes())
+	}, "A2:A3", "B2:B3", "C2:D2", "E2:E3")
+	doc, err := plan.ReadXLSX(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,27 +318,13 @@ func TestXLSXAreaAndMeasures(t *testing.T) {
 	db := storetest.MustOpenSQLite(t)
 	f := newFixture(t, db)
 	ctx := context.Background()
-	wb := excelize.NewFile()
-	rows := [][]any{
+	data := workbook(t, [][]any{
 		{"序号", "重点任务", "具体措施", "责任单位", "完成时限"},
 		{"1", "提升政务服务效能", "推行企业开办“一日办结”", "市发改委", "2026年6月底前"},
 		{"2", "", "推行“免申即享”", "市商务局", "2026年9月底前"},
 		{"3", "优化法治环境", "推行“首违不罚”清单管理", "洪山区", "2026年12月底前"},
-	}
-	for i, r := range rows {
-		c, _ := excelize.CoordinatesToCellName(1, i+1)
-		if err := wb.SetSheetRow("Sheet1", c, &r); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := wb.MergeCell("Sheet1", "B2", "B3"); err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := wb.Write(&buf); err != nil {
-		t.Fatal(err)
-	}
-	doc, err := plan.ReadDocument("清单.xlsx", buf.Bytes())
+	}, "B2:B3")
+	doc, err := plan.ReadDocument("清单.xlsx", data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -383,4 +342,29 @@ func TestXLSXAreaAndMeasures(t *testing.T) {
 	if tk := f.task(t, p, "二.3"); tk.Text != "推行“首违不罚”清单管理" {
 		t.Errorf("measure 2.3: %+v", tk)
 	}
+}
+
+// workbook writes rows into the first sheet of a new xlsx file, with the
+// ranges given (A2:A3) merged.
+func workbook(t *testing.T, rows [][]any, merged ...string) []byte {
+	t.Helper()
+	wb := excelize.NewFile()
+	defer wb.Close()
+	for i, r := range rows {
+		c, _ := excelize.CoordinatesToCellName(1, i+1)
+		if err := wb.SetSheetRow("Sheet1", c, &r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, m := range merged {
+		from, to, _ := strings.Cut(m, ":")
+		if err := wb.MergeCell("Sheet1", from, to); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := wb.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
 }
