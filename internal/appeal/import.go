@@ -148,7 +148,7 @@ func readHeader(cells []string) (*header, error) {
 	for i, c := range cells {
 		name := strings.TrimSpace(strings.TrimPrefix(c, "\ufeff"))
 		name = strings.NewReplacer("(", "（", ")", "）", " ", "").Replace(name)
-		if base, _, noted := strings.Cut(name, "（"); noted && !slices.Contains(ImportColumns, name) && columnAliases[name] == "" &&
+		if base, _, noted := sheet.CutNote(name); noted && !slices.Contains(ImportColumns, name) && columnAliases[name] == "" &&
 			(slices.Contains(ImportColumns, base) || columnAliases[base] != "") {
 			name = base // 受理时间（北京时间）: a header with a note
 		}

@@ -78,22 +78,18 @@ var headerUnits = map[string]moneyfmt.Unit{"元": moneyfmt.Yuan, "万元": money
 // （万元）, 从业人数(人), 成立日期（年月日） — as its field and the note. A
 // money field's note must be a unit of money (元, 万元, 亿元).
 func fieldWithNote(name string) (Field, moneyfmt.Unit, bool) {
-	for _, open := range []string{"（", "("} {
-		base, note, ok := strings.Cut(name, open)
-		if !ok {
-			continue
-		}
-		note = strings.TrimSpace(strings.TrimRight(note, ")）"))
-		f, ok := FieldByName(strings.TrimSpace(base))
-		if !ok {
-			return Field{}, 0, false
-		}
-		if unit, money := headerUnits[note]; money {
-			return f, unit, f.Type == TypeMoney
-		}
-		return f, 0, f.Type != TypeMoney
+	base, note, ok := sheet.CutNote(name)
+	if !ok {
+		return Field{}, 0, false
 	}
-	return Field{}, 0, false
+	f, ok := FieldByName(base)
+	if !ok {
+		return Field{}, 0, false
+	}
+	if unit, money := headerUnits[note]; money {
+		return f, unit, f.Type == TypeMoney
+	}
+	return f, 0, f.Type != TypeMoney
 }
 
 // parseHeader reads a header row: each cell a canonical field name or its
@@ -359,9 +355,12 @@ func (p *rowParser) set(r *parsedRow, k int, v string) error {
 		e.Employees = &r.nums[1]
 	case colCapital, colRevenue, colRD, colTax, colExport, colAssets:
 		f := importable[k]
-		n, err := ParseMoney(v)
+		var n int64
+		var err error
 		if unit := p.h.unit[k]; unit > moneyfmt.Yuan {
 			n, err = moneyfmt.Parse(v, unit) // the header's unit: 注册资本（万元）
+		} else {
+			n, err = ParseMoney(v)
 		}
 		if err != nil {
 			return errs.FieldErrorf(f.Name, "%s%s", f.Label, errs.MessageOf(err))

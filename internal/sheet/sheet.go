@@ -48,6 +48,18 @@ func Unescape(s string) string {
 	return s
 }
 
+// CutNote splits a header written with a note in brackets of either width
+// — 注册资本（万元）, 到账日期(YYYY-MM-DD) — into its name and the note, both
+// trimmed; ok is false for a header without one.
+func CutNote(h string) (name, note string, ok bool) {
+	i := strings.IndexAny(h, "(（")
+	if i < 0 {
+		return h, "", false
+	}
+	_, n := utf8.DecodeRuneInString(h[i:])
+	return strings.TrimSpace(h[:i]), strings.TrimSpace(strings.TrimRight(h[i+n:], ")）")), true
+}
+
 // MaxTitleRows is how many rows above its header an imported file may have
 // — an export's title, its period, a blank line — and be read: every
 // import passes over that many at most while it looks for the header.

@@ -1,6 +1,7 @@
 package sheet_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -56,6 +57,20 @@ func TestSerialTime(t *testing.T) {
 	for _, v := range []string{"", "2026", "20260309", "3653", "2958466", "4.6e4", "0x1F4A", "NaN", "Inf", "-46090", "+46090", "46_090", "2026-03-09"} {
 		if got, ok := sheet.SerialTime(v, shanghai); ok {
 			t.Errorf("%q read as %v", v, got)
+		}
+	}
+}
+
+func TestCutNote(t *testing.T) {
+	for h, want := range map[string][3]string{
+		"注册资本（万元）":          {"注册资本", "万元", "true"},
+		"到账日期 (YYYY-MM-DD)": {"到账日期", "YYYY-MM-DD", "true"},
+		"结果（成功/失败":          {"结果", "成功/失败", "true"},
+		"企业名称":              {"企业名称", "", "false"},
+	} {
+		name, note, ok := sheet.CutNote(h)
+		if name != want[0] || note != want[1] || fmt.Sprint(ok) != want[2] {
+			t.Errorf("%q: %q %q %v", h, name, note, ok)
 		}
 	}
 }

@@ -271,14 +271,18 @@ func findIndicators(rs []rune) []Indicator {
 		examplesVerb := "" // the verb of a list of examples before the count
 		if e < len(f) {
 			if n := f[e]; (unicode.Is(unicode.Han, n) && n != '和' && n != '及') || isASCIIAlnum(n) || n == '+' || n == '“' || n == '(' {
-				carried := op == "" && clauseSep == '、' && listVerb(f, marks.list, cs) != ""
+				listed := "" // the verb opening a list of counts this one continues
+				if op == "" && clauseSep == '、' {
+					listed = listVerb(f, marks.list, cs)
+				}
+				carried := listed != ""
 				obj, bound, ok := countedObject(rs, f, e, string(f[max(0, s-4):s]), carried || limited || op != "", tail)
 				switch {
 				case ok:
 					object, e = obj, e+runeLen(obj)
 					if carried && strings.HasSuffix(fprefix, "等") {
 						// 推出企业开办、员工招聘等20个“一件事”: examples of what is counted
-						examplesVerb = listVerb(f, marks.list, cs)
+						examplesVerb = listed
 					}
 					if bound != "" {
 						tail, e = bound, e+runeLen(bound)

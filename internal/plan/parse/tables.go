@@ -136,7 +136,7 @@ func taskTable(rows [][]string) ([]string, []byte) {
 			// target column is the one that says 目标.
 			for j, c := range rows[i] {
 				if cs[j] == colTask && strings.Contains(c, "目标") {
-					cs[j], task = colIndTarget, true
+					cs[j] = colIndTarget
 				}
 			}
 		}

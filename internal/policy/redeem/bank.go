@@ -447,10 +447,8 @@ var bankAliases = map[string]string{
 // a note in brackets (结果（成功/失败）, 到账日期(YYYY-MM-DD)) is the header
 // before the note.
 func bankHeader(h string) string {
-	for _, open := range []string{"（", "("} {
-		if before, _, ok := strings.Cut(h, open); ok && slices.Contains(BankHeaders, strings.TrimSpace(before)) {
-			return strings.TrimSpace(before)
-		}
+	if name, _, ok := sheet.CutNote(h); ok && slices.Contains(BankHeaders, name) {
+		return name
 	}
 	return h
 }
